@@ -1,0 +1,211 @@
+//! SQL for accounts: sign-in lookups, throttling records, people and invitations.
+
+use super::{PendingInvite, Role, SessionUser, ValidPerson};
+use crate::server::db::{now, Db};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+pub const INVITE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
+
+pub async fn session_user(db: &Db, uid: i64) -> Result<Option<SessionUser>, sqlx::Error> {
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, email, role FROM users WHERE id = $1 AND password_hash IS NOT NULL",
+    )
+    .bind(uid)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(id, name, email, role)| SessionUser { id, name, email, role: Role::parse(&role) }))
+}
+
+/// The account's id and password hash, for sign-in.
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn failures_since(db: &Db, email: &str, since: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE email = $1 AND at >= $2")
+        .bind(email)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await
+}
+
+pub async fn record_failure(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    let at = now();
+    sqlx::query("INSERT INTO sign_in_failures (email, at) VALUES ($1, $2)")
+        .bind(email)
+        .bind(at)
+        .execute(&db.pool)
+        .await?;
+    // Old records serve no purpose; keep the table small.
+    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+        .bind(at - 24 * 3600)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Creates the person, or updates their directory fields if the email is known.
+/// Returns the id and whether a new account was created.
+pub async fn upsert_person(
+    conn: &mut AnyConnection,
+    p: &ValidPerson,
+    invited_by: Option<i64>,
+) -> Result<(i64, bool), sqlx::Error> {
+    let existing: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(&p.email).fetch_optional(&mut *conn).await?;
+    let t = now();
+    if let Some((id,)) = existing {
+        sqlx::query(
+            "UPDATE users SET name = $1, job_title = $2, level = $3, department = $4, location = $5,
+             timezone = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(&p.name)
+        .bind(&p.job_title)
+        .bind(p.level)
+        .bind(&p.department)
+        .bind(&p.location)
+        .bind(&p.timezone)
+        .bind(t)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        return Ok((id, false));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, name, job_title, level, department, location, timezone, invited_by,
+                            created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(&p.email)
+    .bind(&p.name)
+    .bind(&p.job_title)
+    .bind(p.level)
+    .bind(&p.department)
+    .bind(&p.location)
+    .bind(&p.timezone)
+    .bind(invited_by)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((id, true))
+}
+
+pub async fn user_id_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Would making `manager_id` the manager of `user_id` close a loop in the reporting tree?
+pub async fn would_cycle(conn: &mut AnyConnection, user_id: i64, manager_id: i64) -> Result<bool, sqlx::Error> {
+    let mut current = Some(manager_id);
+    let mut steps = 0;
+    while let Some(id) = current {
+        if id == user_id {
+            return Ok(true);
+        }
+        steps += 1;
+        if steps > 64 {
+            return Ok(true);
+        }
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT manager_id FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        current = row.and_then(|r| r.0);
+    }
+    Ok(false)
+}
+
+pub async fn set_manager(conn: &mut AnyConnection, user_id: i64, manager_id: Option<i64>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET manager_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(manager_id)
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Issues a fresh one-time token (256 random bits) and returns it with its expiry.
+/// Only its hash is stored, so a database leak does not leak usable links.
+pub async fn issue_invite(conn: &mut AnyConnection, user_id: i64) -> Result<(String, i64), sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let expires = now() + INVITE_LIFETIME_SECS;
+    sqlx::query("UPDATE users SET invite_token_hash = $1, invite_expires_at = $2 WHERE id = $3")
+        .bind(token_hash(&token))
+        .bind(expires)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((token, expires))
+}
+
+/// The person a still-valid invite token belongs to.
+pub async fn invitee(db: &Db, token: &str) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, email FROM users WHERE invite_token_hash = $1 AND invite_expires_at > $2",
+    )
+    .bind(token_hash(token))
+    .bind(now())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Sets the password and burns the token, in one statement so a token works once.
+pub async fn accept_invite(db: &Db, token: &str, password_hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE users SET password_hash = $1, invite_token_hash = NULL, invite_expires_at = NULL, updated_at = $2
+         WHERE invite_token_hash = $3 AND invite_expires_at > $2 RETURNING id",
+    )
+    .bind(password_hash)
+    .bind(now())
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn pending_invites(db: &Db) -> Result<Vec<PendingInvite>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, email, invite_expires_at FROM users WHERE password_hash IS NULL
+         ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, name, email, expires_at)| PendingInvite { user_id, name, email, expires_at })
+        .collect())
+}
+
+pub async fn name_and_email(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(String, String, bool)>, sqlx::Error> {
+    let row: Option<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT name, email, password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(n, e, h)| (n, e, h.is_some())))
+}
+
+pub async fn set_role(conn: &mut AnyConnection, user_id: i64, role: Role) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(&mut *conn).await?;
+    Ok(())
+}

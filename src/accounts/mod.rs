@@ -1,0 +1,216 @@
+//! Accounts: sign-in, sign-out, roles, and how admins bring people in (one invite at a time
+//! or a CSV of the organisation).
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod ui;
+
+use crate::error::{AppError, FieldErrors};
+use crate::profiles::{validate_email, MAX_LEVEL, MIN_LEVEL};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Employee,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Employee => "employee",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Role {
+        if s == "admin" {
+            Role::Admin
+        } else {
+            Role::Employee
+        }
+    }
+}
+
+/// The signed-in person as every page sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+impl SessionUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// One person to bring in: a form row or a CSV line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonInput {
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub level: String,
+    pub department: String,
+    pub manager_email: String,
+    pub location: String,
+    pub timezone: String,
+}
+
+/// A person that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidPerson {
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub level: i32,
+    pub department: String,
+    pub manager_email: Option<String>,
+    pub location: String,
+    pub timezone: String,
+}
+
+/// The CSV columns, in order; the header row must name them.
+pub const CSV_COLUMNS: [&str; 8] =
+    ["name", "email", "job_title", "level", "department", "manager_email", "location", "timezone"];
+
+impl PersonInput {
+    pub fn validate(&self, known_timezone: impl Fn(&str) -> bool) -> Result<ValidPerson, AppError> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "Name is required.");
+        } else if name.chars().count() > 100 {
+            errors.add("name", "Name must be at most 100 characters.");
+        }
+        let email = validate_email(&self.email).unwrap_or_else(|m| {
+            errors.add("email", m);
+            String::new()
+        });
+        let job_title = self.job_title.trim().to_string();
+        if job_title.chars().count() > 100 {
+            errors.add("job_title", "Job title must be at most 100 characters.");
+        }
+        let level = match self.level.trim().parse::<i32>() {
+            Ok(l) if (MIN_LEVEL..=MAX_LEVEL).contains(&l) => l,
+            _ => {
+                errors.add("level", format!("Level must be a whole number from {MIN_LEVEL} to {MAX_LEVEL}."));
+                MIN_LEVEL
+            }
+        };
+        let department = self.department.trim().to_string();
+        if department.chars().count() > 100 {
+            errors.add("department", "Department must be at most 100 characters.");
+        }
+        let manager_email = if self.manager_email.trim().is_empty() {
+            None
+        } else {
+            match validate_email(&self.manager_email) {
+                Ok(m) if m == email => {
+                    errors.add("manager_email", "A person cannot be their own manager.");
+                    None
+                }
+                Ok(m) => Some(m),
+                Err(msg) => {
+                    errors.add("manager_email", msg);
+                    None
+                }
+            }
+        };
+        let location = self.location.trim().to_string();
+        if location.chars().count() > 100 {
+            errors.add("location", "Location must be at most 100 characters.");
+        }
+        let timezone = if self.timezone.trim().is_empty() { "UTC".to_string() } else { self.timezone.trim().to_string() };
+        if !known_timezone(&timezone) {
+            errors.add("timezone", format!("“{timezone}” is not a known timezone (use a name like Europe/London)."));
+        }
+        errors.into_result(ValidPerson { name, email, job_title, level, department, manager_email, location, timezone })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteLink {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    /// Path with the one-time token, e.g. `/invite/…`; the admin copies it to the person.
+    pub path: String,
+    pub expires_at: i64,
+}
+
+/// A problem on one line of an imported CSV (line 1 is the header).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowError {
+    pub line: i64,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub created: i64,
+    pub updated: i64,
+    pub errors: Vec<RowError>,
+    /// One-time links for the people created by this import.
+    pub invites: Vec<InviteLink>,
+}
+
+/// Someone invited who has not set a password yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingInvite {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub expires_at: Option<i64>,
+}
+
+/// What the set-password page shows about the invitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    pub name: String,
+    pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> PersonInput {
+        PersonInput {
+            name: "Sam Lee".into(),
+            email: "Sam.Lee@Example.com".into(),
+            job_title: "Analyst".into(),
+            level: "3".into(),
+            department: "Finance".into(),
+            manager_email: "boss@example.com".into(),
+            location: "Leeds".into(),
+            timezone: "Europe/London".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_row_is_normalised() {
+        let v = row().validate(|_| true).unwrap();
+        assert_eq!(v.email, "sam.lee@example.com");
+        assert_eq!(v.level, 3);
+    }
+
+    #[test]
+    fn bad_rows_name_their_fields() {
+        let mut r = row();
+        r.level = "eleven".into();
+        r.manager_email = "sam.lee@example.com".into();
+        r.email = "sam.lee@example.com".into();
+        r.timezone = "Nowhere/Land".into();
+        let errs = r.validate(|tz| tz == "UTC").unwrap_err().field_errors();
+        assert!(errs.get("level").is_some());
+        assert!(errs.get("manager_email").unwrap().contains("own manager"));
+        assert!(errs.get("timezone").is_some());
+        assert!(errs.get("name").is_none());
+    }
+}

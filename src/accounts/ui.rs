@@ -1,0 +1,389 @@
+//! Pages for signing in, accepting an invitation, and the admin area.
+
+use super::api::{AcceptInvite, SignIn, import_people, invitation, invite_person, pending_invites, reissue_invite};
+use super::{ImportReport, InviteLink, PersonInput, CSV_COLUMNS};
+use crate::error::{AppError, FieldErrors};
+use crate::profiles::level_label;
+use crate::ui::{format_date, use_auth, ErrorNotice, FormStatus, TextField};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+/// An uncontrolled input inside an `ActionForm`, with the server's message for it.
+#[component]
+fn PlainField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-err");
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                required
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=err_id.clone()
+            />
+            <p class="error" id=err_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+fn errors_of<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+) -> Memo<Option<AppError>> {
+    Memo::new(move |_| value.get().and_then(|r| r.err()))
+}
+
+/// A message for errors that belong to no single field.
+fn general_message(err: Option<AppError>) -> Option<(bool, String)> {
+    match err {
+        None => None,
+        Some(AppError::Invalid(_)) => None,
+        Some(other) => Some((false, other.to_string())),
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let auth = use_auth();
+    let action = ServerAction::<SignIn>::new();
+    let error = errors_of(action.value());
+    let query = use_query_map();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            auth.refresh();
+            let next = query.with_untracked(|q| q.get("next")).filter(|n| n.starts_with('/') && !n.starts_with("//"));
+            use_navigate()(&next.unwrap_or_else(|| "/".into()), Default::default());
+        }
+    });
+    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));
+    view! {
+        <Title text="Sign in" />
+        <section class="narrow">
+            <h1>"Sign in"</h1>
+            <Suspense fallback=|| ()>
+                {move || auth.me.get().map(|me| me.ok().flatten().map(|u| view! {
+                    <p class="notice">"You are signed in as " {u.name} ". " <a href="/">"Continue"</a></p>
+                }))}
+            </Suspense>
+            <ActionForm action=action attr:novalidate=true>
+                <PlainField label="Work email" name="email" kind="email" autocomplete="username" error=field("email") />
+                <PlainField label="Password" name="password" kind="password" autocomplete="current-password" error=field("password") />
+                <FormStatus message=Signal::derive(move || general_message(error.get())) />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="hint">"New here? Your programme admin sends you a link to set your password."</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AcceptInvitePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let info = Resource::new(token, invitation);
+    let auth = use_auth();
+    let action = ServerAction::<AcceptInvite>::new();
+    let error = errors_of(action.value());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            auth.refresh();
+            use_navigate()("/profile", Default::default());
+        }
+    });
+    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));
+    view! {
+        <Title text="Set your password" />
+        <section class="narrow">
+            <h1>"Welcome to Upmentor"</h1>
+            <Suspense fallback=|| view! { <p>"Checking your invitation…"</p> }>
+                {move || info.get().map(|r| match r {
+                    Ok(info) => view! {
+                        <p>"Set a password for " <strong>{info.name}</strong> " (" {info.email} ")."</p>
+                        <ActionForm action=action attr:novalidate=true>
+                            <input type="hidden" name="token" value=token() />
+                            <PlainField label="New password (at least 10 characters)" name="password" kind="password" autocomplete="new-password" error=field("password") />
+                            <PlainField label="Repeat the password" name="confirm" kind="password" autocomplete="new-password" error=field("confirm") />
+                            <FormStatus message=Signal::derive(move || general_message(error.get()).map(|(ok, m)| {
+                                if m == AppError::NotFound.to_string() { (ok, "This invitation has already been used or has expired.".into()) } else { (ok, m) }
+                            })) />
+                            <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password and sign in"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <div class="notice" role="alert">
+                            <p>"This invitation link is not valid: it may have been used already or have expired. Ask your programme admin for a new one."</p>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn absolute(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return format!("{origin}{path}");
+    }
+    path.to_string()
+}
+
+#[component]
+fn InviteLinkRow(link: InviteLink) -> impl IntoView {
+    let url = absolute(&link.path);
+    view! {
+        <li class="invite-link">
+            <span>{link.name} " · " {link.email} " · valid until " {format_date(link.expires_at)}</span>
+            <input type="text" readonly value=url aria-label="One-time link to copy" on:focus=|ev| {
+                #[cfg(feature = "hydrate")]
+                {
+                    use wasm_bindgen::JsCast;
+                    if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                        input.select();
+                    }
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = ev;
+            } />
+        </li>
+    }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Title text="Admin" />
+        <h1>"Admin"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || auth.me.get().map(|me| match me {
+                Ok(Some(user)) if user.is_admin() => view! { <AdminTools /> }.into_any(),
+                Ok(Some(_)) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
+                Ok(None) => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AdminTools() -> impl IntoView {
+    let refresh_pending = RwSignal::new(0u32);
+    view! {
+        <div class="admin-grid">
+            <InviteForm on_done=move || refresh_pending.update(|v| *v += 1) />
+            <ImportForm on_done=move || refresh_pending.update(|v| *v += 1) />
+            <PendingList refresh=refresh_pending />
+        </div>
+    }
+}
+
+#[component]
+fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let job_title = RwSignal::new(String::new());
+    let level = RwSignal::new("3".to_string());
+    let department = RwSignal::new(String::new());
+    let manager_email = RwSignal::new(String::new());
+    let location = RwSignal::new(String::new());
+    let timezone = RwSignal::new("UTC".to_string());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let created = RwSignal::new(None::<InviteLink>);
+    let send = Action::new(move |person: &PersonInput| invite_person(person.clone()));
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(link)) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((true, format!("{} is invited. Copy the link below and send it to them.", link.name))));
+            created.set(Some(link));
+            for s in [name, email, job_title, manager_email, location] {
+                s.set(String::new());
+            }
+            on_done();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let person = PersonInput {
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            job_title: job_title.get_untracked(),
+            level: level.get_untracked(),
+            department: department.get_untracked(),
+            manager_email: manager_email.get_untracked(),
+            location: location.get_untracked(),
+            timezone: timezone.get_untracked(),
+        };
+        // The same rules as the server, at once; the server checks the timezone name itself.
+        match person.validate(|_| true) {
+            Err(e) => {
+                errors.set(e.field_errors());
+                status.set(Some((false, e.to_string())));
+            }
+            Ok(_) => {
+                status.set(None);
+                send.dispatch(person);
+            }
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="invite-h">
+            <h2 id="invite-h">"Invite someone"</h2>
+            <form on:submit=submit novalidate>
+                <TextField label="Name" name="name".to_string() value=name errors=errors />
+                <TextField label="Work email" name="email".to_string() value=email errors=errors kind="email" />
+                <TextField label="Job title" name="job_title".to_string() value=job_title errors=errors />
+                <div class="field">
+                    <label for="f-invite-level">"Level"</label>
+                    <select id="f-invite-level" name="level" on:change=move |ev| level.set(event_target_value(&ev))>
+                        {(1..=10).map(|l| view! { <option value=l.to_string() selected=move || level.get() == l.to_string()>{level_label(l)}</option> }).collect_view()}
+                    </select>
+                    <p class="error">{move || errors.with(|e| e.get("level"))}</p>
+                </div>
+                <TextField label="Department" name="department".to_string() value=department errors=errors />
+                <TextField label="Manager's email (optional)" name="manager_email".to_string() value=manager_email errors=errors kind="email" />
+                <TextField label="Location" name="location".to_string() value=location errors=errors />
+                <TextField label="Timezone" name="timezone".to_string() value=timezone errors=errors hint="An IANA name such as Europe/London or America/New_York." />
+                <FormStatus message=status />
+                <button type="submit" class="primary" disabled=move || send.pending().get()>"Create invitation"</button>
+            </form>
+            {move || created.get().map(|link| view! { <ul class="links"><InviteLinkRow link /></ul> })}
+        </section>
+    }
+}
+
+#[component]
+fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let report = RwSignal::new(None::<ImportReport>);
+    let status = RwSignal::new(None::<(bool, String)>);
+    let import = Action::new(move |csv: &String| import_people(csv.clone()));
+    Effect::new(move |_| match import.value().get() {
+        Some(Ok(r)) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((
+                r.errors.is_empty(),
+                format!("{} created, {} updated, {} problem{}.", r.created, r.updated, r.errors.len(), if r.errors.len() == 1 { "" } else { "s" }),
+            )));
+            report.set(Some(r));
+            on_done();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.field_errors().get("csv").unwrap_or_else(|| e.to_string()))));
+        }
+        None => {}
+    });
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let file = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0));
+            if let Some(file) = file {
+                leptos::task::spawn_local(async move {
+                    if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        text.set(value.as_string().unwrap_or_default());
+                    }
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <section class="panel" aria-labelledby="import-h">
+            <h2 id="import-h">"Import people from CSV"</h2>
+            <p class="hint">"Columns: " <code>{CSV_COLUMNS.join(",")}</code> ". Existing people (same email) are updated; new people get a one-time link. Rows with problems are listed and the good rows kept."</p>
+            <form on:submit=move |ev| { ev.prevent_default(); import.dispatch(text.get_untracked()); } novalidate>
+                <div class="field">
+                    <label for="f-csv-file">"CSV file"</label>
+                    <input id="f-csv-file" type="file" accept=".csv,text/csv" on:change=on_file />
+                </div>
+                <div class="field" class:invalid=move || errors.with(|e| e.get("csv").is_some())>
+                    <label for="f-csv">"…or paste the rows"</label>
+                    <textarea id="f-csv" name="csv" rows="6" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) aria-describedby="f-csv-err"></textarea>
+                    <p class="error" id="f-csv-err">{move || errors.with(|e| e.get("csv"))}</p>
+                </div>
+                <FormStatus message=status />
+                <button type="submit" class="primary" disabled=move || import.pending().get()>"Import"</button>
+            </form>
+            {move || report.get().map(|r| view! {
+                {(!r.errors.is_empty()).then(|| view! {
+                    <table class="report">
+                        <caption>"Rows not imported as they were"</caption>
+                        <thead><tr><th scope="col">"Line"</th><th scope="col">"Field"</th><th scope="col">"Problem"</th></tr></thead>
+                        <tbody>
+                            {r.errors.iter().map(|e| view! { <tr><td>{e.line}</td><td>{e.field.clone()}</td><td>{e.message.clone()}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+                <ul class="links">{r.invites.into_iter().map(|link| view! { <InviteLinkRow link /> }).collect_view()}</ul>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
+    let pending = Resource::new(move || refresh.get(), |_| pending_invites());
+    let reissued = RwSignal::new(Vec::<InviteLink>::new());
+    let reissue = Action::new(move |id: &i64| reissue_invite(*id));
+    Effect::new(move |_| {
+        if let Some(Ok(link)) = reissue.value().get() {
+            reissued.update(|v| {
+                v.retain(|l| l.user_id != link.user_id);
+                v.insert(0, link);
+            });
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="pending-h">
+            <h2 id="pending-h">"Waiting to set a password"</h2>
+            <ul class="links">{move || reissued.get().into_iter().map(|link| view! { <InviteLinkRow link /> }).collect_view()}</ul>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || pending.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p>"Everyone invited has set a password."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <p class="hint">{format!("{} people (newest first, up to 200).", list.len())}</p>
+                        <ul class="pending">
+                            {list.into_iter().map(|p| {
+                                let id = p.user_id;
+                                view! {
+                                    <li>
+                                        <span>{p.name} " · " {p.email}</span>
+                                        <button type="button" class="small" on:click=move |_| { reissue.dispatch(id); }>"New link"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,122 @@
+//! The HTML shell and the route table: the one place that lists every page.
+
+use crate::accounts::{api::current_user, ui::{AcceptInvitePage, AdminPage, SignInPage}};
+use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
+use crate::ui::{Auth, Nav};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        // Pages may run only our own scripts: the hydration script carries this response's nonce.
+        if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&crate::server::security::page_csp(&nonce.to_string())) {
+                res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let version = RwSignal::new(0u32);
+    let me = Resource::new(move || version.get(), |_| current_user());
+    provide_context(Auth { me, version });
+
+    view! {
+        <Stylesheet id="main" href="/main.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <Title formatter=|text: String| if text.is_empty() { "Upmentor".to_string() } else { format!("{text} · Upmentor") } />
+        <Router>
+            <Nav />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/invite/:token") view=AcceptInvitePage />
+                    <Route path=path!("/people") view=DirectoryPage />
+                    <Route path=path!("/people/:id") view=ProfilePage />
+                    <Route path=path!("/profile") view=EditProfilePage />
+                    <Route path=path!("/admin") view=AdminPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    let auth = crate::ui::use_auth();
+    view! {
+        <Title text="Home" />
+        <section class="hero">
+            <h1>"Reverse mentoring that people keep up"</h1>
+            <p class="lead">
+                "Juniors teach seniors technology, social media and fresh perspectives; seniors share business insight back. "
+                "Upmentor matches the pairs, keeps their goals and check-ins, and shows the programme how it is going."
+            </p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || auth.me.get().map(|me| match me {
+                    Ok(Some(user)) => {
+                        let admin = user.is_admin();
+                        let greeting = format!("{}, tell people what you can teach and what you want to learn.", user.name);
+                        view! {
+                        <div class="cards">
+                            <A href="/profile" attr:class="card">
+                                <h2>"Your profile"</h2>
+                                <p>{greeting}</p>
+                            </A>
+                            <A href="/people" attr:class="card">
+                                <h2>"People"</h2>
+                                <p>"Find colleagues by name, department, skill or level."</p>
+                            </A>
+                            {admin.then(|| view! {
+                                <A href="/admin" attr:class="card">
+                                    <h2>"Admin"</h2>
+                                    <p>"Invite people and import the organisation."</p>
+                                </A>
+                            })}
+                        </div>
+                    }.into_any()
+                    }
+                    _ => view! { <p><A href="/signin" attr:class="button">"Sign in"</A></p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <h1>"Page not found"</h1>
+        <p><A href="/">"Back to the start"</A></p>
+    }
+}

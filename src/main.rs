@@ -1,0 +1,78 @@
+//! The `upmentor` binary: serve the app (default), migrate, load demo data, invite an admin.
+
+use clap::Parser;
+use upmentor::server::{self, config::{Cli, Command}, demo};
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.config.log).unwrap_or_else(|_| "info".into()))
+        .init();
+    if let Err(e) = run(cli).await {
+        eprintln!("upmentor: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config.clone();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            server::prepare(config).await?;
+            println!("Database is up to date.");
+        }
+        Command::Demo { people } => {
+            let state = server::prepare(config).await?;
+            let n = demo::load(&state.db, people).await?;
+            println!("Added a demo organisation of {n} people.");
+            print_sign_ins();
+        }
+        Command::InviteAdmin { email, name } => {
+            let state = server::prepare(config).await?;
+            let path = server::invite_admin(&state.db, &email, &name).await?;
+            println!("Open this link to set the password for {email}:\n  {}{path}", state.config.public_base());
+        }
+        Command::Serve => {
+            let state = server::prepare(config).await?;
+            if state.config.demo_people > 0 && demo::is_empty(&state.db).await? {
+                let started = std::time::Instant::now();
+                let n = demo::load(&state.db, state.config.demo_people).await?;
+                tracing::info!(people = n, ms = started.elapsed().as_millis() as u64, "loaded the demo organisation");
+            }
+            server::spawn_housekeeping(state.db.clone());
+            let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
+            let addr = listener.local_addr()?;
+            let app = server::router(state);
+            println!("Upmentor is running at http://{addr}");
+            print_sign_ins();
+            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+        }
+    }
+    Ok(())
+}
+
+fn print_sign_ins() {
+    println!("Demo sign-ins (password: {}):", demo::DEMO_PASSWORD);
+    for (email, what) in demo::demo_sign_ins() {
+        println!("  {email:<36} {what}");
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,252 @@
+//! SQL for profiles, the skills vocabulary and the people directory.
+
+use super::{DirectoryPage, DirectoryQuery, MeetingFormat, PersonCard, Profile, SkillEntry, SkillKind, Slot, ValidProfile};
+use crate::server::db::{now, Db};
+use sqlx::AnyConnection;
+
+pub const PAGE_SIZE: i32 = 24;
+
+type UserRow = (i64, String, String, String, String, i64, String, Option<i64>, String, String, String, String);
+
+pub async fn load_profile(db: &Db, id: i64) -> Result<Option<Profile>, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT id, email, name, role, job_title, level, department, manager_id, location, timezone, format, bio
+         FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, email, name, role, job_title, level, department, manager_id, location, timezone, format, bio)) = row
+    else {
+        return Ok(None);
+    };
+    let manager: Option<(String, String)> = match manager_id {
+        Some(m) => sqlx::query_as("SELECT name, email FROM users WHERE id = $1").bind(m).fetch_optional(&mut *conn).await?,
+        None => None,
+    };
+    let languages: Vec<(String,)> =
+        sqlx::query_as("SELECT language FROM user_languages WHERE user_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let skills: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT us.kind, s.name, us.level FROM user_skills us JOIN skills s ON s.id = us.skill_id
+         WHERE us.user_id = $1 ORDER BY us.kind, us.position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let of_kind = |kind: SkillKind| -> Vec<SkillEntry> {
+        skills
+            .iter()
+            .filter(|(k, _, _)| k == kind.as_str())
+            .map(|(_, skill, level)| SkillEntry { skill: skill.clone(), level: *level as i32 })
+            .collect()
+    };
+    let slots: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT weekday, start_minute, end_minute FROM availability WHERE user_id = $1 ORDER BY weekday, start_minute",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Some(Profile {
+        id,
+        email,
+        name,
+        role,
+        job_title,
+        level: level as i32,
+        department,
+        manager_id,
+        manager_name: manager.as_ref().map(|m| m.0.clone()),
+        manager_email: manager.map(|m| m.1),
+        location,
+        timezone,
+        languages: languages.into_iter().map(|l| l.0).collect(),
+        teach: of_kind(SkillKind::Teach),
+        learn: of_kind(SkillKind::Learn),
+        hobbies: of_kind(SkillKind::Hobby),
+        availability: slots
+            .into_iter()
+            .map(|(weekday, start, end)| Slot { weekday: weekday as i32, start: start as i32, end: end as i32 })
+            .collect(),
+        format: MeetingFormat::parse(&format).unwrap_or_default(),
+        bio,
+    }))
+}
+
+/// The id of a skill in the shared vocabulary, adding it if it is new.
+pub async fn ensure_skill(conn: &mut AnyConnection, name: &str, by: Option<i64>) -> Result<i64, sqlx::Error> {
+    let key = name.to_lowercase();
+    if let Some((id,)) =
+        sqlx::query_as::<_, (i64,)>("SELECT id FROM skills WHERE name_key = $1").bind(&key).fetch_optional(&mut *conn).await?
+    {
+        return Ok(id);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO skills (name, name_key, created_by, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id",
+    )
+    .bind(name)
+    .bind(&key)
+    .bind(by)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Replaces the person's profile fields, skills, languages and availability.
+pub async fn save_profile(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    p: &ValidProfile,
+    manager_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET name = $1, job_title = $2, level = $3, department = $4, manager_id = $5, location = $6,
+         timezone = $7, format = $8, bio = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(&p.name)
+    .bind(&p.job_title)
+    .bind(p.level)
+    .bind(&p.department)
+    .bind(manager_id)
+    .bind(&p.location)
+    .bind(&p.timezone)
+    .bind(p.format.as_str())
+    .bind(&p.bio)
+    .bind(now())
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    replace_details(conn, user_id, p).await
+}
+
+/// Skills, languages and availability: the lists under a profile.
+pub async fn replace_details(conn: &mut AnyConnection, user_id: i64, p: &ValidProfile) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_skills WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    for (kind, entries) in [(SkillKind::Teach, &p.teach), (SkillKind::Learn, &p.learn), (SkillKind::Hobby, &p.hobbies)] {
+        for (pos, e) in entries.iter().enumerate() {
+            let skill_id = ensure_skill(conn, &e.skill, Some(user_id)).await?;
+            sqlx::query("INSERT INTO user_skills (user_id, kind, skill_id, level, position) VALUES ($1, $2, $3, $4, $5)")
+                .bind(user_id)
+                .bind(kind.as_str())
+                .bind(skill_id)
+                .bind(e.level)
+                .bind(pos as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query("DELETE FROM user_languages WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    for (pos, lang) in p.languages.iter().enumerate() {
+        sqlx::query("INSERT INTO user_languages (user_id, language, position) VALUES ($1, $2, $3)")
+            .bind(user_id)
+            .bind(lang)
+            .bind(pos as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DELETE FROM availability WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    for s in &p.availability {
+        sqlx::query("INSERT INTO availability (user_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4)")
+            .bind(user_id)
+            .bind(s.weekday)
+            .bind(s.start)
+            .bind(s.end)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn vocabulary(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM skills ORDER BY name_key LIMIT 5000").fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+const DIRECTORY_WHERE: &str = "
+    WHERE ($1 = '' OR LOWER(u.name) LIKE $2 ESCAPE '\\' OR LOWER(u.job_title) LIKE $2 ESCAPE '\\')
+    AND ($3 = '' OR u.department = $3)
+    AND ($4 = 0 OR u.level = $4)
+    AND ($5 = '' OR EXISTS (SELECT 1 FROM user_skills us JOIN skills s ON s.id = us.skill_id
+                           WHERE us.user_id = u.id AND us.kind IN ('teach', 'hobby') AND s.name_key LIKE $6 ESCAPE '\\'))";
+
+pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sqlx::Error> {
+    let text = q.q.trim().to_string();
+    let skill = q.skill.trim().to_string();
+    let department = q.department.trim().to_string();
+    let level = if (1..=10).contains(&q.level) { q.level as i64 } else { 0 };
+    let page = q.page.max(0);
+    let where_clause = DIRECTORY_WHERE;
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM users u {where_clause}"))
+        .bind(&text)
+        .bind(like_pattern(&text))
+        .bind(&department)
+        .bind(level)
+        .bind(&skill)
+        .bind(like_pattern(&skill))
+        .fetch_one(&db.pool)
+        .await?;
+    let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT u.id, u.name, u.job_title, u.level, u.department, u.location FROM users u {where_clause}
+         ORDER BY u.name, u.id LIMIT $7 OFFSET $8"
+    ))
+    .bind(&text)
+    .bind(like_pattern(&text))
+    .bind(&department)
+    .bind(level)
+    .bind(&skill)
+    .bind(like_pattern(&skill))
+    .bind(PAGE_SIZE as i64)
+    .bind(page as i64 * PAGE_SIZE as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut people: Vec<PersonCard> = rows
+        .into_iter()
+        .map(|(id, name, job_title, level, department, location)| PersonCard {
+            id,
+            name,
+            job_title,
+            level: level as i32,
+            department,
+            location,
+            teach: Vec::new(),
+        })
+        .collect();
+    if !people.is_empty() {
+        let placeholders: Vec<String> = (1..=people.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT us.user_id, s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id
+             WHERE us.kind = 'teach' AND us.user_id IN ({}) ORDER BY us.user_id, us.position",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for p in &people {
+            query = query.bind(p.id);
+        }
+        for (user_id, skill) in query.fetch_all(&db.pool).await? {
+            if let Some(card) = people.iter_mut().find(|c| c.id == user_id) {
+                card.teach.push(skill);
+            }
+        }
+    }
+    let departments: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(DirectoryPage {
+        people,
+        total,
+        page,
+        page_size: PAGE_SIZE,
+        departments: departments.into_iter().map(|d| d.0).collect(),
+    })
+}

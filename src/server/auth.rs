@@ -1,0 +1,149 @@
+//! Who is calling: passwords, the signed-in user of a request, and the role checks every
+//! server function starts with.
+
+use super::AppState;
+use crate::accounts::{Role, SessionUser};
+use crate::error::AppError;
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Algorithm, Argon2, Params, Version,
+};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+pub const SESSION_USER_KEY: &str = "uid";
+
+/// argon2id with the OWASP minimum: 19 MiB memory, 2 iterations, 1 lane.
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError::Internal
+        })
+}
+
+pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// Hashing takes tens of milliseconds of CPU: keep it off the async workers.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|_| AppError::Internal)?
+}
+
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password_blocking(&password, &h),
+        None => {
+            // Spend the same time for unknown accounts so response times do not reveal them.
+            let _ = verify_password_blocking(&password, dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A real hash of a random password, made once, for the unknown-account path.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let random = SaltString::generate(&mut OsRng);
+        hash_password_blocking(random.as_str()).unwrap_or_default()
+    })
+}
+
+pub fn password_problem(password: &str) -> Option<&'static str> {
+    let len = password.chars().count();
+    if len < 10 {
+        Some("Use at least 10 characters.")
+    } else if len > 128 {
+        Some("Use at most 128 characters.")
+    } else {
+        None
+    }
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("application state missing from the request context");
+        AppError::Internal
+    })
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "session layer missing");
+        AppError::Internal
+    })
+}
+
+/// The signed-in person, if any.
+pub async fn optional_user() -> Result<Option<SessionUser>, AppError> {
+    let session = session().await?;
+    let uid: Option<i64> = session.get(SESSION_USER_KEY).await.map_err(|e| {
+        tracing::warn!(error = %e, "unreadable session");
+        AppError::Internal
+    })?;
+    let Some(uid) = uid else { return Ok(None) };
+    let state = state()?;
+    let user = crate::accounts::db::session_user(&state.db, uid).await?;
+    if user.is_none() {
+        // The account was removed or lost its password: end the session.
+        let _ = session.flush().await;
+    }
+    Ok(user)
+}
+
+/// The signed-in person, or 401.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    optional_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// A signed-in admin, or 401/403.
+pub async fn require_admin() -> Result<SessionUser, AppError> {
+    let user = require_user().await?;
+    if user.role == Role::Admin {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Sets the HTTP status for a server function's error, so API clients see 401/403/422.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
+                res.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password_blocking("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password_blocking("correct horse battery", &hash));
+        assert!(!verify_password_blocking("correct horse battery!", &hash));
+        assert!(!verify_password_blocking("anything", dummy_hash()));
+    }
+}

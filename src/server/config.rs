@@ -1,0 +1,96 @@
+//! Configuration from the command line and environment variables, with defaults that let
+//! `upmentor` run on a laptop with no set-up at all.
+
+use clap::{Args, Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(name = "upmentor", version, about = "Reverse-mentoring programmes: matching, pairs, check-ins, feedback")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default). Migrates the database and, when it is empty, loads the
+    /// demo organisation first.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Add a generated demo organisation to the database.
+    Demo {
+        /// How many employees to create.
+        #[arg(long, default_value_t = 500)]
+        people: u32,
+    },
+    /// Create an admin (or make an existing person one) and print a one-time link to set a password.
+    InviteAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "UPMENTOR_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub addr: SocketAddr,
+    /// Where the embedded database and other state live.
+    #[arg(long, env = "UPMENTOR_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// sqlite://… or postgres://…; defaults to an SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// The built browser assets (pkg/, style, public files).
+    #[arg(long, env = "UPMENTOR_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: PathBuf,
+    /// The address people use to reach the app, e.g. https://mentoring.example.com. An https
+    /// address marks the session cookie Secure. Invite links are built from it.
+    #[arg(long, env = "UPMENTOR_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// People in the demo organisation created when the database is empty (0: none).
+    #[arg(long, env = "UPMENTOR_DEMO_PEOPLE", default_value_t = 500, global = true)]
+    pub demo_people: u32,
+    /// Log filter, e.g. info or upmentor=debug,tower_http=info.
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("upmentor.db").display()),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Base for links shown to people (invites).
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// A configuration for tests and tools: everything default but the given paths.
+    pub fn for_test(data_dir: PathBuf, database_url: Option<String>, site_root: PathBuf) -> Self {
+        Config {
+            addr: "127.0.0.1:0".parse().expect("literal address"),
+            data_dir,
+            database_url,
+            site_root,
+            public_url: None,
+            demo_people: 0,
+            log: "warn".into(),
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! A believable demo organisation: departments, a management tree, levels, skills, hobbies,
+//! languages and timezones, generated from a fixed seed so every fresh start looks the same.
+
+use super::db::{now, Db};
+use crate::accounts::{Role, ValidPerson};
+use crate::profiles::{MeetingFormat, SkillEntry, Slot, ValidProfile};
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+
+pub const DEMO_PASSWORD: &str = "upmentor-demo-2026";
+pub const DEMO_DOMAIN: &str = "demo.upmentor.test";
+
+/// The demo sign-ins printed at start: (email, what they are).
+pub fn demo_sign_ins() -> Vec<(String, &'static str)> {
+    vec![
+        (format!("admin@{DEMO_DOMAIN}"), "programme admin (HR / L&D)"),
+        (format!("dana.analyst@{DEMO_DOMAIN}"), "data analyst, two years in: a reverse mentor"),
+        (format!("victor.sales@{DEMO_DOMAIN}"), "sales VP, thirty years in: a reverse mentee"),
+        (format!("mia.designer@{DEMO_DOMAIN}"), "junior designer with a photography hobby"),
+    ]
+}
+
+const DEPARTMENTS: [&str; 10] = [
+    "Engineering", "Sales", "Marketing", "Finance", "People", "Operations", "Customer Success", "Legal", "Product",
+    "Data",
+];
+const FIRST: [&str; 40] = [
+    "Aisha", "Ben", "Chloe", "Diego", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kira", "Liam", "Maya", "Noah",
+    "Olga", "Priya", "Quinn", "Rafael", "Sara", "Tomasz", "Uma", "Victor", "Wen", "Xavier", "Yara", "Zoe", "Amara",
+    "Bruno", "Camille", "Dev", "Emeka", "Fatima", "Gustavo", "Hana", "Ivan", "Julia", "Kwame", "Lena", "Mateo", "Nadia",
+];
+const LAST: [&str; 40] = [
+    "Adeyemi", "Becker", "Chen", "Dubois", "Eriksen", "Fernandes", "Garcia", "Haddad", "Ito", "Jansen", "Kowalski",
+    "Laurent", "Mensah", "Nakamura", "Okafor", "Patel", "Quinteros", "Rossi", "Schmidt", "Tanaka", "Usman", "Varga",
+    "Wang", "Xu", "Yilmaz", "Zielinski", "Andersson", "Bianchi", "Costa", "Dimitrov", "Evans", "Fischer", "Gupta",
+    "Horvat", "Iyer", "Jones", "Kim", "Lopez", "Moreau", "Novak",
+];
+const PLACES: [(&str, &str); 8] = [
+    ("London", "Europe/London"),
+    ("New York", "America/New_York"),
+    ("Berlin", "Europe/Berlin"),
+    ("Bangalore", "Asia/Kolkata"),
+    ("São Paulo", "America/Sao_Paulo"),
+    ("Singapore", "Asia/Singapore"),
+    ("San Francisco", "America/Los_Angeles"),
+    ("Warsaw", "Europe/Warsaw"),
+];
+const LANGUAGES: [&str; 9] = ["French", "German", "Spanish", "Portuguese", "Hindi", "Mandarin", "Japanese", "Polish", "Arabic"];
+/// What juniors typically bring: technology, social media, current trends.
+const FRESH_SKILLS: [&str; 18] = [
+    "Generative AI tools", "Python", "SQL", "Power BI", "TikTok", "Instagram", "LinkedIn personal branding",
+    "Figma", "No-code automation", "Cloud basics", "Cybersecurity hygiene", "Data storytelling", "Gen Z consumer trends",
+    "Remote collaboration tools", "Excel automation", "Podcasting", "Short-form video", "Accessibility",
+];
+/// What seniors typically bring back: business insight.
+const BUSINESS_SKILLS: [&str; 14] = [
+    "Negotiation", "Strategy", "P&L management", "Stakeholder management", "Public speaking", "Board communication",
+    "Hiring", "Budgeting", "Leading teams", "Sales pipeline", "Mergers and acquisitions", "Customer relationships",
+    "Career navigation", "Decision making",
+];
+const HOBBIES: [&str; 14] = [
+    "Photography", "Video editing", "Music production", "Esports", "3D printing", "Street art", "Game modding",
+    "Sustainability activism", "Sign language", "Fitness coaching", "Cooking", "Creative writing", "Drone flying",
+    "Streaming",
+];
+const TITLES: [&str; 10] = [
+    "Associate", "Analyst", "Specialist", "Senior specialist", "Senior", "Lead", "Manager", "Senior manager", "Director",
+    "Vice president",
+];
+
+struct Person {
+    person: ValidPerson,
+    profile: ValidProfile,
+    manager: Option<usize>,
+    role: Role,
+    password: bool,
+}
+
+fn pick_level(rng: &mut StdRng) -> i32 {
+    // A pyramid: many juniors, few executives.
+    let weights = [14, 16, 16, 14, 12, 10, 8, 6, 3, 1];
+    let total: i32 = weights.iter().sum();
+    let mut x = rng.gen_range(0..total);
+    for (i, w) in weights.iter().enumerate() {
+        if x < *w {
+            return i as i32 + 1;
+        }
+        x -= w;
+    }
+    1
+}
+
+fn entries(rng: &mut StdRng, from: &[&str], count: std::ops::RangeInclusive<usize>, max: i32) -> Vec<SkillEntry> {
+    let n = rng.gen_range(count);
+    let chosen: Vec<&&str> = from.choose_multiple(rng, n).collect();
+    chosen.into_iter().map(|s| SkillEntry { skill: s.to_string(), level: rng.gen_range(1..=max) }).collect()
+}
+
+fn slots(rng: &mut StdRng) -> Vec<Slot> {
+    let mut days: Vec<i32> = (0..5).collect();
+    days.shuffle(rng);
+    days.truncate(rng.gen_range(2..=4));
+    let mut out: Vec<Slot> =
+        days.into_iter().map(|d| {
+            let start = rng.gen_range(8..=16) * 60;
+            Slot { weekday: d, start, end: start + 60 * rng.gen_range(1..=2) }
+        }).collect();
+    out.sort_by_key(|s| (s.weekday, s.start));
+    out
+}
+
+fn make_person(rng: &mut StdRng, n: usize, level: i32, department: &str, email: Option<String>, name: Option<String>) -> Person {
+    let first = FIRST[n % FIRST.len()];
+    let last = LAST[(n / FIRST.len() + n * 7) % LAST.len()];
+    let name = name.unwrap_or_else(|| format!("{first} {last}"));
+    let email = email.unwrap_or_else(|| format!("{}.{}.{n}@{DEMO_DOMAIN}", first.to_lowercase(), last.to_lowercase()));
+    let (location, timezone) = PLACES[rng.gen_range(0..PLACES.len())];
+    let mut languages = vec!["English".to_string()];
+    if rng.gen_bool(0.5) {
+        languages.push(LANGUAGES[rng.gen_range(0..LANGUAGES.len())].to_string());
+    }
+    let junior = level <= 4;
+    let (teach, learn) = if junior {
+        (entries(rng, &FRESH_SKILLS, 2..=4, 5), entries(rng, &BUSINESS_SKILLS, 1..=3, 3))
+    } else {
+        (entries(rng, &BUSINESS_SKILLS, 2..=4, 5), entries(rng, &FRESH_SKILLS, 1..=3, 3))
+    };
+    let hobbies = if rng.gen_bool(0.6) { entries(rng, &HOBBIES, 1..=2, 5) } else { Vec::new() };
+    let job_title = format!("{} · {department}", TITLES[(level - 1) as usize]);
+    let format = MeetingFormat::ALL[rng.gen_range(0..3)];
+    let bio = if junior {
+        format!("{} years at the company. Happy to share what I know about {}.", rng.gen_range(1..=4), teach[0].skill)
+    } else {
+        format!("{} years in {}. Curious about {}.", rng.gen_range(12..=32), department.to_lowercase(), learn[0].skill)
+    };
+    Person {
+        person: ValidPerson {
+            name: name.clone(),
+            email,
+            job_title: job_title.clone(),
+            level,
+            department: department.to_string(),
+            manager_email: None,
+            location: location.to_string(),
+            timezone: timezone.to_string(),
+        },
+        profile: ValidProfile {
+            name,
+            job_title,
+            level,
+            department: department.to_string(),
+            manager_email: None,
+            location: location.to_string(),
+            timezone: timezone.to_string(),
+            languages,
+            teach,
+            learn,
+            hobbies,
+            availability: slots(rng),
+            format,
+            bio,
+        },
+        manager: None,
+        role: Role::Employee,
+        password: false,
+    }
+}
+
+fn generate(people: usize) -> Vec<Person> {
+    let mut rng = StdRng::seed_from_u64(20261125);
+    let mut out: Vec<Person> = Vec::new();
+    let ceo = make_person(&mut rng, 0, 10, "Operations", None, Some("Olivia Hart".into()));
+    out.push(ceo);
+    // Department heads report to the chief executive.
+    for (i, dept) in DEPARTMENTS.iter().enumerate() {
+        let mut head = make_person(&mut rng, i + 1, 9, dept, None, None);
+        head.manager = Some(0);
+        out.push(head);
+    }
+    let named: [(&str, &str, i32, &str, Role); 4] = [
+        ("admin", "Alex Morgan", 6, "People", Role::Admin),
+        ("dana.analyst", "Dana Okafor", 2, "Data", Role::Employee),
+        ("victor.sales", "Victor Lindqvist", 9, "Sales", Role::Employee),
+        ("mia.designer", "Mia Tanaka", 2, "Product", Role::Employee),
+    ];
+    for (i, (local, name, level, dept, role)) in named.iter().enumerate() {
+        let mut p = make_person(&mut rng, 100 + i, *level, dept, Some(format!("{local}@{DEMO_DOMAIN}")), Some(name.to_string()));
+        p.role = *role;
+        p.password = true;
+        if *local == "mia.designer" {
+            p.profile.hobbies = vec![SkillEntry { skill: "Photography".into(), level: 5 }];
+        }
+        out.push(p);
+    }
+    let mut n = out.len();
+    while out.len() < people.max(out.len()) {
+        let dept = DEPARTMENTS[rng.gen_range(0..DEPARTMENTS.len())];
+        let level = pick_level(&mut rng).min(8);
+        out.push(make_person(&mut rng, n, level, dept, None, None));
+        n += 1;
+    }
+    // Everyone below the heads reports to someone more senior in their department, preferring
+    // the nearest level, so the tree has realistic depth.
+    for i in 1 + DEPARTMENTS.len()..out.len() {
+        let (dept, level) = (out[i].person.department.clone(), out[i].person.level);
+        let mut best: Option<(i32, usize)> = None;
+        for (j, other) in out.iter().enumerate() {
+            if j != i && other.person.department == dept && other.person.level > level {
+                let gap = other.person.level - level;
+                let better = match best {
+                    None => true,
+                    Some((g, b)) => gap < g || (gap == g && (j * 31 + i) % 7 < (b * 31 + i) % 7),
+                };
+                if better {
+                    best = Some((gap, j));
+                }
+            }
+        }
+        out[i].manager = best.map(|b| b.1).or(Some(0));
+    }
+    out
+}
+
+/// Adds `people` generated employees. Returns how many were created.
+pub async fn load(db: &Db, people: u32) -> anyhow::Result<usize> {
+    let generated = generate(people as usize);
+    let password_hash = crate::server::auth::hash_password(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = db.begin_write().await?;
+    let mut ids = Vec::with_capacity(generated.len());
+    let t = now();
+    for p in &generated {
+        let existing = crate::accounts::db::user_id_by_email(&mut tx, &p.person.email).await?;
+        if existing.is_some() {
+            anyhow::bail!("the database already holds a demo organisation ({} exists)", p.person.email);
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (email, name, password_hash, role, job_title, level, department, location, timezone,
+                                format, bio, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(&p.person.email)
+        .bind(&p.person.name)
+        .bind(p.password.then(|| password_hash.clone()))
+        .bind(p.role.as_str())
+        .bind(&p.person.job_title)
+        .bind(p.person.level)
+        .bind(&p.person.department)
+        .bind(&p.person.location)
+        .bind(&p.person.timezone)
+        .bind(p.profile.format.as_str())
+        .bind(&p.profile.bio)
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await?;
+        crate::profiles::db::replace_details(&mut tx, id, &p.profile).await?;
+        ids.push(id);
+    }
+    for (i, p) in generated.iter().enumerate() {
+        if let Some(m) = p.manager {
+            crate::accounts::db::set_manager(&mut tx, ids[i], Some(ids[m])).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(generated.len())
+}
+
+pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
+    Ok(n == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_is_a_tree_with_managers_more_senior() {
+        let people = generate(300);
+        assert_eq!(people.len(), 300);
+        let mut emails: Vec<_> = people.iter().map(|p| p.person.email.clone()).collect();
+        emails.sort();
+        emails.dedup();
+        assert_eq!(emails.len(), 300, "emails are unique");
+        for (i, p) in people.iter().enumerate().skip(1) {
+            let m = p.manager.expect("everyone but the chief executive has a manager");
+            assert!(people[m].person.level > p.person.level, "person {i} reports upwards");
+        }
+        assert!(people.iter().filter(|p| p.person.level <= 3).count() > 100, "a pyramid: many juniors");
+        assert!(people.iter().any(|p| p.role == Role::Admin && p.password));
+    }
+}

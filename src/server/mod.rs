@@ -1,0 +1,132 @@
+//! The server half: configuration, database, sessions, security layers, and the router that
+//! ties the Leptos app and its server functions to axum.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod security;
+pub mod session;
+
+use crate::app::{shell, App};
+use axum::{extract::FromRef, middleware, routing::get, Router};
+use config::Config;
+use db::Db;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+/// Everything a request handler or server function may need, provided through context.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("upmentor")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build()
+}
+
+/// Whether a name is in the IANA timezone database.
+pub fn known_timezone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
+}
+
+/// Every IANA timezone name, for the profile editor's list.
+pub fn timezone_names() -> Vec<String> {
+    let mut names: Vec<String> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .filter(|n| n.contains('/') || n == "UTC")
+        .filter(|n| !n.starts_with("Etc/") && !n.starts_with("SystemV/") && !n.starts_with("US/"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Connects, migrates and wraps everything into shared state.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url()).await?;
+    db.migrate().await?;
+    let leptos_options = leptos_options(&config);
+    Ok(AppState { db, config: Arc::new(config), leptos_options })
+}
+
+/// The whole HTTP app: pages, server functions, static files, sessions and security layers.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let cookie_name = if state.config.secure_cookies() { "__Host-upmentor" } else { "upmentor_session" };
+    let sessions = SessionManagerLayer::new(session::DbSessionStore::new(state.db.clone()))
+        .with_name(cookie_name)
+        .with_secure(state.config.secure_cookies())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+    let context_state = state.clone();
+    let context = move || provide_context(context_state.clone());
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(sessions)
+        .layer(middleware::from_fn(security::same_origin_only))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Deletes expired sessions every hour, for as long as the server runs.
+pub fn spawn_housekeeping(db: Db) {
+    tokio::spawn(async move {
+        let store = session::DbSessionStore::new(db);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// Creates (or promotes) an admin and returns the path of their one-time password link.
+pub async fn invite_admin(db: &Db, email: &str, name: &str) -> anyhow::Result<String> {
+    use crate::accounts::{db as accounts, PersonInput, Role};
+    let person = PersonInput {
+        name: name.into(),
+        email: email.into(),
+        level: "5".into(),
+        department: "People".into(),
+        timezone: "UTC".into(),
+        ..Default::default()
+    }
+    .validate(known_timezone)
+    .map_err(|e| anyhow::anyhow!("{:?}", e.field_errors()))?;
+    let mut tx = db.begin_write().await?;
+    let id = match accounts::user_id_by_email(&mut tx, &person.email).await? {
+        Some(id) => id,
+        None => accounts::upsert_person(&mut tx, &person, None).await?.0,
+    };
+    accounts::set_role(&mut tx, id, Role::Admin).await?;
+    let (token, _) = accounts::issue_invite(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(format!("/invite/{token}"))
+}

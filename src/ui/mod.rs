@@ -1,0 +1,171 @@
+//! Reusable pieces of the interface: the page frame, navigation, form fields and messages.
+
+use crate::accounts::SessionUser;
+use crate::error::{AppError, FieldErrors};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Who is signed in, shared by every page; `refresh` re-reads it after sign-in or sign-out.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub me: Resource<Result<Option<SessionUser>, AppError>>,
+    pub version: RwSignal<u32>,
+}
+
+impl Auth {
+    pub fn refresh(&self) {
+        self.version.update(|v| *v += 1);
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let auth = use_auth();
+    let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            auth.refresh();
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate("/signin", Default::default());
+        }
+    });
+    view! {
+        <header class="topbar">
+            <a class="skip" href="#main">"Skip to content"</a>
+            <A href="/" attr:class="brand">"Upmentor"</A>
+            <nav aria-label="Main">
+                <Transition fallback=|| ()>
+                    {move || {
+                        auth.me.get().map(|me| match me {
+                            Ok(Some(user)) => {
+                                let admin = user.is_admin();
+                                view! {
+                                    <ul class="nav-links">
+                                        <li><A href="/people">"People"</A></li>
+                                        <li><A href="/profile">"My profile"</A></li>
+                                        {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+                                        <li class="me">
+                                            <span class="who">{user.name.clone()}</span>
+                                            <ActionForm action=sign_out attr:class="inline">
+                                                <button type="submit" class="link">"Sign out"</button>
+                                            </ActionForm>
+                                        </li>
+                                    </ul>
+                                }
+                                .into_any()
+                            }
+                            _ => view! {
+                                <ul class="nav-links">
+                                    <li><A href="/signin">"Sign in"</A></li>
+                                </ul>
+                            }
+                            .into_any(),
+                        })
+                    }}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+/// Shown in place of a page whose data could not be loaded, with the way forward.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthenticated => view! {
+            <div class="notice" role="alert">
+                <p>"Please sign in to see this page."</p>
+                <p><a href="/signin">"Sign in"</a></p>
+            </div>
+        }
+        .into_any(),
+        other => view! { <div class="notice" role="alert"><p>{other.to_string()}</p></div> }.into_any(),
+    }
+}
+
+/// The first message for a field, reactive.
+pub fn field_error(
+    errors: RwSignal<FieldErrors>,
+    name: impl Into<String>,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
+    let name: std::sync::Arc<str> = name.into().into();
+    move || errors.with(|e| e.get(&name))
+}
+
+/// A labelled text input bound to a signal, with its error message beneath it.
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: String,
+    value: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] list: &'static str,
+) -> impl IntoView {
+    let id = format!("f-{}", name.replace('.', "-"));
+    let err_id = format!("{id}-err");
+    let err = field_error(errors, name.clone());
+    let (err1, err2) = (err.clone(), err.clone());
+    view! {
+        <div class="field" class:invalid=move || err1().is_some()>
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                list=(!list.is_empty()).then_some(list)
+                value=move || value.get()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if err2().is_some() { "true" } else { "false" }
+                aria-describedby=err_id.clone()
+            />
+            <p class="error" id=err_id>{err}</p>
+        </div>
+    }
+}
+
+/// A message about a whole form (not one field), e.g. "saved" or "please fix".
+#[component]
+pub fn FormStatus(#[prop(into)] message: Signal<Option<(bool, String)>>) -> impl IntoView {
+    view! {
+        <div aria-live="polite" class="form-status">
+            {move || message.get().map(|(ok, text)| {
+                view! { <p class=if ok { "ok" } else { "bad" } role=if ok { "status" } else { "alert" }>{text}</p> }
+            })}
+        </div>
+    }
+}
+
+pub fn format_date(unix: i64) -> String {
+    // Days since the epoch to a civil date (Howard Hinnant's algorithm); avoids a date crate
+    // in the browser build for one display format.
+    let days = unix.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_format_in_utc() {
+        assert_eq!(super::format_date(0), "1970-01-01");
+        assert_eq!(super::format_date(1_795_000_000), "2026-11-18");
+    }
+}
