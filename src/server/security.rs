@@ -60,6 +60,21 @@ pub async fn same_origin_only(req: Request<Body>, next: Next) -> Response {
     next.run(req).await
 }
 
+/// A request a server function could not even decode is the client's fault: answer 400, not
+/// the 500 that the server-function layer uses for every error it raises itself.
+pub async fn malformed_is_bad_request(req: Request<Body>, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if let Ok(crate::error::AppError::Transport(_)) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 fn refuse() -> Response {
     (StatusCode::FORBIDDEN, "Cross-origin requests that change data are refused.").into_response()
 }

@@ -1,0 +1,75 @@
+# Shared by run.sh and test.sh: find or install what the build needs, and build the browser half.
+# Installs only what is missing; on a machine that has everything it does nothing but check.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# Outside the clone, so CI's fresh clones reuse the previous build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/upmentor/target}"
+SITE="$ROOT/target/site"
+WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+apt_install() {
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]} (Debian packages)"
+        $SUDO apt-get update -qq
+        $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+}
+
+# Chooses how to compile for wasm32: rustup's target where it exists (an ordinary laptop),
+# otherwise Debian's rustc-web with its std sources and -Zbuild-std (machines whose rustup
+# cannot download targets). Both halves then use the same compiler.
+WASM_ROUTE=""
+choose_toolchain() {
+    if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+        WASM_ROUTE=rustup
+    elif rustup toolchain list 2>/dev/null | grep -q '^debian-web' && [ -d /usr/lib/rustlib/src/rust/library ]; then
+        WASM_ROUTE=debian
+    elif command -v rustup >/dev/null && timeout 60 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+        WASM_ROUTE=rustup
+    else
+        apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
+        rustup toolchain list | grep -q '^debian-web' || rustup toolchain link debian-web /usr
+        WASM_ROUTE=debian
+    fi
+    if [ "$WASM_ROUTE" = debian ]; then
+        export RUSTUP_TOOLCHAIN=debian-web
+    fi
+    say "wasm route: $WASM_ROUTE ($(rustc --version))"
+}
+
+ensure_wasm_bindgen() {
+    if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+        say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 6 minutes on 2 cores)"
+        cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    fi
+}
+
+# build_site PROFILE: compiles the browser half and lays out target/site (pkg/, css, public files).
+build_site() {
+    local profile="$1" extra=()
+    if [ "$WASM_ROUTE" = debian ]; then extra=(-Zbuild-std=std,panic_abort); fi
+    say "building the browser half ($profile)"
+    RUSTC_BOOTSTRAP=$([ "$WASM_ROUTE" = debian ] && echo 1 || echo 0) \
+        cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
+        --profile "$profile" "${extra[@]}"
+    local strip=()
+    if [ "$profile" = wasm-release ]; then strip=(--remove-name-section --remove-producers-section); fi
+    rm -rf "$SITE/pkg"
+    mkdir -p "$SITE/pkg"
+    wasm-bindgen --target web --no-typescript "${strip[@]}" --out-dir "$SITE/pkg" --out-name upmentor \
+        "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/upmentor.wasm"
+    cp style/main.css "$SITE/main.css"
+    cp -r public/. "$SITE/"
+    local raw gz
+    raw=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm")
+    gz=$(gzip -9c "$SITE/pkg/upmentor_bg.wasm" | wc -c)
+    say "browser bundle: $((raw / 1024)) KiB wasm, $((gz / 1024)) KiB gzipped"
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests (SQLite and a throwaway PostgreSQL), then
+# Playwright in Chromium against the real app (see README.md).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+started=$(date +%s)
+choose_toolchain
+ensure_wasm_bindgen
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then apt_install chromium; fi
+export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
+if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "PostgreSQL binaries found: the data-layer tests run on SQLite and on PostgreSQL"
+else
+    say "PostgreSQL binaries NOT found: the PostgreSQL half of the tests will report itself skipped"
+fi
+
+say "Rust tests"
+cargo test --features ssr --no-fail-fast
+
+build_site wasm-dev
+cargo build --bin upmentor
+
+say "browser tests (Playwright, Chromium)"
+cd end2end
+if [ ! -d node_modules/@playwright/test ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+fi
+export UPMENTOR_BIN="$CARGO_TARGET_DIR/debug/upmentor" UPMENTOR_SITE_ROOT="$SITE"
+npx playwright test
+say "all tests passed in $(( $(date +%s) - started )) s"

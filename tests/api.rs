@@ -1,0 +1,286 @@
+//! The HTTP surface as a user or an attacker meets it, on SQLite and on PostgreSQL.
+
+mod common;
+use common::*;
+use serde_json::json;
+
+on_both_backends!(
+    sign_in_works_and_refuses_wrong_passwords,
+    every_protected_endpoint_needs_a_session,
+    employees_cannot_use_admin_endpoints,
+    profile_save_round_trips_and_reports_bad_fields,
+    invite_then_set_password_then_sign_in,
+    csv_import_keeps_good_rows_and_reports_bad_ones,
+    directory_searches_by_name_skill_department_and_level,
+    repeated_failures_are_throttled,
+);
+
+async fn sign_in_works_and_refuses_wrong_passwords(app: &TestApp) {
+    let c = app.client();
+    let wrong = c.sign_in(MENTOR, "not the password").await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(field_error(&wrong.body, "password").as_deref(), Some("That email and password do not match."));
+    let unknown = c.sign_in("nobody@demo.upmentor.test", DEMO_PASSWORD).await;
+    assert_eq!(field_error(&unknown.body, "password").as_deref(), Some("That email and password do not match."));
+    let bad_email = c.sign_in("not an email", "x").await;
+    assert!(field_error(&bad_email.body, "email").is_some());
+
+    let ok = c.sign_in(MENTOR, DEMO_PASSWORD).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    assert_eq!(ok.body["email"], MENTOR);
+    let cookie = ok.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    let me = c.form("me", &[]).await;
+    assert_eq!(me.body["email"], MENTOR);
+
+    let out = c.form("sign_out", &[]).await;
+    assert!(out.status < 400);
+    let me = c.form("me", &[]).await;
+    assert!(me.body.is_null(), "signed out: {:?}", me.body);
+}
+
+async fn every_protected_endpoint_needs_a_session(app: &TestApp) {
+    let c = app.client();
+    assert_eq!(c.form("profile/editor", &[]).await.status, 401);
+    assert_eq!(c.form("profile/get", &[("id", "1")]).await.status, 401);
+    assert_eq!(c.json("profile/save", json!({"input": profile("X", "")})).await.status, 401);
+    assert_eq!(c.json("profile/save", json!({"input": {}})).await.status, 400, "malformed, whoever asks");
+    assert_eq!(c.json("directory", json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 0}})).await.status, 401);
+    assert_eq!(c.form("admin/pending_invites", &[]).await.status, 401);
+    assert_eq!(c.json("admin/import", json!({"csv": "name,email\nA,a@x.com"})).await.status, 401);
+
+    // A tampered or invented session cookie is worth nothing.
+    let signed = app.client();
+    let ok = signed.sign_in(MENTOR, DEMO_PASSWORD).await;
+    let cookie = ok.headers.get("set-cookie").unwrap().to_str().unwrap();
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let mut tampered: Vec<char> = value.chars().collect();
+    tampered[3] = if tampered[3] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/profile/editor", app.base))
+        .header("cookie", format!("upmentor_session={tampered}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/profile/editor", app.base))
+        .header("cookie", format!("upmentor_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "the untouched cookie works");
+
+    // Requests that change data from another site are refused before they reach the app.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/sign_in", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("email", MENTOR), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+}
+
+async fn employees_cannot_use_admin_endpoints(app: &TestApp) {
+    let c = app.client();
+    c.sign_in(MENTOR, DEMO_PASSWORD).await;
+    assert_eq!(c.form("admin/pending_invites", &[]).await.status, 403);
+    assert_eq!(c.json("admin/import", json!({"csv": "name,email\nA,a@x.com"})).await.status, 403);
+    let invite = c
+        .json("admin/invite", json!({"person": {"name": "X", "email": "x@x.com", "job_title": "", "level": "1", "department": "", "manager_email": "", "location": "", "timezone": "UTC"}}))
+        .await;
+    assert_eq!(invite.status, 403);
+    assert_eq!(c.form("admin/reissue_invite", &[("user_id", "1")]).await.status, 403);
+}
+
+fn profile(name: &str, manager: &str) -> serde_json::Value {
+    json!({
+        "name": name, "job_title": "Data analyst", "level": 2, "department": "Data",
+        "manager_email": manager, "location": "London", "timezone": "Europe/London",
+        "languages": "English, Polish",
+        "teach": [{"skill": "Generative AI tools", "level": 5}, {"skill": "Brand-new Skill", "level": 2}],
+        "learn": [{"skill": "Negotiation", "level": 3}],
+        "hobbies": [{"skill": "Photography", "level": 4}],
+        "availability": [{"weekday": 1, "start": 720, "end": 780}],
+        "format": "remote", "bio": "Two years in."
+    })
+}
+
+async fn profile_save_round_trips_and_reports_bad_fields(app: &TestApp) {
+    let c = app.client();
+    c.sign_in(MENTOR, DEMO_PASSWORD).await;
+    let saved = c.json("profile/save", json!({"input": profile("Dana O.", MENTEE)})).await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let editor = c.form("profile/editor", &[]).await;
+    let p = &editor.body["profile"];
+    assert_eq!(p["name"], "Dana O.");
+    assert_eq!(p["manager_email"], MENTEE);
+    assert_eq!(p["languages"], json!(["English", "Polish"]));
+    assert_eq!(p["teach"][1]["skill"], "Brand-new Skill");
+    assert_eq!(p["availability"][0]["start"], 720);
+    assert!(editor.body["vocabulary"].as_array().unwrap().iter().any(|s| s == "Brand-new Skill"), "new skills join the vocabulary");
+    assert!(editor.body["timezones"].as_array().unwrap().iter().any(|s| s == "Asia/Kolkata"));
+
+    // Every bad field is named, and nothing is stored.
+    let mut bad = profile("", "nobody-here@demo.upmentor.test");
+    bad["level"] = json!(0);
+    bad["timezone"] = json!("Atlantis/Capital");
+    bad["languages"] = json!("");
+    bad["teach"][0]["level"] = json!(9);
+    bad["learn"][0]["skill"] = json!("   ");
+    bad["availability"][0]["end"] = json!(600);
+    bad["bio"] = json!("x".repeat(1001));
+    bad["format"] = json!("remote");
+    let refused = c.json("profile/save", json!({"input": bad})).await;
+    assert_eq!(refused.status, 422);
+    for field in ["name", "level", "timezone", "languages", "teach.0.level", "learn.0.skill", "availability.0.end", "bio"] {
+        assert!(field_error(&refused.body, field).is_some(), "no message for {field}: {:?}", refused.body);
+    }
+    let unknown_manager = c.json("profile/save", json!({"input": profile("Dana O.", "nobody-here@demo.upmentor.test")})).await;
+    assert_eq!(field_error(&unknown_manager.body, "manager_email").as_deref(), Some("No one with this email is in the directory."));
+    let malformed = c.json("profile/save", json!({"input": {"name": 5}})).await;
+    assert!(malformed.status >= 400 && malformed.status < 500, "malformed input is a client error, got {}", malformed.status);
+    let after = c.form("profile/editor", &[]).await;
+    assert_eq!(after.body["profile"]["name"], "Dana O.", "refused saves change nothing");
+
+    // Someone else sees the saved profile.
+    let other = app.client();
+    other.sign_in(MENTEE, DEMO_PASSWORD).await;
+    let id = p["id"].as_i64().unwrap().to_string();
+    let seen = other.form("profile/get", &[("id", &id)]).await;
+    assert_eq!(seen.body["name"], "Dana O.");
+    assert_eq!(other.form("profile/get", &[("id", "999999")]).await.status, 404);
+}
+
+async fn invite_then_set_password_then_sign_in(app: &TestApp) {
+    let admin = app.client();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let person = json!({"name": "Nia New", "email": "Nia.New@demo.upmentor.test", "job_title": "Graduate", "level": "1",
+                        "department": "Data", "manager_email": MENTEE, "location": "Leeds", "timezone": "Europe/London"});
+    let link = admin.json("admin/invite", json!({"person": person})).await;
+    assert_eq!(link.status, 200, "{:?}", link.body);
+    let path = link.body["path"].as_str().unwrap().to_string();
+    let token = path.strip_prefix("/invite/").unwrap().to_string();
+    assert!(token.len() >= 40);
+    let bad = admin
+        .json("admin/invite", json!({"person": {"name": "", "email": "nope", "job_title": "", "level": "11", "department": "", "manager_email": "", "location": "", "timezone": "Mars/Base"}}))
+        .await;
+    for f in ["name", "email", "level", "timezone"] {
+        assert!(field_error(&bad.body, f).is_some(), "{f}: {:?}", bad.body);
+    }
+    let pending = admin.form("admin/pending_invites", &[]).await;
+    assert!(pending.body.as_array().unwrap().iter().any(|p| p["email"] == "nia.new@demo.upmentor.test"));
+
+    let nia = app.client();
+    let info = nia.form("invitation", &[("token", &token)]).await;
+    assert_eq!(info.body["name"], "Nia New");
+    let short = nia.form("accept_invite", &[("token", &token), ("password", "short"), ("confirm", "short")]).await;
+    assert!(field_error(&short.body, "password").is_some());
+    let differ = nia.form("accept_invite", &[("token", &token), ("password", "a long password"), ("confirm", "a long passwore")]).await;
+    assert!(field_error(&differ.body, "confirm").is_some());
+    let ok = nia.form("accept_invite", &[("token", &token), ("password", "a long password"), ("confirm", "a long password")]).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    assert_eq!(nia.form("me", &[]).await.body["email"], "nia.new@demo.upmentor.test");
+    // The link works once.
+    let again = app.client().form("accept_invite", &[("token", &token), ("password", "another password"), ("confirm", "another password")]).await;
+    assert_eq!(again.status, 404);
+    let fresh = app.client();
+    assert_eq!(fresh.sign_in("nia.new@demo.upmentor.test", "a long password").await.status, 200);
+    assert_eq!(admin.json("admin/invite", json!({"person": person})).await.status, 422, "an active account cannot be re-invited");
+}
+
+async fn csv_import_keeps_good_rows_and_reports_bad_ones(app: &TestApp) {
+    let admin = app.client();
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
+    let csv = format!(
+        "name,email,job_title,level,department,manager_email,location,timezone\n\
+         Ola Boss,ola@corp.test,Director,9,Ops,,Oslo,Europe/Oslo\n\
+         Pat Junior,pat@corp.test,Analyst,2,Ops,ola@corp.test,Oslo,Europe/Oslo\n\
+         Bad Level,bad@corp.test,Analyst,eleven,Ops,,Oslo,Europe/Oslo\n\
+         ,noname@corp.test,Analyst,2,Ops,,Oslo,Europe/Oslo\n\
+         Lost Manager,lost@corp.test,Analyst,2,Ops,ghost@corp.test,Oslo,Europe/Oslo\n\
+         Dana Renamed,{MENTOR},Analyst,3,Data,,London,Europe/London\n"
+    );
+    let report = admin.json("admin/import", json!({"csv": csv})).await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    assert_eq!(report.body["created"], 3);
+    assert_eq!(report.body["updated"], 1);
+    let errors = report.body["errors"].as_array().unwrap();
+    let at = |line: i64, field: &str| errors.iter().any(|e| e["line"] == line && e["field"] == field);
+    assert!(at(4, "level"), "{errors:?}");
+    assert!(at(5, "name"), "{errors:?}");
+    assert!(at(6, "manager_email"), "{errors:?}");
+    assert_eq!(report.body["invites"].as_array().unwrap().len(), 3);
+    let pat = admin.json("directory", json!({"query": {"q": "Pat Junior", "department": "", "skill": "", "level": 0, "page": 0}})).await;
+    let pat_id = pat.body["people"][0]["id"].as_i64().unwrap().to_string();
+    let pat = admin.form("profile/get", &[("id", &pat_id)]).await;
+    assert_eq!(pat.body["manager_email"], "ola@corp.test", "managers resolve within the file");
+    let empty = admin.json("admin/import", json!({"csv": "  "})).await;
+    assert!(field_error(&empty.body, "csv").is_some());
+    let no_header = admin.json("admin/import", json!({"csv": "who,mail\nx,y"})).await;
+    assert!(field_error(&no_header.body, "csv").unwrap().contains("missing"));
+}
+
+async fn directory_searches_by_name_skill_department_and_level(app: &TestApp) {
+    let c = app.client();
+    c.sign_in(MENTEE, DEMO_PASSWORD).await;
+    let q = |q: &str, department: &str, skill: &str, level: i64| {
+        json!({"query": {"q": q, "department": department, "skill": skill, "level": level, "page": 0}})
+    };
+    let all = c.json("directory", q("", "", "", 0)).await;
+    assert_eq!(all.status, 200);
+    assert_eq!(all.body["total"], 40);
+    assert_eq!(all.body["people"].as_array().unwrap().len(), 24, "one page");
+    let dana = c.json("directory", q("dana", "", "", 0)).await;
+    assert!(dana.body["people"].as_array().unwrap().iter().any(|p| p["name"] == "Dana Okafor"));
+    let sales = c.json("directory", q("", "Sales", "", 0)).await;
+    assert!(sales.body["people"].as_array().unwrap().iter().all(|p| p["department"] == "Sales"));
+    let juniors = c.json("directory", q("", "", "", 2)).await;
+    assert!(juniors.body["people"].as_array().unwrap().iter().all(|p| p["level"] == 2));
+    let photographers = c.json("directory", q("", "", "photo", 0)).await;
+    assert!(photographers.body["people"].as_array().unwrap().iter().any(|p| p["name"] == "Mia Tanaka"));
+    let none = c.json("directory", q("%", "", "", 0)).await;
+    assert_eq!(none.body["total"], 0, "wildcards are searched literally");
+    let page2 = c.json("directory", json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 1}})).await;
+    assert_eq!(page2.body["people"].as_array().unwrap().len(), 16);
+}
+
+async fn repeated_failures_are_throttled(app: &TestApp) {
+    let c = app.client();
+    for _ in 0..5 {
+        assert_eq!(c.sign_in(MENTEE, "wrong password").await.status, 422);
+    }
+    let blocked = c.sign_in(MENTEE, DEMO_PASSWORD).await;
+    assert_eq!(blocked.status, 429, "{:?}", blocked.body);
+    assert!(blocked.body["TooManyRequests"].as_str().unwrap().contains("Try again in"));
+    // Other accounts are not affected.
+    assert_eq!(app.client().sign_in(MENTOR, DEMO_PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_render_without_javascript() {
+    let app = TestApp::start(Backend::Sqlite).unwrap();
+    let c = app.client();
+    let (status, headers, body) = c.get("/signin").await;
+    assert_eq!(status, 200);
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers.contains_key("referrer-policy"));
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert!(body.contains("<h1>Sign in</h1>"));
+    let (_, headers2, _) = c.get("/signin").await;
+    assert_ne!(headers2["content-security-policy"], headers["content-security-policy"], "a fresh nonce each time");
+
+    let (status, _, _) = c.get("/no-such-page").await;
+    assert_eq!(status, 404);
+    c.sign_in(MENTOR, DEMO_PASSWORD).await;
+    let (status, _, body) = c.get("/people?q=Victor").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Victor Lindqvist"), "the directory is rendered on the server");
+}

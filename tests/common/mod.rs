@@ -1,0 +1,257 @@
+//! Starts the real `upmentor` binary on a random port against a fresh database (SQLite, or a
+//! throwaway PostgreSQL cluster), and talks to it like a browser would.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const DEMO_PASSWORD: &str = "upmentor-demo-2026";
+pub const ADMIN: &str = "admin@demo.upmentor.test";
+pub const MENTOR: &str = "dana.analyst@demo.upmentor.test";
+pub const MENTEE: &str = "victor.sales@demo.upmentor.test";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A PostgreSQL cluster in a temporary directory, stopped when dropped.
+pub struct PgCluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+}
+
+fn pg_bin() -> Option<PathBuf> {
+    if let Ok(out) = Command::new("sh").arg("-c").arg("command -v initdb").output() {
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !path.is_empty() {
+            return PathBuf::from(path).parent().map(|p| p.to_path_buf());
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl PgCluster {
+    /// None (and a loud note) where no PostgreSQL binaries are installed.
+    pub fn start() -> Option<PgCluster> {
+        let Some(bin) = pg_bin() else {
+            println!("SKIPPED: PostgreSQL binaries (initdb, pg_ctl) not found; this PostgreSQL test did not run");
+            eprintln!("SKIPPED: PostgreSQL binaries (initdb, pg_ctl) not found; this PostgreSQL test did not run");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb.args(["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]);
+        let mut pg_ctl_start = Command::new(bin.join("pg_ctl"));
+        // initdb and postgres refuse to run as root; run them as nobody-owned when we are root.
+        let as_root = unsafe_is_root();
+        let status = if as_root {
+            run_as_postgres_user(dir.path(), &format!("{} -D {} -A trust -U postgres --no-sync", bin.join("initdb").display(), data.display()))
+        } else {
+            initdb.stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().success()
+        };
+        assert!(status, "initdb failed");
+        for _ in 0..5 {
+            let port = free_port();
+            let opts = format!("-k {} -p {port} -h 127.0.0.1 -F", dir.path().display());
+            let ok = if as_root {
+                run_as_postgres_user(dir.path(), &format!("{} -D {} -o '{opts}' -w -l {}/log start", bin.join("pg_ctl").display(), data.display(), dir.path().display()))
+            } else {
+                pg_ctl_start
+                    .args(["-D", data.to_str().unwrap(), "-o", &opts, "-w", "-l"])
+                    .arg(dir.path().join("log"))
+                    .arg("start")
+                    .stdout(Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success()
+            };
+            if ok {
+                return Some(PgCluster { dir, bin, port });
+            }
+            pg_ctl_start = Command::new(bin.join("pg_ctl"));
+        }
+        panic!("could not start PostgreSQL");
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// PostgreSQL will not run as root: hand the directory to the `nobody` user and run as it.
+fn run_as_postgres_user(dir: &std::path::Path, cmd: &str) -> bool {
+    Command::new("chown").args(["-R", "nobody", dir.to_str().unwrap()]).status().unwrap();
+    Command::new("chmod").args(["755", dir.to_str().unwrap()]).status().unwrap();
+    Command::new("su")
+        .args(["-s", "/bin/sh", "nobody", "-c", cmd])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let cmd = format!("{} -D {} -m immediate stop", self.bin.join("pg_ctl").display(), self.dir.path().join("data").display());
+        if unsafe_is_root() {
+            run_as_postgres_user(self.dir.path(), &cmd);
+        } else {
+            let _ = Command::new("sh").arg("-c").arg(cmd).stdout(Stdio::null()).status();
+        }
+    }
+}
+
+/// The running app, killed when dropped.
+pub struct TestApp {
+    child: Child,
+    pub base: String,
+    _data: tempfile::TempDir,
+    _pg: Option<PgCluster>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TestApp {
+    /// Starts the app with a small demo organisation. None when the backend is unavailable.
+    pub fn start(backend: Backend) -> Option<TestApp> {
+        let data = tempfile::tempdir().unwrap();
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgCluster::start()?),
+        };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_upmentor"));
+        cmd.arg("serve")
+            .env("UPMENTOR_ADDR", "127.0.0.1:0")
+            .env("UPMENTOR_DATA_DIR", data.path())
+            .env("UPMENTOR_DEMO_PEOPLE", "40")
+            .env("UPMENTOR_SITE_ROOT", data.path().join("site"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        match &pg {
+            Some(pg) => cmd.env("DATABASE_URL", pg.url()),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        let mut child = cmd.spawn().expect("the upmentor binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("Upmentor is running at ") {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(60)).expect("the app reports its address");
+        Some(TestApp { child, base, _data: data, _pg: pg })
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            base: self.base.clone(),
+        }
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Client {
+    /// Calls a form-encoded server function.
+    pub async fn form(&self, endpoint: &str, fields: &[(&str, &str)]) -> Reply {
+        let res = self.http.post(format!("{}/api/{endpoint}", self.base)).form(fields).send().await.unwrap();
+        Self::reply(res).await
+    }
+
+    /// Calls a JSON server function.
+    pub async fn json(&self, endpoint: &str, body: serde_json::Value) -> Reply {
+        let res = self.http.post(format!("{}/api/{endpoint}", self.base)).json(&body).send().await.unwrap();
+        Self::reply(res).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let res = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap())
+    }
+
+    async fn reply(res: reqwest::Response) -> Reply {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Reply { status, body, headers }
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        self.form("sign_in", &[("email", email), ("password", password)]).await
+    }
+}
+
+/// The message the server gave for one field of a refused form.
+pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
+    body.get("Invalid")?
+        .as_array()?
+        .iter()
+        .find(|e| e["field"] == field)
+        .and_then(|e| e["message"].as_str().map(String::from))
+}
+
+/// Runs one scenario on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Sqlite) {
+                        super::$name(&app).await;
+                    }
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Postgres) {
+                        super::$name(&app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
