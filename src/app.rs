@@ -44,6 +44,13 @@ pub fn App() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let me = Resource::new(move || version.get(), |_| current_user());
     provide_context(Auth { me, version });
+    // Marks the page as interactive once the browser half has taken over (tests wait for it).
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="main" href="/main.css" />

@@ -1,0 +1,32 @@
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { ADMIN, hydrated, signIn } from './helpers';
+
+async function noSeriousViolations(page: import('@playwright/test').Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+  await expect(page.locator('main')).not.toContainText('Loading…');
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`), path).toEqual([]);
+}
+
+test('the sign-in page has no serious accessibility violations', async ({ page }) => {
+  await noSeriousViolations(page, '/signin');
+});
+
+test('signed-in pages have no serious accessibility violations', async ({ page }) => {
+  await signIn(page, ADMIN);
+  for (const path of ['/', '/people', '/people/1', '/profile', '/admin']) {
+    await noSeriousViolations(page, path);
+  }
+});
+
+test('the layout works at phone width', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await signIn(page, ADMIN);
+  await page.goto('/profile');
+  await hydrated(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
