@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path,
+    path, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,17 +56,19 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="main" href="/main.css" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <Title formatter=|text: String| if text.is_empty() { "Upmentor".to_string() } else { format!("{text} · Upmentor") } />
+        // Every route renders completely on the server before the response is sent, so pages read
+        // correctly without JavaScript (streamed, out-of-order chunks need a script to be placed).
         <Router>
             <Nav />
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/invite/:token") view=AcceptInvitePage />
-                    <Route path=path!("/people") view=DirectoryPage />
-                    <Route path=path!("/people/:id") view=ProfilePage />
-                    <Route path=path!("/profile") view=EditProfilePage />
-                    <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />
+                    <Route path=path!("/people") view=DirectoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/people/:id") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view=EditProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -3,8 +3,17 @@
 use clap::Parser;
 use upmentor::server::{self, config::{Cli, Command}, demo};
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Rendering a large page nests many futures; unoptimised builds need more than tokio's 2 MiB.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
+        .build()
+        .expect("the async runtime starts");
+    runtime.block_on(start());
+}
+
+async fn start() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.config.log).unwrap_or_else(|_| "info".into()))
