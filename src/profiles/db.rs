@@ -179,6 +179,19 @@ const DIRECTORY_WHERE: &str = "
     AND ($5 = '' OR EXISTS (SELECT 1 FROM user_skills us JOIN skills s ON s.id = us.skill_id
                            WHERE us.user_id = u.id AND us.kind IN ('teach', 'hobby') AND s.name_key LIKE $6 ESCAPE '\\'))";
 
+/// Binds the directory filters $1–$6 (text, its pattern, department, level, skill, its pattern),
+/// shared by the count and the page query.
+fn with_filters<'q, O>(
+    sql: &'q str,
+    f: &[String; 5],
+    level: i64,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    sqlx::query_as(sql).bind(f[0].clone()).bind(f[1].clone()).bind(f[2].clone()).bind(level).bind(f[3].clone()).bind(f[4].clone())
+}
+
 pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sqlx::Error> {
     let text = q.q.trim().to_string();
     let skill = q.skill.trim().to_string();
@@ -186,25 +199,14 @@ pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sql
     let level = if (1..=10).contains(&q.level) { q.level as i64 } else { 0 };
     let page = q.page.max(0);
     let where_clause = DIRECTORY_WHERE;
-    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM users u {where_clause}"))
-        .bind(&text)
-        .bind(like_pattern(&text))
-        .bind(&department)
-        .bind(level)
-        .bind(&skill)
-        .bind(like_pattern(&skill))
-        .fetch_one(&db.pool)
-        .await?;
-    let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(&format!(
+    let filters = [text.clone(), like_pattern(&text), department.clone(), skill.clone(), like_pattern(&skill)];
+    let count_sql = format!("SELECT COUNT(*) FROM users u {where_clause}");
+    let (total,): (i64,) = with_filters(&count_sql, &filters, level).fetch_one(&db.pool).await?;
+    let page_sql = format!(
         "SELECT u.id, u.name, u.job_title, u.level, u.department, u.location FROM users u {where_clause}
          ORDER BY u.name, u.id LIMIT $7 OFFSET $8"
-    ))
-    .bind(&text)
-    .bind(like_pattern(&text))
-    .bind(&department)
-    .bind(level)
-    .bind(&skill)
-    .bind(like_pattern(&skill))
+    );
+    let rows: Vec<(i64, String, String, i64, String, String)> = with_filters(&page_sql, &filters, level)
     .bind(PAGE_SIZE as i64)
     .bind(page as i64 * PAGE_SIZE as i64)
     .fetch_all(&db.pool)
