@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod app;
 pub mod error;
+pub mod matching;
 pub mod profiles;
 pub mod ui;
 

@@ -1,0 +1,617 @@
+//! The engine: prepares a problem once, then runs it under any configuration — fast enough to
+//! re-run while an admin drags a weight slider (criterion scores and rule checks are cached,
+//! and the previous run's prices warm-start the solver).
+
+use super::lap;
+use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
+use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
+use super::score::{self, Interner, Prepared, RuleBreak};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The part of the rules that decides feasibility pair by pair (cached).
+#[derive(Debug, Clone, PartialEq)]
+struct RuleKey {
+    direction: Direction,
+    min_level_gap: Option<i32>,
+    reporting_chain_levels: Option<u32>,
+    require_common_language: bool,
+    max_timezone_hours: Option<f64>,
+    respect_avoids: bool,
+}
+
+impl RuleKey {
+    fn of(r: &Rules) -> RuleKey {
+        RuleKey {
+            direction: r.direction,
+            min_level_gap: r.min_level_gap,
+            reporting_chain_levels: r.reporting_chain_levels,
+            require_common_language: r.require_common_language,
+            max_timezone_hours: r.max_timezone_hours,
+            respect_avoids: r.respect_avoids,
+        }
+    }
+}
+
+struct Warm {
+    layout: (Vec<usize>, Vec<usize>, bool),
+    v: Vec<f64>,
+}
+
+pub struct Engine {
+    mentors: Vec<Prepared>,
+    mentees: Vec<Prepared>,
+    capacity: Vec<u32>,
+    groups: Vec<Option<String>>,
+    words: Interner,
+    mentor_index: HashMap<PersonId, usize>,
+    mentee_index: HashMap<PersonId, usize>,
+    /// Criterion scores, mentee-major: `crit[e * mentors + m]`; cached per direction.
+    crit: Vec<[f32; 7]>,
+    crit_direction: Option<Direction>,
+    /// The first broken rule of each pair under `breaks_key`.
+    breaks: Vec<Option<RuleBreak>>,
+    breaks_key: Option<RuleKey>,
+    warm: Option<Warm>,
+    last: Option<(usize, Vec<f64>, lap::Assignment)>,
+}
+
+/// Per-run working data: weighted scores and feasibility.
+struct Scored {
+    score: Vec<f64>,
+    feasible: Vec<bool>,
+}
+
+impl Engine {
+    /// Checks the participants and prepares them for scoring.
+    pub fn new(problem: &Problem) -> Result<Engine, MatchError> {
+        let mut seen = HashSet::new();
+        for p in problem.mentors.iter().chain(&problem.mentees) {
+            if !seen.insert(p.id) {
+                return Err(MatchError::DuplicateId(p.id));
+            }
+            if p.capacity == 0 {
+                return Err(MatchError::ZeroCapacity(p.id));
+            }
+        }
+        for e in &problem.mentees {
+            if e.capacity != 1 {
+                return Err(MatchError::MenteeCapacity(e.id, e.capacity));
+            }
+        }
+        let mut words = Interner::default();
+        let mut departments = Interner::default();
+        let mentors: Vec<Prepared> = problem.mentors.iter().map(|p| score::prepare(p, &mut words, &mut departments)).collect();
+        let mentees: Vec<Prepared> = problem.mentees.iter().map(|p| score::prepare(p, &mut words, &mut departments)).collect();
+        Ok(Engine {
+            mentor_index: mentors.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
+            mentee_index: mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
+            capacity: problem.mentors.iter().map(|p| p.capacity).collect(),
+            groups: problem.mentees.iter().map(|p| p.group.clone()).collect(),
+            mentors,
+            mentees,
+            words,
+            crit: Vec::new(),
+            crit_direction: None,
+            breaks: Vec::new(),
+            breaks_key: None,
+            warm: None,
+            last: None,
+        })
+    }
+
+    pub fn mentor_count(&self) -> usize {
+        self.mentors.len()
+    }
+    pub fn mentee_count(&self) -> usize {
+        self.mentees.len()
+    }
+
+    fn ensure_cache(&mut self, rules: &Rules) {
+        let nm = self.mentors.len();
+        if self.crit_direction != Some(rules.direction) {
+            let mut crit = Vec::with_capacity(nm * self.mentees.len());
+            for e in &self.mentees {
+                for m in &self.mentors {
+                    let c = score::criteria(rules.direction, m, e);
+                    crit.push(c.map(|x| x as f32));
+                }
+            }
+            self.crit = crit;
+            self.crit_direction = Some(rules.direction);
+        }
+        let key = RuleKey::of(rules);
+        if self.breaks_key.as_ref() != Some(&key) {
+            let mut breaks = Vec::with_capacity(nm * self.mentees.len());
+            for e in &self.mentees {
+                for m in &self.mentors {
+                    breaks.push(score::check_rules(rules, m, e));
+                }
+            }
+            self.breaks = breaks;
+            self.breaks_key = Some(key);
+        }
+    }
+
+    fn validate(&self, config: &Config) -> Result<(), MatchError> {
+        for c in Criterion::ALL {
+            let w = config.weights.get(c);
+            if !w.is_finite() || !(0.0..=10.0).contains(&w) {
+                return Err(MatchError::BadWeight(c, w));
+            }
+        }
+        let min = config.rules.min_score;
+        if !min.is_finite() || !(0.0..=1.0).contains(&min) {
+            return Err(MatchError::BadMinScore(min));
+        }
+        for (what, list) in [("a forbidden pair", &config.rules.forbidden), ("a pin", &config.rules.pinned)] {
+            for &(m, e) in list.iter() {
+                if !self.mentor_index.contains_key(&m) {
+                    return Err(MatchError::UnknownId { what: what.into(), id: m, side: "mentor".into() });
+                }
+                if !self.mentee_index.contains_key(&e) {
+                    return Err(MatchError::UnknownId { what: what.into(), id: e, side: "mentee".into() });
+                }
+            }
+        }
+        let mut pinned_mentees = HashSet::new();
+        let mut pins_per_mentor: HashMap<PersonId, u32> = HashMap::new();
+        for &(m, e) in &config.rules.pinned {
+            if !pinned_mentees.insert(e) {
+                return Err(MatchError::MenteePinnedTwice(e));
+            }
+            let n = pins_per_mentor.entry(m).or_default();
+            *n += 1;
+            if *n > self.capacity[self.mentor_index[&m]] {
+                return Err(MatchError::PinsOverCapacity(m));
+            }
+            if config.rules.forbidden.contains(&(m, e)) {
+                return Err(MatchError::PinAndForbid(m, e));
+            }
+            let (mi, ei) = (self.mentor_index[&m], self.mentee_index[&e]);
+            if let Some(b) = score::check_rules(&config.rules, &self.mentors[mi], &self.mentees[ei]) {
+                return Err(MatchError::PinBreaksRule { mentor: m, mentee: e, reason: b.describe(config.rules.direction) });
+            }
+        }
+        Ok(())
+    }
+
+    fn scored(&self, config: &Config) -> Scored {
+        let nm = self.mentors.len();
+        let total_w = config.weights.sum();
+        let w = config.weights.0;
+        let forbidden: HashSet<(usize, usize)> = config
+            .rules
+            .forbidden
+            .iter()
+            .map(|(m, e)| (self.mentee_index[e], self.mentor_index[m]))
+            .collect();
+        let mut score = Vec::with_capacity(self.crit.len());
+        let mut feasible = Vec::with_capacity(self.crit.len());
+        for (k, c) in self.crit.iter().enumerate() {
+            let s = if total_w > 0.0 {
+                (w[0] * c[0] as f64
+                    + w[1] * c[1] as f64
+                    + w[2] * c[2] as f64
+                    + w[3] * c[3] as f64
+                    + w[4] * c[4] as f64
+                    + w[5] * c[5] as f64
+                    + w[6] * c[6] as f64)
+                    / total_w
+            } else {
+                0.0
+            };
+            score.push(s);
+            feasible.push(
+                self.breaks[k].is_none()
+                    && s > 0.0
+                    && s >= config.rules.min_score
+                    && (forbidden.is_empty() || !forbidden.contains(&(k / nm, k % nm))),
+            );
+        }
+        Scored { score, feasible }
+    }
+
+    /// Runs the matching under `config`.
+    pub fn run(&mut self, config: &Config) -> Result<MatchResult, MatchError> {
+        self.validate(config)?;
+        self.ensure_cache(&config.rules);
+        let scored = self.scored(config);
+        let nm = self.mentors.len();
+        let ne = self.mentees.len();
+        // Pins first: they take their mentee and one place of their mentor.
+        let mut mentor_of: Vec<Option<usize>> = vec![None; ne];
+        let mut left = self.capacity.clone();
+        let mut pinned = HashSet::new();
+        for &(m, e) in &config.rules.pinned {
+            let (mi, ei) = (self.mentor_index[&m], self.mentee_index[&e]);
+            mentor_of[ei] = Some(mi);
+            left[mi] -= 1;
+            pinned.insert((mi, ei));
+        }
+        let rows: Vec<usize> = (0..ne).filter(|&e| mentor_of[e].is_none()).collect();
+        let slots: Vec<usize> = (0..nm).flat_map(|m| std::iter::repeat(m).take(left[m] as usize)).collect();
+        match config.objective {
+            Objective::Stable => self.deferred_acceptance(&scored, &rows, &left, &mut mentor_of),
+            Objective::Total | Objective::Fair => {
+                let bonus = if config.objective == Objective::Fair {
+                    Some(self.fair_threshold(&scored, &rows, &left))
+                } else {
+                    None
+                };
+                self.assign(&scored, &rows, &slots, bonus, &mut mentor_of);
+            }
+        }
+        Ok(self.assemble(config, &scored, &mentor_of, &pinned))
+    }
+
+    /// Solves the assignment of `rows` (mentees) to `slots` (mentor places) and records it.
+    /// With `bonus = Some(t)`, only pairs scoring at least `t` count, and each counts a large
+    /// constant extra, so the most pairs come first and then the largest total.
+    fn assign(&mut self, s: &Scored, rows: &[usize], slots: &[usize], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
+        let nm = self.mentors.len();
+        let n = rows.len().max(slots.len());
+        if n == 0 || slots.is_empty() {
+            return;
+        }
+        let big = rows.len() as f64 + 1.0;
+        let mut cost = vec![0.0f64; n * n];
+        for (r, &e) in rows.iter().enumerate() {
+            let line = &mut cost[r * n..r * n + slots.len()];
+            for (c, &m) in slots.iter().enumerate() {
+                let k = e * nm + m;
+                if s.feasible[k] {
+                    line[c] = match bonus {
+                        None => -s.score[k],
+                        Some(t) if s.score[k] >= t => -(s.score[k] + big),
+                        Some(_) => 0.0,
+                    };
+                }
+            }
+        }
+        let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
+        let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
+        let a = match lap::solve(n, &cost, warm_v.as_deref()) {
+            Ok(a) => a,
+            Err(_) => return,
+        };
+        for (r, &e) in rows.iter().enumerate() {
+            let c = a.col_of_row[r] as usize;
+            if c < slots.len() && cost[r * n + c] < 0.0 {
+                mentor_of[e] = Some(slots[c]);
+            }
+        }
+        self.warm = Some(Warm { layout, v: a.v.clone() });
+        self.last = Some((n, cost, a));
+    }
+
+    /// The best lowest score among matchings with the most pairs.
+    fn fair_threshold(&self, s: &Scored, rows: &[usize], left: &[u32]) -> f64 {
+        let nm = self.mentors.len();
+        let mut values: Vec<f64> = rows
+            .iter()
+            .flat_map(|&e| (0..nm).filter(|&m| left[m] > 0).map(move |m| e * nm + m))
+            .filter(|&k| s.feasible[k])
+            .map(|k| s.score[k])
+            .collect();
+        values.sort_by(|a, b| a.total_cmp(b));
+        values.dedup();
+        if values.is_empty() {
+            return 0.0;
+        }
+        let most = self.max_pairs(s, rows, left, f64::NEG_INFINITY);
+        // The largest threshold that still allows as many pairs.
+        let (mut lo, mut hi) = (0usize, values.len() - 1);
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2;
+            if self.max_pairs(s, rows, left, values[mid]) == most {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        values[lo]
+    }
+
+    /// The largest number of pairs using feasible pairs scoring at least `t`
+    /// (augmenting paths over mentors with capacities).
+    fn max_pairs(&self, s: &Scored, rows: &[usize], left: &[u32], t: f64) -> usize {
+        let nm = self.mentors.len();
+        let adj: Vec<Vec<usize>> = rows
+            .iter()
+            .map(|&e| (0..nm).filter(|&m| left[m] > 0 && s.feasible[e * nm + m] && s.score[e * nm + m] >= t).collect())
+            .collect();
+        let mut holders: Vec<Vec<usize>> = vec![Vec::new(); nm];
+        let mut count = 0;
+        let mut seen = vec![false; nm];
+        for r in 0..rows.len() {
+            seen.iter_mut().for_each(|x| *x = false);
+            if augment(r, &adj, left, &mut holders, &mut seen) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Mentee-proposing deferred acceptance; preferences follow the scores (ties by id).
+    fn deferred_acceptance(&self, s: &Scored, rows: &[usize], left: &[u32], mentor_of: &mut [Option<usize>]) {
+        let nm = self.mentors.len();
+        let prefs: Vec<Vec<usize>> = rows
+            .iter()
+            .map(|&e| {
+                let mut list: Vec<usize> = (0..nm).filter(|&m| left[m] > 0 && s.feasible[e * nm + m]).collect();
+                list.sort_by(|&a, &b| {
+                    s.score[e * nm + b].total_cmp(&s.score[e * nm + a]).then(self.mentors[a].id.cmp(&self.mentors[b].id))
+                });
+                list
+            })
+            .collect();
+        // A mentor prefers the higher score; on a tie, the lower id.
+        let worse = |m: usize, a: usize, b: usize| -> bool {
+            let (sa, sb) = (s.score[a * nm + m], s.score[b * nm + m]);
+            sa < sb || (sa == sb && self.mentees[a].id > self.mentees[b].id)
+        };
+        let mut next = vec![0usize; rows.len()];
+        let mut held: Vec<Vec<usize>> = vec![Vec::new(); nm];
+        let mut free: Vec<usize> = (0..rows.len()).rev().collect();
+        while let Some(r) = free.pop() {
+            let Some(&m) = prefs[r].get(next[r]) else { continue };
+            next[r] += 1;
+            held[m].push(r);
+            if held[m].len() as u32 > left[m] {
+                let (worst_pos, _) = held[m]
+                    .iter()
+                    .enumerate()
+                    .fold((0, held[m][0]), |(bp, br), (p, &x)| if worse(m, rows[x], rows[br]) { (p, x) } else { (bp, br) });
+                let rejected = held[m].swap_remove(worst_pos);
+                free.push(rejected);
+            }
+        }
+        for (m, list) in held.iter().enumerate() {
+            for &r in list {
+                mentor_of[rows[r]] = Some(m);
+            }
+        }
+    }
+
+    fn assemble(
+        &self,
+        config: &Config,
+        s: &Scored,
+        mentor_of: &[Option<usize>],
+        pinned: &HashSet<(usize, usize)>,
+    ) -> MatchResult {
+        let nm = self.mentors.len();
+        let direction = config.rules.direction;
+        let mut pairs = Vec::new();
+        for (e, m) in mentor_of.iter().enumerate() {
+            let Some(m) = *m else { continue };
+            let k = e * nm + m;
+            let breakdown = score::criteria(direction, &self.mentors[m], &self.mentees[e]);
+            let reasons = score::reasons(direction, &self.words, &self.mentors[m], &self.mentees[e], &breakdown, &config.weights)
+                .into_iter()
+                .map(|(criterion, score, text)| Reason { criterion, score, text })
+                .collect();
+            pairs.push(Pair {
+                mentor: self.mentors[m].id,
+                mentee: self.mentees[e].id,
+                score: s.score[k],
+                breakdown,
+                reasons,
+                pinned: pinned.contains(&(m, e)),
+            });
+        }
+        pairs.sort_by_key(|p| (p.mentor, p.mentee));
+        let mut used = vec![0u32; nm];
+        for m in mentor_of.iter().flatten() {
+            used[*m] += 1;
+        }
+        let mut unmatched = Vec::new();
+        for (e, m) in mentor_of.iter().enumerate() {
+            if m.is_none() {
+                unmatched.push(Unmatched {
+                    id: self.mentees[e].id,
+                    is_mentor: false,
+                    reason: self.unmatched_reason(config, s, (0..nm).map(|m| e * nm + m)),
+                });
+            }
+        }
+        for m in 0..nm {
+            if used[m] == 0 {
+                unmatched.push(Unmatched {
+                    id: self.mentors[m].id,
+                    is_mentor: true,
+                    reason: self.unmatched_reason(config, s, (0..self.mentees.len()).map(|e| e * nm + m)),
+                });
+            }
+        }
+        let mut scores: Vec<f64> = pairs.iter().map(|p| p.score).collect();
+        scores.sort_by(|a, b| a.total_cmp(b));
+        let total: f64 = scores.iter().sum();
+        let mut by_group: BTreeMap<String, GroupFigures> = BTreeMap::new();
+        for (e, g) in self.groups.iter().enumerate() {
+            let Some(g) = g else { continue };
+            let f = by_group.entry(g.clone()).or_insert_with(|| GroupFigures { group: g.clone(), ..Default::default() });
+            f.mentees += 1;
+            if let Some(m) = mentor_of[e] {
+                f.matched += 1;
+                f.mean_score += s.score[e * nm + m];
+            }
+        }
+        let by_group = by_group
+            .into_values()
+            .map(|mut f| {
+                if f.matched > 0 {
+                    f.mean_score /= f.matched as f64;
+                }
+                f
+            })
+            .collect();
+        let fairness = Fairness {
+            min: scores.first().copied().unwrap_or(0.0),
+            q1: quantile(&scores, 0.25),
+            median: quantile(&scores, 0.5),
+            q3: quantile(&scores, 0.75),
+            max: scores.last().copied().unwrap_or(0.0),
+            mean: if scores.is_empty() { 0.0 } else { total / scores.len() as f64 },
+            by_group,
+        };
+        MatchResult {
+            matched_mentees: pairs.len() as u32,
+            pairs,
+            unmatched,
+            total,
+            mentees: self.mentees.len() as u32,
+            mentors: nm as u32,
+            fairness,
+            blocking_pairs: self.blocking_pairs(s, mentor_of, &used, pinned),
+        }
+    }
+
+    fn unmatched_reason(&self, config: &Config, s: &Scored, cells: impl Iterator<Item = usize>) -> UnmatchedReason {
+        let mut any_feasible = false;
+        let mut best_below: Option<f64> = None;
+        let mut rule_counts: BTreeMap<String, u32> = BTreeMap::new();
+        for k in cells {
+            if s.feasible[k] {
+                any_feasible = true;
+            } else if let Some(b) = &self.breaks[k] {
+                *rule_counts.entry(b.describe(config.rules.direction)).or_default() += 1;
+            } else if s.score[k] < config.rules.min_score || s.score[k] <= 0.0 {
+                best_below = Some(best_below.map_or(s.score[k], |b: f64| b.max(s.score[k])));
+            } else {
+                *rule_counts.entry(RuleBreak::Forbidden.describe(config.rules.direction)).or_default() += 1;
+            }
+        }
+        if any_feasible {
+            UnmatchedReason::Capacity
+        } else if let Some(best) = best_below {
+            UnmatchedReason::BelowMinScore { best }
+        } else {
+            let most_common_rule = rule_counts
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(r, _)| r)
+                .unwrap_or_else(|| "there is no one on the other side".into());
+            UnmatchedReason::NoFeasiblePartner { most_common_rule }
+        }
+    }
+
+    /// Feasible pairs who both strictly prefer each other (by score) to what they have.
+    fn blocking_pairs(&self, s: &Scored, mentor_of: &[Option<usize>], used: &[u32], pinned: &HashSet<(usize, usize)>) -> u32 {
+        let nm = self.mentors.len();
+        let mut worst = vec![f64::INFINITY; nm];
+        for (e, m) in mentor_of.iter().enumerate() {
+            if let Some(m) = *m {
+                if !pinned.contains(&(m, e)) {
+                    worst[m] = worst[m].min(s.score[e * nm + m]);
+                }
+            }
+        }
+        let mut count = 0;
+        for (e, cur) in mentor_of.iter().enumerate() {
+            if cur.is_some_and(|m| pinned.contains(&(m, e))) {
+                continue;
+            }
+            let mine = cur.map(|m| s.score[e * nm + m]).unwrap_or(f64::NEG_INFINITY);
+            for m in 0..nm {
+                let k = e * nm + m;
+                if Some(m) == *cur || !s.feasible[k] || s.score[k] <= mine {
+                    continue;
+                }
+                let has_room = used[m] < self.capacity[m];
+                if has_room || s.score[k] > worst[m] {
+                    count += 1;
+                }
+            }
+        }
+        count
+    }
+
+    /// Verifies the optimality certificate of the last assignment solved (total and fair runs).
+    pub fn certify_last(&self) -> Result<(), String> {
+        match &self.last {
+            Some((n, cost, a)) => lap::certify(*n, cost, a, 1e-7),
+            None => Ok(()),
+        }
+    }
+
+    /// The weighted score of one pair under `config`, recomputed from scratch.
+    pub fn pair_score(&self, config: &Config, mentor: PersonId, mentee: PersonId) -> Option<f64> {
+        let (m, e) = (*self.mentor_index.get(&mentor)?, *self.mentee_index.get(&mentee)?);
+        let c = score::criteria(config.rules.direction, &self.mentors[m], &self.mentees[e]);
+        Some(score::combine(&config.weights, &c))
+    }
+
+    /// The first hard rule the pair breaks, described, if any.
+    pub fn rule_break(&self, rules: &Rules, mentor: PersonId, mentee: PersonId) -> Option<String> {
+        let (m, e) = (*self.mentor_index.get(&mentor)?, *self.mentee_index.get(&mentee)?);
+        score::check_rules(rules, &self.mentors[m], &self.mentees[e]).map(|b| b.describe(rules.direction))
+    }
+
+    /// Why `mentor` and `mentee` are not paired in `result` (a run of this engine under `config`).
+    pub fn why_not(&mut self, config: &Config, result: &MatchResult, mentor: PersonId, mentee: PersonId) -> Result<WhyNot, MatchError> {
+        let Some(score) = self.pair_score(config, mentor, mentee) else {
+            let (id, side) = if self.mentor_index.contains_key(&mentor) { (mentee, "mentee") } else { (mentor, "mentor") };
+            return Err(MatchError::UnknownId { what: "the question".into(), id, side: side.into() });
+        };
+        if let Some(p) = result.pairs.iter().find(|p| p.mentor == mentor && p.mentee == mentee) {
+            return Ok(WhyNot::Paired { score: p.score });
+        }
+        if let Some(rule) = self.rule_break(&config.rules, mentor, mentee) {
+            return Ok(WhyNot::Rule { rule });
+        }
+        if config.rules.forbidden.contains(&(mentor, mentee)) {
+            return Ok(WhyNot::Forbidden);
+        }
+        if let Some(&(m, _)) = config.rules.pinned.iter().find(|(_, e)| *e == mentee) {
+            return Ok(WhyNot::PinnedElsewhere { pinned_with: m });
+        }
+        if score <= 0.0 || score < config.rules.min_score {
+            return Ok(WhyNot::BelowMinScore { score, min: config.rules.min_score });
+        }
+        // Force the pair and see what it costs; pins that would exceed the mentor's capacity
+        // give way, latest first.
+        let mut forced = config.clone();
+        let capacity = self.capacity[self.mentor_index[&mentor]];
+        let mut mine: Vec<usize> =
+            forced.rules.pinned.iter().enumerate().filter(|(_, p)| p.0 == mentor).map(|(i, _)| i).collect();
+        while mine.len() as u32 >= capacity {
+            let i = mine.pop().expect("non-empty while at capacity");
+            forced.rules.pinned.remove(i);
+        }
+        forced.rules.pinned.push((mentor, mentee));
+        let saved = (self.warm.take(), self.last.take());
+        let with_pair = self.run(&forced);
+        (self.warm, self.last) = saved;
+        let with_pair = with_pair?;
+        Ok(WhyNot::Outscored {
+            score,
+            cost: (result.total - with_pair.total).max(0.0),
+            mentee_partner: result.mentor_of(mentee).map(|p| (p.mentor, p.score)),
+            mentor_partners: result.pairs.iter().filter(|p| p.mentor == mentor).map(|p| (p.mentee, p.score)).collect(),
+            mentor_capacity: capacity,
+        })
+    }
+}
+
+/// Kuhn's augmenting path for a mentee row with mentor capacities.
+fn augment(r: usize, adj: &[Vec<usize>], cap: &[u32], holders: &mut [Vec<usize>], seen: &mut [bool]) -> bool {
+    for &m in &adj[r] {
+        if seen[m] {
+            continue;
+        }
+        seen[m] = true;
+        if (holders[m].len() as u32) < cap[m] {
+            holders[m].push(r);
+            return true;
+        }
+        for i in 0..holders[m].len() {
+            let other = holders[m][i];
+            if augment(other, adj, cap, holders, seen) {
+                holders[m][i] = r;
+                return true;
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,27 @@
+//! The matching engine: pairs mentors with mentees by complementary skills under hard rules,
+//! optimally for the chosen objective, with a reason for every pair and every miss.
+//!
+//! Pure Rust with no web, database or async dependency: the server runs it for the
+//! authoritative result and the browser runs the same code for the live preview.
+
+mod engine;
+mod lap;
+mod model;
+mod result;
+mod score;
+
+pub use engine::Engine;
+pub use lap::{certify as certify_assignment, solve as solve_assignment, Assignment, LapError};
+pub use model::{
+    Config, Criterion, Direction, MatchError, Objective, Participant, PersonId, Problem, Rules, WeeklySlot, Weights,
+};
+pub use result::{diff, ChangedPair, Diff, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
+pub use score::{combine, RuleBreak};
+
+/// Prepares `problem` and runs it once under `config`.
+pub fn run(problem: &Problem, config: &Config) -> Result<MatchResult, MatchError> {
+    Engine::new(problem)?.run(config)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,326 @@
+//! Scoring one mentor–mentee pair: each criterion in [0, 1] with a reason a person can read,
+//! and the hard rules with the one that failed.
+
+use super::model::{Criterion, Direction, Participant, PersonId, Rules, WeeklySlot, Weights};
+use std::collections::HashMap;
+
+/// A participant turned into the compact form scoring needs: skills, languages and
+/// interests become small integers, so a pair is scored with integer compares.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub id: PersonId,
+    pub level: i32,
+    pub department: u32,
+    pub chain: Vec<PersonId>,
+    pub tz: i32,
+    pub languages: Vec<u32>,
+    pub offers: Vec<(u32, u8)>,
+    pub wants: Vec<(u32, u8)>,
+    pub want_weight: f64,
+    pub interests: Vec<u32>,
+    pub availability: Vec<WeeklySlot>,
+    pub prefers: Vec<PersonId>,
+    pub avoids: Vec<PersonId>,
+}
+
+/// Interns strings (case-insensitively) to small integers shared by both sides of a run.
+#[derive(Default)]
+pub(crate) struct Interner {
+    map: HashMap<String, u32>,
+    pub names: Vec<String>,
+}
+
+impl Interner {
+    pub fn id(&mut self, s: &str) -> u32 {
+        let key = s.trim().to_lowercase();
+        if let Some(&id) = self.map.get(&key) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.trim().to_string());
+        self.map.insert(key, id);
+        id
+    }
+}
+
+pub(crate) fn prepare(p: &Participant, words: &mut Interner, departments: &mut Interner) -> Prepared {
+    let sorted = |items: &mut dyn Iterator<Item = u32>| {
+        let mut v: Vec<u32> = items.collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let languages = sorted(&mut p.languages.iter().map(|l| words.id(l)));
+    let interests = sorted(&mut p.interests.iter().map(|l| words.id(l)));
+    let mut offers: Vec<(u32, u8)> = p.offers.iter().map(|(s, l)| (words.id(s), (*l).clamp(1, 5))).collect();
+    offers.sort_unstable();
+    offers.dedup_by_key(|o| o.0);
+    let mut wants: Vec<(u32, u8)> = p.wants.iter().map(|(s, l)| (words.id(s), (*l).clamp(1, 3))).collect();
+    wants.sort_unstable();
+    wants.dedup_by_key(|o| o.0);
+    let want_weight = wants.iter().map(|w| w.1 as f64).sum();
+    let mut prefers = p.prefers.clone();
+    prefers.sort_unstable();
+    let mut avoids = p.avoids.clone();
+    avoids.sort_unstable();
+    let mut availability = p.availability.clone();
+    availability.sort_by_key(|s| s.start);
+    Prepared {
+        id: p.id,
+        level: p.level,
+        department: departments.id(&p.department),
+        chain: p.manager_chain.clone(),
+        tz: p.utc_offset_minutes,
+        languages,
+        offers,
+        wants,
+        want_weight,
+        interests,
+        availability,
+        prefers,
+        avoids,
+    }
+}
+
+fn count_common(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Minutes per week both are free (availability is in UTC already).
+pub(crate) fn overlap_minutes(a: &[WeeklySlot], b: &[WeeklySlot]) -> i32 {
+    let mut total = 0;
+    for x in a {
+        for y in b {
+            let lo = x.start.max(y.start);
+            let hi = x.end.min(y.end);
+            if hi > lo {
+                total += hi - lo;
+            }
+        }
+    }
+    total
+}
+
+/// The level gap in the programme's direction (positive is the wanted way).
+pub(crate) fn directed_gap(direction: Direction, mentor: &Prepared, mentee: &Prepared) -> i32 {
+    match direction {
+        Direction::MentorJunior => mentee.level - mentor.level,
+        Direction::MentorSenior => mentor.level - mentee.level,
+        Direction::Peers => -(mentee.level - mentor.level).abs(),
+    }
+}
+
+/// Weekly overlap that counts as fully enough.
+const GOOD_OVERLAP_MINUTES: f64 = 120.0;
+
+/// Every criterion's score for the pair, in [`Criterion::ALL`] order.
+pub(crate) fn criteria(direction: Direction, m: &Prepared, e: &Prepared) -> [f64; 7] {
+    // Skills: each wanted skill counts by its priority, met by the mentor's level in it.
+    let skills = if e.want_weight > 0.0 {
+        let mut got = 0.0;
+        let mut j = 0;
+        for &(skill, priority) in &e.wants {
+            while j < m.offers.len() && m.offers[j].0 < skill {
+                j += 1;
+            }
+            if j < m.offers.len() && m.offers[j].0 == skill {
+                got += priority as f64 * m.offers[j].1 as f64 / 5.0;
+            }
+        }
+        got / e.want_weight
+    } else {
+        0.0
+    };
+    let seniority = match direction {
+        Direction::Peers => 1.0 - ((m.level - e.level).abs() as f64 / 4.0).min(1.0),
+        _ => (directed_gap(direction, m, e) as f64 / 6.0).clamp(0.0, 1.0),
+    };
+    let cross = if m.department != e.department { 1.0 } else { 0.0 };
+    let tz_hours = (m.tz - e.tz).abs() as f64 / 60.0;
+    let tz = 1.0 - (tz_hours / 12.0).min(1.0);
+    let avail = if m.availability.is_empty() || e.availability.is_empty() {
+        0.5
+    } else {
+        (overlap_minutes(&m.availability, &e.availability) as f64 / GOOD_OVERLAP_MINUTES).min(1.0)
+    };
+    let schedule = 0.5 * tz + 0.5 * avail;
+    let language = if count_common(&m.languages, &e.languages) > 0 { 1.0 } else { 0.0 };
+    let union = m.interests.len() + e.interests.len();
+    let interests = if union == 0 {
+        0.0
+    } else {
+        let common = count_common(&m.interests, &e.interests);
+        common as f64 / (union - common) as f64
+    };
+    let wishes = 0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64)
+        + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64);
+    [skills, seniority, cross, schedule, language, interests, wishes]
+}
+
+/// The weighted mean of the criteria, in [0, 1].
+pub fn combine(weights: &Weights, c: &[f64; 7]) -> f64 {
+    let total = weights.sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    weights.0.iter().zip(c).map(|(w, s)| w * s).sum::<f64>() / total
+}
+
+/// Why a pair may not be formed at all.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RuleBreak {
+    LevelGap { gap: i32, needed: i32 },
+    ReportingChain { levels: u32 },
+    NoCommonLanguage,
+    Timezone { hours: i32, max: i32 },
+    Avoided,
+    Forbidden,
+}
+
+impl RuleBreak {
+    pub fn describe(&self, direction: Direction) -> String {
+        match self {
+            RuleBreak::LevelGap { gap, needed } => match direction {
+                Direction::MentorJunior => format!(
+                    "the mentor must be at least {needed} level{} below the mentee (the gap is {gap})",
+                    if *needed == 1 { "" } else { "s" }
+                ),
+                Direction::MentorSenior => format!(
+                    "the mentor must be at least {needed} level{} above the mentee (the gap is {gap})",
+                    if *needed == 1 { "" } else { "s" }
+                ),
+                Direction::Peers => format!("peers may be at most {needed} levels apart (they are {})", -gap),
+            },
+            RuleBreak::ReportingChain { levels } => {
+                format!("one is in the other's reporting line (within {levels} levels)")
+            }
+            RuleBreak::NoCommonLanguage => "they share no language".into(),
+            RuleBreak::Timezone { hours, max } => format!("their timezones are {hours} hours apart (at most {max} allowed)"),
+            RuleBreak::Avoided => "one asked not to be paired with the other".into(),
+            RuleBreak::Forbidden => "the admin forbade this pair".into(),
+        }
+    }
+}
+
+/// The first hard rule the pair breaks, if any. Forbidden pairs are checked by the caller.
+pub(crate) fn check_rules(rules: &Rules, m: &Prepared, e: &Prepared) -> Option<RuleBreak> {
+    if let Some(needed) = rules.min_level_gap {
+        let gap = directed_gap(rules.direction, m, e);
+        let ok = match rules.direction {
+            Direction::Peers => -gap <= needed,
+            _ => gap >= needed,
+        };
+        if !ok {
+            return Some(RuleBreak::LevelGap { gap, needed });
+        }
+    }
+    if let Some(levels) = rules.reporting_chain_levels {
+        let n = levels as usize;
+        if e.chain.iter().take(n).any(|&id| id == m.id) || m.chain.iter().take(n).any(|&id| id == e.id) {
+            return Some(RuleBreak::ReportingChain { levels });
+        }
+    }
+    if rules.require_common_language && count_common(&m.languages, &e.languages) == 0 {
+        return Some(RuleBreak::NoCommonLanguage);
+    }
+    if let Some(max) = rules.max_timezone_hours {
+        let minutes = (m.tz - e.tz).abs();
+        if minutes as f64 > max * 60.0 + 1e-9 {
+            return Some(RuleBreak::Timezone { hours: (minutes + 30) / 60, max: max.round() as i32 });
+        }
+    }
+    if rules.respect_avoids && (m.avoids.binary_search(&e.id).is_ok() || e.avoids.binary_search(&m.id).is_ok()) {
+        return Some(RuleBreak::Avoided);
+    }
+    None
+}
+
+/// Sentences explaining a pair's criterion scores, strongest first.
+pub(crate) fn reasons(
+    direction: Direction,
+    words: &Interner,
+    m: &Prepared,
+    e: &Prepared,
+    c: &[f64; 7],
+    weights: &Weights,
+) -> Vec<(Criterion, f64, String)> {
+    let mut out = Vec::new();
+    for crit in Criterion::ALL {
+        let s = c[crit.index()];
+        let text = match crit {
+            Criterion::Skills => {
+                let met: Vec<String> = e
+                    .wants
+                    .iter()
+                    .filter_map(|(skill, _)| {
+                        m.offers.iter().find(|o| o.0 == *skill).map(|o| format!("{} (level {})", words.names[*skill as usize], o.1))
+                    })
+                    .collect();
+                if met.is_empty() {
+                    "the mentor offers none of the skills the mentee wants".to_string()
+                } else {
+                    format!("the mentor can teach {}", met.join(", "))
+                }
+            }
+            Criterion::Seniority => {
+                let gap = directed_gap(direction, m, e);
+                match direction {
+                    Direction::MentorJunior => format!("the mentor is {gap} level{} junior to the mentee", if gap.abs() == 1 { "" } else { "s" }),
+                    Direction::MentorSenior => format!("the mentor is {gap} level{} senior to the mentee", if gap.abs() == 1 { "" } else { "s" }),
+                    Direction::Peers => format!("their levels differ by {}", -gap),
+                }
+            }
+            Criterion::CrossDepartment => {
+                if s > 0.0 { "they work in different departments".into() } else { "they work in the same department".into() }
+            }
+            Criterion::Schedule => {
+                let hours = (m.tz - e.tz).abs() as f64 / 60.0;
+                let overlap = overlap_minutes(&m.availability, &e.availability);
+                format!("{hours:.1} hours apart; {overlap} minutes a week when both are free")
+            }
+            Criterion::Language => {
+                let common: Vec<&str> = m
+                    .languages
+                    .iter()
+                    .filter(|l| e.languages.contains(l))
+                    .map(|l| words.names[*l as usize].as_str())
+                    .collect();
+                if common.is_empty() { "no shared language".into() } else { format!("both speak {}", common.join(", ")) }
+            }
+            Criterion::Interests => {
+                let common: Vec<&str> = m
+                    .interests
+                    .iter()
+                    .filter(|l| e.interests.contains(l))
+                    .map(|l| words.names[*l as usize].as_str())
+                    .collect();
+                if common.is_empty() { "no shared interests".into() } else { format!("both are into {}", common.join(", ")) }
+            }
+            Criterion::Wishes => match (e.prefers.contains(&m.id), m.prefers.contains(&e.id)) {
+                (true, true) => "each asked for the other".into(),
+                (true, false) => "the mentee asked for this mentor".into(),
+                (false, true) => "the mentor asked for this mentee".into(),
+                (false, false) => "neither asked for the other".into(),
+            },
+        };
+        out.push((crit, s, text));
+    }
+    out.sort_by(|a, b| {
+        let wa = a.1 * weights.get(a.0);
+        let wb = b.1 * weights.get(b.0);
+        wb.partial_cmp(&wa).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0))
+    });
+    out
+}
