@@ -64,20 +64,7 @@ struct Scored {
 impl Engine {
     /// Checks the participants and prepares them for scoring.
     pub fn new(problem: &Problem) -> Result<Engine, MatchError> {
-        let mut seen = HashSet::new();
-        for p in problem.mentors.iter().chain(&problem.mentees) {
-            if !seen.insert(p.id) {
-                return Err(MatchError::DuplicateId(p.id));
-            }
-            if p.capacity == 0 {
-                return Err(MatchError::ZeroCapacity(p.id));
-            }
-        }
-        for e in &problem.mentees {
-            if e.capacity != 1 {
-                return Err(MatchError::MenteeCapacity(e.id, e.capacity));
-            }
-        }
+        check_pool(problem)?;
         let mut words = Interner::default();
         let mut departments = Interner::default();
         let mentors: Vec<Prepared> = problem.mentors.iter().map(|p| score::prepare(p, &mut words, &mut departments)).collect();
@@ -104,6 +91,28 @@ impl Engine {
     }
     pub fn mentee_count(&self) -> usize {
         self.mentees.len()
+    }
+
+    /// Drops the previous run's prices, so the next run solves from scratch.
+    pub fn forget_warm_start(&mut self) {
+        self.warm = None;
+    }
+
+    /// Scores every pair and checks every rule anew (the cost every first run pays).
+    /// Returns the number of pairs scored.
+    pub fn rescore(&mut self, rules: &Rules) -> usize {
+        self.crit_direction = None;
+        self.breaks_key = None;
+        self.ensure_cache(rules);
+        self.crit.len()
+    }
+
+    /// The weighted score matrix, mentee-major (`[e * mentors + m]`), 0 where a rule rules the
+    /// pair out: what the solver sees.
+    pub fn score_matrix(&mut self, config: &Config) -> Vec<f64> {
+        self.ensure_cache(&config.rules);
+        let s = self.scored(config);
+        s.score.iter().zip(&s.feasible).map(|(x, ok)| if *ok { *x } else { 0.0 }).collect()
     }
 
     fn ensure_cache(&mut self, rules: &Rules) {
@@ -133,16 +142,7 @@ impl Engine {
     }
 
     fn validate(&self, config: &Config) -> Result<(), MatchError> {
-        for c in Criterion::ALL {
-            let w = config.weights.get(c);
-            if !w.is_finite() || !(0.0..=10.0).contains(&w) {
-                return Err(MatchError::BadWeight(c, w));
-            }
-        }
-        let min = config.rules.min_score;
-        if !min.is_finite() || !(0.0..=1.0).contains(&min) {
-            return Err(MatchError::BadMinScore(min));
-        }
+        check_weights(config)?;
         for (what, list) in [("a forbidden pair", &config.rules.forbidden), ("a pin", &config.rules.pinned)] {
             for &(m, e) in list.iter() {
                 if !self.mentor_index.contains_key(&m) {
@@ -592,6 +592,40 @@ impl Engine {
             mentor_capacity: capacity,
         })
     }
+}
+
+/// Unique ids, capacities of at least 1, and exactly 1 for mentees.
+pub(crate) fn check_pool(problem: &Problem) -> Result<(), MatchError> {
+    let mut seen = HashSet::new();
+    for p in problem.mentors.iter().chain(&problem.mentees) {
+        if !seen.insert(p.id) {
+            return Err(MatchError::DuplicateId(p.id));
+        }
+        if p.capacity == 0 {
+            return Err(MatchError::ZeroCapacity(p.id));
+        }
+    }
+    for e in &problem.mentees {
+        if e.capacity != 1 {
+            return Err(MatchError::MenteeCapacity(e.id, e.capacity));
+        }
+    }
+    Ok(())
+}
+
+/// Weights from 0 to 10 and a minimum score from 0 to 1, all finite.
+pub(crate) fn check_weights(config: &Config) -> Result<(), MatchError> {
+    for c in Criterion::ALL {
+        let w = config.weights.get(c);
+        if !w.is_finite() || !(0.0..=10.0).contains(&w) {
+            return Err(MatchError::BadWeight(c, w));
+        }
+    }
+    let min = config.rules.min_score;
+    if !min.is_finite() || !(0.0..=1.0).contains(&min) {
+        return Err(MatchError::BadMinScore(min));
+    }
+    Ok(())
 }
 
 /// Kuhn's augmenting path for a mentee row with mentor capacities.

@@ -6,11 +6,14 @@
 
 mod engine;
 mod lap;
+mod large;
 mod model;
 mod result;
 mod score;
+pub mod synthetic;
 
 pub use engine::Engine;
+pub use large::{solve_large, LargeResult};
 pub use lap::{certify as certify_assignment, solve as solve_assignment, Assignment, LapError};
 pub use model::{
     Config, Criterion, Direction, MatchError, Objective, Participant, PersonId, Problem, Rules, WeeklySlot, Weights,
