@@ -324,3 +324,258 @@ pub(crate) fn reasons(
     });
     out
 }
+
+/// One mentee's wants, languages and interests as dense lookup tables over the run's words,
+/// so scoring them against thousands of mentors costs a few array reads per mentor.
+pub(crate) struct MenteeTable {
+    want: Vec<u8>,
+    speaks: Vec<bool>,
+    likes: Vec<bool>,
+}
+
+impl MenteeTable {
+    pub fn new(e: &Prepared, words: usize) -> MenteeTable {
+        let mut t = MenteeTable { want: vec![0; words], speaks: vec![false; words], likes: vec![false; words] };
+        for &(s, p) in &e.wants {
+            t.want[s as usize] = p;
+        }
+        for &l in &e.languages {
+            t.speaks[l as usize] = true;
+        }
+        for &i in &e.interests {
+            t.likes[i as usize] = true;
+        }
+        t
+    }
+}
+
+/// The solver's value of a pair — the weighted score, or 0 when a rule rules it out or it is
+/// below the minimum — computed as [`check_rules`] and [`criteria`] do, with lookups instead
+/// of merges. `w` holds the weights divided by their sum.
+pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepared, e: &Prepared) -> f64 {
+    let direction = rules.direction;
+    let gap = directed_gap(direction, m, e);
+    if let Some(needed) = rules.min_level_gap {
+        let ok = match direction {
+            Direction::Peers => -gap <= needed,
+            _ => gap >= needed,
+        };
+        if !ok {
+            return 0.0;
+        }
+    }
+    if let Some(levels) = rules.reporting_chain_levels {
+        let n = levels as usize;
+        if e.chain.iter().take(n).any(|&id| id == m.id) || m.chain.iter().take(n).any(|&id| id == e.id) {
+            return 0.0;
+        }
+    }
+    let shared_language = m.languages.iter().any(|&l| t.speaks[l as usize]);
+    if rules.require_common_language && !shared_language {
+        return 0.0;
+    }
+    let tz_minutes = (m.tz - e.tz).abs();
+    if let Some(max) = rules.max_timezone_hours {
+        if tz_minutes as f64 > max * 60.0 + 1e-9 {
+            return 0.0;
+        }
+    }
+    if rules.respect_avoids
+        && ((!m.avoids.is_empty() && m.avoids.binary_search(&e.id).is_ok())
+            || (!e.avoids.is_empty() && e.avoids.binary_search(&m.id).is_ok()))
+    {
+        return 0.0;
+    }
+    let skills = if e.want_weight > 0.0 {
+        let mut got = 0.0;
+        for &(s, level) in &m.offers {
+            let p = t.want[s as usize];
+            if p > 0 {
+                got += p as f64 * level as f64 / 5.0;
+            }
+        }
+        got / e.want_weight
+    } else {
+        0.0
+    };
+    let seniority = match direction {
+        Direction::Peers => 1.0 - ((m.level - e.level).abs() as f64 / 4.0).min(1.0),
+        _ => (gap as f64 / 6.0).clamp(0.0, 1.0),
+    };
+    let cross = if m.department != e.department { 1.0 } else { 0.0 };
+    let tz = 1.0 - ((tz_minutes as f64 / 60.0) / 12.0).min(1.0);
+    let avail = if m.availability.is_empty() || e.availability.is_empty() {
+        0.5
+    } else {
+        (overlap_minutes(&m.availability, &e.availability) as f64 / GOOD_OVERLAP_MINUTES).min(1.0)
+    };
+    let schedule = 0.5 * tz + 0.5 * avail;
+    let language = if shared_language { 1.0 } else { 0.0 };
+    let union = m.interests.len() + e.interests.len();
+    let interests = if union == 0 {
+        0.0
+    } else {
+        let common = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
+        common as f64 / (union - common) as f64
+    };
+    let wishes = if m.prefers.is_empty() && e.prefers.is_empty() {
+        0.0
+    } else {
+        0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64) + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64)
+    };
+    let s = w[0] * skills + w[1] * seniority + w[2] * cross + w[3] * schedule + w[4] * language + w[5] * interests + w[6] * wishes;
+    if s > 0.0 && s >= rules.min_score {
+        s
+    } else {
+        0.0
+    }
+}
+
+/// A mentor packed into one small block (no pointers), so a scan over tens of thousands of
+/// mentors stays in cache. People with reporting lines, wishes, or longer lists than fit are
+/// marked `slow` and scored through [`pair_value`].
+#[derive(Clone, Copy)]
+pub(crate) struct Compact {
+    level: i32,
+    tz: i32,
+    department: u32,
+    n_offers: u8,
+    offers: [(u16, u8); 6],
+    n_languages: u8,
+    languages: [u16; 4],
+    n_interests: u8,
+    interests: [u16; 6],
+    n_slots: u8,
+    slots: [(i32, i32); 4],
+    pub slow: bool,
+}
+
+impl Compact {
+    pub fn new(m: &Prepared) -> Compact {
+        let fits = m.offers.len() <= 6
+            && m.languages.len() <= 4
+            && m.interests.len() <= 6
+            && m.availability.len() <= 4
+            && m.chain.is_empty()
+            && m.avoids.is_empty()
+            && m.prefers.is_empty()
+            && m.offers.iter().all(|o| o.0 < u16::MAX as u32)
+            && m.languages.iter().chain(&m.interests).all(|&x| x < u16::MAX as u32);
+        let mut c = Compact {
+            level: m.level,
+            tz: m.tz,
+            department: m.department,
+            n_offers: 0,
+            offers: [(0, 0); 6],
+            n_languages: 0,
+            languages: [0; 4],
+            n_interests: 0,
+            interests: [0; 6],
+            n_slots: 0,
+            slots: [(0, 0); 4],
+            slow: !fits,
+        };
+        if fits {
+            for (i, o) in m.offers.iter().enumerate() {
+                c.offers[i] = (o.0 as u16, o.1);
+            }
+            c.n_offers = m.offers.len() as u8;
+            for (i, l) in m.languages.iter().enumerate() {
+                c.languages[i] = *l as u16;
+            }
+            c.n_languages = m.languages.len() as u8;
+            for (i, l) in m.interests.iter().enumerate() {
+                c.interests[i] = *l as u16;
+            }
+            c.n_interests = m.interests.len() as u8;
+            for (i, s) in m.availability.iter().enumerate() {
+                c.slots[i] = (s.start, s.end);
+            }
+            c.n_slots = m.availability.len() as u8;
+        }
+        c
+    }
+}
+
+/// Whether a mentee can be scored against [`Compact`] mentors without the slow path.
+pub(crate) fn simple_mentee(e: &Prepared) -> bool {
+    e.chain.is_empty() && e.avoids.is_empty() && e.prefers.is_empty()
+}
+
+/// [`pair_value`] for a compact mentor and a simple mentee; the same arithmetic.
+#[inline]
+pub(crate) fn compact_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, c: &Compact, e: &Prepared) -> f64 {
+    let direction = rules.direction;
+    let gap = match direction {
+        Direction::MentorJunior => e.level - c.level,
+        Direction::MentorSenior => c.level - e.level,
+        Direction::Peers => -(e.level - c.level).abs(),
+    };
+    if let Some(needed) = rules.min_level_gap {
+        let ok = match direction {
+            Direction::Peers => -gap <= needed,
+            _ => gap >= needed,
+        };
+        if !ok {
+            return 0.0;
+        }
+    }
+    let shared_language = c.languages[..c.n_languages as usize].iter().any(|&l| t.speaks[l as usize]);
+    if rules.require_common_language && !shared_language {
+        return 0.0;
+    }
+    let tz_minutes = (c.tz - e.tz).abs();
+    if let Some(max) = rules.max_timezone_hours {
+        if tz_minutes as f64 > max * 60.0 + 1e-9 {
+            return 0.0;
+        }
+    }
+    let skills = if e.want_weight > 0.0 {
+        let mut got = 0.0;
+        for &(s, level) in &c.offers[..c.n_offers as usize] {
+            let p = t.want[s as usize];
+            if p > 0 {
+                got += p as f64 * level as f64 / 5.0;
+            }
+        }
+        got / e.want_weight
+    } else {
+        0.0
+    };
+    let seniority = match direction {
+        Direction::Peers => 1.0 - ((c.level - e.level).abs() as f64 / 4.0).min(1.0),
+        _ => (gap as f64 / 6.0).clamp(0.0, 1.0),
+    };
+    let cross = if c.department != e.department { 1.0 } else { 0.0 };
+    let tz = 1.0 - ((tz_minutes as f64 / 60.0) / 12.0).min(1.0);
+    let avail = if c.n_slots == 0 || e.availability.is_empty() {
+        0.5
+    } else {
+        let mut total = 0;
+        for &(s, en) in &c.slots[..c.n_slots as usize] {
+            for y in &e.availability {
+                let lo = s.max(y.start);
+                let hi = en.min(y.end);
+                if hi > lo {
+                    total += hi - lo;
+                }
+            }
+        }
+        (total as f64 / GOOD_OVERLAP_MINUTES).min(1.0)
+    };
+    let schedule = 0.5 * tz + 0.5 * avail;
+    let language = if shared_language { 1.0 } else { 0.0 };
+    let union = c.n_interests as usize + e.interests.len();
+    let interests = if union == 0 {
+        0.0
+    } else {
+        let common = c.interests[..c.n_interests as usize].iter().filter(|&&i| t.likes[i as usize]).count();
+        common as f64 / (union - common) as f64
+    };
+    let s = w[0] * skills + w[1] * seniority + w[2] * cross + w[3] * schedule + w[4] * language + w[5] * interests;
+    if s > 0.0 && s >= rules.min_score {
+        s
+    } else {
+        0.0
+    }
+}
