@@ -37,4 +37,7 @@ fn main() {
         result.max_violation,
         peak_rss_mib().unwrap_or(f64::NAN)
     );
+    for (phase, secs) in &result.timings {
+        println!("  {secs:>7.2} s  {phase}");
+    }
 }

@@ -26,6 +26,8 @@ pub struct LargeResult {
     pub pairs_scored: u64,
     /// The largest violation of the dual constraints over all pairs (≤ 0 means proved optimal).
     pub max_violation: f64,
+    /// Where the time went: (phase, seconds). Empty in the browser build (no clock there).
+    pub timings: Vec<(String, f64)>,
     /// Dual prices: per mentee and per mentor (for checking the proof elsewhere).
     pub mentee_price: Vec<f64>,
     pub mentor_price: Vec<f64>,
@@ -104,6 +106,8 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
     let nm = p.mentors.len();
     let k = k.max(1).min(nm.max(1));
 
+    let mut timings: Vec<(String, f64)> = Vec::new();
+    let mut clock = Clock::start();
     // Pass 1: each mentee's best k mentors, and the best score left outside them.
     let firsts: Vec<(Vec<(u32, f64)>, f64)> = for_each_mentee(p.mentees.len(), |e| {
         let mentee = &p.mentees[e];
@@ -136,6 +140,7 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
         (top, outside)
     });
     let mut pairs_scored = (p.mentees.len() * nm) as u64;
+    clock.lap("score all pairs, keep the best k", &mut timings);
     let mut arcs: Vec<Vec<(u32, f64)>> = Vec::with_capacity(firsts.len());
     let mut outside: Vec<f64> = Vec::with_capacity(firsts.len());
     for (top, out) in firsts {
@@ -143,9 +148,18 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
         outside.push(out);
     }
     let mut rounds = 0;
+    let mut flow = Flow::new(&arcs, &p.capacity);
+    let mut heap = BinaryHeap::new();
+    let mut settled = Vec::new();
+    let mut to_route: Vec<usize> = (0..arcs.len()).collect();
     loop {
         rounds += 1;
-        let sol = ssp(&arcs, &p.capacity, nm);
+        for &r in &to_route {
+            flow.route(r, &arcs, &mut heap, &mut settled);
+        }
+        let (u_prices, v_prices) = flow.prices(&arcs);
+        let sol = Sparse { mentor_of: flow.mentor_of.clone(), w_of: flow.w_of.clone(), u: u_prices, v: v_prices };
+        clock.lap(&format!("route {} mentees on candidates (round {rounds})", to_route.len()), &mut timings);
         // Prove it over all pairs. Arcs outside the candidates score at most `outside[e]`, so a
         // mentee whose price already covers that needs no rescan (mentor prices are ≥ 0).
         let uncertain: Vec<usize> = (0..p.mentees.len()).filter(|&e| sol.u[e] + 1e-9 < outside[e]).collect();
@@ -177,12 +191,20 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
             })
         };
         pairs_scored += (uncertain.len() * nm) as u64;
+        clock.lap(&format!("prove over all pairs, rescanning {} mentees (round {rounds})", uncertain.len()), &mut timings);
         let mut added = 0;
+        to_route.clear();
         for (i, (list, rest)) in found.into_iter().enumerate() {
             let e = uncertain[i];
-            added += list.len();
-            arcs[e].extend(list);
             outside[e] = rest;
+            if !list.is_empty() {
+                added += list.len();
+                arcs[e].extend(list);
+            }
+        }
+        if added > 0 {
+            flow.restart(&arcs);
+            to_route.extend(0..arcs.len());
         }
         if added == 0 {
             let mut pairs: Vec<(PersonId, PersonId, f64)> = sol
@@ -207,6 +229,7 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
                 candidate_pairs: arcs.iter().map(|a| a.len()).sum(),
                 pairs_scored,
                 max_violation: cand_violation,
+                timings,
                 mentee_price: sol.u,
                 mentor_price: sol.v,
             });
@@ -217,139 +240,209 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
 struct Sparse {
     mentor_of: Vec<Option<usize>>,
     w_of: Vec<f64>,
-    /// Dual prices (max form): u ≥ 0 per mentee, v ≥ 0 per mentor, u + v ≥ w on every arc.
     u: Vec<f64>,
     v: Vec<f64>,
 }
 
-/// Max-weight b-matching on the candidate arcs by successive shortest paths.
-fn ssp(arcs: &[Vec<(u32, f64)>], capacity: &[u32], nm: usize) -> Sparse {
-    let ne = arcs.len();
-    // Nodes: mentees 0..ne, mentors ne..ne+nm, sink ne+nm. Costs are -w on mentee→mentor.
-    let sink = ne + nm;
-    let n = sink + 1;
-    let mut phi = vec![0.0f64; n];
-    // Start with potentials that make every arc's reduced cost non-negative.
-    for list in arcs {
-        for &(m, w) in list {
-            let node = ne + m as usize;
-            phi[node] = phi[node].min(-w);
+/// Phase timing where a clock exists (not in the browser build).
+struct Clock {
+    #[cfg(not(target_arch = "wasm32"))]
+    at: std::time::Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            #[cfg(not(target_arch = "wasm32"))]
+            at: std::time::Instant::now(),
         }
     }
-    phi[sink] = phi[ne..sink].iter().copied().fold(0.0, f64::min);
-    let mut mentor_of: Vec<Option<usize>> = vec![None; ne];
-    let mut w_of = vec![0.0f64; ne];
-    let mut holders: Vec<Vec<u32>> = vec![Vec::new(); nm];
-    let mut dist = vec![f64::INFINITY; n];
-    let mut prev = vec![u32::MAX; n];
-    let mut stamp = vec![0u32; n];
-    let mut done = vec![0u32; n];
-    let mut settled: Vec<usize> = Vec::new();
-    let mut heap = BinaryHeap::new();
-    for (s, list) in arcs.iter().enumerate() {
-        if list.is_empty() {
-            continue; // unmatched: routed straight to the sink at no cost
+    fn lap(&mut self, _what: &str, _out: &mut Vec<(String, f64)>) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let now = std::time::Instant::now();
+            _out.push((_what.to_string(), (now - self.at).as_secs_f64()));
+            self.at = now;
         }
-        let gen = s as u32 + 1;
+    }
+}
+
+/// The b-matching as a flow with node potentials, kept between proof rounds so that only the
+/// mentees who gained pairs are routed again.
+struct Flow {
+    ne: usize,
+    sink: usize,
+    phi: Vec<f64>,
+    mentor_of: Vec<Option<usize>>,
+    w_of: Vec<f64>,
+    holders: Vec<Vec<u32>>,
+    capacity: Vec<u32>,
+    dist: Vec<f64>,
+    prev: Vec<u32>,
+    stamp: Vec<u32>,
+    done: Vec<u32>,
+    generation: u32,
+}
+
+impl Flow {
+    fn new(arcs: &[Vec<(u32, f64)>], capacity: &[u32]) -> Flow {
+        let (ne, nm) = (arcs.len(), capacity.len());
+        let sink = ne + nm;
+        let n = sink + 1;
+        let mut phi = vec![0.0f64; n];
+        // Potentials that make every arc's reduced cost non-negative to begin with.
+        for list in arcs {
+            for &(m, w) in list {
+                let node = ne + m as usize;
+                phi[node] = phi[node].min(-w);
+            }
+        }
+        phi[sink] = phi[ne..sink].iter().copied().fold(0.0, f64::min);
+        Flow {
+            ne,
+            sink,
+            phi,
+            mentor_of: vec![None; ne],
+            w_of: vec![0.0; ne],
+            holders: vec![Vec::new(); nm],
+            capacity: capacity.to_vec(),
+            dist: vec![f64::INFINITY; n],
+            prev: vec![u32::MAX; n],
+            stamp: vec![0; n],
+            done: vec![0; n],
+            generation: 0,
+        }
+    }
+
+    /// Empties the flow but keeps the potentials, adjusted so every arc — including arcs
+    /// just added — has a non-negative reduced cost: with no flow there are no arcs out of the
+    /// sink, so lowering the sink's potential is safe; mentees are lifted over their arcs.
+    fn restart(&mut self, arcs: &[Vec<(u32, f64)>]) {
+        let (ne, sink) = (self.ne, self.sink);
+        self.mentor_of.iter_mut().for_each(|m| *m = None);
+        self.w_of.iter_mut().for_each(|w| *w = 0.0);
+        self.holders.iter_mut().for_each(|h| h.clear());
+        let lowest = self.phi[ne..sink].iter().copied().fold(self.phi[sink], f64::min);
+        self.phi[sink] = lowest;
+        for (r, list) in arcs.iter().enumerate() {
+            let mut lift = self.phi[sink];
+            for &(m, w) in list {
+                lift = lift.max(w + self.phi[ne + m as usize]);
+            }
+            self.phi[r] = self.phi[r].max(lift);
+        }
+    }
+
+    /// Routes mentee `s` (not in the flow) along a shortest path to the sink.
+    fn route(&mut self, s: usize, arcs: &[Vec<(u32, f64)>], heap: &mut BinaryHeap<Key>, settled: &mut Vec<usize>) {
+        if arcs[s].is_empty() {
+            return; // unmatched: straight to the sink at no cost
+        }
+        let (ne, sink) = (self.ne, self.sink);
+        self.generation += 1;
+        let gen = self.generation;
         heap.clear();
         settled.clear();
-        dist[s] = 0.0;
-        stamp[s] = gen;
-        prev[s] = u32::MAX;
+        self.dist[s] = 0.0;
+        self.stamp[s] = gen;
+        self.prev[s] = u32::MAX;
         heap.push(Key(0.0, s as u32));
-        let relax = |to: usize, d: f64, from: usize, heap: &mut BinaryHeap<Key>, dist: &mut Vec<f64>, prev: &mut Vec<u32>, stamp: &mut Vec<u32>| {
-            if stamp[to] != gen || d < dist[to] {
-                stamp[to] = gen;
-                dist[to] = d;
-                prev[to] = from as u32;
-                heap.push(Key(d, to as u32));
-            }
-        };
+        macro_rules! relax {
+            ($to:expr, $d:expr, $from:expr) => {{
+                let to: usize = $to;
+                let d: f64 = $d;
+                if self.stamp[to] != gen || d < self.dist[to] {
+                    self.stamp[to] = gen;
+                    self.dist[to] = d;
+                    self.prev[to] = $from as u32;
+                    heap.push(Key(d, to as u32));
+                }
+            }};
+        }
         while let Some(Key(d, x)) = heap.pop() {
             let x = x as usize;
-            if done[x] == gen || d > dist[x] {
+            if self.done[x] == gen || d > self.dist[x] {
                 continue;
             }
-            done[x] = gen;
+            self.done[x] = gen;
             settled.push(x);
             if x == sink {
                 break;
             }
             if x < ne {
-                // A mentee: to its candidate mentors, or straight to the sink (unmatched).
                 for &(m, w) in &arcs[x] {
-                    let node = ne + m as usize;
-                    if mentor_of[x] == Some(m as usize) {
+                    if self.mentor_of[x] == Some(m as usize) {
                         continue;
                     }
-                    let rc = -w + phi[x] - phi[node];
-                    relax(node, d + rc.max(0.0), x, &mut heap, &mut dist, &mut prev, &mut stamp);
+                    let node = ne + m as usize;
+                    let rc = -w + self.phi[x] - self.phi[node];
+                    relax!(node, d + rc.max(0.0), x);
                 }
-                if x != s || mentor_of[x].is_none() {
-                    let rc = phi[x] - phi[sink];
-                    relax(sink, d + rc.max(0.0), x, &mut heap, &mut dist, &mut prev, &mut stamp);
-                }
+                let rc = self.phi[x] - self.phi[sink];
+                relax!(sink, d + rc.max(0.0), x);
             } else {
                 let m = x - ne;
-                if (holders[m].len() as u32) < capacity[m] {
-                    let rc = phi[x] - phi[sink];
-                    relax(sink, d + rc.max(0.0), x, &mut heap, &mut dist, &mut prev, &mut stamp);
+                if (self.holders[m].len() as u32) < self.capacity[m] {
+                    let rc = self.phi[x] - self.phi[sink];
+                    relax!(sink, d + rc.max(0.0), x);
                 }
-                for &r in &holders[m] {
-                    let r = r as usize;
-                    let rc = w_of[r] + phi[x] - phi[r];
-                    relax(r, d + rc.max(0.0), x, &mut heap, &mut dist, &mut prev, &mut stamp);
+                for i in 0..self.holders[m].len() {
+                    let r = self.holders[m][i] as usize;
+                    let rc = self.w_of[r] + self.phi[x] - self.phi[r];
+                    relax!(r, d + rc.max(0.0), x);
                 }
             }
         }
-        let dt = dist[sink];
-        // Potentials: settled nodes closer than the sink move by the difference.
-        for &x in &settled {
-            if dist[x] < dt {
-                phi[x] -= dt - dist[x];
+        let dt = self.dist[sink];
+        for &x in settled.iter() {
+            if self.dist[x] < dt {
+                self.phi[x] -= dt - self.dist[x];
             }
         }
-        // Augment: walk back from the sink.
-        let mut node = sink;
-        let mut last_row_to_sink: Option<usize> = None;
+        // Walk back from the sink: mentee→mentor steps assign, and a displaced mentee that
+        // goes straight to the sink becomes unmatched.
         let mut steps: Vec<(usize, usize)> = Vec::new();
+        let mut to_sink_row: Option<usize> = None;
+        let mut node = sink;
         while node != s {
-            let from = prev[node] as usize;
+            let from = self.prev[node] as usize;
             if node == sink {
                 if from < ne {
-                    last_row_to_sink = Some(from);
+                    to_sink_row = Some(from);
                 }
             } else {
                 steps.push((from, node));
             }
             node = from;
         }
-        // Steps alternate mentee→mentor (assign) and mentor→mentee (release), from the sink end.
         for &(from, to) in steps.iter().rev() {
             if from < ne && to >= ne {
                 let m = to - ne;
-                if let Some(old) = mentor_of[from] {
-                    holders[old].retain(|&r| r as usize != from);
+                if let Some(old) = self.mentor_of[from] {
+                    self.holders[old].retain(|&r| r as usize != from);
                 }
-                mentor_of[from] = Some(m);
-                w_of[from] = arcs[from].iter().find(|a| a.0 as usize == m).map(|a| a.1).unwrap_or(0.0);
-                holders[m].push(from as u32);
+                self.mentor_of[from] = Some(m);
+                self.w_of[from] = arcs[from].iter().find(|a| a.0 as usize == m).map(|a| a.1).unwrap_or(0.0);
+                self.holders[m].push(from as u32);
             }
         }
-        if let Some(r) = last_row_to_sink {
-            // The path ended with a displaced mentee leaving for "unmatched".
+        if let Some(r) = to_sink_row {
             if r != s {
-                if let Some(old) = mentor_of[r].take() {
-                    holders[old].retain(|&x| x as usize != r);
-                    w_of[r] = 0.0;
+                if let Some(old) = self.mentor_of[r].take() {
+                    self.holders[old].retain(|&x| x as usize != r);
+                    self.w_of[r] = 0.0;
                 }
             }
         }
     }
-    // Duals in the max form (see the module text): u = φ(row) − φ(sink), v = max(0, φ(sink) − φ(mentor)).
-    let u: Vec<f64> = (0..ne).map(|r| if arcs[r].is_empty() { 0.0 } else { (phi[r] - phi[sink]).max(0.0) }).collect();
-    let v: Vec<f64> = (0..nm).map(|m| (phi[sink] - phi[ne + m]).max(0.0)).collect();
-    Sparse { mentor_of, w_of, u, v }
+
+    /// Dual prices in the max form: u = φ(mentee) − φ(sink), v = max(0, φ(sink) − φ(mentor)).
+    fn prices(&self, arcs: &[Vec<(u32, f64)>]) -> (Vec<f64>, Vec<f64>) {
+        let (ne, sink) = (self.ne, self.sink);
+        let u = (0..ne).map(|r| if arcs[r].is_empty() { 0.0 } else { (self.phi[r] - self.phi[sink]).max(0.0) }).collect();
+        let v = (0..self.capacity.len()).map(|m| (self.phi[sink] - self.phi[ne + m]).max(0.0)).collect();
+        (u, v)
+    }
 }
 
 #[cfg(test)]
