@@ -73,6 +73,9 @@ fn for_each_mentee<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     (0..n).map(f).collect()
 }
 
+/// How many extra candidate pairs a mentee gains when the proof finds it wanting.
+const EXTRA: usize = 64;
+
 /// Solves a large pool under the *total* objective. `k` candidates per mentee to start with.
 pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<LargeResult, MatchError> {
     // Reuse the engine's checks of ids, capacities and weights.
@@ -174,16 +177,36 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
                 let known: HashSet<u32> = arcs_ref[e].iter().map(|a| a.0).collect();
                 let table = MenteeTable::new(&p_ref.mentees[e], vocabulary);
                 let simple = score::simple_mentee(&p_ref.mentees[e]);
-                let mut add = Vec::new();
+                // Pairs above the mentee's own price could break the proof whatever the
+                // mentor prices do; when any pair does break it, take the best of those in
+                // too (up to EXTRA), so the mentee is settled in one round rather than many.
+                let mut over: Vec<(u32, f64)> = Vec::new();
+                let mut violated = false;
                 let mut rest = 0.0f64;
                 for m in 0..nm {
                     if known.contains(&(m as u32)) {
                         continue;
                     }
                     let x = value(&table, m, &p_ref.mentees[e], simple);
-                    if x > u[e] + v[m] + 1e-9 {
-                        add.push((m as u32, x));
+                    if x > u[e] + 1e-9 {
+                        violated |= x > u[e] + v[m] + 1e-9;
+                        over.push((m as u32, x));
                     } else {
+                        rest = rest.max(x);
+                    }
+                }
+                let mut add = Vec::new();
+                if violated {
+                    over.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    for (i, (m, x)) in over.into_iter().enumerate() {
+                        if i < EXTRA || x > u[e] + v[m as usize] + 1e-9 {
+                            add.push((m, x));
+                        } else {
+                            rest = rest.max(x);
+                        }
+                    }
+                } else {
+                    for (_, x) in over {
                         rest = rest.max(x);
                     }
                 }
