@@ -1,8 +1,8 @@
 //! The engine: prepares a problem once, then runs it under any configuration — fast enough to
-//! re-run while an admin drags a weight slider (criterion scores and rule checks are cached,
-//! and the previous run's prices warm-start the solver).
+//! re-run while an admin drags a weight slider (criterion scores and rule checks are cached;
+//! the solver works on each mentee's best candidates and proves the answer over all pairs).
 
-use super::lap;
+use super::large;
 use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 use super::score::{self, Interner, Prepared, RuleBreak};
@@ -32,11 +32,6 @@ impl RuleKey {
     }
 }
 
-struct Warm {
-    layout: (Vec<usize>, Vec<usize>, bool),
-    v: Vec<f64>,
-}
-
 pub struct Engine {
     mentors: Vec<Prepared>,
     mentees: Vec<Prepared>,
@@ -51,8 +46,8 @@ pub struct Engine {
     /// The first broken rule of each pair under `breaks_key`.
     breaks: Vec<Option<RuleBreak>>,
     breaks_key: Option<RuleKey>,
-    warm: Option<Warm>,
-    last: Option<(usize, Vec<f64>, lap::Assignment)>,
+    /// The independent check of the last total or fair run's optimality proof.
+    last_proof: Option<Result<(), String>>,
 }
 
 /// Per-run working data: weighted scores and feasibility.
@@ -81,8 +76,7 @@ impl Engine {
             crit_direction: None,
             breaks: Vec::new(),
             breaks_key: None,
-            warm: None,
-            last: None,
+            last_proof: None,
         })
     }
 
@@ -91,11 +85,6 @@ impl Engine {
     }
     pub fn mentee_count(&self) -> usize {
         self.mentees.len()
-    }
-
-    /// Drops the previous run's prices, so the next run solves from scratch.
-    pub fn forget_warm_start(&mut self) {
-        self.warm = None;
     }
 
     /// Scores every pair and checks every rule anew (the cost every first run pays).
@@ -216,7 +205,6 @@ impl Engine {
         self.validate(config)?;
         self.ensure_cache(&config.rules);
         let scored = self.scored(config);
-        let nm = self.mentors.len();
         let ne = self.mentees.len();
         // Pins first: they take their mentee and one place of their mentor.
         let mut mentor_of: Vec<Option<usize>> = vec![None; ne];
@@ -229,7 +217,6 @@ impl Engine {
             pinned.insert((mi, ei));
         }
         let rows: Vec<usize> = (0..ne).filter(|&e| mentor_of[e].is_none()).collect();
-        let slots: Vec<usize> = (0..nm).flat_map(|m| std::iter::repeat(m).take(left[m] as usize)).collect();
         match config.objective {
             Objective::Stable => self.deferred_acceptance(&scored, &rows, &left, &mut mentor_of),
             Objective::Total | Objective::Fair => {
@@ -238,50 +225,49 @@ impl Engine {
                 } else {
                     None
                 };
-                self.assign(&scored, &rows, &slots, bonus, &mut mentor_of);
+                self.assign(&scored, &rows, &left, bonus, &mut mentor_of);
             }
         }
         Ok(self.assemble(config, &scored, &mentor_of, &pinned))
     }
 
-    /// Solves the assignment of `rows` (mentees) to `slots` (mentor places) and records it.
-    /// With `bonus = Some(t)`, only pairs scoring at least `t` count, and each counts a large
-    /// constant extra, so the most pairs come first and then the largest total.
-    fn assign(&mut self, s: &Scored, rows: &[usize], slots: &[usize], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
+    /// Solves the b-matching of `rows` (mentees) to mentors with `left` places each, exactly,
+    /// and records the check of its optimality proof. With `bonus = Some(t)`, only pairs
+    /// scoring at least `t` count, and each counts a large constant extra, so the most pairs
+    /// come first and then the largest total.
+    fn assign(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
         let nm = self.mentors.len();
-        let n = rows.len().max(slots.len());
-        if n == 0 || slots.is_empty() {
+        if rows.is_empty() || nm == 0 {
+            self.last_proof = Some(Ok(()));
             return;
         }
         let big = rows.len() as f64 + 1.0;
-        let mut cost = vec![0.0f64; n * n];
-        for (r, &e) in rows.iter().enumerate() {
-            let line = &mut cost[r * n..r * n + slots.len()];
-            for (c, &m) in slots.iter().enumerate() {
-                let k = e * nm + m;
-                if s.feasible[k] {
-                    line[c] = match bonus {
-                        None => -s.score[k],
-                        Some(t) if s.score[k] >= t => -(s.score[k] + big),
-                        Some(_) => 0.0,
-                    };
+        let value = |r: usize, m: usize| -> f64 {
+            let k = rows[r] * nm + m;
+            if !s.feasible[k] {
+                return 0.0;
+            }
+            match bonus {
+                None => s.score[k],
+                Some(t) if s.score[k] >= t => s.score[k] + big,
+                Some(_) => 0.0,
+            }
+        };
+        let scan = |r: usize, emit: &mut dyn FnMut(usize, f64)| {
+            for m in 0..nm {
+                let x = value(r, m);
+                if x > 0.0 {
+                    emit(m, x);
                 }
             }
-        }
-        let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
-        let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
-        let a = match lap::solve(n, &cost, warm_v.as_deref()) {
-            Ok(a) => a,
-            Err(_) => return,
         };
-        for (r, &e) in rows.iter().enumerate() {
-            let c = a.col_of_row[r] as usize;
-            if c < slots.len() && cost[r * n + c] < 0.0 {
-                mentor_of[e] = Some(slots[c]);
+        let b = large::bmatch(rows.len(), left, CANDIDATES, &scan);
+        for (r, m) in b.mentor_of.iter().enumerate() {
+            if let Some(m) = m {
+                mentor_of[rows[r]] = Some(*m);
             }
         }
-        self.warm = Some(Warm { layout, v: a.v.clone() });
-        self.last = Some((n, cost, a));
+        self.last_proof = Some(check_proof(rows.len(), left, &value, &b));
     }
 
     /// The best lowest score among matchings with the most pairs.
@@ -527,12 +513,12 @@ impl Engine {
         count
     }
 
-    /// Verifies the optimality certificate of the last assignment solved (total and fair runs).
+    /// The result of checking the last total or fair run's optimality proof over every pair:
+    /// prices u (mentees) and v (mentors), both ≥ 0, with u + v ≥ value for every pair, equality
+    /// on every pair formed, 0 for the unmatched and for mentors with room, and Σu + Σ cap·v
+    /// equal to the total — so no matching does better.
     pub fn certify_last(&self) -> Result<(), String> {
-        match &self.last {
-            Some((n, cost, a)) => lap::certify(*n, cost, a, 1e-7),
-            None => Ok(()),
-        }
+        self.last_proof.clone().unwrap_or(Ok(()))
     }
 
     /// The weighted score of one pair under `config`, recomputed from scratch.
@@ -580,9 +566,9 @@ impl Engine {
             forced.rules.pinned.remove(i);
         }
         forced.rules.pinned.push((mentor, mentee));
-        let saved = (self.warm.take(), self.last.take());
+        let saved = self.last_proof.take();
         let with_pair = self.run(&forced);
-        (self.warm, self.last) = saved;
+        self.last_proof = saved;
         let with_pair = with_pair?;
         Ok(WhyNot::Outscored {
             score,
@@ -592,6 +578,56 @@ impl Engine {
             mentor_capacity: capacity,
         })
     }
+}
+
+/// Candidate pairs per mentee before the proof decides whether more are needed.
+const CANDIDATES: usize = 24;
+
+/// Checks a b-matching's proof against every pair's value.
+fn check_proof(rows: usize, left: &[u32], value: &dyn Fn(usize, usize) -> f64, b: &large::BMatch) -> Result<(), String> {
+    const TOL: f64 = 1e-7;
+    let nm = left.len();
+    let mut load = vec![0u32; nm];
+    let mut primal = 0.0;
+    for r in 0..rows {
+        if b.u[r] < -TOL {
+            return Err(format!("row {r} has a negative price"));
+        }
+        match b.mentor_of[r] {
+            Some(m) => {
+                load[m] += 1;
+                let w = value(r, m);
+                primal += w;
+                if w <= 0.0 {
+                    return Err(format!("row {r} is paired with a ruled-out mentor {m}"));
+                }
+                if (b.u[r] + b.v[m] - w).abs() > TOL {
+                    return Err(format!("pair ({r}, {m}) is not tight"));
+                }
+            }
+            None if b.u[r] > TOL => return Err(format!("unmatched row {r} has price {}", b.u[r])),
+            None => {}
+        }
+        for m in 0..nm {
+            if left[m] > 0 && value(r, m) > b.u[r] + b.v[m] + TOL {
+                return Err(format!("pair ({r}, {m}) is worth more than its prices"));
+            }
+        }
+    }
+    let mut dual: f64 = b.u.iter().sum();
+    for m in 0..nm {
+        if load[m] > left[m] {
+            return Err(format!("mentor {m} is over capacity"));
+        }
+        if b.v[m] < -TOL || (load[m] < left[m] && b.v[m] > TOL) {
+            return Err(format!("mentor {m} has price {} with room left", b.v[m]));
+        }
+        dual += left[m] as f64 * b.v[m];
+    }
+    if (dual - primal).abs() > TOL * (rows as f64 + 1.0) * 10.0 {
+        return Err(format!("total {primal} and bound {dual} differ"));
+    }
+    Ok(())
 }
 
 /// Unique ids, capacities of at least 1, and exactly 1 for mentees.

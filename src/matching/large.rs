@@ -48,11 +48,6 @@ impl Ord for Key {
     }
 }
 
-struct Prepared2 {
-    mentors: Vec<Prepared>,
-    mentees: Vec<Prepared>,
-    capacity: Vec<u32>,
-}
 
 /// Runs `f(mentee_index)` for every mentee, on every core where threads exist.
 fn for_each_mentee<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
@@ -76,57 +71,42 @@ fn for_each_mentee<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
 /// How many extra candidate pairs a mentee gains when the proof finds it wanting.
 const EXTRA: usize = 64;
 
-/// Solves a large pool under the *total* objective. `k` candidates per mentee to start with.
-pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<LargeResult, MatchError> {
-    // Reuse the engine's checks of ids, capacities and weights.
-    super::engine::check_pool(problem)?;
-    super::engine::check_weights(config)?;
-    if !config.rules.pinned.is_empty() || !config.rules.forbidden.is_empty() {
-        // Pins and forbids belong to interactive tuning on studio-sized pools.
-        return Err(MatchError::UnknownId { what: "a large run (pins and forbids are not supported there)".into(), id: 0, side: "pair".into() });
-    }
-    let mut words = Interner::default();
-    let mut departments = Interner::default();
-    let p = Prepared2 {
-        mentors: problem.mentors.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect(),
-        mentees: problem.mentees.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect(),
-        capacity: problem.mentors.iter().map(|x| x.capacity).collect(),
-    };
-    let rules = &config.rules;
-    let total_w = config.weights.sum();
-    let w: [f64; 7] = if total_w > 0.0 { config.weights.0.map(|x| x / total_w) } else { [0.0; 7] };
-    let vocabulary = words.names.len();
-    let compact: Vec<Compact> = p.mentors.iter().map(Compact::new).collect();
-    // One pair's value, through the packed mentors where both sides allow it.
-    let value = |table: &MenteeTable, m: usize, e: &Prepared, simple: bool| -> f64 {
-        let c = &compact[m];
-        if simple && !c.slow {
-            score::compact_value(rules, &w, table, c, e)
-        } else {
-            score::pair_value(rules, &w, table, &p.mentors[m], e)
-        }
-    };
-    let nm = p.mentors.len();
-    let k = k.max(1).min(nm.max(1));
+/// A solved b-matching with its proof.
+pub(crate) struct BMatch {
+    pub mentor_of: Vec<Option<usize>>,
+    pub w_of: Vec<f64>,
+    /// Prices in the max form: u per row ≥ 0, v per mentor ≥ 0, u + v ≥ w for every pair.
+    pub u: Vec<f64>,
+    pub v: Vec<f64>,
+    pub rounds: u32,
+    pub candidate_pairs: usize,
+    pub pairs_scored: u64,
+    pub max_violation: f64,
+    pub timings: Vec<(String, f64)>,
+}
 
+/// Max-weight b-matching of `rows` mentees to mentors with `capacity`, exact over all pairs.
+/// `scan(r, emit)` calls `emit(m, w)` for every mentor `m` whose pair with row `r` has value
+/// `w > 0` (pairs not emitted are worth 0: ruled out). The answer is found on each row's best
+/// `k` pairs and proved over all of them by the dual prices; rows the proof finds wanting
+/// gain pairs and the flow is routed again, until the proof holds.
+pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usize, &mut dyn FnMut(usize, f64)) + Sync)) -> BMatch {
+    let nm = capacity.len();
+    let k = k.max(1).min(nm.max(1));
     let mut timings: Vec<(String, f64)> = Vec::new();
     let mut clock = Clock::start();
-    // Pass 1: each mentee's best k mentors, and the best score left outside them.
-    let firsts: Vec<(Vec<(u32, f64)>, f64)> = for_each_mentee(p.mentees.len(), |e| {
-        let mentee = &p.mentees[e];
-        let table = MenteeTable::new(mentee, vocabulary);
-        let simple = score::simple_mentee(mentee);
+    // Pass 1: each row's best k mentors, and the best value left outside them.
+    let firsts: Vec<(Vec<(u32, f64)>, f64)> = for_each_mentee(rows, |r| {
         let mut top: Vec<(u32, f64)> = Vec::with_capacity(k + 1);
         let mut outside = 0.0f64;
-        for m in 0..nm {
-            let w = value(&table, m, mentee, simple);
-            if w <= 0.0 {
-                continue;
+        scan(r, &mut |m, w| {
+            if capacity[m] == 0 {
+                return;
             }
             if top.len() < k {
                 top.push((m as u32, w));
                 if top.len() == k {
-                    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 }
             } else if w > top[k - 1].1 {
                 outside = outside.max(top[k - 1].1);
@@ -139,67 +119,58 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
             } else {
                 outside = outside.max(w);
             }
-        }
+        });
         (top, outside)
     });
-    let mut pairs_scored = (p.mentees.len() * nm) as u64;
+    let mut pairs_scored = (rows * nm) as u64;
     clock.lap("score all pairs, keep the best k", &mut timings);
-    let mut arcs: Vec<Vec<(u32, f64)>> = Vec::with_capacity(firsts.len());
-    let mut outside: Vec<f64> = Vec::with_capacity(firsts.len());
+    let mut arcs: Vec<Vec<(u32, f64)>> = Vec::with_capacity(rows);
+    let mut outside: Vec<f64> = Vec::with_capacity(rows);
     for (top, out) in firsts {
         arcs.push(top);
         outside.push(out);
     }
     let mut rounds = 0;
-    let mut flow = Flow::new(&arcs, &p.capacity);
+    let mut flow = Flow::new(&arcs, capacity);
     let mut heap = BinaryHeap::new();
     let mut settled = Vec::new();
-    let mut to_route: Vec<usize> = (0..arcs.len()).collect();
+    let mut to_route: Vec<usize> = (0..rows).collect();
     loop {
         rounds += 1;
         for &r in &to_route {
             flow.route(r, &arcs, &mut heap, &mut settled);
         }
-        let (u_prices, v_prices) = flow.prices(&arcs);
-        let sol = Sparse { mentor_of: flow.mentor_of.clone(), w_of: flow.w_of.clone(), u: u_prices, v: v_prices };
+        let (u, v) = flow.prices(&arcs);
         clock.lap(&format!("route {} mentees on candidates (round {rounds})", to_route.len()), &mut timings);
-        // Prove it over all pairs. Arcs outside the candidates score at most `outside[e]`, so a
-        // mentee whose price already covers that needs no rescan (mentor prices are ≥ 0).
-        let uncertain: Vec<usize> = (0..p.mentees.len()).filter(|&e| sol.u[e] + 1e-9 < outside[e]).collect();
-        // For each uncertain mentee: the pairs that break the proof, and the best score among
-        // the remaining non-candidates (the new bound for the next round's proof).
+        // Prove it over all pairs. Pairs outside the candidates are worth at most
+        // `outside[r]`, so a row whose price already covers that needs no rescan (v ≥ 0).
+        let uncertain: Vec<usize> = (0..rows).filter(|&r| u[r] + 1e-9 < outside[r]).collect();
         let found: Vec<(Vec<(u32, f64)>, f64)> = {
-            let (u, v) = (&sol.u, &sol.v);
-            let arcs_ref = &arcs;
-            let p_ref = &p;
+            let (u, v, arcs_ref) = (&u, &v, &arcs);
             for_each_mentee(uncertain.len(), |i| {
-                let e = uncertain[i];
-                let known: HashSet<u32> = arcs_ref[e].iter().map(|a| a.0).collect();
-                let table = MenteeTable::new(&p_ref.mentees[e], vocabulary);
-                let simple = score::simple_mentee(&p_ref.mentees[e]);
-                // Pairs above the mentee's own price could break the proof whatever the
-                // mentor prices do; when any pair does break it, take the best of those in
-                // too (up to EXTRA), so the mentee is settled in one round rather than many.
+                let r = uncertain[i];
+                let known: HashSet<u32> = arcs_ref[r].iter().map(|a| a.0).collect();
+                // Pairs above the row's own price could break the proof whatever the mentor
+                // prices do; when one does, the best of them come in too (up to EXTRA).
                 let mut over: Vec<(u32, f64)> = Vec::new();
                 let mut violated = false;
                 let mut rest = 0.0f64;
-                for m in 0..nm {
-                    if known.contains(&(m as u32)) {
-                        continue;
+                scan(r, &mut |m, x| {
+                    if capacity[m] == 0 || known.contains(&(m as u32)) {
+                        return;
                     }
-                    let x = value(&table, m, &p_ref.mentees[e], simple);
-                    if x > u[e] + 1e-9 {
-                        violated |= x > u[e] + v[m] + 1e-9;
+                    if x > u[r] + 1e-9 {
+                        violated |= x > u[r] + v[m] + 1e-9;
                         over.push((m as u32, x));
                     } else {
                         rest = rest.max(x);
                     }
-                }
+                });
                 let mut add = Vec::new();
                 if violated {
                     over.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                     for (i, (m, x)) in over.into_iter().enumerate() {
-                        if i < EXTRA || x > u[e] + v[m as usize] + 1e-9 {
+                        if i < EXTRA || x > u[r] + v[m as usize] + 1e-9 {
                             add.push((m, x));
                         } else {
                             rest = rest.max(x);
@@ -218,53 +189,90 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
         let mut added = 0;
         to_route.clear();
         for (i, (list, rest)) in found.into_iter().enumerate() {
-            let e = uncertain[i];
-            outside[e] = rest;
+            let r = uncertain[i];
+            outside[r] = rest;
             if !list.is_empty() {
                 added += list.len();
-                arcs[e].extend(list);
+                arcs[r].extend(list);
             }
         }
-        if added > 0 {
-            flow.restart(&arcs);
-            to_route.extend(0..arcs.len());
-        }
         if added == 0 {
-            let mut pairs: Vec<(PersonId, PersonId, f64)> = sol
-                .mentor_of
+            let max_violation = arcs
                 .iter()
                 .enumerate()
-                .filter_map(|(e, m)| m.map(|m| (p.mentors[m].id, p.mentees[e].id, sol.w_of[e])))
-                .collect();
-            pairs.sort_by_key(|x| (x.0, x.1));
-            let total = pairs.iter().map(|x| x.2).sum();
-            // Largest violation among candidate arcs (the others were proved above).
-            let cand_violation = arcs
-                .iter()
-                .enumerate()
-                .flat_map(|(e, list)| list.iter().map(move |&(m, w)| (e, m, w)))
-                .map(|(e, m, w)| w - sol.u[e] - sol.v[m as usize])
+                .flat_map(|(r, list)| list.iter().map(move |&(m, w)| (r, m, w)))
+                .map(|(r, m, w)| w - u[r] - v[m as usize])
                 .fold(f64::NEG_INFINITY, f64::max);
-            return Ok(LargeResult {
-                pairs,
-                total,
+            return BMatch {
+                mentor_of: flow.mentor_of.clone(),
+                w_of: flow.w_of.clone(),
+                u,
+                v,
                 rounds,
                 candidate_pairs: arcs.iter().map(|a| a.len()).sum(),
                 pairs_scored,
-                max_violation: cand_violation,
+                max_violation,
                 timings,
-                mentee_price: sol.u,
-                mentor_price: sol.v,
-            });
+            };
         }
+        flow.restart(&arcs);
+        to_route.extend(0..rows);
     }
 }
 
-struct Sparse {
-    mentor_of: Vec<Option<usize>>,
-    w_of: Vec<f64>,
-    u: Vec<f64>,
-    v: Vec<f64>,
+/// Solves a large pool under the *total* objective. `k` candidates per mentee to start with.
+pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<LargeResult, MatchError> {
+    super::engine::check_pool(problem)?;
+    super::engine::check_weights(config)?;
+    if !config.rules.pinned.is_empty() || !config.rules.forbidden.is_empty() {
+        // Pins and forbids belong to interactive tuning on studio-sized pools (the engine).
+        return Err(MatchError::UnknownId { what: "a large run (pins and forbids are not supported there)".into(), id: 0, side: "pair".into() });
+    }
+    let mut words = Interner::default();
+    let mut departments = Interner::default();
+    let mentors: Vec<Prepared> = problem.mentors.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
+    let mentees: Vec<Prepared> = problem.mentees.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
+    let capacity: Vec<u32> = problem.mentors.iter().map(|x| x.capacity).collect();
+    let rules = &config.rules;
+    let total_w = config.weights.sum();
+    let w: [f64; 7] = if total_w > 0.0 { config.weights.0.map(|x| x / total_w) } else { [0.0; 7] };
+    let vocabulary = words.names.len();
+    let compact: Vec<Compact> = mentors.iter().map(Compact::new).collect();
+    let scan = |r: usize, emit: &mut dyn FnMut(usize, f64)| {
+        let e = &mentees[r];
+        let table = MenteeTable::new(e, vocabulary);
+        let simple = score::simple_mentee(e);
+        for (m, c) in compact.iter().enumerate() {
+            let x = if simple && !c.slow {
+                score::compact_value(rules, &w, &table, c, e)
+            } else {
+                score::pair_value(rules, &w, &table, &mentors[m], e)
+            };
+            if x > 0.0 {
+                emit(m, x);
+            }
+        }
+    };
+    let b = bmatch(mentees.len(), &capacity, k, &scan);
+    let mut pairs: Vec<(PersonId, PersonId, f64)> = b
+        .mentor_of
+        .iter()
+        .enumerate()
+        .filter_map(|(e, m)| m.map(|m| (mentors[m].id, mentees[e].id, b.w_of[e])))
+        .collect();
+    pairs.sort_by_key(|x| (x.0, x.1));
+    let total = pairs.iter().map(|x| x.2).sum();
+    Ok(LargeResult {
+        pairs,
+        total,
+        rounds: b.rounds,
+        candidate_pairs: b.candidate_pairs,
+        pairs_scored: b.pairs_scored,
+        max_violation: b.max_violation,
+        timings: b.timings,
+        mentee_price: b.u,
+        mentor_price: b.v,
+    })
 }
 
 /// Phase timing where a clock exists (not in the browser build).

@@ -6,7 +6,7 @@
 
 mod engine;
 mod lap;
-mod large;
+pub(crate) mod large;
 mod model;
 mod result;
 mod score;
