@@ -2,6 +2,7 @@
 //! re-run while an admin drags a weight slider (criterion scores and rule checks are cached;
 //! the solver works on each mentee's best candidates and proves the answer over all pairs).
 
+use super::lap;
 use super::large;
 use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
@@ -46,9 +47,22 @@ pub struct Engine {
     /// The first broken rule of each pair under `breaks_key`.
     breaks: Vec<Option<RuleBreak>>,
     breaks_key: Option<RuleKey>,
-    /// The independent check of the last total or fair run's optimality proof.
+    warm: Option<Warm>,
+    /// Square problems up to this many cells are solved densely (see [`DENSE_LIMIT`]).
+    pub(crate) dense_limit: usize,
+    /// The last square problem solved, for checking its certificate on demand.
+    last_dense: Option<(usize, Vec<f64>, lap::Assignment)>,
+    /// The independent check of the last sparse run's optimality proof.
     last_proof: Option<Result<(), String>>,
 }
+
+struct Warm {
+    layout: (Vec<usize>, Vec<usize>, bool),
+    v: Vec<f64>,
+}
+
+/// Square problems up to this many cells (about 2,800 a side) are solved densely.
+const DENSE_LIMIT: usize = 8_000_000;
 
 /// Per-run working data: weighted scores and feasibility.
 struct Scored {
@@ -76,6 +90,9 @@ impl Engine {
             crit_direction: None,
             breaks: Vec::new(),
             breaks_key: None,
+            warm: None,
+            dense_limit: DENSE_LIMIT,
+            last_dense: None,
             last_proof: None,
         })
     }
@@ -231,12 +248,67 @@ impl Engine {
         Ok(self.assemble(config, &scored, &mentor_of, &pinned))
     }
 
-    /// Solves the b-matching of `rows` (mentees) to mentors with `left` places each, exactly,
-    /// and records the check of its optimality proof. With `bonus = Some(t)`, only pairs
-    /// scoring at least `t` count, and each counts a large constant extra, so the most pairs
-    /// come first and then the largest total.
+    /// Solves the matching of `rows` (mentees) to mentors with `left` places each, exactly:
+    /// on a square matrix with warm-started prices where it fits, otherwise on candidate pairs
+    /// with a proof over all pairs. With `bonus = Some(t)`, only pairs scoring at least `t`
+    /// count, and each counts a large constant extra, so the most pairs come first and then
+    /// the largest total.
     fn assign(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
+        let places: usize = left.iter().map(|&c| c as usize).sum();
+        if rows.len().max(places).pow(2) <= self.dense_limit {
+            let slots: Vec<usize> = (0..left.len()).flat_map(|m| std::iter::repeat(m).take(left[m] as usize)).collect();
+            self.assign_dense(s, rows, &slots, bonus, mentor_of);
+        } else {
+            self.assign_sparse(s, rows, left, bonus, mentor_of);
+        }
+    }
+
+    /// Solves the assignment of `rows` (mentees) to `slots` (mentor places) and records it.
+    /// With `bonus = Some(t)`, only pairs scoring at least `t` count, and each counts a large
+    /// constant extra, so the most pairs come first and then the largest total.
+    fn assign_dense(&mut self, s: &Scored, rows: &[usize], slots: &[usize], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
         let nm = self.mentors.len();
+        let n = rows.len().max(slots.len());
+        if n == 0 || slots.is_empty() {
+            return;
+        }
+        let big = rows.len() as f64 + 1.0;
+        let mut cost = vec![0.0f64; n * n];
+        for (r, &e) in rows.iter().enumerate() {
+            let line = &mut cost[r * n..r * n + slots.len()];
+            for (c, &m) in slots.iter().enumerate() {
+                let k = e * nm + m;
+                if s.feasible[k] {
+                    line[c] = match bonus {
+                        None => -s.score[k],
+                        Some(t) if s.score[k] >= t => -(s.score[k] + big),
+                        Some(_) => 0.0,
+                    };
+                }
+            }
+        }
+        let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
+        let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
+        let a = match lap::solve(n, &cost, warm_v.as_deref()) {
+            Ok(a) => a,
+            Err(_) => return,
+        };
+        for (r, &e) in rows.iter().enumerate() {
+            let c = a.col_of_row[r] as usize;
+            if c < slots.len() && cost[r * n + c] < 0.0 {
+                mentor_of[e] = Some(slots[c]);
+            }
+        }
+        self.warm = Some(Warm { layout, v: a.v.clone() });
+        self.last_dense = Some((n, cost, a));
+        self.last_proof = None;
+    }
+
+    /// Solves the b-matching of `rows` to mentors with `left` places each on candidate pairs,
+    /// proved over all pairs (for pools too large for a square matrix).
+    fn assign_sparse(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
+        let nm = self.mentors.len();
+        self.last_dense = None;
         if rows.is_empty() || nm == 0 {
             self.last_proof = Some(Ok(()));
             return;
@@ -518,6 +590,9 @@ impl Engine {
     /// on every pair formed, 0 for the unmatched and for mentors with room, and Σu + Σ cap·v
     /// equal to the total — so no matching does better.
     pub fn certify_last(&self) -> Result<(), String> {
+        if let Some((n, cost, a)) = &self.last_dense {
+            return lap::certify(*n, cost, a, 1e-7);
+        }
         self.last_proof.clone().unwrap_or(Ok(()))
     }
 
@@ -566,9 +641,9 @@ impl Engine {
             forced.rules.pinned.remove(i);
         }
         forced.rules.pinned.push((mentor, mentee));
-        let saved = self.last_proof.take();
+        let saved = (self.warm.take(), self.last_dense.take(), self.last_proof.take());
         let with_pair = self.run(&forced);
-        self.last_proof = saved;
+        (self.warm, self.last_dense, self.last_proof) = saved;
         let with_pair = with_pair?;
         Ok(WhyNot::Outscored {
             score,

@@ -320,6 +320,32 @@ fn a_warm_re_solve_after_a_weight_change_equals_a_cold_solve() {
 }
 
 #[test]
+fn the_candidate_solver_agrees_with_the_dense_one_and_proves_its_answer() {
+    for seed in 0..40u64 {
+        let p = problem(seed, 3 + (seed % 9) as usize, 4 + (seed % 13) as usize);
+        for objective in [Objective::Total, Objective::Fair] {
+            let mut c = config(seed, objective);
+            if seed % 4 == 0 {
+                c.rules.pinned.clear();
+                c.rules.forbidden.push((p.mentors[0].id, p.mentees[0].id));
+            }
+            let mut dense = Engine::new(&p).unwrap();
+            let a = dense.run(&c).unwrap();
+            let mut sparse = Engine::new(&p).unwrap();
+            sparse.dense_limit = 0;
+            let b = sparse.run(&c).unwrap();
+            sparse.certify_last().unwrap_or_else(|e| panic!("seed {seed} {objective:?}: {e}"));
+            check_valid(&sparse, &p, &c, &b);
+            assert!((a.total - b.total).abs() < 1e-6, "seed {seed} {objective:?}: {} vs {}", a.total, b.total);
+            assert_eq!(a.pairs.len(), b.pairs.len(), "seed {seed} {objective:?}");
+            if objective == Objective::Fair && !a.pairs.is_empty() {
+                assert!((a.fairness.min - b.fairness.min).abs() < 1e-6);
+            }
+        }
+    }
+}
+
+#[test]
 fn unmatched_people_are_told_why() {
     let mut p = problem(9, 1, 3);
     p.mentors[0].capacity = 1;
