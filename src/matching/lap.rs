@@ -43,7 +43,53 @@ pub fn solve(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignmen
     let mut scanned_cols: Vec<usize> = Vec::with_capacity(n);
     let mut row_seen = vec![false; n];
 
+    // A head start that keeps every reduced cost non-negative: with prices from a similar
+    // problem, each row's cheapest column; from scratch, each column's cheapest row (the
+    // column reduction of Jonker and Volgenant). Rows placed here need no search below.
+    if warm_v.is_some() {
+        for i in 0..n {
+            let row = &cost[i * n..(i + 1) * n];
+            let (mut best, mut arg) = (f64::INFINITY, 0);
+            for j in 0..n {
+                let r = row[j] - v[j];
+                if r < best {
+                    best = r;
+                    arg = j;
+                }
+            }
+            u[i] = best;
+            if row4col[arg] == usize::MAX {
+                row4col[arg] = i;
+                col4row[i] = arg;
+            }
+        }
+    } else {
+        let mut arg = vec![0usize; n];
+        for j in 0..n {
+            v[j] = f64::INFINITY;
+        }
+        for i in 0..n {
+            let row = &cost[i * n..(i + 1) * n];
+            for j in 0..n {
+                if row[j] < v[j] {
+                    v[j] = row[j];
+                    arg[j] = i;
+                }
+            }
+        }
+        for j in 0..n {
+            let i = arg[j];
+            if col4row[i] == usize::MAX {
+                col4row[i] = j;
+                row4col[j] = i;
+            }
+        }
+    }
+
     for cur_row in 0..n {
+        if col4row[cur_row] != usize::MAX {
+            continue;
+        }
         // Dijkstra over columns from the free row `cur_row`, on reduced costs.
         remaining.clear();
         remaining.extend((0..n).rev());
