@@ -125,6 +125,66 @@ pub(crate) fn directed_gap(direction: Direction, mentor: &Prepared, mentee: &Pre
 /// Weekly overlap that counts as fully enough.
 const GOOD_OVERLAP_MINUTES: f64 = 120.0;
 
+/// Seniority: the gap in the programme's direction, saturating at 6 levels; for peers,
+/// closeness of level.
+#[inline]
+fn seniority_score(direction: Direction, gap: i32, level_difference: i32) -> f64 {
+    match direction {
+        Direction::Peers => 1.0 - (level_difference.abs() as f64 / 4.0).min(1.0),
+        _ => (gap as f64 / 6.0).clamp(0.0, 1.0),
+    }
+}
+
+/// Schedule: half timezone closeness (12 hours apart counts 0), half weekly overlap
+/// (`None`: someone gave no availability, counted as 0.5).
+#[inline]
+fn schedule_score(tz_minutes: i32, overlap_minutes: Option<i32>) -> f64 {
+    let tz = 1.0 - ((tz_minutes as f64 / 60.0) / 12.0).min(1.0);
+    let avail = match overlap_minutes {
+        None => 0.5,
+        Some(m) => (m as f64 / GOOD_OVERLAP_MINUTES).min(1.0),
+    };
+    0.5 * tz + 0.5 * avail
+}
+
+/// Shared interests: Jaccard similarity.
+#[inline]
+fn interest_score(common: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        common as f64 / (total - common) as f64
+    }
+}
+
+#[inline]
+fn gap_allowed(rules: &Rules, gap: i32) -> bool {
+    match rules.min_level_gap {
+        None => true,
+        Some(needed) => match rules.direction {
+            Direction::Peers => -gap <= needed,
+            _ => gap >= needed,
+        },
+    }
+}
+
+#[inline]
+fn timezones_allowed(rules: &Rules, tz_minutes: i32) -> bool {
+    rules.max_timezone_hours.is_none_or(|max| tz_minutes as f64 <= max * 60.0 + 1e-9)
+}
+
+/// The solver's value from criterion scores: the weighted sum if positive and at least the
+/// minimum score, else 0.
+#[inline]
+fn solver_value(rules: &Rules, w: &[f64; 7], c: [f64; 7]) -> f64 {
+    let s = w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3] + w[4] * c[4] + w[5] * c[5] + w[6] * c[6];
+    if s > 0.0 && s >= rules.min_score {
+        s
+    } else {
+        0.0
+    }
+}
+
 /// Every criterion's score for the pair, in [`Criterion::ALL`] order.
 pub(crate) fn criteria(direction: Direction, m: &Prepared, e: &Prepared) -> [f64; 7] {
     // Skills: each wanted skill counts by its priority, met by the mentor's level in it.
@@ -143,27 +203,14 @@ pub(crate) fn criteria(direction: Direction, m: &Prepared, e: &Prepared) -> [f64
     } else {
         0.0
     };
-    let seniority = match direction {
-        Direction::Peers => 1.0 - ((m.level - e.level).abs() as f64 / 4.0).min(1.0),
-        _ => (directed_gap(direction, m, e) as f64 / 6.0).clamp(0.0, 1.0),
-    };
+    let seniority = seniority_score(direction, directed_gap(direction, m, e), m.level - e.level);
     let cross = if m.department != e.department { 1.0 } else { 0.0 };
-    let tz_hours = (m.tz - e.tz).abs() as f64 / 60.0;
-    let tz = 1.0 - (tz_hours / 12.0).min(1.0);
-    let avail = if m.availability.is_empty() || e.availability.is_empty() {
-        0.5
-    } else {
-        (overlap_minutes(&m.availability, &e.availability) as f64 / GOOD_OVERLAP_MINUTES).min(1.0)
-    };
-    let schedule = 0.5 * tz + 0.5 * avail;
+    let overlap = (!m.availability.is_empty() && !e.availability.is_empty())
+        .then(|| overlap_minutes(&m.availability, &e.availability));
+    let schedule = schedule_score((m.tz - e.tz).abs(), overlap);
     let language = if count_common(&m.languages, &e.languages) > 0 { 1.0 } else { 0.0 };
-    let union = m.interests.len() + e.interests.len();
-    let interests = if union == 0 {
-        0.0
-    } else {
-        let common = count_common(&m.interests, &e.interests);
-        common as f64 / (union - common) as f64
-    };
+    let interests =
+        interest_score(count_common(&m.interests, &e.interests), m.interests.len() + e.interests.len());
     let wishes = 0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64)
         + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64);
     [skills, seniority, cross, schedule, language, interests, wishes]
@@ -216,15 +263,9 @@ impl RuleBreak {
 
 /// The first hard rule the pair breaks, if any. Forbidden pairs are checked by the caller.
 pub(crate) fn check_rules(rules: &Rules, m: &Prepared, e: &Prepared) -> Option<RuleBreak> {
-    if let Some(needed) = rules.min_level_gap {
-        let gap = directed_gap(rules.direction, m, e);
-        let ok = match rules.direction {
-            Direction::Peers => -gap <= needed,
-            _ => gap >= needed,
-        };
-        if !ok {
-            return Some(RuleBreak::LevelGap { gap, needed });
-        }
+    let gap = directed_gap(rules.direction, m, e);
+    if !gap_allowed(rules, gap) {
+        return Some(RuleBreak::LevelGap { gap, needed: rules.min_level_gap.unwrap_or(0) });
     }
     if let Some(levels) = rules.reporting_chain_levels {
         let n = levels as usize;
@@ -235,11 +276,10 @@ pub(crate) fn check_rules(rules: &Rules, m: &Prepared, e: &Prepared) -> Option<R
     if rules.require_common_language && count_common(&m.languages, &e.languages) == 0 {
         return Some(RuleBreak::NoCommonLanguage);
     }
-    if let Some(max) = rules.max_timezone_hours {
-        let minutes = (m.tz - e.tz).abs();
-        if minutes as f64 > max * 60.0 + 1e-9 {
-            return Some(RuleBreak::Timezone { hours: (minutes + 30) / 60, max: max.round() as i32 });
-        }
+    let minutes = (m.tz - e.tz).abs();
+    if !timezones_allowed(rules, minutes) {
+        let max = rules.max_timezone_hours.unwrap_or(0.0);
+        return Some(RuleBreak::Timezone { hours: (minutes + 30) / 60, max: max.round() as i32 });
     }
     if rules.respect_avoids && (m.avoids.binary_search(&e.id).is_ok() || e.avoids.binary_search(&m.id).is_ok()) {
         return Some(RuleBreak::Avoided);
@@ -355,14 +395,8 @@ impl MenteeTable {
 pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepared, e: &Prepared) -> f64 {
     let direction = rules.direction;
     let gap = directed_gap(direction, m, e);
-    if let Some(needed) = rules.min_level_gap {
-        let ok = match direction {
-            Direction::Peers => -gap <= needed,
-            _ => gap >= needed,
-        };
-        if !ok {
-            return 0.0;
-        }
+    if !gap_allowed(rules, gap) {
+        return 0.0;
     }
     if let Some(levels) = rules.reporting_chain_levels {
         let n = levels as usize;
@@ -375,10 +409,8 @@ pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepa
         return 0.0;
     }
     let tz_minutes = (m.tz - e.tz).abs();
-    if let Some(max) = rules.max_timezone_hours {
-        if tz_minutes as f64 > max * 60.0 + 1e-9 {
-            return 0.0;
-        }
+    if !timezones_allowed(rules, tz_minutes) {
+        return 0.0;
     }
     if rules.respect_avoids
         && ((!m.avoids.is_empty() && m.avoids.binary_search(&e.id).is_ok())
@@ -386,49 +418,44 @@ pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepa
     {
         return 0.0;
     }
-    let skills = if e.want_weight > 0.0 {
-        let mut got = 0.0;
-        for &(s, level) in &m.offers {
-            let p = t.want[s as usize];
-            if p > 0 {
-                got += p as f64 * level as f64 / 5.0;
-            }
-        }
-        got / e.want_weight
-    } else {
-        0.0
-    };
-    let seniority = match direction {
-        Direction::Peers => 1.0 - ((m.level - e.level).abs() as f64 / 4.0).min(1.0),
-        _ => (gap as f64 / 6.0).clamp(0.0, 1.0),
-    };
-    let cross = if m.department != e.department { 1.0 } else { 0.0 };
-    let tz = 1.0 - ((tz_minutes as f64 / 60.0) / 12.0).min(1.0);
-    let avail = if m.availability.is_empty() || e.availability.is_empty() {
-        0.5
-    } else {
-        (overlap_minutes(&m.availability, &e.availability) as f64 / GOOD_OVERLAP_MINUTES).min(1.0)
-    };
-    let schedule = 0.5 * tz + 0.5 * avail;
-    let language = if shared_language { 1.0 } else { 0.0 };
-    let union = m.interests.len() + e.interests.len();
-    let interests = if union == 0 {
-        0.0
-    } else {
-        let common = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
-        common as f64 / (union - common) as f64
-    };
+    let overlap = (!m.availability.is_empty() && !e.availability.is_empty())
+        .then(|| overlap_minutes(&m.availability, &e.availability));
     let wishes = if m.prefers.is_empty() && e.prefers.is_empty() {
         0.0
     } else {
         0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64) + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64)
     };
-    let s = w[0] * skills + w[1] * seniority + w[2] * cross + w[3] * schedule + w[4] * language + w[5] * interests + w[6] * wishes;
-    if s > 0.0 && s >= rules.min_score {
-        s
-    } else {
-        0.0
+    let common_interests = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
+    solver_value(
+        rules,
+        w,
+        [
+            table_skills(t, e, m.offers.iter().copied()),
+            seniority_score(direction, gap, m.level - e.level),
+            if m.department != e.department { 1.0 } else { 0.0 },
+            schedule_score(tz_minutes, overlap),
+            if shared_language { 1.0 } else { 0.0 },
+            interest_score(common_interests, m.interests.len() + e.interests.len()),
+            wishes,
+        ],
+    )
+}
+
+/// Skills through the mentee's lookup table: each offered skill the mentee wants counts by
+/// priority × level / 5, over the mentee's total priority.
+#[inline]
+fn table_skills(t: &MenteeTable, e: &Prepared, offers: impl Iterator<Item = (u32, u8)>) -> f64 {
+    if e.want_weight <= 0.0 {
+        return 0.0;
     }
+    let mut got = 0.0;
+    for (s, level) in offers {
+        let p = t.want[s as usize];
+        if p > 0 {
+            got += p as f64 * level as f64 / 5.0;
+        }
+    }
+    got / e.want_weight
 }
 
 /// A mentor packed into one small block (no pointers), so a scan over tens of thousands of
@@ -511,46 +538,18 @@ pub(crate) fn compact_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, c: &Co
         Direction::MentorSenior => c.level - e.level,
         Direction::Peers => -(e.level - c.level).abs(),
     };
-    if let Some(needed) = rules.min_level_gap {
-        let ok = match direction {
-            Direction::Peers => -gap <= needed,
-            _ => gap >= needed,
-        };
-        if !ok {
-            return 0.0;
-        }
+    if !gap_allowed(rules, gap) {
+        return 0.0;
     }
     let shared_language = c.languages[..c.n_languages as usize].iter().any(|&l| t.speaks[l as usize]);
     if rules.require_common_language && !shared_language {
         return 0.0;
     }
     let tz_minutes = (c.tz - e.tz).abs();
-    if let Some(max) = rules.max_timezone_hours {
-        if tz_minutes as f64 > max * 60.0 + 1e-9 {
-            return 0.0;
-        }
+    if !timezones_allowed(rules, tz_minutes) {
+        return 0.0;
     }
-    let skills = if e.want_weight > 0.0 {
-        let mut got = 0.0;
-        for &(s, level) in &c.offers[..c.n_offers as usize] {
-            let p = t.want[s as usize];
-            if p > 0 {
-                got += p as f64 * level as f64 / 5.0;
-            }
-        }
-        got / e.want_weight
-    } else {
-        0.0
-    };
-    let seniority = match direction {
-        Direction::Peers => 1.0 - ((c.level - e.level).abs() as f64 / 4.0).min(1.0),
-        _ => (gap as f64 / 6.0).clamp(0.0, 1.0),
-    };
-    let cross = if c.department != e.department { 1.0 } else { 0.0 };
-    let tz = 1.0 - ((tz_minutes as f64 / 60.0) / 12.0).min(1.0);
-    let avail = if c.n_slots == 0 || e.availability.is_empty() {
-        0.5
-    } else {
+    let overlap = (c.n_slots > 0 && !e.availability.is_empty()).then(|| {
         let mut total = 0;
         for &(s, en) in &c.slots[..c.n_slots as usize] {
             for y in &e.availability {
@@ -561,21 +560,20 @@ pub(crate) fn compact_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, c: &Co
                 }
             }
         }
-        (total as f64 / GOOD_OVERLAP_MINUTES).min(1.0)
-    };
-    let schedule = 0.5 * tz + 0.5 * avail;
-    let language = if shared_language { 1.0 } else { 0.0 };
-    let union = c.n_interests as usize + e.interests.len();
-    let interests = if union == 0 {
-        0.0
-    } else {
-        let common = c.interests[..c.n_interests as usize].iter().filter(|&&i| t.likes[i as usize]).count();
-        common as f64 / (union - common) as f64
-    };
-    let s = w[0] * skills + w[1] * seniority + w[2] * cross + w[3] * schedule + w[4] * language + w[5] * interests;
-    if s > 0.0 && s >= rules.min_score {
-        s
-    } else {
-        0.0
-    }
+        total
+    });
+    let common_interests = c.interests[..c.n_interests as usize].iter().filter(|&&i| t.likes[i as usize]).count();
+    solver_value(
+        rules,
+        w,
+        [
+            table_skills(t, e, c.offers[..c.n_offers as usize].iter().map(|&(s, l)| (s as u32, l))),
+            seniority_score(direction, gap, c.level - e.level),
+            if c.department != e.department { 1.0 } else { 0.0 },
+            schedule_score(tz_minutes, overlap),
+            if shared_language { 1.0 } else { 0.0 },
+            interest_score(common_interests, c.n_interests as usize + e.interests.len()),
+            0.0,
+        ],
+    )
 }
