@@ -115,9 +115,10 @@ pub fn AcceptInvitePage() -> impl IntoView {
                             <input type="hidden" name="token" value=token() />
                             <PlainField label="New password (at least 10 characters)" name="password" kind="password" autocomplete="new-password" error=field("password") />
                             <PlainField label="Repeat the password" name="confirm" kind="password" autocomplete="new-password" error=field("confirm") />
-                            <FormStatus message=Signal::derive(move || general_message(error.get()).map(|(ok, m)| {
-                                if m == AppError::NotFound.to_string() { (ok, "This invitation has already been used or has expired.".into()) } else { (ok, m) }
-                            })) />
+                            <FormStatus message=Signal::derive(move || match error.get() {
+                                Some(AppError::NotFound) => Some((false, "This invitation has already been used or has expired.".into())),
+                                other => general_message(other),
+                            }) />
                             <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password and sign in"</button>
                         </ActionForm>
                     }.into_any(),

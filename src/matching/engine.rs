@@ -70,6 +70,22 @@ struct Scored {
     feasible: Vec<bool>,
 }
 
+impl Scored {
+    /// What pair `k` is worth to the solver (0: not formed). With `bonus = Some(t)`, only
+    /// pairs scoring at least `t` count, each with a constant extra larger than any total
+    /// over `rows` mentees, so the most pairs come first and then the largest total.
+    fn worth(&self, k: usize, bonus: Option<f64>, rows: usize) -> f64 {
+        if !self.feasible[k] {
+            return 0.0;
+        }
+        match bonus {
+            None => self.score[k],
+            Some(t) if self.score[k] >= t => self.score[k] + rows as f64 + 1.0,
+            Some(_) => 0.0,
+        }
+    }
+}
+
 impl Engine {
     /// Checks the participants and prepares them for scoring.
     pub fn new(problem: &Problem) -> Result<Engine, MatchError> {
@@ -272,19 +288,11 @@ impl Engine {
         if n == 0 || slots.is_empty() {
             return;
         }
-        let big = rows.len() as f64 + 1.0;
         let mut cost = vec![0.0f64; n * n];
         for (r, &e) in rows.iter().enumerate() {
             let line = &mut cost[r * n..r * n + slots.len()];
             for (c, &m) in slots.iter().enumerate() {
-                let k = e * nm + m;
-                if s.feasible[k] {
-                    line[c] = match bonus {
-                        None => -s.score[k],
-                        Some(t) if s.score[k] >= t => -(s.score[k] + big),
-                        Some(_) => 0.0,
-                    };
-                }
+                line[c] = -s.worth(e * nm + m, bonus, rows.len());
             }
         }
         let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
@@ -313,18 +321,7 @@ impl Engine {
             self.last_proof = Some(Ok(()));
             return;
         }
-        let big = rows.len() as f64 + 1.0;
-        let value = |r: usize, m: usize| -> f64 {
-            let k = rows[r] * nm + m;
-            if !s.feasible[k] {
-                return 0.0;
-            }
-            match bonus {
-                None => s.score[k],
-                Some(t) if s.score[k] >= t => s.score[k] + big,
-                Some(_) => 0.0,
-            }
-        };
+        let value = |r: usize, m: usize| s.worth(rows[r] * nm + m, bonus, rows.len());
         let scan = |r: usize, emit: &mut dyn FnMut(usize, f64)| {
             for m in 0..nm {
                 let x = value(r, m);

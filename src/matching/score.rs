@@ -157,6 +157,37 @@ fn interest_score(common: usize, total: usize) -> f64 {
     }
 }
 
+/// Whether one manages the other within the rule's number of levels.
+#[inline]
+fn in_reporting_line(rules: &Rules, m: &Prepared, e: &Prepared) -> bool {
+    rules.reporting_chain_levels.is_some_and(|levels| {
+        let n = levels as usize;
+        e.chain.iter().take(n).any(|&id| id == m.id) || m.chain.iter().take(n).any(|&id| id == e.id)
+    })
+}
+
+/// Whether either asked not to be paired with the other (and the rule respects that).
+#[inline]
+fn avoided(rules: &Rules, m: &Prepared, e: &Prepared) -> bool {
+    rules.respect_avoids
+        && ((!m.avoids.is_empty() && m.avoids.binary_search(&e.id).is_ok())
+            || (!e.avoids.is_empty() && e.avoids.binary_search(&m.id).is_ok()))
+}
+
+/// Wishes: half for each side that asked for the other.
+#[inline]
+fn wish_score(m: &Prepared, e: &Prepared) -> f64 {
+    if m.prefers.is_empty() && e.prefers.is_empty() {
+        return 0.0;
+    }
+    0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64) + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64)
+}
+
+/// The names two sorted word lists share, for explanations.
+fn shared_names<'a>(words: &'a Interner, a: &[u32], b: &[u32]) -> Vec<&'a str> {
+    a.iter().filter(|x| b.binary_search(x).is_ok()).map(|x| words.names[*x as usize].as_str()).collect()
+}
+
 #[inline]
 fn gap_allowed(rules: &Rules, gap: i32) -> bool {
     match rules.min_level_gap {
@@ -211,8 +242,7 @@ pub(crate) fn criteria(direction: Direction, m: &Prepared, e: &Prepared) -> [f64
     let language = if count_common(&m.languages, &e.languages) > 0 { 1.0 } else { 0.0 };
     let interests =
         interest_score(count_common(&m.interests, &e.interests), m.interests.len() + e.interests.len());
-    let wishes = 0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64)
-        + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64);
+    let wishes = wish_score(m, e);
     [skills, seniority, cross, schedule, language, interests, wishes]
 }
 
@@ -267,11 +297,8 @@ pub(crate) fn check_rules(rules: &Rules, m: &Prepared, e: &Prepared) -> Option<R
     if !gap_allowed(rules, gap) {
         return Some(RuleBreak::LevelGap { gap, needed: rules.min_level_gap.unwrap_or(0) });
     }
-    if let Some(levels) = rules.reporting_chain_levels {
-        let n = levels as usize;
-        if e.chain.iter().take(n).any(|&id| id == m.id) || m.chain.iter().take(n).any(|&id| id == e.id) {
-            return Some(RuleBreak::ReportingChain { levels });
-        }
+    if let Some(levels) = rules.reporting_chain_levels.filter(|_| in_reporting_line(rules, m, e)) {
+        return Some(RuleBreak::ReportingChain { levels });
     }
     if rules.require_common_language && count_common(&m.languages, &e.languages) == 0 {
         return Some(RuleBreak::NoCommonLanguage);
@@ -281,7 +308,7 @@ pub(crate) fn check_rules(rules: &Rules, m: &Prepared, e: &Prepared) -> Option<R
         let max = rules.max_timezone_hours.unwrap_or(0.0);
         return Some(RuleBreak::Timezone { hours: (minutes + 30) / 60, max: max.round() as i32 });
     }
-    if rules.respect_avoids && (m.avoids.binary_search(&e.id).is_ok() || e.avoids.binary_search(&m.id).is_ok()) {
+    if avoided(rules, m, e) {
         return Some(RuleBreak::Avoided);
     }
     None
@@ -330,24 +357,14 @@ pub(crate) fn reasons(
                 let overlap = overlap_minutes(&m.availability, &e.availability);
                 format!("{hours:.1} hours apart; {overlap} minutes a week when both are free")
             }
-            Criterion::Language => {
-                let common: Vec<&str> = m
-                    .languages
-                    .iter()
-                    .filter(|l| e.languages.contains(l))
-                    .map(|l| words.names[*l as usize].as_str())
-                    .collect();
-                if common.is_empty() { "no shared language".into() } else { format!("both speak {}", common.join(", ")) }
-            }
-            Criterion::Interests => {
-                let common: Vec<&str> = m
-                    .interests
-                    .iter()
-                    .filter(|l| e.interests.contains(l))
-                    .map(|l| words.names[*l as usize].as_str())
-                    .collect();
-                if common.is_empty() { "no shared interests".into() } else { format!("both are into {}", common.join(", ")) }
-            }
+            Criterion::Language => match shared_names(words, &m.languages, &e.languages) {
+                common if common.is_empty() => "no shared language".into(),
+                common => format!("both speak {}", common.join(", ")),
+            },
+            Criterion::Interests => match shared_names(words, &m.interests, &e.interests) {
+                common if common.is_empty() => "no shared interests".into(),
+                common => format!("both are into {}", common.join(", ")),
+            },
             Criterion::Wishes => match (e.prefers.contains(&m.id), m.prefers.contains(&e.id)) {
                 (true, true) => "each asked for the other".into(),
                 (true, false) => "the mentee asked for this mentor".into(),
@@ -398,11 +415,8 @@ pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepa
     if !gap_allowed(rules, gap) {
         return 0.0;
     }
-    if let Some(levels) = rules.reporting_chain_levels {
-        let n = levels as usize;
-        if e.chain.iter().take(n).any(|&id| id == m.id) || m.chain.iter().take(n).any(|&id| id == e.id) {
-            return 0.0;
-        }
+    if in_reporting_line(rules, m, e) {
+        return 0.0;
     }
     let shared_language = m.languages.iter().any(|&l| t.speaks[l as usize]);
     if rules.require_common_language && !shared_language {
@@ -412,19 +426,12 @@ pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepa
     if !timezones_allowed(rules, tz_minutes) {
         return 0.0;
     }
-    if rules.respect_avoids
-        && ((!m.avoids.is_empty() && m.avoids.binary_search(&e.id).is_ok())
-            || (!e.avoids.is_empty() && e.avoids.binary_search(&m.id).is_ok()))
-    {
+    if avoided(rules, m, e) {
         return 0.0;
     }
     let overlap = (!m.availability.is_empty() && !e.availability.is_empty())
         .then(|| overlap_minutes(&m.availability, &e.availability));
-    let wishes = if m.prefers.is_empty() && e.prefers.is_empty() {
-        0.0
-    } else {
-        0.5 * (e.prefers.binary_search(&m.id).is_ok() as u8 as f64) + 0.5 * (m.prefers.binary_search(&e.id).is_ok() as u8 as f64)
-    };
+    let wishes = wish_score(m, e);
     let common_interests = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
     solver_value(
         rules,
