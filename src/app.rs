@@ -2,6 +2,10 @@
 
 use crate::accounts::{api::current_user, ui::{AcceptInvitePage, AdminPage, SignInPage}};
 use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
+use crate::programmes::{
+    studio::StudioPage,
+    ui::{InboxCount, InboxPage, ManageProgrammePage, MatchesPage, NewProgrammePage, ProgrammesPage},
+};
 use crate::ui::{Auth, Nav};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -44,6 +48,7 @@ pub fn App() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let me = Resource::new(move || version.get(), |_| current_user());
     provide_context(Auth { me, version });
+    provide_context(InboxCount(RwSignal::new(0)));
     // Marks the page as interactive once the browser half has taken over (tests wait for it).
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -69,6 +74,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people/:id") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=EditProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes") view=ProgrammesPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/new") view=NewProgrammePage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/manage") view=ManageProgrammePage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/studio") view=StudioPage ssr=SsrMode::Async />
+                    <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -96,6 +107,14 @@ fn Home() -> impl IntoView {
                             <A href="/profile" attr:class="card">
                                 <h2>"Your profile"</h2>
                                 <p>{greeting}</p>
+                            </A>
+                            <A href="/matches" attr:class="card">
+                                <h2>"My matches"</h2>
+                                <p>"Your mentors and mentees, and why you were matched."</p>
+                            </A>
+                            <A href="/programmes" attr:class="card">
+                                <h2>"Programmes"</h2>
+                                <p>"Join a reverse-mentoring programme as a mentor or a mentee."</p>
                             </A>
                             <A href="/people" attr:class="card">
                                 <h2>"People"</h2>

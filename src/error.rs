@@ -62,7 +62,7 @@ pub enum AppError {
 
 impl AppError {
     /// One field error, for a form with a single faulty input.
-    pub fn field(field: &str, message: &str) -> Self {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         AppError::Invalid(errors)

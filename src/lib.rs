@@ -7,6 +7,7 @@ pub mod app;
 pub mod error;
 pub mod matching;
 pub mod profiles;
+pub mod programmes;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -436,24 +436,14 @@ impl Engine {
         pinned: &HashSet<(usize, usize)>,
     ) -> MatchResult {
         let nm = self.mentors.len();
-        let direction = config.rules.direction;
         let mut pairs = Vec::new();
         for (e, m) in mentor_of.iter().enumerate() {
             let Some(m) = *m else { continue };
             let k = e * nm + m;
-            let breakdown = score::criteria(direction, &self.mentors[m], &self.mentees[e]);
-            let reasons = score::reasons(direction, &self.words, &self.mentors[m], &self.mentees[e], &breakdown, &config.weights)
-                .into_iter()
-                .map(|(criterion, score, text)| Reason { criterion, score, text })
-                .collect();
-            pairs.push(Pair {
-                mentor: self.mentors[m].id,
-                mentee: self.mentees[e].id,
-                score: s.score[k],
-                breakdown,
-                reasons,
-                pinned: pinned.contains(&(m, e)),
-            });
+            let mut pair = self.explain(config, self.mentors[m].id, self.mentees[e].id).expect("known participants");
+            pair.score = s.score[k];
+            pair.pinned = pinned.contains(&(m, e));
+            pairs.push(pair);
         }
         pairs.sort_by_key(|p| (p.mentor, p.mentee));
         let mut used = vec![0u32; nm];
@@ -598,6 +588,26 @@ impl Engine {
         let (m, e) = (*self.mentor_index.get(&mentor)?, *self.mentee_index.get(&mentee)?);
         let c = score::criteria(config.rules.direction, &self.mentors[m], &self.mentees[e]);
         Some(score::combine(&config.weights, &c))
+    }
+
+    /// One pair as a run would report it (score, breakdown, reasons), whether or not it is
+    /// formed; `None` for an unknown id.
+    pub fn explain(&self, config: &Config, mentor: PersonId, mentee: PersonId) -> Option<Pair> {
+        let (m, e) = (*self.mentor_index.get(&mentor)?, *self.mentee_index.get(&mentee)?);
+        let direction = config.rules.direction;
+        let breakdown = score::criteria(direction, &self.mentors[m], &self.mentees[e]);
+        let reasons = score::reasons(direction, &self.words, &self.mentors[m], &self.mentees[e], &breakdown, &config.weights)
+            .into_iter()
+            .map(|(criterion, score, text)| Reason { criterion, score, text })
+            .collect();
+        Some(Pair {
+            mentor,
+            mentee,
+            score: score::combine(&config.weights, &breakdown),
+            breakdown,
+            reasons,
+            pinned: config.rules.pinned.contains(&(mentor, mentee)),
+        })
     }
 
     /// The first hard rule the pair breaks, described, if any.

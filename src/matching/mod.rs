@@ -21,6 +21,11 @@ pub use model::{
 pub use result::{diff, ChangedPair, Diff, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 pub use score::{combine, RuleBreak};
 
+/// Checks weights (0–10, finite) and the minimum score (0–1) before a configuration is kept.
+pub fn check_config(config: &Config) -> Result<(), MatchError> {
+    engine::check_weights(config)
+}
+
 /// Prepares `problem` and runs it once under `config`.
 pub fn run(problem: &Problem, config: &Config) -> Result<MatchResult, MatchError> {
     Engine::new(problem)?.run(config)

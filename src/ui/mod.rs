@@ -25,6 +25,11 @@ pub fn use_auth() -> Auth {
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = use_auth();
+    let inbox_count = use_context::<crate::programmes::ui::InboxCount>().map(|c| c.0);
+    let unread = Resource::new(
+        move || (auth.version.get(), inbox_count.map(|c| c.get())),
+        |_| async { crate::programmes::api::my_inbox().await.map(|i| i.unread).unwrap_or(0) },
+    );
     let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
@@ -45,9 +50,19 @@ pub fn Nav() -> impl IntoView {
                                 let admin = user.is_admin();
                                 view! {
                                     <ul class="nav-links">
+                                        <li><A href="/programmes">"Programmes"</A></li>
+                                        <li><A href="/matches">"My matches"</A></li>
                                         <li><A href="/people">"People"</A></li>
                                         <li><A href="/profile">"My profile"</A></li>
                                         {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+                                        <li>
+                                            <A href="/inbox">
+                                                "Inbox"
+                                                {move || unread.get().filter(|n| *n > 0).map(|n| view! {
+                                                    " " <span class="count" aria-label=format!("{n} unread")>{n}</span>
+                                                })}
+                                            </A>
+                                        </li>
                                         <li class="me">
                                             <span class="who">{user.name.clone()}</span>
                                             <ActionForm action=sign_out attr:class="inline">

@@ -1,0 +1,680 @@
+//! SQL for programmes, enrolments, runs, pairs, mentor requests and notifications.
+
+use super::*;
+use crate::accounts::SessionUser;
+use crate::server::db::{now, Db};
+use sqlx::AnyConnection;
+
+/// Today in UTC as `YYYY-MM-DD`, the form programme dates are stored in.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+fn milli(x: f64) -> i64 {
+    (x * 1000.0).round() as i64
+}
+
+type ProgrammeRow = (i64, String, String, String, String, String, String, String, String, i64, i64, String);
+
+const PROGRAMME_COLUMNS: &str = "p.id, p.name, p.objectives, p.tags, p.kind, p.starts_on, p.ends_on, p.enrol_opens, \
+                                 p.enrol_closes, p.mentor_capacity, p.self_match, p.config";
+
+pub async fn create_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: i64) -> Result<i64, sqlx::Error> {
+    let config = serde_json::to_string(&v.kind.default_config()).unwrap_or_default();
+    let t = now();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO programmes (name, objectives, tags, kind, starts_on, ends_on, enrol_opens, enrol_closes,
+                                 mentor_capacity, self_match, config, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+    )
+    .bind(&v.name)
+    .bind(&v.objectives)
+    .bind(v.tags.join(","))
+    .bind(v.kind.as_str())
+    .bind(&v.starts_on)
+    .bind(&v.ends_on)
+    .bind(&v.enrol_opens)
+    .bind(&v.enrol_closes)
+    .bind(v.mentor_capacity as i64)
+    .bind(v.self_match as i64)
+    .bind(config)
+    .bind(by)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO programme_admins (programme_id, user_id) VALUES ($1, $2)")
+        .bind(id)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// Changes the settings; a change of type starts the matching rules afresh from its defaults.
+pub async fn update_programme(conn: &mut AnyConnection, id: i64, v: &ValidProgramme) -> Result<(), sqlx::Error> {
+    let (kind,): (String,) = sqlx::query_as("SELECT kind FROM programmes WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    if kind != v.kind.as_str() {
+        let config = serde_json::to_string(&v.kind.default_config()).unwrap_or_default();
+        sqlx::query("UPDATE programmes SET config = $1 WHERE id = $2").bind(config).bind(id).execute(&mut *conn).await?;
+    }
+    sqlx::query(
+        "UPDATE programmes SET name = $1, objectives = $2, tags = $3, kind = $4, starts_on = $5, ends_on = $6,
+                enrol_opens = $7, enrol_closes = $8, mentor_capacity = $9, self_match = $10, updated_at = $11
+         WHERE id = $12",
+    )
+    .bind(&v.name)
+    .bind(&v.objectives)
+    .bind(v.tags.join(","))
+    .bind(v.kind.as_str())
+    .bind(&v.starts_on)
+    .bind(&v.ends_on)
+    .bind(&v.enrol_opens)
+    .bind(&v.enrol_closes)
+    .bind(v.mentor_capacity as i64)
+    .bind(v.self_match as i64)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_config(conn: &mut AnyConnection, id: i64, config: &Config) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE programmes SET config = $1, updated_at = $2 WHERE id = $3")
+        .bind(serde_json::to_string(config).unwrap_or_default())
+        .bind(now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_programme_admin(db: &Db, programme_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM programme_admins WHERE programme_id = $1 AND user_id = $2")
+        .bind(programme_id)
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn programme_exists(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM programmes WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    Ok(row.is_some())
+}
+
+async fn viewer_level(db: &Db, uid: i64) -> Result<i32, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT level FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
+    Ok(row.map(|r| r.0 as i32).unwrap_or(1))
+}
+
+async fn to_programme(db: &Db, row: ProgrammeRow, viewer: &SessionUser, level: i32, today: &str) -> Result<Programme, sqlx::Error> {
+    let (id, name, objectives, tags, kind, starts_on, ends_on, enrol_opens, enrol_closes, cap, self_match, config) = row;
+    let kind = ProgrammeKind::parse(&kind).unwrap_or(ProgrammeKind::Reverse);
+    let config: Config = serde_json::from_str(&config).unwrap_or_else(|_| kind.default_config());
+    let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT
+            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = 'applied'),
+            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = 'approved' AND role = 'mentor'),
+            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = 'approved' AND role = 'mentee'),
+            (SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND status = 'active'),
+            (SELECT COUNT(*) FROM match_runs WHERE programme_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?;
+    let mine: Option<(String, String)> =
+        sqlx::query_as("SELECT role, status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(viewer.id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let can_manage = is_programme_admin(db, id, viewer.id).await?;
+    Ok(Programme {
+        id,
+        name,
+        objectives,
+        tags: tags.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
+        kind,
+        open: enrol_opens.as_str() <= today && today <= enrol_closes.as_str(),
+        starts_on,
+        ends_on,
+        enrol_opens,
+        enrol_closes,
+        mentor_capacity: cap as u32,
+        self_match: self_match != 0,
+        config,
+        counts: Counts {
+            applied: counts.0 as u32,
+            mentors: counts.1 as u32,
+            mentees: counts.2 as u32,
+            active_pairs: counts.3 as u32,
+            runs: counts.4 as u32,
+        },
+        can_manage,
+        mine: mine.and_then(|(r, s)| Some(MyEnrolment { role: EnrolRole::parse(&r)?, status: EnrolStatus::parse(&s)? })),
+        suggested_role: kind.suggested_role(level),
+    })
+}
+
+pub async fn load_programme(db: &Db, id: i64, viewer: &SessionUser) -> Result<Option<Programme>, sqlx::Error> {
+    let row: Option<ProgrammeRow> = sqlx::query_as(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes p WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(to_programme(db, row, viewer, viewer_level(db, viewer.id).await?, &today()).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Programmes the viewer may see in lists: open for enrolment, ones they take part in, and
+/// ones they run. Newest cycle first.
+pub async fn list_programmes(db: &Db, viewer: &SessionUser) -> Result<Vec<Programme>, sqlx::Error> {
+    let today = today();
+    let rows: Vec<ProgrammeRow> = sqlx::query_as(&format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes p
+         WHERE (p.enrol_opens <= $1 AND $1 <= p.enrol_closes)
+            OR EXISTS (SELECT 1 FROM enrolments e WHERE e.programme_id = p.id AND e.user_id = $2)
+            OR EXISTS (SELECT 1 FROM programme_admins a WHERE a.programme_id = p.id AND a.user_id = $2)
+         ORDER BY p.starts_on DESC, p.id DESC"
+    ))
+    .bind(&today)
+    .bind(viewer.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let level = viewer_level(db, viewer.id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(to_programme(db, row, viewer, level, &today).await?);
+    }
+    Ok(out)
+}
+
+/// Applies, or changes a pending application. `Err(message)` when the person is already
+/// decided on.
+pub async fn apply(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    user_id: i64,
+    role: EnrolRole,
+    motivation: &str,
+    topics: &[String],
+) -> Result<Result<(), String>, sqlx::Error> {
+    let existing: Option<(String,)> = sqlx::query_as("SELECT status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
+        .bind(programme_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match existing.as_ref().map(|r| r.0.as_str()) {
+        Some("approved") => return Ok(Err("You are already enrolled in this programme.".into())),
+        Some("declined") => return Ok(Err("Your application to this programme was declined; ask its admin if you want to try again.".into())),
+        Some(_) => {
+            sqlx::query("UPDATE enrolments SET role = $1, motivation = $2, topics = $3 WHERE programme_id = $4 AND user_id = $5")
+                .bind(role.as_str())
+                .bind(motivation)
+                .bind(topics.join(","))
+                .bind(programme_id)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO enrolments (programme_id, user_id, role, status, motivation, topics, created_at)
+                 VALUES ($1, $2, $3, 'applied', $4, $5, $6)",
+            )
+            .bind(programme_id)
+            .bind(user_id)
+            .bind(role.as_str())
+            .bind(motivation)
+            .bind(topics.join(","))
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Withdraws a pending application; returns whether there was one.
+pub async fn withdraw(db: &Db, programme_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM enrolments WHERE programme_id = $1 AND user_id = $2 AND status = 'applied'")
+        .bind(programme_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+type EnrolmentRow = (i64, i64, String, String, String, String, i64, String, String, String, String, i64);
+
+pub async fn enrolments(db: &Db, programme_id: i64) -> Result<Vec<Enrolment>, sqlx::Error> {
+    let rows: Vec<EnrolmentRow> = sqlx::query_as(
+        "SELECT e.id, u.id, u.name, u.email, u.job_title, u.department, u.level, e.role, e.status, e.motivation,
+                e.topics, e.created_at
+         FROM enrolments e JOIN users u ON u.id = e.user_id
+         WHERE e.programme_id = $1
+         ORDER BY CASE e.status WHEN 'applied' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, e.role, u.name",
+    )
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user_id, name, email, job_title, department, level, role, status, motivation, topics, created_at)| Enrolment {
+            id,
+            user_id,
+            name,
+            email,
+            job_title,
+            department,
+            level: level as i32,
+            role: EnrolRole::parse(&role).unwrap_or(EnrolRole::Mentee),
+            status: EnrolStatus::parse(&status).unwrap_or(EnrolStatus::Applied),
+            motivation,
+            topics: topics.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
+            created_at,
+        })
+        .collect())
+}
+
+/// The programme an enrolment belongs to, and the person.
+pub async fn enrolment_owner(db: &Db, enrolment_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT programme_id, user_id FROM enrolments WHERE id = $1").bind(enrolment_id).fetch_optional(&db.pool).await
+}
+
+pub async fn decide(conn: &mut AnyConnection, enrolment_id: i64, status: EnrolStatus, by: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE enrolments SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
+        .bind(status.as_str())
+        .bind(by)
+        .bind(now())
+        .bind(enrolment_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Enrols people directly (approved). Returns (enrolled, already in the programme).
+pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: EnrolRole, users: &[i64], by: i64) -> Result<(u32, u32), sqlx::Error> {
+    let (mut enrolled, mut already) = (0, 0);
+    let t = now();
+    for uid in users {
+        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM enrolments WHERE programme_id = $1 AND user_id = $2")
+            .bind(programme_id)
+            .bind(uid)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_some() {
+            already += 1;
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO enrolments (programme_id, user_id, role, status, created_at, decided_by, decided_at)
+             VALUES ($1, $2, $3, 'approved', $4, $5, $4)",
+        )
+        .bind(programme_id)
+        .bind(uid)
+        .bind(role.as_str())
+        .bind(t)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?;
+        enrolled += 1;
+    }
+    Ok((enrolled, already))
+}
+
+/// People (with a password set, i.e. able to sign in) in a department and level range.
+pub async fn people_by_filter(db: &Db, department: &str, level_min: i32, level_max: i32) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM users WHERE ($1 = '' OR department = $1) AND level BETWEEN $2 AND $3 ORDER BY id",
+    )
+    .bind(department)
+    .bind(level_min as i64)
+    .bind(level_max as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// ----- runs -------------------------------------------------------------------------------
+
+type RunRow = (i64, Option<String>, i64, i64, i64, i64, String, Option<i64>);
+
+fn to_summary(row: RunRow) -> RunSummary {
+    let (id, author, created_at, pairs, participants, total_milli, config, published_at) = row;
+    let objective = serde_json::from_str::<Config>(&config).map(|c| c.objective).unwrap_or(Objective::Total);
+    RunSummary {
+        id,
+        author: author.unwrap_or_else(|| "someone no longer here".into()),
+        created_at,
+        pairs: pairs as u32,
+        participants: participants as u32,
+        total: total_milli as f64 / 1000.0,
+        objective,
+        published_at,
+    }
+}
+
+const RUN_COLUMNS: &str = "r.id, u.name, r.created_at, r.pairs, r.participants, r.total_milli, r.config, r.published_at";
+
+pub async fn save_run(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    author: i64,
+    config: &Config,
+    result: &MatchResult,
+    participants: u32,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO match_runs (programme_id, author_id, created_at, config, result, pairs, participants, total_milli)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(programme_id)
+    .bind(author)
+    .bind(now())
+    .bind(serde_json::to_string(config).unwrap_or_default())
+    .bind(serde_json::to_string(result).unwrap_or_default())
+    .bind(result.pairs.len() as i64)
+    .bind(participants as i64)
+    .bind(milli(result.total))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn runs(db: &Db, programme_id: i64) -> Result<Vec<RunSummary>, sqlx::Error> {
+    let rows: Vec<RunRow> = sqlx::query_as(&format!(
+        "SELECT {RUN_COLUMNS} FROM match_runs r LEFT JOIN users u ON u.id = r.author_id
+         WHERE r.programme_id = $1 ORDER BY r.id DESC LIMIT 50"
+    ))
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(to_summary).collect())
+}
+
+/// A saved run and the programme it belongs to.
+pub async fn load_run(db: &Db, run_id: i64) -> Result<Option<(i64, SavedRun)>, sqlx::Error> {
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT programme_id, config, result FROM match_runs WHERE id = $1").bind(run_id).fetch_optional(&db.pool).await?;
+    let Some((programme_id, config, result)) = row else { return Ok(None) };
+    let summary: RunRow = sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM match_runs r LEFT JOIN users u ON u.id = r.author_id WHERE r.id = $1"))
+        .bind(run_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let (Ok(config), Ok(result)) = (serde_json::from_str(&config), serde_json::from_str(&result)) else {
+        return Err(sqlx::Error::Decode("a saved run could not be read".into()));
+    };
+    Ok(Some((programme_id, SavedRun { summary: to_summary(summary), config, result })))
+}
+
+pub async fn latest_run(db: &Db, programme_id: i64) -> Result<Option<SavedRun>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT MAX(id) FROM match_runs WHERE programme_id = $1 HAVING COUNT(*) > 0")
+        .bind(programme_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    match row {
+        Some((id,)) => Ok(load_run(db, id).await?.map(|r| r.1)),
+        None => Ok(None),
+    }
+}
+
+pub async fn mark_published(conn: &mut AnyConnection, run_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE match_runs SET published_at = $1 WHERE id = $2").bind(now()).bind(run_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+// ----- pairs ------------------------------------------------------------------------------
+
+pub async fn create_pair(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    run_id: Option<i64>,
+    mentor: i64,
+    mentee: i64,
+    score: f64,
+    reasons: &[Reason],
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO pairs (programme_id, run_id, mentor_id, mentee_id, score_milli, reasons, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) RETURNING id",
+    )
+    .bind(programme_id)
+    .bind(run_id)
+    .bind(mentor)
+    .bind(mentee)
+    .bind(milli(score))
+    .bind(serde_json::to_string(reasons).unwrap_or_default())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Active pairs count per mentor and the set of paired mentees, in one programme.
+pub async fn active_load(conn: &mut AnyConnection, programme_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT mentor_id, mentee_id FROM pairs WHERE programme_id = $1 AND status = 'active'")
+        .bind(programme_id)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+type LabelCols = (i64, String, String, String, i64);
+
+fn label((id, name, job_title, department, level): LabelCols) -> PersonLabel {
+    PersonLabel { id, name, job_title, department, level: level as i32 }
+}
+
+pub async fn person_label(conn: &mut AnyConnection, id: i64) -> Result<Option<PersonLabel>, sqlx::Error> {
+    let row: Option<LabelCols> = sqlx::query_as("SELECT id, name, job_title, department, level FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(label))
+}
+
+pub async fn pairs(db: &Db, programme_id: i64) -> Result<Vec<PairRow>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64, i64, String, String, String, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT p.id, p.score_milli, p.created_at,
+                a.id, a.level, a.name, a.job_title, a.department,
+                b.id, b.name, b.job_title, b.department, b.level
+         FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN users b ON b.id = p.mentee_id
+         WHERE p.programme_id = $1 AND p.status = 'active' ORDER BY a.name, b.name",
+    )
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, score, created_at, aid, alevel, aname, atitle, adept, bid, bname, btitle, bdept, blevel)| PairRow {
+            id,
+            mentor: label((aid, aname, atitle, adept, alevel)),
+            mentee: label((bid, bname, btitle, bdept, blevel)),
+            score: score as f64 / 1000.0,
+            created_at,
+        })
+        .collect())
+}
+
+/// (programme, mentor, mentee) of an active pair.
+pub async fn active_pair(db: &Db, pair_id: i64) -> Result<Option<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT programme_id, mentor_id, mentee_id FROM pairs WHERE id = $1 AND status = 'active'")
+        .bind(pair_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn end_pair(conn: &mut AnyConnection, pair_id: i64, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE pairs SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3")
+        .bind(now())
+        .bind(reason)
+        .bind(pair_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn my_matches(db: &Db, uid: i64) -> Result<Vec<MyMatch>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String, i64, i64, String, i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT p.id, g.id, g.name, g.kind, p.mentor_id, p.score_milli, p.reasons, p.created_at,
+                u.id, u.name, u.job_title, u.department, u.level
+         FROM pairs p JOIN programmes g ON g.id = p.programme_id
+              JOIN users u ON u.id = CASE WHEN p.mentor_id = $1 THEN p.mentee_id ELSE p.mentor_id END
+         WHERE p.status = 'active' AND (p.mentor_id = $1 OR p.mentee_id = $1)
+         ORDER BY p.created_at DESC, p.id DESC",
+    )
+    .bind(uid)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(pair_id, programme_id, programme_name, kind, mentor_id, score, reasons, created_at, pid, pname, ptitle, pdept, plevel)| MyMatch {
+            pair_id,
+            programme_id,
+            programme_name,
+            kind: ProgrammeKind::parse(&kind).unwrap_or(ProgrammeKind::Reverse),
+            i_am_mentor: mentor_id == uid,
+            partner: label((pid, pname, ptitle, pdept, plevel)),
+            score: score as f64 / 1000.0,
+            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            created_at,
+        })
+        .collect())
+}
+
+// ----- mentor requests (self-match) ---------------------------------------------------------
+
+/// Marks requests past their time as expired.
+pub async fn expire_requests(db: &Db) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("UPDATE match_requests SET status = 'expired', answered_at = $1 WHERE status = 'pending' AND expires_at <= $1")
+        .bind(now())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn create_request(conn: &mut AnyConnection, programme_id: i64, mentee: i64, mentor: i64, message: &str) -> Result<i64, sqlx::Error> {
+    let t = now();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO match_requests (programme_id, mentee_id, mentor_id, message, status, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING id",
+    )
+    .bind(programme_id)
+    .bind(mentee)
+    .bind(mentor)
+    .bind(message)
+    .bind(t)
+    .bind(t + REQUEST_TTL)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Pending requests a mentee has sent in a programme (mentor ids).
+pub async fn pending_requests_of(db: &Db, programme_id: i64, mentee: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT mentor_id FROM match_requests WHERE programme_id = $1 AND mentee_id = $2 AND status = 'pending' AND expires_at > $3",
+    )
+    .bind(programme_id)
+    .bind(mentee)
+    .bind(now())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Requests the viewer sent or received, newest first.
+pub async fn requests_for(db: &Db, uid: i64) -> Result<Vec<MentorRequest>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String, String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, g.id, g.name, r.message, r.status, r.created_at, r.expires_at, r.mentee_id, r.mentor_id
+         FROM match_requests r JOIN programmes g ON g.id = r.programme_id
+         WHERE r.mentee_id = $1 OR r.mentor_id = $1
+         ORDER BY r.created_at DESC, r.id DESC LIMIT 100",
+    )
+    .bind(uid)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut conn = db.pool.acquire().await?;
+    let mut out = Vec::new();
+    for (id, programme_id, programme_name, message, status, created_at, expires_at, mentee, mentor) in rows {
+        let (Some(mentee), Some(mentor)) = (person_label(&mut conn, mentee).await?, person_label(&mut conn, mentor).await?) else {
+            continue;
+        };
+        out.push(MentorRequest { id, programme_id, programme_name, mentee, mentor, message, status, created_at, expires_at });
+    }
+    Ok(out)
+}
+
+/// (programme, mentee, mentor, status, expires_at) of a request.
+pub async fn request(db: &Db, id: i64) -> Result<Option<(i64, i64, i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT programme_id, mentee_id, mentor_id, status, expires_at FROM match_requests WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn answer_request(conn: &mut AnyConnection, id: i64, status: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE match_requests SET status = $1, answered_at = $2 WHERE id = $3 AND status = 'pending'")
+        .bind(status)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Withdraws a mentee's other pending requests in a programme once one is accepted.
+pub async fn close_other_requests(conn: &mut AnyConnection, programme_id: i64, mentee: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE match_requests SET status = 'withdrawn', answered_at = $1 WHERE programme_id = $2 AND mentee_id = $3 AND status = 'pending'")
+        .bind(now())
+        .bind(programme_id)
+        .bind(mentee)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+// ----- notifications ------------------------------------------------------------------------
+
+pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(title)
+        .bind(body)
+        .bind(link)
+        .bind(now())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
+    let (unread,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(uid)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
+    )
+    .bind(uid)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(Inbox {
+        unread: unread as u32,
+        items: rows
+            .into_iter()
+            .map(|(id, title, body, link, created_at, read_at)| Notification { id, title, body, link, created_at, read: read_at.is_some() })
+            .collect(),
+    })
+}
+
+pub async fn mark_all_read(db: &Db, uid: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now())
+        .bind(uid)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,647 @@
+//! Programmes: what an admin sets up (objectives, type, dates, capacity, matching rules), who
+//! takes part (applications and bulk enrolment), the matching runs that pair them (the studio
+//! and its audit trail), the pairs that come out, mentor requests in self-match mode, and the
+//! in-app notifications that tell people.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod pool;
+pub mod studio;
+pub mod ui;
+
+use crate::error::{AppError, FieldErrors};
+use crate::matching::{Config, Criterion, Direction, MatchResult, Objective, Reason, Rules, Weights};
+use serde::{Deserialize, Serialize};
+
+/// Suggested objective tags; admins may add their own.
+pub const OBJECTIVE_TAGS: [&str; 6] = [
+    "technology fluency",
+    "diversity and inclusion",
+    "strategy insight",
+    "digital and social media",
+    "retention",
+    "leadership",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeKind {
+    /// Juniors mentor seniors.
+    Reverse,
+    /// Seniors mentor juniors.
+    Classic,
+    /// Colleagues at similar levels.
+    Peer,
+    /// One host, several attendees (lunch & learn).
+    Group,
+}
+
+impl ProgrammeKind {
+    pub const ALL: [ProgrammeKind; 4] = [ProgrammeKind::Reverse, ProgrammeKind::Classic, ProgrammeKind::Peer, ProgrammeKind::Group];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgrammeKind::Reverse => "reverse",
+            ProgrammeKind::Classic => "classic",
+            ProgrammeKind::Peer => "peer",
+            ProgrammeKind::Group => "group",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ProgrammeKind::Reverse => "Reverse mentoring",
+            ProgrammeKind::Classic => "Classic mentoring",
+            ProgrammeKind::Peer => "Peer mentoring",
+            ProgrammeKind::Group => "Group sessions (lunch & learn)",
+        }
+    }
+    /// What a mentor is called in this kind of programme.
+    pub fn mentor_word(self) -> &'static str {
+        match self {
+            ProgrammeKind::Group => "host",
+            _ => "mentor",
+        }
+    }
+    pub fn mentee_word(self) -> &'static str {
+        match self {
+            ProgrammeKind::Group => "attendee",
+            _ => "mentee",
+        }
+    }
+    pub fn default_capacity(self) -> u32 {
+        match self {
+            ProgrammeKind::Group => 8,
+            ProgrammeKind::Reverse | ProgrammeKind::Classic => 1,
+            ProgrammeKind::Peer => 1,
+        }
+    }
+    /// Matching rules and weights a new programme of this kind starts with.
+    pub fn default_config(self) -> Config {
+        let mut weights = Weights::default();
+        let mut rules = Rules::default();
+        match self {
+            ProgrammeKind::Reverse => {
+                rules.direction = Direction::MentorJunior;
+                rules.min_level_gap = Some(2);
+            }
+            ProgrammeKind::Classic => {
+                rules.direction = Direction::MentorSenior;
+                rules.min_level_gap = Some(2);
+            }
+            ProgrammeKind::Peer => {
+                rules.direction = Direction::Peers;
+                rules.min_level_gap = Some(1);
+            }
+            ProgrammeKind::Group => {
+                rules.direction = Direction::Peers;
+                rules.min_level_gap = None;
+                rules.reporting_chain_levels = None;
+                weights.set(Criterion::Seniority, 0.0);
+                weights.set(Criterion::CrossDepartment, 1.0);
+            }
+        }
+        Config { weights, rules, objective: Objective::Total }
+    }
+    /// The role offered first to someone at `level` (in a reverse programme, juniors mentor).
+    pub fn suggested_role(self, level: i32) -> EnrolRole {
+        match self {
+            ProgrammeKind::Reverse => {
+                if level <= 4 {
+                    EnrolRole::Mentor
+                } else {
+                    EnrolRole::Mentee
+                }
+            }
+            ProgrammeKind::Classic => {
+                if level >= 6 {
+                    EnrolRole::Mentor
+                } else {
+                    EnrolRole::Mentee
+                }
+            }
+            ProgrammeKind::Peer | ProgrammeKind::Group => EnrolRole::Mentee,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrolRole {
+    Mentor,
+    Mentee,
+}
+
+impl EnrolRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnrolRole::Mentor => "mentor",
+            EnrolRole::Mentee => "mentee",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "mentor" => Some(EnrolRole::Mentor),
+            "mentee" => Some(EnrolRole::Mentee),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrolStatus {
+    Applied,
+    Approved,
+    Declined,
+}
+
+impl EnrolStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnrolStatus::Applied => "applied",
+            EnrolStatus::Approved => "approved",
+            EnrolStatus::Declined => "declined",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "applied" => Some(EnrolStatus::Applied),
+            "approved" => Some(EnrolStatus::Approved),
+            "declined" => Some(EnrolStatus::Declined),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            EnrolStatus::Applied => "Waiting for approval",
+            EnrolStatus::Approved => "Enrolled",
+            EnrolStatus::Declined => "Declined",
+        }
+    }
+}
+
+/// The programme form as typed (numbers and dates as text, so nothing typed is lost).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeInput {
+    pub name: String,
+    pub objectives: String,
+    pub tags: Vec<String>,
+    pub kind: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub enrol_opens: String,
+    pub enrol_closes: String,
+    pub mentor_capacity: String,
+    pub self_match: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidProgramme {
+    pub name: String,
+    pub objectives: String,
+    pub tags: Vec<String>,
+    pub kind: ProgrammeKind,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub enrol_opens: String,
+    pub enrol_closes: String,
+    pub mentor_capacity: u32,
+    pub self_match: bool,
+}
+
+/// `YYYY-MM-DD` with a real day of a real month.
+pub fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
+    if !(2000..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
+    d <= days
+}
+
+impl ProgrammeInput {
+    /// The same checks in the browser (at once) and on the server (the authority).
+    pub fn validate(&self) -> Result<ValidProgramme, AppError> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "Give the programme a name.");
+        } else if name.chars().count() > 120 {
+            errors.add("name", "Keep the name to 120 characters.");
+        }
+        let objectives = self.objectives.trim().to_string();
+        if objectives.chars().count() > 4000 {
+            errors.add("objectives", "Keep the objectives to 4,000 characters.");
+        }
+        let mut tags: Vec<String> = Vec::new();
+        for t in &self.tags {
+            let t = t.trim().to_lowercase();
+            if t.is_empty() || tags.contains(&t) {
+                continue;
+            }
+            if t.chars().count() > 40 {
+                errors.add("tags", "A tag can have at most 40 characters.");
+            } else if t.contains(',') {
+                errors.add("tags", "A tag cannot contain a comma.");
+            }
+            tags.push(t);
+        }
+        if tags.len() > 12 {
+            errors.add("tags", "Choose at most 12 tags.");
+        }
+        let kind = ProgrammeKind::parse(&self.kind);
+        if kind.is_none() {
+            errors.add("kind", "Choose the type of programme.");
+        }
+        let mut dates_ok = true;
+        for (field, value, what) in [
+            ("starts_on", &self.starts_on, "the first day of the cycle"),
+            ("ends_on", &self.ends_on, "the last day of the cycle"),
+            ("enrol_opens", &self.enrol_opens, "when enrolment opens"),
+            ("enrol_closes", &self.enrol_closes, "when enrolment closes"),
+        ] {
+            if !valid_date(value.trim()) {
+                errors.add(field, format!("Enter {what} as a date (YYYY-MM-DD)."));
+                dates_ok = false;
+            }
+        }
+        let d = |s: &String| s.trim().to_string();
+        if dates_ok {
+            if d(&self.ends_on) <= d(&self.starts_on) {
+                errors.add("ends_on", "The cycle must end after it starts.");
+            }
+            if d(&self.enrol_closes) < d(&self.enrol_opens) {
+                errors.add("enrol_closes", "Enrolment must close on or after the day it opens.");
+            }
+            if d(&self.enrol_closes) > d(&self.ends_on) {
+                errors.add("enrol_closes", "Enrolment must close before the cycle ends.");
+            }
+        }
+        let mentor_capacity = match self.mentor_capacity.trim().parse::<u32>() {
+            Ok(n) if (1..=20).contains(&n) => n,
+            _ => {
+                errors.add("mentor_capacity", "Enter how many people one mentor takes: a whole number from 1 to 20.");
+                1
+            }
+        };
+        errors.into_result(ValidProgramme {
+            name,
+            objectives,
+            tags,
+            kind: kind.unwrap_or(ProgrammeKind::Reverse),
+            starts_on: d(&self.starts_on),
+            ends_on: d(&self.ends_on),
+            enrol_opens: d(&self.enrol_opens),
+            enrol_closes: d(&self.enrol_closes),
+            mentor_capacity,
+            self_match: self.self_match,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub applied: u32,
+    pub mentors: u32,
+    pub mentees: u32,
+    pub active_pairs: u32,
+    pub runs: u32,
+}
+
+/// A programme as its pages show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Programme {
+    pub id: i64,
+    pub name: String,
+    pub objectives: String,
+    pub tags: Vec<String>,
+    pub kind: ProgrammeKind,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub enrol_opens: String,
+    pub enrol_closes: String,
+    pub mentor_capacity: u32,
+    pub self_match: bool,
+    pub config: Config,
+    pub counts: Counts,
+    /// Enrolment is open today.
+    pub open: bool,
+    /// The viewer runs this programme.
+    pub can_manage: bool,
+    /// The viewer's own application, if any.
+    pub mine: Option<MyEnrolment>,
+    /// The role offered first to the viewer.
+    pub suggested_role: EnrolRole,
+}
+
+impl Programme {
+    pub fn to_input(&self) -> ProgrammeInput {
+        ProgrammeInput {
+            name: self.name.clone(),
+            objectives: self.objectives.clone(),
+            tags: self.tags.clone(),
+            kind: self.kind.as_str().into(),
+            starts_on: self.starts_on.clone(),
+            ends_on: self.ends_on.clone(),
+            enrol_opens: self.enrol_opens.clone(),
+            enrol_closes: self.enrol_closes.clone(),
+            mentor_capacity: self.mentor_capacity.to_string(),
+            self_match: self.self_match,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyEnrolment {
+    pub role: EnrolRole,
+    pub status: EnrolStatus,
+}
+
+/// An application to take part, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApplyInput {
+    pub programme_id: i64,
+    pub role: String,
+    pub motivation: String,
+    pub topics: String,
+}
+
+impl ApplyInput {
+    pub fn validate(&self) -> Result<(EnrolRole, String, Vec<String>), AppError> {
+        let mut errors = FieldErrors::new();
+        let role = EnrolRole::parse(&self.role);
+        if role.is_none() {
+            errors.add("role", "Choose whether you join as a mentor or a mentee.");
+        }
+        let motivation = self.motivation.trim().to_string();
+        if motivation.chars().count() > 2000 {
+            errors.add("motivation", "Keep your motivation to 2,000 characters.");
+        }
+        let topics = split_topics(&self.topics);
+        if topics.len() > 10 {
+            errors.add("topics", "List at most 10 topics, separated by commas.");
+        }
+        if topics.iter().any(|t| t.chars().count() > 60) {
+            errors.add("topics", "A topic can have at most 60 characters.");
+        }
+        errors.into_result((role.unwrap_or(EnrolRole::Mentee), motivation, topics))
+    }
+}
+
+pub fn split_topics(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in s.split([',', '\n']) {
+        let t = crate::profiles::normalise_skill(t);
+        if !t.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// One application or enrolment, as the programme's admins see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub department: String,
+    pub level: i32,
+    pub role: EnrolRole,
+    pub status: EnrolStatus,
+    pub motivation: String,
+    pub topics: Vec<String>,
+    pub created_at: i64,
+}
+
+/// Whom to enrol at once: everyone matching directory filters, or a list of emails.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BulkSource {
+    Filter { department: String, level_min: String, level_max: String },
+    Emails(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkEnrolInput {
+    pub programme_id: i64,
+    pub role: String,
+    pub source: BulkSource,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BulkReport {
+    pub enrolled: u32,
+    /// Already in the programme (their role and status are left as they were).
+    pub already: u32,
+    pub errors: Vec<crate::accounts::RowError>,
+}
+
+/// What the studio shows about each participant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonLabel {
+    pub id: i64,
+    pub name: String,
+    pub job_title: String,
+    pub department: String,
+    pub level: i32,
+}
+
+/// A saved run in the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub author: String,
+    pub created_at: i64,
+    pub pairs: u32,
+    pub participants: u32,
+    pub total: f64,
+    pub objective: Objective,
+    pub published_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRun {
+    pub summary: RunSummary,
+    pub config: Config,
+    pub result: MatchResult,
+}
+
+/// Everything the studio needs to run the engine in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudioData {
+    pub programme: Programme,
+    /// The pool: approved people not yet in an active pair (mentors with room left).
+    pub problem: crate::matching::Problem,
+    pub people: Vec<PersonLabel>,
+    pub runs: Vec<RunSummary>,
+    pub last: Option<SavedRun>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublishReport {
+    pub pairs: u32,
+    pub unmatched: u32,
+    pub notified: u32,
+}
+
+/// A pair as the programme's admins see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairRow {
+    pub id: i64,
+    pub mentor: PersonLabel,
+    pub mentee: PersonLabel,
+    pub score: f64,
+    pub created_at: i64,
+}
+
+/// One of the viewer's own pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyMatch {
+    pub pair_id: i64,
+    pub programme_id: i64,
+    pub programme_name: String,
+    pub kind: ProgrammeKind,
+    pub i_am_mentor: bool,
+    pub partner: PersonLabel,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+    pub created_at: i64,
+}
+
+/// A mentor suggested to a mentee in self-match mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub mentor: PersonLabel,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+    /// The viewer already asked this mentor.
+    pub requested: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MentorRequest {
+    pub id: i64,
+    pub programme_id: i64,
+    pub programme_name: String,
+    pub mentee: PersonLabel,
+    pub mentor: PersonLabel,
+    pub message: String,
+    pub status: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// Requests not answered within this many seconds expire.
+pub const REQUEST_TTL: i64 = 7 * 86_400;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub unread: u32,
+    pub items: Vec<Notification>,
+}
+
+/// The two or three strongest reasons in one sentence, for notifications.
+pub fn reasons_sentence(reasons: &[Reason]) -> String {
+    let picked: Vec<&str> = reasons.iter().filter(|r| r.score > 0.0).take(3).map(|r| r.text.as_str()).collect();
+    if picked.is_empty() {
+        "you fit the programme's rules".into()
+    } else {
+        picked.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> ProgrammeInput {
+        ProgrammeInput {
+            name: "Reverse mentoring 2027".into(),
+            objectives: "AI fluency for leaders".into(),
+            tags: vec!["Technology fluency".into(), "technology fluency".into()],
+            kind: "reverse".into(),
+            starts_on: "2027-01-10".into(),
+            ends_on: "2027-06-30".into(),
+            enrol_opens: "2026-11-01".into(),
+            enrol_closes: "2026-12-31".into(),
+            mentor_capacity: "2".into(),
+            self_match: false,
+        }
+    }
+
+    #[test]
+    fn a_complete_programme_is_accepted_with_tags_folded() {
+        let v = good().validate().unwrap();
+        assert_eq!(v.kind, ProgrammeKind::Reverse);
+        assert_eq!(v.tags, vec!["technology fluency".to_string()]);
+        assert_eq!(v.mentor_capacity, 2);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut p = good();
+        p.name = " ".into();
+        p.ends_on = "2027-02-30".into();
+        p.mentor_capacity = "0".into();
+        p.kind = "other".into();
+        let e = p.validate().unwrap_err().field_errors();
+        assert!(e.get("name").is_some());
+        assert!(e.get("ends_on").unwrap().contains("YYYY-MM-DD"));
+        assert!(e.get("mentor_capacity").is_some());
+        assert!(e.get("kind").is_some());
+        let mut p = good();
+        p.ends_on = "2027-01-01".into();
+        p.enrol_closes = "2026-10-01".into();
+        let e = p.validate().unwrap_err().field_errors();
+        assert!(e.get("ends_on").unwrap().contains("after"));
+        assert!(e.get("enrol_closes").is_some());
+    }
+
+    #[test]
+    fn dates_must_exist() {
+        assert!(valid_date("2028-02-29"));
+        assert!(!valid_date("2027-02-29"));
+        assert!(!valid_date("2027-13-01"));
+        assert!(!valid_date("27-01-01"));
+    }
+
+    #[test]
+    fn reverse_programmes_offer_juniors_the_mentor_role() {
+        assert_eq!(ProgrammeKind::Reverse.suggested_role(2), EnrolRole::Mentor);
+        assert_eq!(ProgrammeKind::Reverse.suggested_role(8), EnrolRole::Mentee);
+        assert_eq!(ProgrammeKind::Reverse.default_config().rules.direction, Direction::MentorJunior);
+        assert_eq!(ProgrammeKind::Classic.default_config().rules.direction, Direction::MentorSenior);
+    }
+
+    #[test]
+    fn applications_are_checked() {
+        let ok = ApplyInput { programme_id: 1, role: "mentor".into(), motivation: "".into(), topics: "TikTok, tiktok, AI".into() };
+        let (role, _, topics) = ok.validate().unwrap();
+        assert_eq!(role, EnrolRole::Mentor);
+        assert_eq!(topics.len(), 2);
+        let bad = ApplyInput { role: "boss".into(), ..ok };
+        assert!(bad.validate().unwrap_err().field_errors().get("role").is_some());
+    }
+}

@@ -1,0 +1,719 @@
+//! Pages: programmes (browse, apply, self-match), creating and running a programme (settings,
+//! applications, bulk enrolment, pairs), my matches with mentor requests, and the inbox.
+
+use super::api::*;
+use super::*;
+use crate::error::{AppError, FieldErrors};
+use crate::profiles::level_label;
+use crate::ui::{format_date, ErrorNotice, FormStatus, TextField};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
+
+/// Unix seconds now, in either half.
+pub fn unix_now() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    }
+}
+
+fn days_from_now(days: i64) -> String {
+    format_date(unix_now() + days * 86_400)
+}
+
+pub fn programme_id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(-1))
+}
+
+fn loading() -> impl IntoView {
+    view! { <p class="muted">"Loading…"</p> }
+}
+
+#[component]
+pub fn ProgrammesPage() -> impl IntoView {
+    let auth = crate::ui::use_auth();
+    let version = RwSignal::new(0u32);
+    let list = Resource::new(move || version.get(), |_| list_programmes());
+    let is_admin = move || auth.me.get().and_then(|m| m.ok()).flatten().is_some_and(|u| u.is_admin());
+    view! {
+        <Title text="Programmes" />
+        <div class="page-head">
+            <h1>"Programmes"</h1>
+            <Transition fallback=|| ()>
+                {move || is_admin().then(|| view! { <A href="/programmes/new" attr:class="button primary">"New programme"</A> })}
+            </Transition>
+        </div>
+        <Suspense fallback=loading>
+            {move || list.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(list) if list.is_empty() => view! {
+                    <p class="empty">"No programme is open for enrolment right now. You will see one here when it opens."</p>
+                }.into_any(),
+                Ok(list) => view! {
+                    <div class="programme-list">
+                        {list.into_iter().map(|p| view! { <ProgrammeCard programme=p on_change=move || version.update(|v| *v += 1) /> }).collect_view()}
+                    </div>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProgrammeCard(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let p = programme;
+    let heading = format!("p-{}-h", p.id);
+    let heading_id = heading.clone();
+    let tags = p.tags.clone();
+    let status = p.mine.as_ref().map(|m| {
+        let role = if m.role == EnrolRole::Mentor { p.kind.mentor_word() } else { p.kind.mentee_word() };
+        format!("{} as {role}", m.status.label())
+    });
+    let suggest = p.mine.as_ref().is_some_and(|m| m.status == EnrolStatus::Approved && m.role == EnrolRole::Mentee) && p.self_match;
+    let can_apply = p.open && p.mine.as_ref().is_none_or(|m| m.status == EnrolStatus::Applied);
+    let pending = p.mine.as_ref().is_some_and(|m| m.status == EnrolStatus::Applied);
+    let id = p.id;
+    let withdraw = Action::new(move |_: &()| withdraw_application(id));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = withdraw.value().get() {
+            on_change();
+        }
+    });
+    view! {
+        <article class="panel programme" aria-labelledby=heading.clone()>
+            <header>
+                <h2 id=heading_id>{p.name.clone()}</h2>
+                <p class="muted">{p.kind.label()} " · " {format!("{} to {}", p.starts_on, p.ends_on)}
+                    {p.open.then(|| format!(" · enrolment open until {}", p.enrol_closes))}</p>
+                {status.map(|s| view! { <p class="badge">{s}</p> })}
+            </header>
+            {(!p.objectives.is_empty()).then(|| view! { <p class="objectives">{p.objectives.clone()}</p> })}
+            {(!tags.is_empty()).then(|| view! { <ul class="tags">{tags.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul> })}
+            {p.can_manage.then(|| view! { <p><A href=format!("/programmes/{id}/manage") attr:class="button">"Manage"</A> " " <A href=format!("/programmes/{id}/studio") attr:class="button">"Matching studio"</A></p> })}
+            {can_apply.then(|| view! { <ApplyForm programme=p.clone() on_done=on_change /> })}
+            {pending.then(|| view! {
+                <button class="link" on:click=move |_| { withdraw.dispatch(()); }>"Withdraw my application"</button>
+            })}
+            {suggest.then(|| view! { <Suggestions programme_id=id /> })}
+        </article>
+    }
+}
+
+#[component]
+fn ApplyForm(programme: Programme, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = programme.id;
+    let kind = programme.kind;
+    let role = RwSignal::new(programme.mine.as_ref().map(|m| m.role).unwrap_or(programme.suggested_role).as_str().to_string());
+    let motivation = RwSignal::new(String::new());
+    let topics = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let send = Action::new(move |input: &ApplyInput| apply_to_programme(input.clone()));
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(_)) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((true, "Application sent. The programme's admin will approve it.".into())));
+            on_done();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = ApplyInput { programme_id: id, role: role.get_untracked(), motivation: motivation.get_untracked(), topics: topics.get_untracked() };
+        match input.validate() {
+            Err(e) => {
+                errors.set(e.field_errors());
+                status.set(Some((false, e.to_string())));
+            }
+            Ok(_) => {
+                send.dispatch(input);
+            }
+        }
+    };
+    let suggested = programme.suggested_role;
+    let hint = match (kind, suggested) {
+        (ProgrammeKind::Reverse, EnrolRole::Mentor) => "In reverse mentoring, people earlier in their career mentor senior colleagues: you are offered the mentor role.",
+        (ProgrammeKind::Reverse, EnrolRole::Mentee) => "In reverse mentoring, senior colleagues are mentored by people earlier in their career.",
+        _ => "",
+    };
+    let radio = move |value: EnrolRole, label: &'static str| {
+        let input_id = format!("f-apply-{id}-{}", value.as_str());
+        let for_id = input_id.clone();
+        view! {
+            <label for=for_id class="choice">
+                <input type="radio" id=input_id name=format!("role-{id}") value=value.as_str()
+                    prop:checked=move || role.get() == value.as_str()
+                    on:change=move |_| role.set(value.as_str().to_string()) />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <form class="apply" on:submit=submit novalidate>
+            <fieldset>
+                <legend>"Join as"</legend>
+                {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+                {radio(EnrolRole::Mentor, kind.mentor_word())}
+                {radio(EnrolRole::Mentee, kind.mentee_word())}
+                <p class="error">{move || errors.with(|e| e.get("role"))}</p>
+            </fieldset>
+            <div class="field" class:invalid=move || errors.with(|e| e.get("motivation").is_some())>
+                <label for=format!("f-motivation-{id}")>"Why you want to take part (optional)"</label>
+                <textarea id=format!("f-motivation-{id}") name="motivation" rows="3" prop:value=move || motivation.get() on:input=move |ev| motivation.set(event_target_value(&ev))></textarea>
+                <p class="error">{move || errors.with(|e| e.get("motivation"))}</p>
+            </div>
+            <TextField label="Topics (comma-separated)" name=format!("topics-{id}") value=topics errors=errors hint="What you want to teach or learn here, e.g. TikTok, negotiation." />
+            <p class="error">{move || errors.with(|e| e.get("topics"))}</p>
+            <FormStatus message=status />
+            <button type="submit" class="primary" disabled=move || send.pending().get()>"Apply"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Suggestions(programme_id: i64) -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let list = Resource::new(move || version.get(), move |_| mentor_suggestions(programme_id));
+    let message = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let ask = Action::new(move |mentor: &i64| request_mentor(programme_id, *mentor, message.get_untracked()));
+    Effect::new(move |_| match ask.value().get() {
+        Some(Ok(())) => {
+            status.set(Some((true, "Request sent. The mentor has a week to answer.".into())));
+            version.update(|v| *v += 1);
+        }
+        Some(Err(e)) => status.set(Some((false, e.field_errors().get("message").unwrap_or_else(|| e.to_string())))),
+        None => {}
+    });
+    view! {
+        <section class="suggestions" aria-label="Suggested mentors">
+            <h3>"Suggested mentors"</h3>
+            <div class="field">
+                <label for=format!("f-ask-{programme_id}")>"Message to the mentor you ask (optional)"</label>
+                <textarea id=format!("f-ask-{programme_id}") rows="2" prop:value=move || message.get() on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+            </div>
+            <FormStatus message=status />
+            <Transition fallback=loading>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No suggestion: you may already have a mentor here."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="suggestion-list">
+                            {list.into_iter().map(|s| {
+                                let mentor = s.mentor.id;
+                                view! {
+                                    <li>
+                                        <strong>{s.mentor.name.clone()}</strong> " · " {s.mentor.job_title.clone()} ", " {s.mentor.department.clone()}
+                                        " · score " {format!("{:.2}", s.score)}
+                                        <p class="reasons">{reasons_sentence(&s.reasons)}</p>
+                                        {if s.requested {
+                                            view! { <span class="badge">"Requested"</span> }.into_any()
+                                        } else {
+                                            view! { <button on:click=move |_| { ask.dispatch(mentor); }>"Ask " {s.mentor.name.clone()}</button> }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The programme form, for creating and for editing.
+#[component]
+fn ProgrammeForm(
+    initial: ProgrammeInput,
+    #[prop(into)] submit_label: String,
+    on_submit: impl Fn(ProgrammeInput) + Copy + Send + Sync + 'static,
+    errors: RwSignal<FieldErrors>,
+    status: RwSignal<Option<(bool, String)>>,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    let name = RwSignal::new(initial.name);
+    let objectives = RwSignal::new(initial.objectives);
+    let chosen = RwSignal::new(initial.tags.iter().filter(|t| OBJECTIVE_TAGS.contains(&t.as_str())).cloned().collect::<Vec<_>>());
+    let other_tags = RwSignal::new(initial.tags.iter().filter(|t| !OBJECTIVE_TAGS.contains(&t.as_str())).cloned().collect::<Vec<_>>().join(", "));
+    let kind = RwSignal::new(if initial.kind.is_empty() { "reverse".to_string() } else { initial.kind });
+    let starts_on = RwSignal::new(initial.starts_on);
+    let ends_on = RwSignal::new(initial.ends_on);
+    let enrol_opens = RwSignal::new(initial.enrol_opens);
+    let enrol_closes = RwSignal::new(initial.enrol_closes);
+    let capacity = RwSignal::new(initial.mentor_capacity);
+    let self_match = RwSignal::new(initial.self_match);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut tags = chosen.get_untracked();
+        tags.extend(other_tags.get_untracked().split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()));
+        let input = ProgrammeInput {
+            name: name.get_untracked(),
+            objectives: objectives.get_untracked(),
+            tags,
+            kind: kind.get_untracked(),
+            starts_on: starts_on.get_untracked(),
+            ends_on: ends_on.get_untracked(),
+            enrol_opens: enrol_opens.get_untracked(),
+            enrol_closes: enrol_closes.get_untracked(),
+            mentor_capacity: capacity.get_untracked(),
+            self_match: self_match.get_untracked(),
+        };
+        match input.validate() {
+            Err(e) => {
+                errors.set(e.field_errors());
+                status.set(Some((false, e.to_string())));
+            }
+            Ok(_) => {
+                errors.set(FieldErrors::new());
+                status.set(None);
+                on_submit(input);
+            }
+        }
+    };
+    view! {
+        <form class="programme-form" on:submit=submit novalidate>
+            <TextField label="Name" name="name".to_string() value=name errors=errors />
+            <div class="field" class:invalid=move || errors.with(|e| e.get("objectives").is_some())>
+                <label for="f-objectives">"Objectives"</label>
+                <textarea id="f-objectives" name="objectives" rows="3" prop:value=move || objectives.get() on:input=move |ev| objectives.set(event_target_value(&ev))></textarea>
+                <p class="error">{move || errors.with(|e| e.get("objectives"))}</p>
+            </div>
+            <fieldset class="tags-field">
+                <legend>"Tags"</legend>
+                {OBJECTIVE_TAGS.iter().map(|t| {
+                    let t = t.to_string();
+                    let id = format!("f-tag-{}", t.replace(' ', "-"));
+                    let (t1, t2) = (t.clone(), t.clone());
+                    let for_id = id.clone();
+                    view! {
+                        <label for=for_id class="choice">
+                            <input type="checkbox" id=id prop:checked=move || chosen.with(|c| c.contains(&t1))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    chosen.update(|c| { c.retain(|x| x != &t2); if on { c.push(t2.clone()); } });
+                                } />
+                            {t.clone()}
+                        </label>
+                    }
+                }).collect_view()}
+                <TextField label="Other tags (comma-separated)" name="other_tags".to_string() value=other_tags errors=errors />
+                <p class="error">{move || errors.with(|e| e.get("tags"))}</p>
+            </fieldset>
+            <div class="field" class:invalid=move || errors.with(|e| e.get("kind").is_some())>
+                <label for="f-kind">"Type"</label>
+                <select id="f-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {ProgrammeKind::ALL.into_iter().map(|k| view! { <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.label()}</option> }).collect_view()}
+                </select>
+                <p class="hint">"Each type starts with its own matching rules (reverse: the mentor's level is below the mentee's). A change of type resets the rules."</p>
+                <p class="error">{move || errors.with(|e| e.get("kind"))}</p>
+            </div>
+            <div class="row">
+                <TextField label="Enrolment opens" name="enrol_opens".to_string() value=enrol_opens errors=errors kind="date" />
+                <TextField label="Enrolment closes" name="enrol_closes".to_string() value=enrol_closes errors=errors kind="date" />
+            </div>
+            <div class="row">
+                <TextField label="Cycle starts" name="starts_on".to_string() value=starts_on errors=errors kind="date" />
+                <TextField label="Cycle ends" name="ends_on".to_string() value=ends_on errors=errors kind="date" />
+            </div>
+            <TextField label="People per mentor" name="mentor_capacity".to_string() value=capacity errors=errors kind="number" hint="How many mentees (or attendees) one mentor (or host) takes: 1 to 20." />
+            <label class="choice" for="f-self-match">
+                <input type="checkbox" id="f-self-match" prop:checked=move || self_match.get() on:change=move |ev| self_match.set(event_target_checked(&ev)) />
+                "Self-match: mentees see suggested mentors and ask one themselves"
+            </label>
+            <FormStatus message=status />
+            <button type="submit" class="primary" disabled=move || pending.get()>{submit_label}</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn NewProgrammePage() -> impl IntoView {
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let create = Action::new(move |input: &ProgrammeInput| create_programme(input.clone()));
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(id)) => {
+            let navigate = use_navigate();
+            navigate(&format!("/programmes/{id}/manage"), Default::default());
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let initial = ProgrammeInput {
+        kind: "reverse".into(),
+        enrol_opens: days_from_now(0),
+        enrol_closes: days_from_now(21),
+        starts_on: days_from_now(28),
+        ends_on: days_from_now(28 + 182),
+        mentor_capacity: "1".into(),
+        ..Default::default()
+    };
+    view! {
+        <Title text="New programme" />
+        <h1>"New programme"</h1>
+        <section class="panel narrow">
+            <ProgrammeForm initial submit_label="Create programme" on_submit=move |i| { create.dispatch(i); } errors status pending=create.pending() />
+        </section>
+    }
+}
+
+#[component]
+pub fn ManageProgrammePage() -> impl IntoView {
+    let id = programme_id_param();
+    let version = RwSignal::new(0u32);
+    let programme = Resource::new(move || (id(), version.get()), |(id, _)| get_programme(id));
+    view! {
+        <Title text="Manage programme" />
+        <Suspense fallback=loading>
+            {move || programme.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(p) if !p.can_manage => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
+                Ok(p) => view! { <Manage programme=p on_change=move || version.update(|v| *v += 1) /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = programme.id;
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let update = Action::new(move |input: &ProgrammeInput| update_programme(id, input.clone()));
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(_)) => {
+            status.set(Some((true, "Saved.".into())));
+            on_change();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let refresh = RwSignal::new(0u32);
+    let c = programme.counts.clone();
+    view! {
+        <div class="page-head">
+            <h1>{programme.name.clone()}</h1>
+            <A href=format!("/programmes/{id}/studio") attr:class="button primary">"Open the matching studio"</A>
+        </div>
+        <p class="muted">{programme.kind.label()} " · " {format!("{} mentors and {} mentees enrolled, {} waiting for approval, {} active pairs", c.mentors, c.mentees, c.applied, c.active_pairs)}</p>
+        <div class="admin-grid">
+            <Applications programme_id=id refresh on_change=move || { refresh.update(|v| *v += 1); } />
+            <BulkEnrolPanel programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
+            <Pairs programme_id=id refresh />
+            <section class="panel" aria-labelledby="settings-h">
+                <h2 id="settings-h">"Settings"</h2>
+                <ProgrammeForm initial=programme.to_input() submit_label="Save settings" on_submit=move |i| { update.dispatch(i); } errors status pending=update.pending() />
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let list = Resource::new(move || refresh.get(), move |_| programme_enrolments(programme_id));
+    let decide = Action::new(move |(id, approve): &(i64, bool)| decide_application(*id, *approve));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = decide.value().get() {
+            on_change();
+        }
+    });
+    view! {
+        <section class="panel wide" aria-labelledby="apps-h">
+            <h2 id="apps-h">"People"</h2>
+            <Transition fallback=loading>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No one has applied or been enrolled yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                        <table class="enrolments">
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Level"</th><th scope="col">"Department"</th><th scope="col">"Motivation and topics"</th><th scope="col">"Status"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().take(500).map(|e| {
+                                    let eid = e.id;
+                                    let name = e.name.clone();
+                                    view! {
+                                        <tr>
+                                            <td><A href=format!("/people/{}", e.user_id)>{e.name.clone()}</A></td>
+                                            <td>{e.role.as_str()}</td>
+                                            <td>{level_label(e.level)}</td>
+                                            <td>{e.department.clone()}</td>
+                                            <td>{e.motivation.clone()} {(!e.topics.is_empty()).then(|| format!(" — {}", e.topics.join(", ")))}</td>
+                                            <td>{if e.status == EnrolStatus::Applied {
+                                                let n2 = name.clone();
+                                                view! {
+                                                    <button on:click=move |_| { decide.dispatch((eid, true)); } aria-label=format!("Approve {name}")>"Approve"</button>
+                                                    " "
+                                                    <button class="secondary" on:click=move |_| { decide.dispatch((eid, false)); } aria-label=format!("Decline {n2}")>"Decline"</button>
+                                                }.into_any()
+                                            } else {
+                                                view! { <span>{e.status.label()}</span> }.into_any()
+                                            }}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let role = RwSignal::new("mentor".to_string());
+    let department = RwSignal::new(String::new());
+    let level_min = RwSignal::new("1".to_string());
+    let level_max = RwSignal::new("4".to_string());
+    let emails = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let report = RwSignal::new(None::<BulkReport>);
+    let enrol = Action::new(move |input: &BulkEnrolInput| bulk_enrol(input.clone()));
+    Effect::new(move |_| match enrol.value().get() {
+        Some(Ok(r)) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((r.errors.is_empty(), format!("{} enrolled, {} already in the programme, {} problem(s).", r.enrolled, r.already, r.errors.len()))));
+            report.set(Some(r));
+            on_done();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let send = move |source: BulkSource| {
+        enrol.dispatch(BulkEnrolInput { programme_id, role: role.get_untracked(), source });
+    };
+    view! {
+        <section class="panel" aria-labelledby="bulk-h">
+            <h2 id="bulk-h">"Enrol people"</h2>
+            <div class="field">
+                <label for="f-bulk-role">"As"</label>
+                <select id="f-bulk-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                    <option value="mentor" selected=move || role.get() == "mentor">"Mentors"</option>
+                    <option value="mentee" selected=move || role.get() == "mentee">"Mentees"</option>
+                </select>
+            </div>
+            <form on:submit=move |ev| { ev.prevent_default(); send(BulkSource::Filter { department: department.get_untracked(), level_min: level_min.get_untracked(), level_max: level_max.get_untracked() }); } novalidate>
+                <h3>"From the directory"</h3>
+                <TextField label="Department (empty: all)" name="department".to_string() value=department errors=errors />
+                <div class="row">
+                    <TextField label="Lowest level" name="level_min".to_string() value=level_min errors=errors kind="number" />
+                    <TextField label="Highest level" name="level_max".to_string() value=level_max errors=errors kind="number" />
+                </div>
+                <button type="submit" disabled=move || enrol.pending().get()>"Enrol everyone who fits"</button>
+            </form>
+            <form on:submit=move |ev| { ev.prevent_default(); send(BulkSource::Emails(emails.get_untracked())); } novalidate>
+                <h3>"From a list of emails"</h3>
+                <div class="field" class:invalid=move || errors.with(|e| e.get("emails").is_some())>
+                    <label for="f-bulk-emails">"Emails, one per line or separated by commas (a CSV column works)"</label>
+                    <textarea id="f-bulk-emails" rows="4" prop:value=move || emails.get() on:input=move |ev| emails.set(event_target_value(&ev))></textarea>
+                    <p class="error">{move || errors.with(|e| e.get("emails"))}</p>
+                </div>
+                <button type="submit" disabled=move || enrol.pending().get()>"Enrol these people"</button>
+            </form>
+            <FormStatus message=status />
+            {move || report.get().filter(|r| !r.errors.is_empty()).map(|r| view! {
+                <ul class="row-errors">{r.errors.into_iter().map(|e| view! { <li>{format!("Line {}: {}", e.line, e.message)}</li> }).collect_view()}</ul>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
+    let list = Resource::new(move || refresh.get(), move |_| programme_pairs(programme_id));
+    let rematch = Action::new(move |pair: &i64| rematch_pair(*pair));
+    let status = RwSignal::new(None::<(bool, String)>);
+    Effect::new(move |_| match rematch.value().get() {
+        Some(Ok(_)) => {
+            status.set(Some((true, "The pair was ended and its two people re-matched; every other pair is unchanged.".into())));
+            refresh.update(|v| *v += 1);
+        }
+        Some(Err(e)) => status.set(Some((false, e.to_string()))),
+        None => {}
+    });
+    view! {
+        <section class="panel wide" aria-labelledby="pairs-h">
+            <h2 id="pairs-h">"Pairs"</h2>
+            <FormStatus message=status />
+            <Transition fallback=loading>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No pairs yet: publish a run from the matching studio."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                        <table class="pairs">
+                            <thead><tr><th scope="col">"Mentor"</th><th scope="col">"Mentee"</th><th scope="col">"Score"</th><th scope="col">"Since"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|p| {
+                                    let pid = p.id;
+                                    view! {
+                                        <tr>
+                                            <td>{p.mentor.name.clone()}</td>
+                                            <td>{p.mentee.name.clone()}</td>
+                                            <td>{format!("{:.2}", p.score)}</td>
+                                            <td>{format_date(p.created_at)}</td>
+                                            <td><button class="secondary" on:click=move |_| { rematch.dispatch(pid); } aria-label=format!("Rematch {} and {}", p.mentor.name, p.mentee.name)>"Rematch"</button></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn MatchesPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let matches = Resource::new(move || version.get(), |_| my_matches());
+    let requests = Resource::new(move || version.get(), |_| my_requests());
+    let auth = crate::ui::use_auth();
+    let answer = Action::new(move |(id, accept): &(i64, bool)| answer_request(*id, *accept));
+    let status = RwSignal::new(None::<(bool, String)>);
+    Effect::new(move |_| match answer.value().get() {
+        Some(Ok(())) => {
+            status.set(Some((true, "Answered.".into())));
+            version.update(|v| *v += 1);
+        }
+        Some(Err(e)) => status.set(Some((false, e.to_string()))),
+        None => {}
+    });
+    let me = move || auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id).unwrap_or(-1);
+    view! {
+        <Title text="My matches" />
+        <h1>"My matches"</h1>
+        <Suspense fallback=loading>
+            {move || matches.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">"You have no match yet. When a programme you are in publishes its pairs, yours appears here."</p> }.into_any(),
+                Ok(list) => view! {
+                    <div class="match-list">
+                        {list.into_iter().map(|m| {
+                            let role = if m.i_am_mentor { format!("Your {}", m.kind.mentee_word()) } else { format!("Your {}", m.kind.mentor_word()) };
+                            view! {
+                                <article class="panel match" data-pair=m.pair_id>
+                                    <p class="muted">{m.programme_name.clone()} " · " {role}</p>
+                                    <h2><A href=format!("/people/{}", m.partner.id)>{m.partner.name.clone()}</A></h2>
+                                    <p>{m.partner.job_title.clone()} ", " {m.partner.department.clone()}</p>
+                                    <h3>"Why you were matched"</h3>
+                                    <ul class="reasons">
+                                        {m.reasons.iter().filter(|r| r.score > 0.0).map(|r| view! { <li><strong>{r.criterion.label()}</strong> ": " {r.text.clone()}</li> }).collect_view()}
+                                    </ul>
+                                    <p class="muted">"Matched on " {format_date(m.created_at)} " · score " {format!("{:.2}", m.score)}</p>
+                                </article>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any(),
+            })}
+        </Suspense>
+        <h2>"Mentor requests"</h2>
+        <FormStatus message=status />
+        <Transition fallback=loading>
+            {move || requests.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">"No requests."</p> }.into_any(),
+                Ok(list) => {
+                    let me = me();
+                    view! {
+                        <ul class="requests">
+                            {list.into_iter().map(|q| {
+                                let incoming = q.mentor.id == me;
+                                let rid = q.id;
+                                let text = if incoming {
+                                    format!("{} asks you to mentor them in {}", q.mentee.name, q.programme_name)
+                                } else {
+                                    format!("You asked {} in {}", q.mentor.name, q.programme_name)
+                                };
+                                view! {
+                                    <li>
+                                        {text} " · " <span class="badge">{q.status.clone()}</span>
+                                        {(!q.message.is_empty()).then(|| view! { <blockquote>{q.message.clone()}</blockquote> })}
+                                        {(incoming && q.status == "pending").then(|| view! {
+                                            <button on:click=move |_| { answer.dispatch((rid, true)); }>"Accept"</button>
+                                            " "
+                                            <button class="secondary" on:click=move |_| { answer.dispatch((rid, false)); }>"Decline"</button>
+                                            <span class="muted">" · expires " {format_date(q.expires_at)}</span>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let items = Resource::new(|| (), |_| my_inbox());
+    let read = Action::new(|_: &()| mark_inbox_read());
+    let counts = use_context::<InboxCount>();
+    Effect::new(move |_| {
+        if let Some(Ok(inbox)) = items.get() {
+            if inbox.unread > 0 && read.value().get_untracked().is_none() {
+                read.dispatch(());
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let (Some(Ok(())), Some(c)) = (read.value().get(), counts) {
+            c.0.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <Title text="Inbox" />
+        <h1>"Inbox"</h1>
+        <Suspense fallback=loading>
+            {move || items.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(inbox) if inbox.items.is_empty() => view! { <p class="empty">"Nothing here yet."</p> }.into_any(),
+                Ok(inbox) => view! {
+                    <ul class="inbox">
+                        {inbox.items.into_iter().map(|n| view! {
+                            <li class:unread=!n.read>
+                                <p><strong>{n.title.clone()}</strong> <span class="muted">" · " {format_date(n.created_at)}</span></p>
+                                <p>{n.body.clone()}</p>
+                                {(!n.link.is_empty()).then(|| view! { <A href=n.link.clone()>"Open"</A> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// Bumped to re-read the unread count in the navigation.
+#[derive(Clone, Copy)]
+pub struct InboxCount(pub RwSignal<u32>);
