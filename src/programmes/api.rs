@@ -153,6 +153,7 @@ pub async fn programme_enrolments(id: i64) -> Result<Vec<Enrolment>, AppError> {
 pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), AppError> {
     respond(
         async {
+            require_user().await?;
             let state = state()?;
             let (programme_id, person) = db::enrolment_owner(&state.db, enrolment_id).await?.ok_or(AppError::NotFound)?;
             let (user, state) = require_manager(programme_id).await?;
@@ -287,6 +288,7 @@ pub async fn save_run(id: i64, config: Config) -> Result<SavedRun, AppError> {
 pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
     respond(
         async {
+            require_user().await?;
             let state = state()?;
             let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
             require_manager(programme_id).await?;
@@ -302,6 +304,7 @@ pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
 pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
     respond(
         async {
+            require_user().await?;
             let state = state()?;
             let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
             let (user, state) = require_manager(programme_id).await?;
@@ -381,6 +384,7 @@ pub async fn programme_pairs(id: i64) -> Result<Vec<PairRow>, AppError> {
 pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
     respond(
         async {
+            require_user().await?;
             let state = state()?;
             let (programme_id, old_mentor, old_mentee) = db::active_pair(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
             let (user, state) = require_manager(programme_id).await?;

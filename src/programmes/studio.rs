@@ -541,6 +541,7 @@ fn Explain(
 ) -> impl IntoView {
     let other = RwSignal::new(None::<i64>);
     let names2 = names.clone();
+    let names3 = names.clone();
     let answer = move || {
         let (Some((_, mentee)), Some(candidate)) = (selected.get(), other.get()) else { return None };
         let config = config.get();
@@ -584,6 +585,21 @@ fn Explain(
                 }.into_any()
             }}
             <p id="why-not-answer">{answer}</p>
+            {move || {
+                let ((_, mentee), candidate) = (selected.get()?, other.get()?);
+                let label = format!("Pin {} with {}", name_of(&names3, candidate), name_of(&names3, mentee));
+                Some(view! {
+                    <button on:click=move |_| {
+                        config.update(|c| {
+                            c.rules.pinned.retain(|(_, e)| *e != mentee);
+                            c.rules.forbidden.retain(|p| *p != (candidate, mentee));
+                            c.rules.pinned.push((candidate, mentee));
+                        });
+                        selected.set(Some((candidate, mentee)));
+                        other.set(None);
+                    }>{label}</button>
+                })
+            }}
         </aside>
     }
 }

@@ -176,14 +176,18 @@ fn generate(people: usize) -> Vec<Person> {
         head.manager = Some(0);
         out.push(head);
     }
-    let named: [(&str, &str, i32, &str, Role); 4] = [
-        ("admin", "Alex Morgan", 6, "People", Role::Admin),
-        ("dana.analyst", "Dana Okafor", 2, "Data", Role::Employee),
-        ("victor.sales", "Victor Lindqvist", 9, "Sales", Role::Employee),
-        ("mia.designer", "Mia Tanaka", 2, "Product", Role::Employee),
+    // The named demo people work within a few hours of each other, so any of them can be paired.
+    let named: [(&str, &str, i32, &str, Role, usize); 4] = [
+        ("admin", "Alex Morgan", 6, "People", Role::Admin, 0),
+        ("dana.analyst", "Dana Okafor", 2, "Data", Role::Employee, 0),
+        ("victor.sales", "Victor Lindqvist", 9, "Sales", Role::Employee, 1),
+        ("mia.designer", "Mia Tanaka", 2, "Product", Role::Employee, 2),
     ];
-    for (i, (local, name, level, dept, role)) in named.iter().enumerate() {
+    for (i, (local, name, level, dept, role, place)) in named.iter().enumerate() {
         let mut p = make_person(&mut rng, 100 + i, *level, dept, Some(format!("{local}@{DEMO_DOMAIN}")), Some(name.to_string()));
+        let (location, timezone) = PLACES[*place];
+        (p.person.location, p.person.timezone) = (location.to_string(), timezone.to_string());
+        (p.profile.location, p.profile.timezone) = (location.to_string(), timezone.to_string());
         p.role = *role;
         p.password = true;
         if *local == "mia.designer" {

@@ -126,8 +126,8 @@ impl Drop for PgCluster {
 pub struct TestApp {
     child: Child,
     pub base: String,
-    _data: tempfile::TempDir,
-    _pg: Option<PgCluster>,
+    data: tempfile::TempDir,
+    pg: Option<PgCluster>,
 }
 
 impl Drop for TestApp {
@@ -169,7 +169,30 @@ impl TestApp {
             }
         });
         let base = rx.recv_timeout(Duration::from_secs(60)).expect("the app reports its address");
-        Some(TestApp { child, base, _data: data, _pg: pg })
+        Some(TestApp { child, base, data, pg })
+    }
+
+    /// Runs the command-line tool on this app's database and returns what it printed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_upmentor"));
+        cmd.args(args).env("UPMENTOR_DATA_DIR", self.data.path()).env("RUST_LOG", "warn");
+        match &self.pg {
+            Some(pg) => cmd.env("DATABASE_URL", pg.url()),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        let out = cmd.output().expect("the upmentor binary runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A second admin, signed in: made with `upmentor invite-admin` and the link it prints.
+    pub async fn another_admin(&self, email: &str) -> Client {
+        let out = self.cli(&["invite-admin", "--email", email, "--name", "Second Admin"]);
+        let token = out.split("/invite/").nth(1).expect("a link").trim().to_string();
+        let c = self.client();
+        let ok = c.form("accept_invite", &[("token", &token), ("password", "a long password"), ("confirm", "a long password")]).await;
+        assert_eq!(ok.status, 200, "{:?}", ok.body);
+        c
     }
 
     pub fn client(&self) -> Client {

@@ -1,0 +1,351 @@
+//! Programmes, enrolment, the matching studio, publishing, rematching and self-match, through
+//! HTTP as employees, admins and strangers see them, on SQLite and on PostgreSQL.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+on_both_backends!(
+    programme_endpoints_need_a_session,
+    only_the_programmes_admins_may_run_it,
+    bad_programme_input_is_named_by_field,
+    apply_approve_run_publish_and_see_the_match,
+    rematch_changes_only_the_affected_pair,
+    self_match_request_and_accept,
+    enrolment_outside_its_window_is_refused,
+);
+
+const MIA: &str = "mia.designer@demo.upmentor.test";
+
+fn day(offset: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    upmentor::ui::format_date(now + offset * 86_400)
+}
+
+fn programme(name: &str, self_match: bool) -> Value {
+    json!({
+        "name": name, "objectives": "AI and social media fluency for leaders",
+        "tags": ["technology fluency"], "kind": "reverse",
+        "starts_on": day(30), "ends_on": day(200), "enrol_opens": day(-1), "enrol_closes": day(20),
+        "mentor_capacity": "2", "self_match": self_match
+    })
+}
+
+async fn admin(app: &TestApp) -> Client {
+    let c = app.client();
+    assert_eq!(c.sign_in(ADMIN, DEMO_PASSWORD).await.status, 200);
+    c
+}
+
+async fn person(app: &TestApp, email: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200);
+    c
+}
+
+async fn create(c: &Client, name: &str, self_match: bool) -> i64 {
+    let r = c.json("programmes/create", json!({"input": programme(name, self_match)})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body.as_i64().unwrap()
+}
+
+async fn apply(c: &Client, id: i64, role: &str) -> Reply {
+    c.json("programmes/apply", json!({"input": {"programme_id": id, "role": role, "motivation": "I want to", "topics": "TikTok"}})).await
+}
+
+/// Applies as Dana (mentor) and Victor (mentee), approves both, and enrols juniors as mentors
+/// and seniors as mentees in bulk. Returns the ids of Dana and Victor.
+async fn populate(app: &TestApp, a: &Client, id: i64) -> (i64, i64) {
+    let dana = person(app, MENTOR).await;
+    let victor = person(app, MENTEE).await;
+    assert_eq!(apply(&dana, id, "mentor").await.status, 200);
+    assert_eq!(apply(&victor, id, "mentee").await.status, 200);
+    let list = a.form("programmes/enrolments", &[("id", &id.to_string())]).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    let mut ids = (0, 0);
+    for e in list.body.as_array().unwrap() {
+        assert_eq!(e["status"], "applied");
+        let r = a.form("programmes/decide", &[("enrolment_id", &e["id"].to_string()), ("approve", "true")]).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        if e["email"] == MENTOR {
+            ids.0 = e["user_id"].as_i64().unwrap();
+        } else {
+            ids.1 = e["user_id"].as_i64().unwrap();
+        }
+    }
+    let juniors = a
+        .json("programmes/bulk_enrol", json!({"input": {"programme_id": id, "role": "mentor", "source": {"Filter": {"department": "", "level_min": "1", "level_max": "3"}}}}))
+        .await;
+    assert_eq!(juniors.status, 200, "{:?}", juniors.body);
+    assert!(juniors.body["enrolled"].as_u64().unwrap() >= 5, "{:?}", juniors.body);
+    assert!(juniors.body["already"].as_u64().unwrap() >= 1, "Dana is already in: {:?}", juniors.body);
+    let seniors = a
+        .json("programmes/bulk_enrol", json!({"input": {"programme_id": id, "role": "mentee", "source": {"Filter": {"department": "", "level_min": "6", "level_max": "10"}}}}))
+        .await;
+    assert_eq!(seniors.status, 200, "{:?}", seniors.body);
+    ids
+}
+
+async fn programme_endpoints_need_a_session(app: &TestApp) {
+    let c = app.client();
+    assert_eq!(c.form("programmes", &[]).await.status, 401);
+    assert_eq!(c.form("programmes/get", &[("id", "1")]).await.status, 401);
+    assert_eq!(c.json("programmes/create", json!({"input": programme("X", false)})).await.status, 401);
+    assert_eq!(c.json("programmes/apply", json!({"input": {"programme_id": 1, "role": "mentor", "motivation": "", "topics": ""}})).await.status, 401);
+    assert_eq!(c.form("studio/data", &[("id", "1")]).await.status, 401);
+    assert_eq!(c.form("studio/publish", &[("run_id", "1")]).await.status, 401);
+    assert_eq!(c.form("pairs/rematch", &[("pair_id", "1")]).await.status, 401);
+    assert_eq!(c.form("me/matches", &[]).await.status, 401);
+    assert_eq!(c.form("me/inbox", &[]).await.status, 401);
+    assert_eq!(c.form("selfmatch/suggestions", &[("programme_id", "1")]).await.status, 401);
+    assert_eq!(c.form("selfmatch/answer", &[("request_id", "1"), ("accept", "true")]).await.status, 401);
+}
+
+async fn only_the_programmes_admins_may_run_it(app: &TestApp) {
+    let a = admin(app).await;
+    let employee = person(app, MENTOR).await;
+    assert_eq!(employee.json("programmes/create", json!({"input": programme("Mine", false)})).await.status, 403);
+    let id = create(&a, "Reverse 2027", false).await;
+    let (_, victor) = populate(app, &a, id).await;
+    let run = a.json("studio/run", json!({"id": id, "config": a.form("studio/data", &[("id", &id.to_string())]).await.body["programme"]["config"]})).await;
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    let run_id = run.body["summary"]["id"].as_i64().unwrap().to_string();
+    let config = run.body["config"].clone();
+    let other = app.another_admin("second.admin@demo.upmentor.test").await;
+    let sid = id.to_string();
+    for (who, c) in [("employee", &employee), ("admin of other programmes", &other)] {
+        assert_eq!(c.form("programmes/enrolments", &[("id", &sid)]).await.status, 403, "{who}");
+        assert_eq!(c.json("programmes/update", json!({"id": id, "input": programme("Taken over", false)})).await.status, 403, "{who}");
+        assert_eq!(c.form("studio/data", &[("id", &sid)]).await.status, 403, "{who}");
+        assert_eq!(c.json("studio/run", json!({"id": id, "config": config})).await.status, 403, "{who}");
+        assert_eq!(c.form("studio/load_run", &[("run_id", &run_id)]).await.status, 403, "{who}");
+        assert_eq!(c.form("studio/publish", &[("run_id", &run_id)]).await.status, 403, "{who}");
+        assert_eq!(c.form("programmes/pairs", &[("id", &sid)]).await.status, 403, "{who}");
+        let bulk = json!({"input": {"programme_id": id, "role": "mentee", "source": {"Emails": MIA}}});
+        assert_eq!(c.json("programmes/bulk_enrol", bulk).await.status, 403, "{who}");
+        assert_eq!(c.form("programmes/decide", &[("enrolment_id", "1"), ("approve", "true")]).await.status, 403, "{who}");
+    }
+    // The other admin's own programme is theirs alone: the first admin cannot run it either.
+    let theirs = create(&other, "Peer circle", false).await;
+    assert_eq!(a.form("studio/data", &[("id", &theirs.to_string())]).await.status, 403);
+    // Nothing of the above changed the programme.
+    let p = a.form("programmes/get", &[("id", &sid)]).await;
+    assert_eq!(p.body["name"], "Reverse 2027");
+    // Publishing, then rematching, is refused to others as well.
+    assert_eq!(a.form("studio/publish", &[("run_id", &run_id)]).await.status, 200);
+    let pairs = a.form("programmes/pairs", &[("id", &sid)]).await;
+    let pair = pairs.body.as_array().unwrap().iter().find(|p| p["mentee"]["id"] == victor).cloned().unwrap_or_else(|| pairs.body[0].clone());
+    let pair_id = pair["id"].to_string();
+    assert_eq!(other.form("pairs/rematch", &[("pair_id", &pair_id)]).await.status, 403);
+    assert_eq!(employee.form("pairs/rematch", &[("pair_id", &pair_id)]).await.status, 403);
+    assert_eq!(a.form("programmes/get", &[("id", "999999")]).await.status, 404);
+}
+
+async fn bad_programme_input_is_named_by_field(app: &TestApp) {
+    let a = admin(app).await;
+    let mut bad = programme("", false);
+    bad["ends_on"] = json!("2027-02-30");
+    bad["mentor_capacity"] = json!("lots");
+    bad["kind"] = json!("mystery");
+    let r = a.json("programmes/create", json!({"input": bad})).await;
+    assert_eq!(r.status, 422);
+    assert!(field_error(&r.body, "name").is_some());
+    assert!(field_error(&r.body, "ends_on").unwrap().contains("YYYY-MM-DD"));
+    assert!(field_error(&r.body, "mentor_capacity").is_some());
+    assert!(field_error(&r.body, "kind").is_some());
+    assert_eq!(a.json("programmes/create", json!({"input": {"name": 5}})).await.status, 400);
+
+    let id = create(&a, "Rules", false).await;
+    let data = a.form("studio/data", &[("id", &id.to_string())]).await;
+    let mut config = data.body["programme"]["config"].clone();
+    config["weights"][0] = json!(11.0);
+    let r = a.json("studio/run", json!({"id": id, "config": config})).await;
+    assert_eq!(r.status, 422);
+    assert!(field_error(&r.body, "config").unwrap().contains("weights must be numbers from 0 to 10"), "{:?}", r.body);
+    let mut config = data.body["programme"]["config"].clone();
+    config["rules"]["pinned"] = json!([[123456, 654321]]);
+    let r = a.json("studio/run", json!({"id": id, "config": config})).await;
+    assert_eq!(r.status, 422);
+    assert!(field_error(&r.body, "config").unwrap().contains("123456"), "{:?}", r.body);
+
+    let dana = person(app, MENTOR).await;
+    let r = dana.json("programmes/apply", json!({"input": {"programme_id": id, "role": "boss", "motivation": "", "topics": ""}})).await;
+    assert_eq!(r.status, 422);
+    assert!(field_error(&r.body, "role").is_some());
+    let r = a.json("programmes/bulk_enrol", json!({"input": {"programme_id": id, "role": "mentor", "source": {"Filter": {"department": "", "level_min": "5", "level_max": "2"}}}})).await;
+    assert!(field_error(&r.body, "level_max").is_some(), "{:?}", r.body);
+    let r = a.json("programmes/bulk_enrol", json!({"input": {"programme_id": id, "role": "mentee", "source": {"Emails": format!("email\n{MIA}\nnot-an-email\nghost@demo.upmentor.test")}}})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["enrolled"], 1);
+    let errors = r.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0]["line"], 3);
+    assert!(errors[1]["message"].as_str().unwrap().contains("ghost@"));
+}
+
+async fn apply_approve_run_publish_and_see_the_match(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Reverse mentoring 2027", false).await;
+    let dana_c = person(app, MENTOR).await;
+    let listed = dana_c.form("programmes", &[]).await;
+    let card = listed.body.as_array().unwrap().iter().find(|p| p["id"] == id).expect("open programmes are listed").clone();
+    assert_eq!(card["suggested_role"], "mentor", "juniors are offered the mentor role");
+    assert_eq!(card["open"], true);
+    let (dana, victor) = populate(app, &a, id).await;
+    let approved = person(app, MENTOR).await.form("me/inbox", &[]).await;
+    assert!(approved.body["items"][0]["title"].as_str().unwrap().starts_with("You are in"), "{:?}", approved.body);
+
+    let data = a.form("studio/data", &[("id", &id.to_string())]).await;
+    assert_eq!(data.status, 200);
+    let mentors = data.body["problem"]["mentors"].as_array().unwrap();
+    let mentees = data.body["problem"]["mentees"].as_array().unwrap();
+    assert!(mentors.iter().any(|m| m["id"] == dana && m["capacity"] == 2));
+    assert!(mentees.iter().any(|m| m["id"] == victor));
+    assert!(mentors.iter().all(|m| m["level"].as_i64().unwrap() <= 3));
+    let dana_wants_topics = mentors.iter().find(|m| m["id"] == dana).unwrap()["offers"].as_array().unwrap().iter().any(|o| o[0] == "TikTok");
+    assert!(dana_wants_topics, "topics from the application count as skills offered");
+
+    // Pin Dana with Victor: the authoritative run keeps the pin and saves the configuration.
+    let mut config = data.body["programme"]["config"].clone();
+    config["rules"]["pinned"] = json!([[dana, victor]]);
+    config["weights"][2] = json!(7.5);
+    let run = a.json("studio/run", json!({"id": id, "config": config})).await;
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    let pairs = run.body["result"]["pairs"].as_array().unwrap();
+    let pinned = pairs.iter().find(|p| p["mentee"] == victor).unwrap();
+    assert_eq!(pinned["mentor"], dana);
+    assert_eq!(pinned["pinned"], true);
+    assert!(pairs.iter().all(|p| pairs.iter().filter(|q| q["mentor"] == p["mentor"]).count() <= 2), "capacity holds");
+    let run_id = run.body["summary"]["id"].as_i64().unwrap();
+    let saved = a.form("programmes/get", &[("id", &id.to_string())]).await;
+    assert_eq!(saved.body["config"]["weights"][2], 7.5, "the tuned configuration is kept");
+    let again = a.form("studio/data", &[("id", &id.to_string())]).await;
+    assert_eq!(again.body["runs"][0]["id"], run_id, "the run is in the audit trail");
+    assert_eq!(again.body["runs"][0]["author"], "Alex Morgan", "with its author");
+    let loaded = a.form("studio/load_run", &[("run_id", &run_id.to_string())]).await;
+    assert_eq!(loaded.body["config"]["rules"]["pinned"], json!([[dana, victor]]));
+
+    let published = a.form("studio/publish", &[("run_id", &run_id.to_string())]).await;
+    assert_eq!(published.status, 200, "{:?}", published.body);
+    let n_pairs = published.body["pairs"].as_u64().unwrap();
+    assert_eq!(n_pairs as usize, pairs.len());
+    assert_eq!(a.form("studio/publish", &[("run_id", &run_id.to_string())]).await.status, 409, "published once");
+
+    // Both see the match and why; the mentee's inbox says why they were matched.
+    let dana_sees = dana_c.form("me/matches", &[]).await;
+    let m = dana_sees.body.as_array().unwrap().iter().find(|m| m["programme_id"] == id).unwrap().clone();
+    assert_eq!(m["i_am_mentor"], true);
+    assert_eq!(m["partner"]["id"], victor);
+    assert!(!m["reasons"].as_array().unwrap().is_empty());
+    let victor_c = person(app, MENTEE).await;
+    let victor_sees = victor_c.form("me/matches", &[]).await;
+    assert_eq!(victor_sees.body[0]["partner"]["id"], dana);
+    let inbox = victor_c.form("me/inbox", &[]).await;
+    let note = inbox.body["items"].as_array().unwrap().iter().find(|n| n["title"].as_str().unwrap().contains("Your mentor")).unwrap().clone();
+    assert!(note["body"].as_str().unwrap().starts_with("You were matched because"), "{note:?}");
+    assert!(inbox.body["unread"].as_u64().unwrap() >= 1);
+    assert_eq!(victor_c.form("me/inbox/read", &[]).await.status, 200);
+    assert_eq!(victor_c.form("me/inbox", &[]).await.body["unread"], 0);
+
+    // Paired people leave the pool; Dana keeps one place.
+    let after = a.form("studio/data", &[("id", &id.to_string())]).await;
+    assert!(!after.body["problem"]["mentees"].as_array().unwrap().iter().any(|m| m["id"] == victor));
+    let dana_left = after.body["problem"]["mentors"].as_array().unwrap().iter().find(|m| m["id"] == dana).map(|m| m["capacity"].as_u64().unwrap());
+    let dana_pairs = pairs.iter().filter(|p| p["mentor"] == dana).count() as u64;
+    assert_eq!(dana_left.unwrap_or(0), 2 - dana_pairs);
+    assert!(after.body["programme"]["config"]["rules"]["pinned"].as_array().unwrap().is_empty(), "pins of paired people are dropped");
+}
+
+async fn rematch_changes_only_the_affected_pair(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Rematch", false).await;
+    let (_, victor) = populate(app, &a, id).await;
+    let sid = id.to_string();
+    let config = a.form("studio/data", &[("id", &sid)]).await.body["programme"]["config"].clone();
+    let run = a.json("studio/run", json!({"id": id, "config": config})).await;
+    let run_id = run.body["summary"]["id"].to_string();
+    assert_eq!(a.form("studio/publish", &[("run_id", &run_id)]).await.status, 200);
+    let before = a.form("programmes/pairs", &[("id", &sid)]).await.body.as_array().unwrap().clone();
+    assert!(before.len() >= 2, "{before:?}");
+    let target = before.iter().find(|p| p["mentee"]["id"] == victor).unwrap_or(&before[0]).clone();
+    let after = a.form("pairs/rematch", &[("pair_id", &target["id"].to_string())]).await;
+    assert_eq!(after.status, 200, "{:?}", after.body);
+    let after = after.body.as_array().unwrap().clone();
+    for p in before.iter().filter(|p| p["id"] != target["id"]) {
+        assert!(after.iter().any(|q| q["id"] == p["id"]), "pair {} is untouched", p["id"]);
+    }
+    assert!(!after.iter().any(|q| q["id"] == target["id"]), "the old pair ended");
+    assert!(
+        !after.iter().any(|q| q["mentor"]["id"] == target["mentor"]["id"] && q["mentee"]["id"] == target["mentee"]["id"]),
+        "the same two are not paired again"
+    );
+    for q in after.iter().filter(|q| !before.iter().any(|p| p["id"] == q["id"])) {
+        assert!(q["mentee"]["id"] == target["mentee"]["id"] || q["mentor"]["id"] == target["mentor"]["id"], "only the affected people get new pairs: {q:?}");
+    }
+    assert_eq!(a.form("pairs/rematch", &[("pair_id", &target["id"].to_string())]).await.status, 404, "an ended pair cannot be rematched");
+}
+
+async fn self_match_request_and_accept(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Self-match", true).await;
+    let (_, victor) = populate(app, &a, id).await;
+    let victor_c = person(app, MENTEE).await;
+    let sid = id.to_string();
+    let s = victor_c.form("selfmatch/suggestions", &[("programme_id", &sid)]).await;
+    assert_eq!(s.status, 200, "{:?}", s.body);
+    let list = s.body.as_array().unwrap().clone();
+    assert!(!list.is_empty() && list.len() <= 5);
+    let scores: Vec<f64> = list.iter().map(|x| x["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+    assert!(!list[0]["reasons"].as_array().unwrap().is_empty());
+    let mentor_id = list[0]["mentor"]["id"].as_i64().unwrap();
+    // Only approved mentees of a self-match programme may ask.
+    let dana_c = person(app, MENTOR).await;
+    assert_eq!(dana_c.form("selfmatch/suggestions", &[("programme_id", &sid)]).await.status, 403);
+    let r = victor_c.form("selfmatch/request", &[("programme_id", &sid), ("mentor_id", &mentor_id.to_string()), ("message", "Teach me TikTok?")]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let twice = victor_c.form("selfmatch/request", &[("programme_id", &sid), ("mentor_id", &mentor_id.to_string()), ("message", "")]).await;
+    assert_eq!(twice.status, 409);
+    let mine = victor_c.form("selfmatch/requests", &[]).await;
+    let req = mine.body.as_array().unwrap()[0].clone();
+    assert_eq!(req["status"], "pending");
+    let rid = req["id"].to_string();
+    // Someone other than the asked mentor cannot answer.
+    assert_eq!(victor_c.form("selfmatch/answer", &[("request_id", &rid), ("accept", "true")]).await.status, 403);
+    // The asked mentor signs in through the email the directory has for them.
+    let pairs = a.form("programmes/enrolments", &[("id", &sid)]).await;
+    let email = pairs.body.as_array().unwrap().iter().find(|e| e["user_id"] == mentor_id).unwrap()["email"].as_str().unwrap().to_string();
+    let mentor = if email == MENTOR { dana_c } else {
+        // Demo people other than the named three have no password: give this one a link.
+        let link = a.form("admin/reissue_invite", &[("user_id", &mentor_id.to_string())]).await;
+        let token = link.body["path"].as_str().unwrap().strip_prefix("/invite/").unwrap().to_string();
+        let c = app.client();
+        assert_eq!(c.form("accept_invite", &[("token", &token), ("password", "a long password"), ("confirm", "a long password")]).await.status, 200);
+        c
+    };
+    let ok = mentor.form("selfmatch/answer", &[("request_id", &rid), ("accept", "true")]).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    let m = victor_c.form("me/matches", &[]).await;
+    assert_eq!(m.body[0]["partner"]["id"], mentor_id);
+    assert_eq!(m.body[0]["programme_id"], id);
+    assert_eq!(mentor.form("selfmatch/answer", &[("request_id", &rid), ("accept", "true")]).await.status, 409, "answered once");
+    assert_eq!(victor_c.form("selfmatch/suggestions", &[("programme_id", &sid)]).await.body, json!([]), "paired: no more suggestions");
+    let _ = victor;
+}
+
+async fn enrolment_outside_its_window_is_refused(app: &TestApp) {
+    let a = admin(app).await;
+    let mut later = programme("Next year", false);
+    later["enrol_opens"] = json!(day(40));
+    later["enrol_closes"] = json!(day(50));
+    later["starts_on"] = json!(day(60));
+    let r = a.json("programmes/create", json!({"input": later})).await;
+    let id = r.body.as_i64().unwrap();
+    let dana = person(app, MENTOR).await;
+    let refused = apply(&dana, id, "mentor").await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body["Conflict"].as_str().unwrap().contains("Enrolment for Next year is open from"), "{:?}", refused.body);
+    // Not yet open and not involved: the programme is not shown to employees.
+    assert!(!dana.form("programmes", &[]).await.body.as_array().unwrap().iter().any(|p| p["id"] == id));
+    assert_eq!(dana.form("programmes/get", &[("id", &id.to_string())]).await.status, 403);
+}
