@@ -40,12 +40,14 @@ pub fn StudioPage() -> impl IntoView {
     let id = programme_id_param();
     let version = RwSignal::new(0u32);
     let data = Resource::new(move || (id(), version.get()), |(id, _)| load_studio(id));
+    // Outlives a reload of the pool after publishing, so its message stays on screen.
+    let status = RwSignal::new(None::<(bool, String)>);
     view! {
         <Title text="Matching studio" />
         <Suspense fallback=|| view! { <p class="muted">"Loading the pool…"</p> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                Ok(d) => view! { <Studio data=d on_published=move || version.update(|v| *v += 1) /> }.into_any(),
+                Ok(d) => view! { <Studio data=d status on_published=move || version.update(|v| *v += 1) /> }.into_any(),
             })}
         </Suspense>
     }
@@ -74,7 +76,11 @@ fn describe_why_not(w: &WhyNot, names: &Names) -> String {
 }
 
 #[component]
-fn Studio(data: StudioData, on_published: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Studio(
+    data: StudioData,
+    status: RwSignal<Option<(bool, String)>>,
+    on_published: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let programme = data.programme.clone();
     let pid = programme.id;
     let names: Names = Arc::new(data.people.iter().map(|p| (p.id, p.clone())).collect());
@@ -129,7 +135,6 @@ fn Studio(data: StudioData, on_published: impl Fn() + Copy + Send + Sync + 'stat
         }
     });
 
-    let status = RwSignal::new(None::<(bool, String)>);
     let save = Action::new(move |c: &Config| save_run(pid, c.clone()));
     Effect::new(move |_| match save.value().get() {
         Some(Ok(run)) => {

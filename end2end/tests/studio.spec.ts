@@ -1,0 +1,116 @@
+import { test, expect, Page } from '@playwright/test';
+import { ADMIN, MENTEE, MENTOR, hydrated, signIn } from './helpers';
+
+async function enrol(page: Page, role: 'Mentors' | 'Mentees', low: string, high: string) {
+  await page.getByLabel('As', { exact: true }).selectOption({ label: role });
+  await page.getByLabel('Lowest level').fill(low);
+  await page.getByLabel('Highest level').fill(high);
+  await page.getByRole('button', { name: 'Enrol everyone who fits' }).click();
+  await expect(page.locator('section[aria-labelledby="bulk-h"] .form-status')).toContainText(/\d+ enrolled/);
+}
+
+test('an admin creates a programme, enrols people, tunes, pins and publishes; both see their match', async ({ browser }) => {
+  const admin = await browser.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto('/programmes/new');
+  await hydrated(admin);
+  await admin.getByLabel('Name', { exact: true }).fill('AI for leaders');
+  await admin.getByLabel('Objectives').fill('Leaders learn generative AI and social media from juniors.');
+  await admin.getByLabel('technology fluency').check();
+  // A bad capacity is refused at its field and the typing is kept.
+  await admin.getByLabel('People per mentor').fill('0');
+  await admin.getByRole('button', { name: 'Create programme' }).click();
+  await expect(admin.locator('#f-mentor_capacity-err')).toContainText('whole number from 1 to 20');
+  await expect(admin.getByLabel('Name', { exact: true })).toHaveValue('AI for leaders');
+  await admin.getByLabel('People per mentor').fill('1');
+  await admin.getByRole('button', { name: 'Create programme' }).click();
+  await expect(admin).toHaveURL(/\/programmes\/\d+\/manage$/);
+  await hydrated(admin);
+
+  await enrol(admin, 'Mentors', '1', '3');
+  await enrol(admin, 'Mentees', '6', '10');
+  await expect(admin.locator('table.enrolments')).toContainText('Dana Okafor');
+  await expect(admin.locator('table.enrolments')).toContainText('Victor Lindqvist');
+
+  await admin.getByRole('link', { name: 'Open the matching studio' }).click();
+  await expect(admin).toHaveURL(/\/studio$/);
+  await hydrated(admin);
+  const table = admin.locator('#pairs-table');
+  await expect(table).toHaveAttribute('data-updates', '1');
+  const total = await admin.locator('#total').textContent();
+
+  // Moving a slider re-runs the preview in the browser.
+  await admin.getByLabel(/^Cross-department/).fill('10');
+  await expect(table).toHaveAttribute('data-updates', '2');
+  await expect(admin.locator('#total')).not.toHaveText(total!);
+  await expect(admin.locator('#preview-ms')).toContainText('ms');
+
+  // Pin Dana with Victor through "why not", then see the pin and its cost.
+  await admin.getByLabel('Find a person').fill('Victor');
+  const victorRow = table.locator('tbody tr', { hasText: 'Victor Lindqvist' });
+  await expect(victorRow).toHaveCount(1);
+  if ((await victorRow.textContent())!.includes('Dana Okafor')) {
+    await victorRow.getByRole('button', { name: 'Pin' }).click();
+  } else {
+    await victorRow.getByRole('button', { name: /^Explain/ }).click();
+    await admin.getByLabel(/Why not another mentor for Victor/).selectOption({ label: 'Dana Okafor' });
+    await expect(admin.locator('#why-not-answer')).toContainText(/score/);
+    await admin.getByRole('button', { name: 'Pin Dana Okafor with Victor Lindqvist' }).click();
+  }
+  await expect(table.locator('tbody tr', { hasText: 'Victor Lindqvist' })).toContainText('Dana Okafor');
+  await expect(table.locator('tbody tr', { hasText: 'Victor Lindqvist' })).toContainText('pinned');
+  await expect(admin.locator('.pins')).toContainText(/Dana Okafor with Victor Lindqvist · costs \d+\.\d{3} in total score/);
+
+  // The explanation panel breaks the score down by criterion.
+  await table.locator('tbody tr', { hasText: 'Victor Lindqvist' }).getByRole('button', { name: /^Explain/ }).click();
+  await expect(admin.locator('.explain')).toContainText('Dana Okafor and Victor Lindqvist');
+  await expect(admin.locator('.explain table.breakdown')).toContainText('Skills');
+
+  await admin.getByRole('button', { name: 'Save this run' }).click();
+  await expect(admin.locator('.form-status')).toContainText(/Run #\d+ saved/);
+  await expect(admin.locator('#diff')).toContainText('0 added, 0 removed, 0 changed');
+  await admin.getByRole('button', { name: /^Publish run #\d+…$/ }).click();
+  await admin.getByRole('button', { name: /^Confirm: publish run/ }).click();
+  await expect(admin.locator('.form-status')).toContainText(/Published: \d+ pairs created/);
+  await admin.close();
+
+  const dana = await browser.newContext().then(c => c.newPage());
+  await signIn(dana, MENTOR);
+  await expect(dana.locator('.nav-links .count')).toBeVisible();
+  await dana.goto('/matches');
+  await hydrated(dana);
+  const card = dana.locator('article.match', { hasText: 'AI for leaders' });
+  await expect(card).toContainText('Victor Lindqvist');
+  await expect(card).toContainText('Why you were matched');
+  await expect(card.locator('ul.reasons li').first()).toBeVisible();
+
+  const victor = await browser.newContext().then(c => c.newPage());
+  await signIn(victor, MENTEE);
+  await victor.goto('/matches');
+  await hydrated(victor);
+  await expect(victor.locator('article.match', { hasText: 'AI for leaders' })).toContainText('Dana Okafor');
+  await victor.goto('/inbox');
+  await expect(victor.locator('.inbox')).toContainText('Your mentor in AI for leaders: Dana Okafor');
+  await expect(victor.locator('.inbox')).toContainText('You were matched because');
+});
+
+test('an employee applies to an open programme and sees it waiting for approval', async ({ page, browser }) => {
+  const admin = await browser.newPage();
+  await signIn(admin, ADMIN);
+  await admin.goto('/programmes/new');
+  await hydrated(admin);
+  await admin.getByLabel('Name', { exact: true }).fill('Open to all');
+  await admin.getByRole('button', { name: 'Create programme' }).click();
+  await expect(admin).toHaveURL(/\/manage$/);
+  await admin.close();
+
+  await signIn(page, 'mia.designer@demo.upmentor.test');
+  await page.goto('/programmes');
+  await hydrated(page);
+  const card = page.locator('article.programme', { hasText: 'Open to all' });
+  // A junior in a reverse programme is offered the mentor role.
+  await expect(card.getByLabel('mentor', { exact: true })).toBeChecked();
+  await card.getByLabel('Topics (comma-separated)').fill('Figma, TikTok');
+  await card.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.locator('article.programme', { hasText: 'Open to all' })).toContainText('Waiting for approval as mentor');
+});
