@@ -19,3 +19,24 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
+
+/** Creates a reverse-mentoring programme with the form's defaults; returns its id. */
+export async function createProgramme(page: Page, name: string): Promise<string> {
+  await page.goto('/programmes/new');
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Create programme' }).click();
+  await expect(page).toHaveURL(/\/programmes\/\d+\/manage$/);
+  await hydrated(page);
+  return page.url().match(/programmes\/(\d+)\//)![1];
+}
+
+/** Enrols everyone in a level range from the directory, on a programme's manage page. */
+export async function enrolByLevel(page: Page, role: 'Mentors' | 'Mentees', low: string, high: string) {
+  const panel = page.locator('section[aria-labelledby="bulk-h"]');
+  await panel.getByLabel('As', { exact: true }).selectOption({ label: role });
+  await panel.getByLabel('Lowest level').fill(low);
+  await panel.getByLabel('Highest level').fill(high);
+  await panel.getByRole('button', { name: 'Enrol everyone who fits' }).click();
+  await expect(panel.locator('.form-status')).toContainText(/\d+ enrolled/);
+}

@@ -1,13 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { ADMIN, MENTEE, MENTOR, hydrated, signIn } from './helpers';
-
-async function enrol(page: Page, role: 'Mentors' | 'Mentees', low: string, high: string) {
-  await page.getByLabel('As', { exact: true }).selectOption({ label: role });
-  await page.getByLabel('Lowest level').fill(low);
-  await page.getByLabel('Highest level').fill(high);
-  await page.getByRole('button', { name: 'Enrol everyone who fits' }).click();
-  await expect(page.locator('section[aria-labelledby="bulk-h"] .form-status')).toContainText(/\d+ enrolled/);
-}
+import { ADMIN, MENTEE, MENTOR, enrolByLevel, hydrated, signIn } from './helpers';
 
 test('an admin creates a programme, enrols people, tunes, pins and publishes; both see their match', async ({ browser }) => {
   const admin = await browser.newPage();
@@ -27,8 +19,8 @@ test('an admin creates a programme, enrols people, tunes, pins and publishes; bo
   await expect(admin).toHaveURL(/\/programmes\/\d+\/manage$/);
   await hydrated(admin);
 
-  await enrol(admin, 'Mentors', '1', '3');
-  await enrol(admin, 'Mentees', '6', '10');
+  await enrolByLevel(admin, 'Mentors', '1', '3');
+  await enrolByLevel(admin, 'Mentees', '6', '10');
   await expect(admin.locator('table.enrolments')).toContainText('Dana Okafor');
   await expect(admin.locator('table.enrolments')).toContainText('Victor Lindqvist');
 
@@ -66,6 +58,7 @@ test('an admin creates a programme, enrols people, tunes, pins and publishes; bo
   await expect(admin.locator('.explain')).toContainText('Dana Okafor and Victor Lindqvist');
   await expect(admin.locator('.explain table.breakdown')).toContainText('Skills');
 
+  if (process.env.SHOTS) await admin.screenshot({ path: `${process.env.SHOTS}/studio.png`, fullPage: true });
   await admin.getByRole('button', { name: 'Save this run' }).click();
   await expect(admin.locator('.form-status')).toContainText(/Run #\d+ saved/);
   await expect(admin.locator('#diff')).toContainText('0 added, 0 removed, 0 changed');

@@ -91,7 +91,9 @@ fn Studio(
     let (n_mentors, n_mentees) = (data.problem.mentors.len(), data.problem.mentees.len());
 
     let config = RwSignal::new(programme.config.clone());
-    let baseline = RwSignal::new(data.last.clone());
+    // Compare with the latest run while it is a proposal; once published, its pairs are real
+    // and the pool has changed, so there is nothing to compare with until the next run.
+    let baseline = RwSignal::new(data.last.clone().filter(|r| r.summary.published_at.is_none()));
     let runs = RwSignal::new(data.runs.clone());
     let preview = RwSignal::new(None::<Preview>);
     let preview_error = RwSignal::new(None::<String>);
@@ -198,10 +200,10 @@ fn Studio(
                     Some(p) => view! { <Summary preview=p baseline=baseline.get() /> }.into_any(),
                 }}
                 <PinList config preview names=names_pins />
+                <Explain config preview selected engine names=names_panel mentors />
                 <PairTable config preview updates selected names=names_table />
                 <UnmatchedList preview names=names_unmatched />
             </section>
-            <Explain config preview selected engine names=names_panel mentors />
         </div>
     }
 }
@@ -355,7 +357,7 @@ fn Summary(preview: Preview, baseline: Option<SavedRun>) -> impl IntoView {
     let described = buckets.iter().enumerate().map(|(i, c)| format!("{:.1}–{:.1}: {c}", i as f64 / 10.0, (i + 1) as f64 / 10.0)).collect::<Vec<_>>().join(", ");
     view! {
         <dl class="figures" data-testid="figures">
-            <div><dt>"Total score"</dt><dd id="total">{format!("{:.2}", r.total)}</dd></div>
+            <div><dt>"Total score"</dt><dd id="total">{format!("{:.2}", r.total + 0.0)}</dd></div>
             <div><dt>"Matched"</dt><dd id="matched">{format!("{} of {}", r.matched_mentees, r.mentees)}</dd></div>
             <div><dt>"Unmatched"</dt><dd>{r.unmatched.len()}</dd></div>
             <div><dt>"Blocking pairs"</dt><dd>{r.blocking_pairs}</dd></div>
@@ -364,7 +366,7 @@ fn Summary(preview: Preview, baseline: Option<SavedRun>) -> impl IntoView {
             <div><dt>"Computed in"</dt><dd id="preview-ms">{format!("{:.0} ms", preview.millis)}</dd></div>
         </dl>
         {d.map(|(id, d)| view! {
-            <p class="diff" id="diff">{format!("Against run #{id}: {} added, {} removed, {} changed, total {:+.2}.", d.added.len(), d.removed.len(), d.changed.len(), d.total_delta)}</p>
+            <p class="diff" id="diff">{format!("Against run #{id}: {} added, {} removed, {} changed, total {:+.2}.", d.added.len(), d.removed.len(), d.changed.len(), d.total_delta + 0.0)}</p>
         })}
         <div class="charts">
             <figure class="histogram">
