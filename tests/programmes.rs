@@ -349,3 +349,38 @@ async fn enrolment_outside_its_window_is_refused(app: &TestApp) {
     assert!(!dana.form("programmes", &[]).await.body.as_array().unwrap().iter().any(|p| p["id"] == id));
     assert_eq!(dana.form("programmes/get", &[("id", &id.to_string())]).await.status, 403);
 }
+
+/// Requests nobody answers expire (here at once: the lifetime is set to 0 hours).
+async fn unanswered_requests_expire(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Expiring", true).await;
+    populate(app, &a, id).await;
+    let victor = person(app, MENTEE).await;
+    let sid = id.to_string();
+    let list = victor.form("selfmatch/suggestions", &[("programme_id", &sid)]).await;
+    let mentor = list.body[0]["mentor"]["id"].to_string();
+    let r = victor.form("selfmatch/request", &[("programme_id", &sid), ("mentor_id", &mentor), ("message", "")]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let mine = victor.form("selfmatch/requests", &[]).await;
+    assert_eq!(mine.body[0]["status"], "expired");
+    // An expired request does not block asking again.
+    let again = victor.form("selfmatch/request", &[("programme_id", &sid), ("mentor_id", &mentor), ("message", "")]).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+}
+
+mod unanswered_requests_expire {
+    use super::common::{Backend, TestApp};
+    const NOW: [(&str, &str); 1] = [("UPMENTOR_REQUEST_HOURS", "0")];
+    #[tokio::test]
+    async fn sqlite() {
+        if let Some(app) = TestApp::start_with(Backend::Sqlite, &NOW) {
+            super::unanswered_requests_expire(&app).await;
+        }
+    }
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(app) = TestApp::start_with(Backend::Postgres, &NOW) {
+            super::unanswered_requests_expire(&app).await;
+        }
+    }
+}

@@ -38,5 +38,6 @@ export async function enrolByLevel(page: Page, role: 'Mentors' | 'Mentees', low:
   await panel.getByLabel('Lowest level').fill(low);
   await panel.getByLabel('Highest level').fill(high);
   await panel.getByRole('button', { name: 'Enrol everyone who fits' }).click();
-  await expect(panel.locator('.form-status')).toContainText(/\d+ enrolled/);
+  const expected = role === 'Mentors' ? 'mentors' : 'mentees';
+  await expect(panel.locator('.form-status')).toContainText(new RegExp(`\\d+ enrolled as ${expected}`));
 }

@@ -1,6 +1,6 @@
 // Runs with JavaScript disabled: the server-rendered pages must make sense on their own.
 import { test, expect } from '@playwright/test';
-import { MENTEE, PASSWORD } from './helpers';
+import { ADMIN, MENTEE, PASSWORD } from './helpers';
 
 test('the sign-in page is complete before any script runs', async ({ page }) => {
   await page.goto('/signin');
@@ -19,4 +19,21 @@ test('directory and profile pages show their content without JavaScript', async 
   await expect(page.getByText('Can teach')).toBeVisible();
   await page.goto('/people?department=Sales');
   await expect(page.locator('.person').first()).toContainText('Sales');
+});
+
+test('programmes and matches read without JavaScript', async ({ page }) => {
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  expect((await page.request.post('/api/sign_in', { form: { email: ADMIN, password: PASSWORD } })).ok()).toBeTruthy();
+  const created = await page.request.post('/api/programmes/create', {
+    data: { input: { name: 'Server-rendered programme', objectives: 'Readable anywhere', tags: ['retention'], kind: 'reverse',
+      starts_on: day(30), ends_on: day(120), enrol_opens: day(0), enrol_closes: day(20), mentor_capacity: '1', self_match: false } },
+  });
+  expect(created.ok()).toBeTruthy();
+  await page.goto('/programmes');
+  const card = page.locator('article.programme', { hasText: 'Server-rendered programme' });
+  await expect(card).toContainText('Readable anywhere');
+  await expect(card.getByRole('link', { name: 'Matching studio' })).toBeVisible();
+  await page.goto('/matches');
+  await expect(page.getByRole('heading', { name: 'My matches' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Mentor requests' })).toBeVisible();
 });

@@ -295,26 +295,6 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
         }
         None => {}
     });
-    let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let file = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0));
-            if let Some(file) = file {
-                leptos::task::spawn_local(async move {
-                    if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        text.set(value.as_string().unwrap_or_default());
-                    }
-                });
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
     view! {
         <section class="panel" aria-labelledby="import-h">
             <h2 id="import-h">"Import people from CSV"</h2>
@@ -322,7 +302,7 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
             <form on:submit=move |ev| { ev.prevent_default(); import.dispatch(text.get_untracked()); } novalidate>
                 <div class="field">
                     <label for="f-csv-file">"CSV file"</label>
-                    <input id="f-csv-file" type="file" accept=".csv,text/csv" on:change=on_file />
+                    <input id="f-csv-file" type="file" accept=".csv,text/csv" on:change=move |ev| crate::ui::read_file_into(ev, text) />
                 </div>
                 <div class="field" class:invalid=move || errors.with(|e| e.get("csv").is_some())>
                     <label for="f-csv">"…or paste the rows"</label>

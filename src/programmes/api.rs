@@ -534,10 +534,11 @@ pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) 
                 return Err(AppError::Conflict(format!("The programme's rules rule this pair out: {rule}.")));
             }
             if db::pending_requests_of(&state.db, programme_id, user.id).await?.contains(&mentor_id) {
-                return Err(AppError::Conflict("You have already asked this mentor; they have a week to answer.".into()));
+                return Err(AppError::Conflict("You have already asked this mentor and are waiting for their answer.".into()));
             }
             let mut tx = state.db.begin_write().await?;
-            db::create_request(&mut tx, programme_id, user.id, mentor_id, message.trim()).await?;
+            let lifetime = i64::from(state.config.request_hours) * 3600;
+            db::create_request(&mut tx, programme_id, user.id, mentor_id, message.trim(), lifetime).await?;
             db::notify(
                 &mut tx,
                 mentor_id,

@@ -325,7 +325,7 @@ pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: Enrol
     Ok((enrolled, already))
 }
 
-/// People (with a password set, i.e. able to sign in) in a department and level range.
+/// Everyone in a department (empty: any) and level range.
 pub async fn people_by_filter(db: &Db, department: &str, level_min: i32, level_max: i32) -> Result<Vec<i64>, sqlx::Error> {
     let rows: Vec<(i64,)> = sqlx::query_as(
         "SELECT id FROM users WHERE ($1 = '' OR department = $1) AND level BETWEEN $2 AND $3 ORDER BY id",
@@ -555,7 +555,14 @@ pub async fn expire_requests(db: &Db) -> Result<u64, sqlx::Error> {
     Ok(done.rows_affected())
 }
 
-pub async fn create_request(conn: &mut AnyConnection, programme_id: i64, mentee: i64, mentor: i64, message: &str) -> Result<i64, sqlx::Error> {
+pub async fn create_request(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    mentee: i64,
+    mentor: i64,
+    message: &str,
+    lifetime_secs: i64,
+) -> Result<i64, sqlx::Error> {
     let t = now();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO match_requests (programme_id, mentee_id, mentor_id, message, status, created_at, expires_at)
@@ -566,7 +573,7 @@ pub async fn create_request(conn: &mut AnyConnection, programme_id: i64, mentee:
     .bind(mentor)
     .bind(message)
     .bind(t)
-    .bind(t + REQUEST_TTL)
+    .bind(t + lifetime_secs)
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)

@@ -543,9 +543,6 @@ pub struct MentorRequest {
     pub expires_at: i64,
 }
 
-/// Requests not answered within this many seconds expire.
-pub const REQUEST_TTL: i64 = 7 * 86_400;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: i64,

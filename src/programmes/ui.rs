@@ -189,7 +189,7 @@ fn Suggestions(programme_id: i64) -> impl IntoView {
     let ask = Action::new(move |mentor: &i64| request_mentor(programme_id, *mentor, message.get_untracked()));
     Effect::new(move |_| match ask.value().get() {
         Some(Ok(())) => {
-            status.set(Some((true, "Request sent. The mentor has a week to answer.".into())));
+            status.set(Some((true, "Request sent. You will hear when the mentor answers.".into())));
             version.update(|v| *v += 1);
         }
         Some(Err(e)) => status.set(Some((false, e.field_errors().get("message").unwrap_or_else(|| e.to_string())))),
@@ -493,7 +493,11 @@ fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + '
     Effect::new(move |_| match enrol.value().get() {
         Some(Ok(r)) => {
             errors.set(FieldErrors::new());
-            status.set(Some((r.errors.is_empty(), format!("{} enrolled, {} already in the programme, {} problem(s).", r.enrolled, r.already, r.errors.len()))));
+            let role = role.get_untracked();
+            status.set(Some((
+                r.errors.is_empty(),
+                format!("{} enrolled as {role}s, {} already in the programme, {} problem(s).", r.enrolled, r.already, r.errors.len()),
+            )));
             report.set(Some(r));
             on_done();
         }
@@ -527,6 +531,10 @@ fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + '
             </form>
             <form on:submit=move |ev| { ev.prevent_default(); send(BulkSource::Emails(emails.get_untracked())); } novalidate>
                 <h3>"From a list of emails"</h3>
+                <div class="field">
+                    <label for="f-bulk-file">"CSV file with an email column"</label>
+                    <input id="f-bulk-file" type="file" accept=".csv,text/csv,text/plain" on:change=move |ev| crate::ui::read_file_into(ev, emails) />
+                </div>
                 <div class="field" class:invalid=move || errors.with(|e| e.get("emails").is_some())>
                     <label for="f-bulk-emails">"Emails, one per line or separated by commas (a CSV column works)"</label>
                     <textarea id="f-bulk-emails" rows="4" prop:value=move || emails.get() on:input=move |ev| emails.set(event_target_value(&ev))></textarea>

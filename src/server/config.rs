@@ -56,6 +56,9 @@ pub struct Config {
     /// People in the demo organisation created when the database is empty (0: none).
     #[arg(long, env = "UPMENTOR_DEMO_PEOPLE", default_value_t = 500, global = true)]
     pub demo_people: u32,
+    /// How long a mentee's request to a mentor (self-match programmes) waits for an answer.
+    #[arg(long, env = "UPMENTOR_REQUEST_HOURS", default_value_t = 168, global = true)]
+    pub request_hours: u32,
     /// Log filter, e.g. info or upmentor=debug,tower_http=info.
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -90,6 +93,7 @@ impl Config {
             site_root,
             public_url: None,
             demo_people: 0,
+            request_hours: 168,
             log: "warn".into(),
         }
     }

@@ -94,15 +94,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Deletes expired sessions every hour, for as long as the server runs.
+/// Deletes expired sessions and expires unanswered mentor requests every hour.
 pub fn spawn_housekeeping(db: Db) {
     tokio::spawn(async move {
-        let store = session::DbSessionStore::new(db);
+        let store = session::DbSessionStore::new(db.clone());
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+            if let Err(e) = crate::programmes::db::expire_requests(&db).await {
+                tracing::warn!(error = %e, "could not expire mentor requests");
             }
         }
     });

@@ -160,6 +160,28 @@ pub fn FormStatus(#[prop(into)] message: Signal<Option<(bool, String)>>) -> impl
     }
 }
 
+/// Reads a chosen text file into `into` (the browser half only).
+pub fn read_file_into(ev: leptos::ev::Event, into: RwSignal<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let file = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0));
+        if let Some(file) = file {
+            leptos::task::spawn_local(async move {
+                if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    into.set(value.as_string().unwrap_or_default());
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, into);
+}
+
 pub fn format_date(unix: i64) -> String {
     // Days since the epoch to a civil date (Howard Hinnant's algorithm); avoids a date crate
     // in the browser build for one display format.

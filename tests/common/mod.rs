@@ -140,6 +140,11 @@ impl Drop for TestApp {
 impl TestApp {
     /// Starts the app with a small demo organisation. None when the backend is unavailable.
     pub fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, &[])
+    }
+
+    /// Starts the app with extra environment settings.
+    pub fn start_with(backend: Backend, env: &[(&str, &str)]) -> Option<TestApp> {
         let data = tempfile::tempdir().unwrap();
         let pg = match backend {
             Backend::Sqlite => None,
@@ -158,6 +163,7 @@ impl TestApp {
             Some(pg) => cmd.env("DATABASE_URL", pg.url()),
             None => cmd.env_remove("DATABASE_URL"),
         };
+        cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().expect("the upmentor binary starts");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();

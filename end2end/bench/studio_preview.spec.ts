@@ -1,0 +1,53 @@
+// Time from a weight slider's input event to the updated pairs table, in the matching studio,
+// for a programme that enrols the whole demo organisation (juniors mentor, seniors are mentored).
+import { test, expect } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { ADMIN, createProgramme, enrolByLevel, hydrated, signIn } from '../tests/helpers';
+
+test('studio preview update time', async ({ page }) => {
+  await signIn(page, ADMIN);
+  const id = await createProgramme(page, 'Benchmark');
+  await enrolByLevel(page, 'Mentors', '1', '3');
+  await enrolByLevel(page, 'Mentees', '4', '10');
+  const loadStart = Date.now();
+  await page.goto(`/programmes/${id}/studio`);
+  await hydrated(page);
+  await expect(page.locator('#pairs-table')).toHaveAttribute('data-updates', '1');
+  const firstPreviewMs = Date.now() - loadStart;
+  const pool = (await page.locator('main > p.muted').first().textContent())!.trim();
+
+  const samples: number[] = [];
+  const frames: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const value = String((i % 10) + (i % 2 ? 0.5 : 0));
+    const [dom, frame] = await page.evaluate(async (v) => {
+      const table = document.querySelector('#pairs-table') as HTMLElement;
+      const slider = document.querySelector('#w-2') as HTMLInputElement;
+      const before = table.dataset.updates;
+      const t0 = performance.now();
+      slider.value = v;
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise<void>(resolve => {
+        const obs = new MutationObserver(() => {
+          if (table.dataset.updates !== before) { obs.disconnect(); resolve(); }
+        });
+        obs.observe(table, { attributes: true });
+      });
+      const dom = performance.now() - t0;
+      await new Promise<void>(r => requestAnimationFrame(() => r()));
+      return [dom, performance.now() - t0];
+    }, value);
+    if (i >= 5) { samples.push(dom); frames.push(frame); }
+  }
+  const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+  const report = {
+    people: Number(process.env.UPMENTOR_BENCH_PEOPLE ?? 1000),
+    pool,
+    first_preview_ms_incl_page_load: firstPreviewMs,
+    update_ms: { median: q(samples, 0.5), p90: q(samples, 0.9), max: Math.max(...samples) },
+    update_to_next_frame_ms: { median: q(frames, 0.5), p90: q(frames, 0.9), max: Math.max(...frames) },
+    samples: samples.length,
+  };
+  console.log(JSON.stringify(report));
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify(report, null, 2));
+});
