@@ -26,9 +26,19 @@ pub fn use_auth() -> Auth {
 pub fn Nav() -> impl IntoView {
     let auth = use_auth();
     let inbox_count = use_context::<crate::programmes::ui::InboxCount>().map(|c| c.0);
+    // Asked only for someone signed in: a refused call during server rendering would set the
+    // page's own HTTP status.
     let unread = Resource::new(
-        move || (auth.version.get(), inbox_count.map(|c| c.get())),
-        |_| async { crate::programmes::api::my_inbox().await.map(|i| i.unread).unwrap_or(0) },
+        move || {
+            let signed_in = auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id);
+            (signed_in, inbox_count.map(|c| c.get()))
+        },
+        |(signed_in, _)| async move {
+            match signed_in {
+                Some(_) => crate::programmes::api::my_inbox().await.map(|i| i.unread).unwrap_or(0),
+                None => 0,
+            }
+        },
     );
     let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
     Effect::new(move |_| {
