@@ -1,6 +1,7 @@
 //! The HTML shell and the route table: the one place that lists every page.
 
 use crate::accounts::{api::current_user, ui::{AcceptInvitePage, AdminPage, SignInPage}};
+use crate::pairs::ui::WorkspacePage;
 use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
 use crate::programmes::{
     studio::StudioPage,
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/programmes/:id/studio") view=StudioPage ssr=SsrMode::Async />
                     <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/pairs/:id") view=WorkspacePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

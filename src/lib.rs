@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod app;
 pub mod error;
 pub mod matching;
+pub mod pairs;
 pub mod profiles;
 pub mod programmes;
 pub mod ui;

@@ -50,6 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::info!(people = n, ms = started.elapsed().as_millis() as u64, "loaded the demo organisation");
             }
             server::spawn_housekeeping(state.db.clone());
+            upmentor::pairs::chat::spawn_listener(state.clone());
             let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
             let addr = listener.local_addr()?;
             let app = server::router(state);

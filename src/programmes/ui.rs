@@ -417,6 +417,8 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
             <Applications programme_id=id refresh on_change=move || { refresh.update(|v| *v += 1); } />
             <BulkEnrolPanel programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
             <Pairs programme_id=id refresh />
+            <crate::pairs::ui::PairStatsPanel programme_id=id refresh />
+            <crate::pairs::ui::CreatePairForm programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
             <section class="panel" aria-labelledby="settings-h">
                 <h2 id="settings-h">"Settings"</h2>
                 <ProgrammeForm initial=programme.to_input() submit_label="Save settings" on_submit=move |i| { update.dispatch(i); } errors status pending=update.pending() />
@@ -636,6 +638,7 @@ pub fn MatchesPage() -> impl IntoView {
                                         {m.reasons.iter().filter(|r| r.score > 0.0).map(|r| view! { <li><strong>{r.criterion.label()}</strong> ": " {r.text.clone()}</li> }).collect_view()}
                                     </ul>
                                     <p class="muted">"Matched on " {format_date(m.created_at)} " · score " {format!("{:.2}", m.score)}</p>
+                                    <p><A href=format!("/pairs/{}", m.pair_id) attr:class="button primary">"Open the workspace"</A></p>
                                 </article>
                             }
                         }).collect_view()}

@@ -24,6 +24,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Live chat connections of this instance.
+    pub hub: Arc<crate::pairs::chat::Hub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -63,7 +65,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url()).await?;
     db.migrate().await?;
     let leptos_options = leptos_options(&config);
-    Ok(AppState { db, config: Arc::new(config), leptos_options })
+    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default() })
 }
 
 /// The whole HTTP app: pages, server functions, static files, sessions and security layers.
@@ -81,6 +83,8 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(context_state.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/ws/pairs/{id}", get(crate::pairs::chat::socket))
+        .route("/calendar/checkins/{id}", get(crate::pairs::calendar::checkin_ics))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -94,11 +98,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Deletes expired sessions and expires unanswered mentor requests every hour.
+/// Every 15 minutes: deletes expired sessions, expires unanswered mentor requests, and reminds
+/// pairs of check-ins starting within a day.
 pub fn spawn_housekeeping(db: Db) {
     tokio::spawn(async move {
         let store = session::DbSessionStore::new(db.clone());
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(900));
         loop {
             tick.tick().await;
             if let Err(e) = store.delete_expired().await {
@@ -106,6 +111,9 @@ pub fn spawn_housekeeping(db: Db) {
             }
             if let Err(e) = crate::programmes::db::expire_requests(&db).await {
                 tracing::warn!(error = %e, "could not expire mentor requests");
+            }
+            if let Err(e) = crate::pairs::db::send_reminders(&db).await {
+                tracing::warn!(error = %e, "could not send check-in reminders");
             }
         }
     });

@@ -127,7 +127,52 @@ pub struct TestApp {
     child: Child,
     pub base: String,
     data: tempfile::TempDir,
-    pg: Option<PgCluster>,
+    pg: Option<Shared>,
+}
+
+/// The PostgreSQL cluster a test app uses: its own, or another app's (by address).
+enum Shared {
+    Own(PgCluster),
+    Url(String),
+}
+
+impl Shared {
+    fn url(&self) -> String {
+        match self {
+            Shared::Own(pg) => pg.url(),
+            Shared::Url(url) => url.clone(),
+        }
+    }
+}
+
+/// Starts the binary and waits for the address it reports.
+fn spawn_app(data: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_upmentor"));
+    cmd.arg("serve")
+        .env("UPMENTOR_ADDR", "127.0.0.1:0")
+        .env("UPMENTOR_DATA_DIR", data)
+        .env("UPMENTOR_DEMO_PEOPLE", "40")
+        .env("UPMENTOR_SITE_ROOT", data.join("site"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    match database_url {
+        Some(url) => cmd.env("DATABASE_URL", url),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    cmd.envs(env.iter().copied());
+    let mut child = cmd.spawn().expect("the upmentor binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("Upmentor is running at ") {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(60)).expect("the app reports its address");
+    (child, base)
 }
 
 impl Drop for TestApp {
@@ -150,32 +195,17 @@ impl TestApp {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgCluster::start()?),
         };
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_upmentor"));
-        cmd.arg("serve")
-            .env("UPMENTOR_ADDR", "127.0.0.1:0")
-            .env("UPMENTOR_DATA_DIR", data.path())
-            .env("UPMENTOR_DEMO_PEOPLE", "40")
-            .env("UPMENTOR_SITE_ROOT", data.path().join("site"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        match &pg {
-            Some(pg) => cmd.env("DATABASE_URL", pg.url()),
-            None => cmd.env_remove("DATABASE_URL"),
-        };
-        cmd.envs(env.iter().copied());
-        let mut child = cmd.spawn().expect("the upmentor binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Upmentor is running at ") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
-        });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("the app reports its address");
-        Some(TestApp { child, base, data, pg })
+        let url = pg.as_ref().map(|p| p.url());
+        let (child, base) = spawn_app(data.path(), url.as_deref(), env);
+        Some(TestApp { child, base, data, pg: pg.map(Shared::Own) })
+    }
+
+    /// Another instance of the app on the same PostgreSQL database.
+    pub fn second_instance(&self) -> TestApp {
+        let data = tempfile::tempdir().unwrap();
+        let url = self.pg.as_ref().map(|p| p.url());
+        let (child, base) = spawn_app(data.path(), url.as_deref(), &[]);
+        TestApp { child, base, data, pg: url.map(Shared::Url) }
     }
 
     /// Runs the command-line tool on this app's database and returns what it printed.
@@ -202,9 +232,11 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
-            http: reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder().cookie_provider(jar.clone()).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             base: self.base.clone(),
+            jar,
         }
     }
 }
@@ -212,6 +244,7 @@ impl TestApp {
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Reply {
@@ -221,6 +254,13 @@ pub struct Reply {
 }
 
 impl Client {
+    /// The Cookie header this client sends to the app (for a websocket handshake).
+    pub fn cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().ok()?;
+        self.jar.cookies(&url).and_then(|v| v.to_str().ok().map(String::from))
+    }
+
     /// Calls a form-encoded server function.
     pub async fn form(&self, endpoint: &str, fields: &[(&str, &str)]) -> Reply {
         let res = self.http.post(format!("{}/api/{endpoint}", self.base)).form(fields).send().await.unwrap();

@@ -1,0 +1,789 @@
+//! The pair workspace page: goals, check-ins, chat, feedback, survey and roadblocks.
+
+use super::api::*;
+use super::*;
+use crate::error::FieldErrors;
+use crate::ui::{format_date, ErrorNotice, FormStatus, TextField};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn WorkspacePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(-1));
+    let version = RwSignal::new(0u32);
+    let data = Resource::new(move || (id(), version.get()), |(id, _)| load_workspace(id));
+    let refresh = move || version.update(|v| *v += 1);
+    view! {
+        <Title text="Pair workspace" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || data.get().map(|r| match r {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(w) => view! { <WorkspaceView w refresh /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkspaceView(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let pair_id = w.pair_id;
+    let role = if w.i_am_mentor { w.kind.mentee_word() } else { w.kind.mentor_word() };
+    let goals_for_chat: Vec<(i64, String)> = w.goals.iter().map(|g| (g.id, g.title.clone())).collect();
+    let checkins_for_chat: Vec<(i64, String)> = w.checkins.iter().map(|c| (c.id, c.my_time.clone())).collect();
+    view! {
+        <div class="page-head">
+            <h1>{w.partner.name.clone()}</h1>
+        </div>
+        <p class="muted">{format!("Your {role} in {} · {}, {} · {}", w.programme_name, w.partner.job_title, w.partner.department, w.partner_timezone)}</p>
+        <div class="workspace">
+            <div class="workspace-main">
+                <Goals w=w.clone() refresh />
+                <Checkins w=w.clone() refresh />
+                <AfterCycle w=w.clone() />
+            </div>
+            <Chat pair_id me=w.me.id partner=w.partner.name.clone() goals=goals_for_chat checkins=checkins_for_chat />
+        </div>
+    }
+}
+
+#[component]
+fn Goals(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let pair_id = w.pair_id;
+    let mine = if w.i_am_mentor { GoalSide::Mentor } else { GoalSide::Mentee };
+    let side = RwSignal::new(mine.as_str().to_string());
+    let title = RwSignal::new(String::new());
+    let measure = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let milestones = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let add = Action::new(move |input: &GoalInput| add_goal(pair_id, input.clone()));
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(_)) => {
+            for s in [title, measure, target, milestones] {
+                s.set(String::new());
+            }
+            errors.set(FieldErrors::new());
+            status.set(Some((true, "Goal added.".into())));
+            refresh();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let change = Action::new(move |(goal, value): &(i64, String)| set_goal_status(*goal, value.clone()));
+    let tick = Action::new(move |(m, done): &(i64, bool)| set_milestone(*m, *done));
+    let remove = Action::new(move |goal: &i64| delete_goal(*goal));
+    Effect::new(move |_| {
+        let changed = change.value().get().is_some() || tick.value().get().is_some() || remove.value().get().is_some();
+        if changed {
+            refresh();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = GoalInput {
+            side: side.get_untracked(),
+            title: title.get_untracked(),
+            measure: measure.get_untracked(),
+            target_date: target.get_untracked(),
+            status: String::new(),
+            milestones: milestones.get_untracked(),
+        };
+        match input.validate() {
+            Err(e) => {
+                errors.set(e.field_errors());
+                status.set(Some((false, e.to_string())));
+            }
+            Ok(_) => {
+                add.dispatch(input);
+            }
+        }
+    };
+    let groups = [
+        (GoalSide::Mentee, format!("What the {} learns", w.kind.mentee_word())),
+        (GoalSide::Mentor, format!("What the {} gains", w.kind.mentor_word())),
+    ];
+    let templates = w.templates.clone();
+    view! {
+        <section class="panel" aria-labelledby="goals-h">
+            <h2 id="goals-h">"Goals"</h2>
+            {groups.into_iter().map(|(g, heading)| {
+                let list: Vec<Goal> = w.goals.iter().filter(|x| x.side == g).cloned().collect();
+                view! {
+                    <h3>{heading}</h3>
+                    {if list.is_empty() {
+                        view! { <p class="empty">"No goal yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="goals">
+                                {list.into_iter().map(|goal| {
+                                    let gid = goal.id;
+                                    let progress = goal.progress();
+                                    let label = format!("Status of {}", goal.title);
+                                    view! {
+                                        <li class="goal" data-goal=gid>
+                                            <p><strong>{goal.title.clone()}</strong>
+                                                {(!goal.target_date.is_empty()).then(|| format!(" · by {}", goal.target_date))}</p>
+                                            {(!goal.measure.is_empty()).then(|| view! { <p class="muted">"Measured by: " {goal.measure.clone()}</p> })}
+                                            <div class="goal-bar">
+                                                <progress max="100" value=progress aria-label=format!("Progress of {}", goal.title)>{progress}"%"</progress>
+                                                <span>{format!(" {progress}%")}</span>
+                                                <select aria-label=label on:change=move |ev| { change.dispatch((gid, event_target_value(&ev))); }>
+                                                    {GoalStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == goal.status>{s.label()}</option> }).collect_view()}
+                                                </select>
+                                                <button class="link" on:click=move |_| { remove.dispatch(gid); }>"Remove"</button>
+                                            </div>
+                                            <ul class="milestones">
+                                                {goal.milestones.iter().map(|m| {
+                                                    let (mid, done) = (m.id, m.done);
+                                                    let id = format!("ms-{mid}");
+                                                    let for_id = id.clone();
+                                                    view! {
+                                                        <li>
+                                                            <label class="choice" for=for_id>
+                                                                <input type="checkbox" id=id checked=done on:change=move |ev| { tick.dispatch((mid, event_target_checked(&ev))); } />
+                                                                {m.title.clone()}
+                                                            </label>
+                                                        </li>
+                                                    }
+                                                }).collect_view()}
+                                            </ul>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                }
+            }).collect_view()}
+            <details class="add">
+                <summary>"Add a goal"</summary>
+                <form on:submit=submit novalidate>
+                    <div class="field">
+                        <label for="f-goal-side">"Whose goal"</label>
+                        <select id="f-goal-side" on:change=move |ev| side.set(event_target_value(&ev))>
+                            <option value="mentee" selected=move || side.get() == "mentee">{format!("The {}'s learning goal", w.kind.mentee_word())}</option>
+                            <option value="mentor" selected=move || side.get() == "mentor">{format!("What the {} gains", w.kind.mentor_word())}</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="f-goal-template">"Start from a template (optional)"</label>
+                        <select id="f-goal-template" on:change=move |ev| { let v = event_target_value(&ev); if !v.is_empty() { title.set(v); } }>
+                            <option value="">"—"</option>
+                            {templates.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <TextField label="What (the goal)" name="title".to_string() value=title errors=errors />
+                    <TextField label="How it is measured" name="measure".to_string() value=measure errors=errors />
+                    <TextField label="Target date" name="target_date".to_string() value=target errors=errors kind="date" />
+                    <div class="field" class:invalid=move || errors.with(|e| e.get("milestones").is_some())>
+                        <label for="f-milestones">"Milestones, one per line"</label>
+                        <textarea id="f-milestones" rows="3" prop:value=move || milestones.get() on:input=move |ev| milestones.set(event_target_value(&ev))></textarea>
+                        <p class="error">{move || errors.with(|e| e.get("milestones"))}</p>
+                    </div>
+                    <FormStatus message=status />
+                    <button type="submit" class="primary" disabled=move || add.pending().get()>"Add goal"</button>
+                </form>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn Checkins(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let pair_id = w.pair_id;
+    let date = RwSignal::new(String::new());
+    let time = RwSignal::new(String::new());
+    let minutes = RwSignal::new("30".to_string());
+    let format = RwSignal::new("remote".to_string());
+    let agenda = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let add = Action::new(move |input: &CheckinInput| add_checkin(pair_id, input.clone()));
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(_)) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((true, "Check-in scheduled.".into())));
+            agenda.set(String::new());
+            refresh();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = CheckinInput { date: date.get_untracked(), time: time.get_untracked(), minutes: minutes.get_untracked(), format: format.get_untracked(), agenda: agenda.get_untracked() };
+        match input.validate() {
+            Err(e) => {
+                errors.set(e.field_errors());
+                status.set(Some((false, e.to_string())));
+            }
+            Ok(_) => {
+                add.dispatch(input);
+            }
+        }
+    };
+    let now = crate::programmes::ui::unix_now();
+    let (upcoming, past): (Vec<Checkin>, Vec<Checkin>) =
+        w.checkins.iter().cloned().partition(|c| c.status == CheckinStatus::Scheduled && c.starts_at + i64::from(c.minutes) * 60 > now);
+    let suggestions = w.suggestions.clone();
+    view! {
+        <section class="panel" aria-labelledby="checkins-h">
+            <h2 id="checkins-h">"Check-ins"</h2>
+            <h3>"Upcoming"</h3>
+            {if upcoming.is_empty() { view! { <p class="empty">"Nothing scheduled."</p> }.into_any() } else {
+                view! { <ul class="checkins">{upcoming.into_iter().map(|c| view! { <CheckinItem c refresh /> }).collect_view()}</ul> }.into_any()
+            }}
+            <details class="add" open=w.checkins.is_empty()>
+                <summary>"Schedule a check-in"</summary>
+                {(!suggestions.is_empty()).then(|| view! {
+                    <p class="hint">"Times you are both free:"</p>
+                    <ul class="slots">
+                        {suggestions.into_iter().map(|s| {
+                            let (d, t, m) = (s.date.clone(), s.time.clone(), s.minutes);
+                            view! { <li><button class="link" on:click=move |_| { date.set(d.clone()); time.set(t.clone()); minutes.set(m.to_string()); }>{s.my_time.clone()}</button>
+                                <span class="muted">{format!(" · for them {}", s.partner_time)}</span></li> }
+                        }).collect_view()}
+                    </ul>
+                })}
+                <form on:submit=submit novalidate>
+                    <div class="row">
+                        <TextField label="Date" name="date".to_string() value=date errors=errors kind="date" />
+                        <TextField label="Time (your timezone)" name="time".to_string() value=time errors=errors kind="time" />
+                        <TextField label="Minutes" name="minutes".to_string() value=minutes errors=errors kind="number" />
+                    </div>
+                    <div class="field">
+                        <label for="f-format">"Format"</label>
+                        <select id="f-format" on:change=move |ev| format.set(event_target_value(&ev))>
+                            <option value="remote">"Remote"</option>
+                            <option value="in_person">"In person"</option>
+                        </select>
+                        <p class="error">{move || errors.with(|e| e.get("format"))}</p>
+                    </div>
+                    <div class="field" class:invalid=move || errors.with(|e| e.get("agenda").is_some())>
+                        <label for="f-agenda">"Agenda, one item per line"</label>
+                        <textarea id="f-agenda" rows="3" prop:value=move || agenda.get() on:input=move |ev| agenda.set(event_target_value(&ev))></textarea>
+                        <p class="error">{move || errors.with(|e| e.get("agenda"))}</p>
+                    </div>
+                    <FormStatus message=status />
+                    <button type="submit" class="primary" disabled=move || add.pending().get()>"Schedule"</button>
+                </form>
+            </details>
+            <h3>"Past"</h3>
+            {if past.is_empty() { view! { <p class="empty">"None yet."</p> }.into_any() } else {
+                view! { <ul class="checkins">{past.into_iter().rev().map(|c| view! { <CheckinItem c refresh /> }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn CheckinItem(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let cid = c.id;
+    let shared = RwSignal::new(c.shared_notes.clone());
+    let private = RwSignal::new(c.private_note.clone());
+    let notes_status = RwSignal::new(None::<(bool, String)>);
+    let save = Action::new(move |_: &()| save_checkin_notes(cid, shared.get_untracked(), private.get_untracked()));
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(())) => notes_status.set(Some((true, "Notes saved.".into()))),
+        Some(Err(e)) => notes_status.set(Some((false, e.to_string()))),
+        None => {}
+    });
+    let mark = Action::new(move |s: &&'static str| set_checkin_status(cid, s.to_string()));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = mark.value().get() {
+            refresh();
+        }
+    });
+    let held = c.status == CheckinStatus::Held;
+    view! {
+        <li class="checkin" data-checkin=cid>
+            <p><strong>{c.my_time.clone()}</strong> {format!(" · {} min · {}", c.minutes, if c.format == "remote" { "remote" } else { "in person" })}
+                " · " <span class="badge">{c.status.label()}</span></p>
+            <p class="muted">"For your partner: " {c.partner_time.clone()}</p>
+            {(!c.agenda.is_empty()).then(|| view! { <ul class="agenda">{c.agenda.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}</ul> })}
+            <p>
+                <a href=format!("/calendar/checkins/{cid}") download=format!("checkin-{cid}.ics")>"Add to calendar (.ics)"</a>
+                {(c.status == CheckinStatus::Scheduled).then(|| view! {
+                    " · " <button class="link" on:click=move |_| { mark.dispatch("held"); }>"Mark held"</button>
+                    " · " <button class="link" on:click=move |_| { mark.dispatch("missed"); }>"Mark missed"</button>
+                    " · " <button class="link" on:click=move |_| { mark.dispatch("rescheduled"); }>"Mark rescheduled"</button>
+                })}
+            </p>
+            <details>
+                <summary>"Notes"</summary>
+                <div class="field">
+                    <label for=format!("shared-{cid}")>"Shared notes (both of you see these)"</label>
+                    <textarea id=format!("shared-{cid}") rows="3" prop:value=move || shared.get() on:input=move |ev| shared.set(event_target_value(&ev))></textarea>
+                </div>
+                <div class="field">
+                    <label for=format!("private-{cid}")>"Private note (only you)"</label>
+                    <textarea id=format!("private-{cid}") rows="2" prop:value=move || private.get() on:input=move |ev| private.set(event_target_value(&ev))></textarea>
+                </div>
+                <FormStatus message=notes_status />
+                <button on:click=move |_| { save.dispatch(()); }>"Save notes"</button>
+            </details>
+            {held.then(|| view! { <FeedbackForm c=c.clone() refresh /> })}
+        </li>
+    }
+}
+
+#[component]
+fn FeedbackForm(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let cid = c.id;
+    let given = c.my_feedback.clone();
+    let rating = RwSignal::new(given.as_ref().map(|f| f.rating.to_string()).unwrap_or_default());
+    let comment = RwSignal::new(given.as_ref().map(|f| f.comment.clone()).unwrap_or_default());
+    let progress = RwSignal::new(given.as_ref().map(|f| f.progress.to_string()).unwrap_or_else(|| "0".into()));
+    let fit = RwSignal::new(given.as_ref().and_then(|f| f.fit).map(|f| f.as_str().to_string()).unwrap_or_default());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let send = Action::new(move |i: &FeedbackInput| give_feedback(i.clone()));
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(())) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((true, "Thank you: feedback saved.".into())));
+            refresh();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let asks_fit = c.asks_fit;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = FeedbackInput { checkin_id: cid, rating: rating.get_untracked(), comment: comment.get_untracked(), progress: progress.get_untracked(), fit: fit.get_untracked() };
+        match input.validate() {
+            Err(e) => {
+                errors.set(e.field_errors());
+                status.set(Some((false, e.to_string())));
+            }
+            Ok(_) => {
+                send.dispatch(input);
+            }
+        }
+    };
+    let radio = move |group: &'static str, signal: RwSignal<String>, value: &'static str, label: &'static str| {
+        let id = format!("{group}-{cid}-{value}");
+        let for_id = id.clone();
+        view! {
+            <label class="choice" for=for_id>
+                <input type="radio" id=id name=format!("{group}-{cid}") value=value prop:checked=move || signal.get() == value on:change=move |_| signal.set(value.to_string()) />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <form class="feedback" on:submit=submit novalidate>
+            <fieldset>
+                <legend>{if given.is_some() { "Your feedback (you can change it)" } else { "How was this check-in?" }}</legend>
+                <div class="inline-choices" role="radiogroup" aria-label="Rating from 1 to 5">
+                    {radio("rating", rating, "1", "1")}{radio("rating", rating, "2", "2")}{radio("rating", rating, "3", "3")}{radio("rating", rating, "4", "4")}{radio("rating", rating, "5", "5")}
+                </div>
+                <p class="error">{move || errors.with(|e| e.get("rating"))}</p>
+                <TextField label="Goal progress (%)" name=format!("progress-{cid}") value=progress errors=errors kind="number" />
+                <p class="error">{move || errors.with(|e| e.get("progress"))}</p>
+                <div class="field">
+                    <label for=format!("comment-{cid}")>"Comment (optional)"</label>
+                    <textarea id=format!("comment-{cid}") rows="2" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                </div>
+                {asks_fit.then(|| view! {
+                    <div class="inline-choices" role="radiogroup" aria-label="Is this pairing a good fit?">
+                        <span>"Is this pairing a good fit? "</span>
+                        {radio("fit", fit, "good", "Good")}{radio("fit", fit, "unsure", "Unsure")}{radio("fit", fit, "not_fit", "Not a fit")}
+                    </div>
+                    <p class="error">{move || errors.with(|e| e.get("fit"))}</p>
+                })}
+                <FormStatus message=status />
+                <button type="submit" disabled=move || send.pending().get()>"Send feedback"</button>
+                {c.partner_gave_feedback.then(|| view! { <p class="muted">"Your partner has given their feedback."</p> })}
+            </fieldset>
+        </form>
+    }
+}
+
+#[component]
+fn AfterCycle(w: Workspace) -> impl IntoView {
+    let pair_id = w.pair_id;
+    let s = w.my_survey.clone();
+    let learned = RwSignal::new(s.as_ref().map(|s| s.learned.clone()).unwrap_or_default());
+    let recommend = RwSignal::new(s.as_ref().map(|s| s.recommend.to_string()).unwrap_or_default());
+    let again = RwSignal::new(s.as_ref().map(|s| if s.again { "yes" } else { "no" }.to_string()).unwrap_or_default());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let send = Action::new(move |i: &SurveyInput| save_survey(pair_id, i.clone()));
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(())) => status.set(Some((true, "Survey saved. Thank you.".into()))),
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    let roadblock = RwSignal::new(String::new());
+    let rb_errors = RwSignal::new(FieldErrors::new());
+    let rb_status = RwSignal::new(None::<(bool, String)>);
+    let raise = Action::new(move |b: &String| raise_roadblock(pair_id, b.clone()));
+    Effect::new(move |_| match raise.value().get() {
+        Some(Ok(())) => {
+            roadblock.set(String::new());
+            rb_status.set(Some((true, "Sent privately to the programme's admins.".into())));
+        }
+        Some(Err(e)) => {
+            rb_errors.set(e.field_errors());
+            rb_status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    view! {
+        <section class="panel" aria-labelledby="survey-h">
+            <h2 id="survey-h">"End of cycle"</h2>
+            <form on:submit=move |ev| { ev.prevent_default(); send.dispatch(SurveyInput { learned: learned.get_untracked(), recommend: recommend.get_untracked(), again: again.get_untracked() }); } novalidate>
+                <div class="field" class:invalid=move || errors.with(|e| e.get("learned").is_some())>
+                    <label for="f-learned">"What I learned"</label>
+                    <textarea id="f-learned" rows="3" prop:value=move || learned.get() on:input=move |ev| learned.set(event_target_value(&ev))></textarea>
+                    <p class="error">{move || errors.with(|e| e.get("learned"))}</p>
+                </div>
+                <TextField label="Would you recommend it? 0 (not at all) to 10 (certainly)" name="recommend".to_string() value=recommend errors=errors kind="number" />
+                <div class="field">
+                    <label for="f-again">"Would you do it again?"</label>
+                    <select id="f-again" on:change=move |ev| again.set(event_target_value(&ev))>
+                        <option value="" selected=move || again.get().is_empty()>"—"</option>
+                        <option value="yes" selected=move || again.get() == "yes">"Yes"</option>
+                        <option value="no" selected=move || again.get() == "no">"No"</option>
+                    </select>
+                    <p class="error">{move || errors.with(|e| e.get("again"))}</p>
+                </div>
+                <FormStatus message=status />
+                <button type="submit">"Save survey"</button>
+            </form>
+            <h2 id="roadblock-h">"Something in the way?"</h2>
+            <form on:submit=move |ev| { ev.prevent_default(); raise.dispatch(roadblock.get_untracked()); } novalidate>
+                <div class="field" class:invalid=move || rb_errors.with(|e| e.get("roadblock").is_some())>
+                    <label for="f-roadblock">"Tell the programme's admins privately (your partner does not see this)"</label>
+                    <textarea id="f-roadblock" rows="2" prop:value=move || roadblock.get() on:input=move |ev| roadblock.set(event_target_value(&ev))></textarea>
+                    <p class="error">{move || rb_errors.with(|e| e.get("roadblock"))}</p>
+                </div>
+                <FormStatus message=rb_status />
+                <button type="submit">"Raise a roadblock"</button>
+            </form>
+        </section>
+    }
+}
+
+/// Everything the chat's callbacks share (all `Copy`); the connection exists in the browser only.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct ChatState {
+    pair_id: i64,
+    messages: RwSignal<Vec<Message>>,
+    /// Sent but not yet acknowledged: (client id, body, goal, check-in).
+    outbox: RwSignal<Vec<(String, String, Option<i64>, Option<i64>)>>,
+    connected: RwSignal<bool>,
+    problem: RwSignal<Option<String>>,
+    socket: StoredValue<Option<web_sys::WebSocket>, LocalStorage>,
+    alive: StoredValue<bool>,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl ChatState {
+    fn merge(&self, incoming: Vec<Message>) {
+        self.messages.update(|list| {
+            for m in incoming {
+                if !list.iter().any(|x| x.id == m.id) {
+                    list.push(m);
+                }
+            }
+            list.sort_by_key(|m| m.id);
+        });
+    }
+    fn last_id(&self) -> i64 {
+        self.messages.with_untracked(|l| l.last().map(|m| m.id).unwrap_or(0))
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn send_frame(chat: &ChatState, frame: &ClientFrame) -> bool {
+    let text = serde_json::to_string(frame).unwrap_or_default();
+    chat.socket.with_value(|s| s.as_ref().is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN && ws.send_with_str(&text).is_ok()))
+}
+
+#[cfg(feature = "hydrate")]
+fn connect(chat: ChatState) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    if !chat.alive.get_value() {
+        return;
+    }
+    let Some(location) = web_sys::window().map(|w| w.location()) else { return };
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
+    let url = format!("{scheme}://{}/ws/pairs/{}", location.host().unwrap_or_default(), chat.pair_id);
+    let Ok(ws) = web_sys::WebSocket::new(&url) else {
+        leptos::prelude::set_timeout(move || connect(chat), std::time::Duration::from_secs(1));
+        return;
+    };
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        chat.connected.set(true);
+        chat.problem.set(None);
+        // Resend whatever was not acknowledged; the server stores each client id once.
+        for (client_id, body, goal_id, checkin_id) in chat.outbox.get_untracked() {
+            send_frame(&chat, &ClientFrame::Send { client_id, body, goal_id, checkin_id });
+        }
+        // Fetch what arrived while disconnected.
+        let after = chat.last_id();
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = messages_after(chat.pair_id, after).await {
+                chat.merge(list);
+                let last = chat.last_id();
+                send_frame(&chat, &ClientFrame::Read { last_id: last });
+            }
+        });
+    });
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let Some(text) = ev.data().as_string() else { return };
+        let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { return };
+        match frame {
+            ServerFrame::Ack { message } => {
+                chat.outbox.update(|o| o.retain(|x| x.0 != message.client_id));
+                chat.merge(vec![message]);
+            }
+            ServerFrame::Message { message } => {
+                let id = message.id;
+                chat.merge(vec![message]);
+                send_frame(&chat, &ClientFrame::Read { last_id: id });
+            }
+            ServerFrame::Refused { client_id, reason } => {
+                chat.outbox.update(|o| o.retain(|x| x.0 != client_id));
+                chat.problem.set(Some(reason));
+            }
+        }
+    });
+    let on_close = Closure::<dyn FnMut()>::new(move || {
+        chat.connected.set(false);
+        if chat.alive.get_value() {
+            leptos::prelude::set_timeout(move || connect(chat), std::time::Duration::from_millis(800));
+        }
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    on_open.forget();
+    on_message.forget();
+    on_close.forget();
+    chat.socket.set_value(Some(ws));
+}
+
+fn new_client_id() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let r = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        format!("{:x}-{:x}{:08x}", js_sys::Date::now() as u64, r(), r())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::new()
+    }
+}
+
+#[component]
+fn Chat(pair_id: i64, me: i64, partner: String, goals: Vec<(i64, String)>, checkins: Vec<(i64, String)>) -> impl IntoView {
+    let chat = ChatState {
+        pair_id,
+        messages: RwSignal::new(Vec::new()),
+        outbox: RwSignal::new(Vec::new()),
+        connected: RwSignal::new(false),
+        problem: RwSignal::new(None),
+        socket: StoredValue::new_local(None),
+        alive: StoredValue::new(true),
+    };
+    let more = RwSignal::new(false);
+    // The chat lives in the browser: its history loads there, then the connection opens.
+    let history = LocalResource::new(move || messages(pair_id, 0));
+    let older = Action::new(move |before: &i64| messages(pair_id, *before));
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = older.value().get() {
+            more.set(page.more);
+            chat.merge(page.messages);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = history.get() {
+            more.set(page.more);
+            chat.merge(page.messages);
+            #[cfg(feature = "hydrate")]
+            if chat.socket.with_value(|s| s.is_none()) {
+                connect(chat);
+            }
+        }
+    });
+    on_cleanup(move || {
+        chat.alive.set_value(false);
+        #[cfg(feature = "hydrate")]
+        chat.socket.with_value(|s| {
+            if let Some(ws) = s {
+                let _ = ws.close();
+            }
+        });
+    });
+    let draft = RwSignal::new(String::new());
+    let reference = RwSignal::new(String::new());
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = draft.get_untracked();
+        if let Err(reason) = check_message("x", &body) {
+            chat.problem.set(Some(reason));
+            return;
+        }
+        let r = reference.get_untracked();
+        let goal_id = r.strip_prefix("g").and_then(|x| x.parse().ok());
+        let checkin_id = r.strip_prefix("c").and_then(|x| x.parse().ok());
+        let client_id = new_client_id();
+        chat.outbox.update(|o| o.push((client_id.clone(), body.trim().to_string(), goal_id, checkin_id)));
+        #[cfg(feature = "hydrate")]
+        send_frame(&chat, &ClientFrame::Send { client_id, body: body.trim().to_string(), goal_id, checkin_id });
+        draft.set(String::new());
+        reference.set(String::new());
+        chat.problem.set(None);
+    };
+    let goal_names = goals.clone();
+    let checkin_names = checkins.clone();
+    let ref_label = move |m: &Message| -> Option<String> {
+        if let Some(g) = m.goal_id {
+            return goal_names.iter().find(|x| x.0 == g).map(|x| format!("Goal: {}", x.1));
+        }
+        m.checkin_id.and_then(|c| checkin_names.iter().find(|x| x.0 == c).map(|x| format!("Check-in: {}", x.1)))
+    };
+    view! {
+        <section class="panel chat" aria-labelledby="chat-h">
+            <h2 id="chat-h">"Chat with " {partner.clone()}</h2>
+            <p class="muted" aria-live="polite" data-connected=move || chat.connected.get().to_string()>
+                {move || if chat.connected.get() { "Connected" } else { "Connecting…" }}
+            </p>
+            {move || more.get().then(|| view! {
+                <button class="link" on:click=move |_| { let first = chat.messages.with_untracked(|l| l.first().map(|m| m.id).unwrap_or(0)); older.dispatch(first); }>"Earlier messages"</button>
+            })}
+            <ol class="messages" aria-live="polite">
+                <For each=move || chat.messages.get() key=|m| m.id let(m)>
+                    <li class:mine=m.sender_id == me data-message=m.id>
+                        {ref_label(&m).map(|r| view! { <span class="ref">{r}</span> })}
+                        <span class="body">{m.body.clone()}</span>
+                        <span class="when muted">{format_date(m.created_at)}</span>
+                    </li>
+                </For>
+                <For each=move || chat.outbox.get() key=|o| o.0.clone() let(o)>
+                    <li class="mine pending"><span class="body">{o.1.clone()}</span><span class="when muted">"sending…"</span></li>
+                </For>
+            </ol>
+            <p class="error" role="alert">{move || chat.problem.get()}</p>
+            <form on:submit=send class="chat-form" novalidate>
+                <label for="f-message" class="sr-only">"Message"</label>
+                <textarea id="f-message" rows="2" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" && !ev.shift_key() {
+                            ev.prevent_default();
+                            if let Some(form) = leptos::prelude::event_target::<web_sys::HtmlElement>(&ev).closest("form").ok().flatten() {
+                                use wasm_bindgen::JsCast;
+                                if let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() { let _ = form.request_submit(); }
+                            }
+                        }
+                    }></textarea>
+                <div class="row">
+                    <label for="f-ref">"About"</label>
+                    <select id="f-ref" on:change=move |ev| reference.set(event_target_value(&ev)) prop:value=move || reference.get()>
+                        <option value="">"—"</option>
+                        {goals.into_iter().map(|(id, t)| view! { <option value=format!("g{id}")>{format!("Goal: {t}")}</option> }).collect_view()}
+                        {checkins.into_iter().map(|(id, t)| view! { <option value=format!("c{id}")>{format!("Check-in: {t}")}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="primary">"Send"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// For a programme's admins: each pair's goals, check-ins, ratings and flags (no chat, no notes).
+#[component]
+pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
+    let stats = Resource::new(move || refresh.get(), move |_| load_pair_stats(programme_id));
+    view! {
+        <section class="panel wide" aria-labelledby="health-h">
+            <h2 id="health-h">"How the pairs are doing"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || stats.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No pairs yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                        <table class="pairs stats">
+                            <thead><tr>
+                                <th scope="col">"Pair"</th><th scope="col">"Goals done"</th><th scope="col">"Milestones"</th>
+                                <th scope="col">"Check-ins held / missed"</th><th scope="col">"Mean rating"</th><th scope="col">"Messages"</th><th scope="col">"Flags"</th>
+                            </tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|s| view! {
+                                    <tr data-pair=s.pair_id>
+                                        <td>{format!("{} · {}", s.mentor, s.mentee)}</td>
+                                        <td>{format!("{} of {}", s.goals_done, s.goals)}</td>
+                                        <td>{format!("{} of {}", s.milestones_done, s.milestones)}</td>
+                                        <td>{format!("{} / {}", s.checkins_held, s.checkins_missed)}</td>
+                                        <td>{s.mean_rating.map(|r| format!("{r:.1}")).unwrap_or_else(|| "—".into())}</td>
+                                        <td>{s.messages}</td>
+                                        <td>
+                                            {s.not_fit.then(|| view! { <span class="badge bad">"not a fit"</span> })}
+                                            {(s.open_roadblocks > 0).then(|| view! { <span class="badge bad">{format!("{} roadblock(s)", s.open_roadblocks)}</span> })}
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// For a programme's admins: pair two people by hand.
+#[component]
+pub fn CreatePairForm(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let mentor = RwSignal::new(String::new());
+    let mentee = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let create = Action::new(move |(a, b): &(String, String)| create_pair(programme_id, a.clone(), b.clone()));
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(_)) => {
+            errors.set(FieldErrors::new());
+            status.set(Some((true, "Paired.".into())));
+            mentor.set(String::new());
+            mentee.set(String::new());
+            on_done();
+        }
+        Some(Err(e)) => {
+            errors.set(e.field_errors());
+            status.set(Some((false, e.to_string())));
+        }
+        None => {}
+    });
+    view! {
+        <section class="panel" aria-labelledby="by-hand-h">
+            <h2 id="by-hand-h">"Pair two people by hand"</h2>
+            <form on:submit=move |ev| { ev.prevent_default(); create.dispatch((mentor.get_untracked(), mentee.get_untracked())); } novalidate>
+                <TextField label="Mentor's email" name="mentor_email".to_string() value=mentor errors=errors kind="email" />
+                <TextField label="Mentee's email" name="mentee_email".to_string() value=mentee errors=errors kind="email" />
+                <FormStatus message=status />
+                <button type="submit" disabled=move || create.pending().get()>"Create the pair"</button>
+            </form>
+        </section>
+    }
+}

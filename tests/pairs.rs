@@ -1,0 +1,295 @@
+//! The pair workspace through HTTP and its websocket, as members, strangers and admins see it,
+//! on SQLite and on PostgreSQL; plus chat across two app instances on one PostgreSQL.
+
+mod common;
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+
+on_both_backends!(
+    only_the_two_members_may_read_or_change_a_pair,
+    goals_check_ins_notes_and_feedback,
+    chat_messages_are_stored_once_and_delivered_live,
+);
+
+const MIA: &str = "mia.designer@demo.upmentor.test";
+
+async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200);
+    c
+}
+
+fn day(offset: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    upmentor::ui::format_date(now + offset * 86_400)
+}
+
+/// A programme run by the demo admin with two pairs made by hand: Dana → Victor (A) and
+/// Mia → the admin (B). Returns (programme, pair A, pair B).
+async fn two_pairs(app: &TestApp) -> (i64, i64, i64) {
+    let a = signed_in(app, ADMIN).await;
+    let p = json!({"name": "Hand-made", "objectives": "", "tags": ["strategy insight"], "kind": "reverse",
+        "starts_on": day(1), "ends_on": day(100), "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "1", "self_match": false});
+    let created = a.json("programmes/create", json!({"input": p})).await;
+    let id = created.body.as_i64().unwrap_or_else(|| panic!("{:?}", created.body));
+    let sid = id.to_string();
+    let pa = a.form("pairs/create", &[("programme_id", &sid), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await;
+    assert_eq!(pa.status, 200, "{:?}", pa.body);
+    let pb = a.form("pairs/create", &[("programme_id", &sid), ("mentor_email", MIA), ("mentee_email", ADMIN)]).await;
+    assert_eq!(pb.status, 200, "{:?}", pb.body);
+    let bad = a.form("pairs/create", &[("programme_id", &sid), ("mentor_email", "nobody@x.test"), ("mentee_email", MENTEE)]).await;
+    assert_eq!(bad.status, 422);
+    assert!(field_error(&bad.body, "mentor_email").is_some());
+    let taken = a.form("pairs/create", &[("programme_id", &sid), ("mentor_email", MIA), ("mentee_email", MENTEE)]).await;
+    assert!(field_error(&taken.body, "mentee_email").unwrap().contains("already has a mentor"), "{:?}", taken.body);
+    (id, pa.body.as_i64().unwrap(), pb.body.as_i64().unwrap())
+}
+
+fn goal(side: &str) -> Value {
+    json!({"side": side, "title": "Post weekly on LinkedIn", "measure": "4 posts", "target_date": day(30), "status": "", "milestones": "Set up profile\nFirst post"})
+}
+
+fn checkin(days: i64) -> Value {
+    json!({"date": day(days), "time": "10:00", "minutes": "45", "format": "remote", "agenda": "Goals\nLinkedIn"})
+}
+
+async fn only_the_two_members_may_read_or_change_a_pair(app: &TestApp) {
+    let (programme, a, _) = two_pairs(app).await;
+    let dana = signed_in(app, MENTOR).await;
+    let sa = a.to_string();
+    let g = dana.json("pairs/goal_add", json!({"pair_id": a, "input": goal("mentee")})).await;
+    assert_eq!(g.status, 200, "{:?}", g.body);
+    let goal_id = g.body.as_i64().unwrap().to_string();
+    let ws = dana.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    let milestone = ws.body["goals"][0]["milestones"][0]["id"].to_string();
+    let c = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": checkin(3)})).await;
+    assert_eq!(c.status, 200, "{:?}", c.body);
+    let checkin_id = c.body.as_i64().unwrap().to_string();
+
+    let mia = signed_in(app, MIA).await; // in pair B, not A
+    let admin = signed_in(app, ADMIN).await; // runs the programme and is in pair B, not A
+    let stranger = app.client();
+    let feedback = json!({"input": {"checkin_id": checkin_id.parse::<i64>().unwrap(), "rating": "5", "comment": "", "progress": "10", "fit": "good"}});
+    for (who, c, expected) in [("member of another pair", &mia, 403), ("programme admin", &admin, 403), ("signed out", &stranger, 401)] {
+        assert_eq!(c.form("pairs/workspace", &[("pair_id", &sa)]).await.status, expected, "{who}");
+        assert_eq!(c.json("pairs/goal_add", json!({"pair_id": a, "input": goal("mentee")})).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/goal_status", &[("goal_id", &goal_id), ("status", "done")]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/goal_delete", &[("goal_id", &goal_id)]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/milestone_add", &[("goal_id", &goal_id), ("title", "x")]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/milestone", &[("milestone_id", &milestone), ("done", "true")]).await.status, expected, "{who}");
+        assert_eq!(c.json("pairs/checkin_add", json!({"pair_id": a, "input": checkin(4)})).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/checkin_status", &[("checkin_id", &checkin_id), ("status", "held")]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/checkin_notes", &[("checkin_id", &checkin_id), ("shared", "x"), ("private", "y")]).await.status, expected, "{who}");
+        assert_eq!(c.json("pairs/feedback", feedback.clone()).await.status, expected, "{who}");
+        assert_eq!(c.json("pairs/survey", json!({"pair_id": a, "input": {"learned": "x", "recommend": "9", "again": "yes"}})).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/roadblock", &[("pair_id", &sa), ("body", "x")]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/messages", &[("pair_id", &sa), ("before", "0")]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/messages_after", &[("pair_id", &sa), ("after", "0")]).await.status, expected, "{who}");
+        assert_eq!(c.form("pairs/read", &[("pair_id", &sa), ("last_id", "1")]).await.status, expected, "{who}");
+        assert_eq!(c.get(&format!("/calendar/checkins/{checkin_id}")).await.0, expected, "{who}");
+        assert_eq!(ws_status(app, c, a).await, expected, "{who}: websocket");
+    }
+    // Nothing of the above changed pair A.
+    let ws = dana.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    assert_eq!(ws.body["goals"].as_array().unwrap().len(), 1);
+    assert_eq!(ws.body["goals"][0]["status"], "not_started");
+    assert_eq!(ws.body["checkins"].as_array().unwrap().len(), 1);
+    assert_eq!(ws.body["checkins"][0]["status"], "scheduled");
+    // Admins see figures, never content; employees see no figures.
+    let stats = admin.form("pairs/stats", &[("programme_id", &programme.to_string())]).await;
+    assert_eq!(stats.status, 200);
+    let row = stats.body.as_array().unwrap().iter().find(|s| s["pair_id"] == a).unwrap().clone();
+    assert_eq!(row["goals"], 1);
+    assert!(!stats.body.to_string().contains("LinkedIn"), "no goal or chat content in the figures");
+    assert_eq!(dana.form("pairs/stats", &[("programme_id", &programme.to_string())]).await.status, 403);
+    assert_eq!(dana.form("pairs/create", &[("programme_id", &programme.to_string()), ("mentor_email", MENTOR), ("mentee_email", MIA)]).await.status, 403);
+    assert_eq!(dana.form("pairs/workspace", &[("pair_id", "999999")]).await.status, 404);
+}
+
+async fn goals_check_ins_notes_and_feedback(app: &TestApp) {
+    let (programme, a, _) = two_pairs(app).await;
+    let sa = a.to_string();
+    let dana = signed_in(app, MENTOR).await;
+    let victor = signed_in(app, MENTEE).await;
+    // Bad goals and check-ins are refused at their fields.
+    let bad = dana.json("pairs/goal_add", json!({"pair_id": a, "input": {"side": "mentee", "title": "", "measure": "", "target_date": "soon", "status": "", "milestones": ""}})).await;
+    assert_eq!(bad.status, 422);
+    assert!(field_error(&bad.body, "title").is_some() && field_error(&bad.body, "target_date").is_some());
+    let bad = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": {"date": day(-2), "time": "10:00", "minutes": "45", "format": "remote", "agenda": ""}})).await;
+    assert_eq!(field_error(&bad.body, "date").as_deref(), Some("Choose a time in the future."));
+    let bad = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": {"date": day(2), "time": "7pm", "minutes": "0", "format": "fax", "agenda": ""}})).await;
+    assert!(field_error(&bad.body, "time").is_some() && field_error(&bad.body, "minutes").is_some() && field_error(&bad.body, "format").is_some());
+
+    // Both keep goals; one ticks a milestone the other sees.
+    dana.json("pairs/goal_add", json!({"pair_id": a, "input": goal("mentor")})).await;
+    victor.json("pairs/goal_add", json!({"pair_id": a, "input": goal("mentee")})).await;
+    let w = dana.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    let goals = w.body["goals"].as_array().unwrap().clone();
+    assert_eq!(goals.len(), 2);
+    assert!(w.body["templates"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().contains("business decision")), "templates follow the objectives");
+    let victors = goals.iter().find(|g| g["side"] == "mentee").unwrap();
+    let m = victors["milestones"][0]["id"].to_string();
+    assert_eq!(victor.form("pairs/milestone", &[("milestone_id", &m), ("done", "true")]).await.status, 200);
+    let w = dana.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    let victors = w.body["goals"].as_array().unwrap().iter().find(|g| g["side"] == "mentee").unwrap().clone();
+    assert_eq!(victors["milestones"][0]["done"], true);
+    assert_eq!(dana.form("pairs/goal_status", &[("goal_id", &victors["id"].to_string()), ("status", "at_risk")]).await.status, 200);
+
+    // A check-in: shown in both timezones, notified, downloadable, notes shared or private.
+    let c = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": checkin(2)})).await;
+    let cid = c.body.as_i64().unwrap().to_string();
+    let w = victor.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    let ci = w.body["checkins"][0].clone();
+    assert!(ci["my_time"].as_str().unwrap().contains("America/New_York"), "{ci:?}");
+    assert!(ci["partner_time"].as_str().unwrap().contains("10:00 (Europe/London)"), "{ci:?}");
+    assert_eq!(ci["agenda"], json!(["Goals", "LinkedIn"]));
+    let inbox = victor.form("me/inbox", &[]).await;
+    assert!(inbox.body["items"].to_string().contains("scheduled a check-in"));
+    let (status, headers, ics) = victor.get(&format!("/calendar/checkins/{cid}")).await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert!(ics.contains("BEGIN:VEVENT") && ics.contains("SUMMARY:Check-in with Dana Okafor"), "{ics}");
+    assert_eq!(dana.form("pairs/checkin_notes", &[("checkin_id", &cid), ("shared", "We agreed on 4 posts"), ("private", "Dana's own thought")]).await.status, 200);
+    assert_eq!(victor.form("pairs/checkin_notes", &[("checkin_id", &cid), ("shared", "We agreed on 4 posts"), ("private", "Victor's own thought")]).await.status, 200);
+    let w = victor.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    assert_eq!(w.body["checkins"][0]["shared_notes"], "We agreed on 4 posts");
+    assert_eq!(w.body["checkins"][0]["private_note"], "Victor's own thought");
+    assert!(!w.body.to_string().contains("Dana's own thought"), "a private note stays private");
+
+    // Feedback only after the check-in is held; the first asks about the fit.
+    let fb = |fit: &str| json!({"input": {"checkin_id": cid.parse::<i64>().unwrap(), "rating": "2", "comment": "Hard to connect", "progress": "20", "fit": fit}});
+    assert_eq!(victor.json("pairs/feedback", fb("good")).await.status, 409);
+    assert_eq!(victor.form("pairs/checkin_status", &[("checkin_id", &cid), ("status", "held")]).await.status, 200);
+    let no_fit = victor.json("pairs/feedback", fb("")).await;
+    assert!(field_error(&no_fit.body, "fit").is_some(), "{:?}", no_fit.body);
+    assert_eq!(victor.json("pairs/feedback", fb("not_fit")).await.status, 200);
+    let admin = signed_in(app, ADMIN).await;
+    let inbox = admin.form("me/inbox", &[]).await;
+    assert!(inbox.body["items"].to_string().contains("Not a fit: Dana Okafor and Victor Lindqvist"), "{:?}", inbox.body);
+    let w = dana.form("pairs/workspace", &[("pair_id", &sa)]).await;
+    assert_eq!(w.body["checkins"][0]["partner_gave_feedback"], true);
+    assert!(w.body["checkins"][0]["my_feedback"].is_null());
+
+    // Survey and roadblock.
+    let bad = dana.json("pairs/survey", json!({"pair_id": a, "input": {"learned": "", "recommend": "11", "again": "maybe"}})).await;
+    assert!(field_error(&bad.body, "learned").is_some() && field_error(&bad.body, "recommend").is_some() && field_error(&bad.body, "again").is_some());
+    assert_eq!(dana.json("pairs/survey", json!({"pair_id": a, "input": {"learned": "How sales forecasts work", "recommend": "9", "again": "yes"}})).await.status, 200);
+    assert_eq!(dana.form("pairs/workspace", &[("pair_id", &sa)]).await.body["my_survey"]["recommend"], 9);
+    assert_eq!(dana.form("pairs/roadblock", &[("pair_id", &sa), ("body", "We keep cancelling")]).await.status, 200);
+    let inbox = admin.form("me/inbox", &[]).await;
+    assert!(inbox.body["items"].to_string().contains("We keep cancelling"));
+    let stats = admin.form("pairs/stats", &[("programme_id", &programme.to_string())]).await;
+    let row = stats.body.as_array().unwrap().iter().find(|s| s["pair_id"] == a).unwrap().clone();
+    assert_eq!((row["checkins_held"].clone(), row["not_fit"].clone(), row["open_roadblocks"].clone()), (json!(1), json!(true), json!(1)));
+    assert_eq!(row["mean_rating"], 2.0);
+}
+
+/// The websocket handshake's HTTP status for this client (101 when it upgrades).
+async fn ws_status(app: &TestApp, c: &Client, pair: i64) -> u16 {
+    match open_ws(app, c, pair).await {
+        Ok(_) => 101,
+        Err(tungstenite::Error::Http(res)) => res.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open_ws(app: &TestApp, c: &Client, pair: i64) -> Result<Ws, tungstenite::Error> {
+    open_ws_at(&app.base, c, pair).await
+}
+
+async fn open_ws_at(base: &str, c: &Client, pair: i64) -> Result<Ws, tungstenite::Error> {
+    let url = format!("{}/ws/pairs/{pair}", base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    if let Some(cookie) = c.cookie() {
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+}
+
+async fn send(ws: &mut Ws, client_id: &str, body: &str) {
+    let frame = json!({"type": "send", "client_id": client_id, "body": body, "goal_id": null, "checkin_id": null});
+    ws.send(tungstenite::Message::Text(frame.to_string().into())).await.unwrap();
+}
+
+async fn next(ws: &mut Ws) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame within 10 s").unwrap().unwrap();
+        if let tungstenite::Message::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+async fn quiet(ws: &mut Ws) -> bool {
+    tokio::time::timeout(Duration::from_millis(500), ws.next()).await.is_err()
+}
+
+async fn chat_messages_are_stored_once_and_delivered_live(app: &TestApp) {
+    let (_, a, _) = two_pairs(app).await;
+    let dana = signed_in(app, MENTOR).await;
+    let victor = signed_in(app, MENTEE).await;
+    let mut dw = open_ws(app, &dana, a).await.unwrap();
+    let mut vw = open_ws(app, &victor, a).await.unwrap();
+    send(&mut dw, "m-1", "Hello Victor").await;
+    let ack = next(&mut dw).await;
+    assert_eq!(ack["type"], "ack");
+    let id = ack["message"]["id"].as_i64().unwrap();
+    let got = next(&mut vw).await;
+    assert_eq!(got["type"], "message");
+    assert_eq!(got["message"]["body"], "Hello Victor");
+    assert_eq!(victor.form("me/unread_messages", &[]).await.body, 1);
+    // A resend after a lost acknowledgement is stored once and not delivered again.
+    send(&mut dw, "m-1", "Hello Victor").await;
+    assert_eq!(next(&mut dw).await["message"]["id"], id);
+    assert!(quiet(&mut vw).await, "no duplicate reaches the partner");
+    // Bad input is refused with a reason and nothing is stored.
+    send(&mut dw, "m-2", "   ").await;
+    let refused = next(&mut dw).await;
+    assert_eq!(refused["type"], "refused");
+    assert_eq!(refused["client_id"], "m-2");
+    dw.send(tungstenite::Message::Text("not json".into())).await.unwrap();
+    assert_eq!(next(&mut dw).await["type"], "refused");
+    let history = victor.form("pairs/messages", &[("pair_id", &a.to_string()), ("before", "0")]).await;
+    assert_eq!(history.body["messages"].as_array().unwrap().len(), 1);
+    // Reading clears the unread count.
+    vw.send(tungstenite::Message::Text(json!({"type": "read", "last_id": id}).to_string().into())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(victor.form("me/unread_messages", &[]).await.body, 0);
+    // History pages: 60 more messages come back 50 at a time, oldest first.
+    for i in 0..60 {
+        send(&mut vw, &format!("v-{i}"), &format!("note {i}")).await;
+        assert_eq!(next(&mut vw).await["type"], "ack");
+    }
+    let page = dana.form("pairs/messages", &[("pair_id", &a.to_string()), ("before", "0")]).await;
+    let list = page.body["messages"].as_array().unwrap();
+    assert_eq!(list.len(), 50);
+    assert_eq!(page.body["more"], true);
+    assert_eq!(list.last().unwrap()["body"], "note 59");
+    let first = list[0]["id"].to_string();
+    let older = dana.form("pairs/messages", &[("pair_id", &a.to_string()), ("before", &first)]).await;
+    assert_eq!(older.body["messages"].as_array().unwrap().len(), 11);
+    assert_eq!(older.body["more"], false);
+}
+
+/// With several app instances on one PostgreSQL, a message through one reaches a client on another.
+#[tokio::test]
+async fn chat_crosses_instances_on_postgres() {
+    let Some(app) = TestApp::start(Backend::Postgres) else { return };
+    let second = app.second_instance();
+    let (_, a, _) = two_pairs(&app).await;
+    let dana = signed_in(&app, MENTOR).await;
+    let victor = second.client();
+    assert_eq!(victor.sign_in(MENTEE, DEMO_PASSWORD).await.status, 200);
+    let mut vw = open_ws_at(&second.base, &victor, a).await.unwrap();
+    let mut dw = open_ws(&app, &dana, a).await.unwrap();
+    send(&mut dw, "x-1", "Across instances").await;
+    assert_eq!(next(&mut dw).await["type"], "ack");
+    let got = next(&mut vw).await;
+    assert_eq!(got["message"]["body"], "Across instances");
+    assert!(quiet(&mut vw).await, "delivered exactly once");
+}
