@@ -63,7 +63,8 @@ test('mentor and mentee chat live, share goals, schedule a check-in, give feedba
 
   // Schedule a check-in; a wrong time is refused at its field and the typing kept.
   const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-  await dana.getByText('Schedule a check-in').click();
+  // Open while nothing is scheduled yet.
+  await expect(dana.locator('details.add', { hasText: 'Schedule a check-in' })).toHaveAttribute('open', '');
   await dana.getByLabel('Date', { exact: true }).fill(inTwoDays);
   await dana.getByLabel('Minutes', { exact: true }).fill('0');
   await dana.getByLabel('Agenda, one item per line').fill('Review the profile');

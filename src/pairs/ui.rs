@@ -508,20 +508,26 @@ impl ChatState {
         });
     }
     fn last_id(&self) -> i64 {
-        self.messages.with_untracked(|l| l.last().map(|m| m.id).unwrap_or(0))
+        self.messages.try_with_untracked(|l| l.last().map(|m| m.id).unwrap_or(0)).unwrap_or(0)
+    }
+    /// False once the page is gone: callbacks of a closed connection must then do nothing.
+    fn alive(&self) -> bool {
+        self.alive.try_get_value().unwrap_or(false)
     }
 }
 
 #[cfg(feature = "hydrate")]
 fn send_frame(chat: &ChatState, frame: &ClientFrame) -> bool {
     let text = serde_json::to_string(frame).unwrap_or_default();
-    chat.socket.with_value(|s| s.as_ref().is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN && ws.send_with_str(&text).is_ok()))
+    chat.socket
+        .try_with_value(|s| s.as_ref().is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN && ws.send_with_str(&text).is_ok()))
+        .unwrap_or(false)
 }
 
 #[cfg(feature = "hydrate")]
 fn connect(chat: ChatState) {
     use wasm_bindgen::{closure::Closure, JsCast};
-    if !chat.alive.get_value() {
+    if !chat.alive() {
         return;
     }
     let Some(location) = web_sys::window().map(|w| w.location()) else { return };
@@ -532,10 +538,13 @@ fn connect(chat: ChatState) {
         return;
     };
     let on_open = Closure::<dyn FnMut()>::new(move || {
+        if !chat.alive() {
+            return;
+        }
         chat.connected.set(true);
         chat.problem.set(None);
         // Resend whatever was not acknowledged; the server stores each client id once.
-        for (client_id, body, goal_id, checkin_id) in chat.outbox.get_untracked() {
+        for (client_id, body, goal_id, checkin_id) in chat.outbox.try_get_untracked().unwrap_or_default() {
             send_frame(&chat, &ClientFrame::Send { client_id, body, goal_id, checkin_id });
         }
         // Fetch what arrived while disconnected.
@@ -549,6 +558,9 @@ fn connect(chat: ChatState) {
         });
     });
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        if !chat.alive() {
+            return;
+        }
         let Some(text) = ev.data().as_string() else { return };
         let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { return };
         match frame {
@@ -568,8 +580,11 @@ fn connect(chat: ChatState) {
         }
     });
     let on_close = Closure::<dyn FnMut()>::new(move || {
+        if !chat.alive() {
+            return;
+        }
         chat.connected.set(false);
-        if chat.alive.get_value() {
+        {
             leptos::prelude::set_timeout(move || connect(chat), std::time::Duration::from_millis(800));
         }
     });
@@ -579,7 +594,7 @@ fn connect(chat: ChatState) {
     on_open.forget();
     on_message.forget();
     on_close.forget();
-    chat.socket.set_value(Some(ws));
+    chat.socket.try_set_value(Some(ws));
 }
 
 fn new_client_id() -> String {
@@ -620,19 +635,19 @@ fn Chat(pair_id: i64, me: i64, partner: String, goals: Vec<(i64, String)>, check
             more.set(page.more);
             chat.merge(page.messages);
             #[cfg(feature = "hydrate")]
-            if chat.socket.with_value(|s| s.is_none()) {
+            if chat.socket.try_with_value(|s| s.is_none()).unwrap_or(false) {
                 connect(chat);
             }
         }
     });
     on_cleanup(move || {
-        chat.alive.set_value(false);
         #[cfg(feature = "hydrate")]
-        chat.socket.with_value(|s| {
+        chat.socket.try_with_value(|s| {
             if let Some(ws) = s {
                 let _ = ws.close();
             }
         });
+        chat.alive.try_set_value(false);
     });
     let draft = RwSignal::new(String::new());
     let reference = RwSignal::new(String::new());

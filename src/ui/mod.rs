@@ -67,10 +67,13 @@ pub fn Nav() -> impl IntoView {
                                         {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                         <li>
                                             <A href="/inbox">
-                                                "Inbox"
-                                                {move || unread.get().filter(|n| *n > 0).map(|n| view! {
-                                                    " " <span class="count" aria-label=format!("{n} unread")>{n}</span>
-                                                })}
+                                                "Inbox "
+                                                // Always present (hidden at 0), so the page hydrates whatever the count.
+                                                <span class="count"
+                                                    hidden=move || unread.get().unwrap_or(0) == 0
+                                                    aria-label=move || format!("{} unread", unread.get().unwrap_or(0))>
+                                                    {move || unread.get().unwrap_or(0)}
+                                                </span>
                                             </A>
                                         </li>
                                         <li class="me">
