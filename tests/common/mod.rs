@@ -146,7 +146,7 @@ impl Shared {
 }
 
 /// Starts the binary and waits for the address it reports.
-fn spawn_app(data: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
+pub fn spawn_app(data: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_upmentor"));
     cmd.arg("serve")
         .env("UPMENTOR_ADDR", "127.0.0.1:0")
