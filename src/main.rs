@@ -49,7 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let n = demo::load(&state.db, state.config.demo_people).await?;
                 tracing::info!(people = n, ms = started.elapsed().as_millis() as u64, "loaded the demo organisation");
             }
-            server::spawn_housekeeping(state.db.clone());
+            server::spawn_housekeeping(state.db.clone(), std::time::Duration::from_secs(state.config.housekeeping_secs));
             upmentor::pairs::chat::spawn_listener(state.clone());
             let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
             let addr = listener.local_addr()?;

@@ -293,3 +293,34 @@ async fn chat_crosses_instances_on_postgres() {
     assert_eq!(got["message"]["body"], "Across instances");
     assert!(quiet(&mut vw).await, "delivered exactly once");
 }
+
+/// Both members are reminded once of a check-in starting within a day.
+#[tokio::test]
+async fn check_in_reminders_go_out_once() {
+    let Some(app) = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_HOUSEKEEPING_SECS", "1")]) else { return };
+    let (programme, _, _) = two_pairs(&app).await;
+    // A person in UTC (the command-line admin) schedules for two hours from now.
+    let utc = app.another_admin("utc.admin@demo.upmentor.test").await;
+    let admin = signed_in(&app, ADMIN).await;
+    let pair = admin.form("pairs/create", &[("programme_id", &programme.to_string()), ("mentor_email", "utc.admin@demo.upmentor.test"), ("mentee_email", MIA)]).await;
+    assert_eq!(pair.status, 200, "{:?}", pair.body);
+    let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 2 * 3600;
+    let time = format!("{:02}:{:02}", (at % 86_400) / 3600, (at % 3600) / 60);
+    let input = json!({"date": upmentor::ui::format_date(at), "time": time, "minutes": "30", "format": "remote", "agenda": ""});
+    let c = utc.json("pairs/checkin_add", json!({"pair_id": pair.body.as_i64().unwrap(), "input": input})).await;
+    assert_eq!(c.status, 200, "{:?}", c.body);
+    let mia = signed_in(&app, MIA).await;
+    let reminders = |inbox: &Value| inbox["items"].as_array().unwrap().iter().filter(|n| n["title"].as_str().unwrap().starts_with("Check-in tomorrow")).count();
+    let mut found = 0;
+    for _ in 0..50 {
+        found = reminders(&mia.form("me/inbox", &[]).await.body);
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(found, 1, "the mentee is reminded");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(reminders(&mia.form("me/inbox", &[]).await.body), 1, "once");
+    assert_eq!(reminders(&utc.form("me/inbox", &[]).await.body), 1, "the mentor too");
+}

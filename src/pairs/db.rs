@@ -375,7 +375,8 @@ fn to_message((id, sender_id, client_id, body, goal_id, checkin_id, created_at):
 
 const MESSAGE_COLUMNS: &str = "id, sender_id, client_id, body, goal_id, checkin_id, created_at";
 
-/// Stores a message once per (pair, client id); a resend returns the stored one.
+/// Stores a message once per (pair, client id); a resend returns the stored one. One statement
+/// in autocommit, so the database's write lock is held as briefly as possible.
 pub async fn store_message(
     db: &Db,
     pair_id: i64,
@@ -385,19 +386,9 @@ pub async fn store_message(
     goal_id: Option<i64>,
     checkin_id: Option<i64>,
 ) -> Result<(Message, bool), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    let existing: Option<MessageRow> = sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND client_id = $2"))
-        .bind(pair_id)
-        .bind(client_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if let Some(row) = existing {
-        tx.commit().await?;
-        return Ok((to_message(row), false));
-    }
-    let row: MessageRow = sqlx::query_as(&format!(
+    let inserted: Option<MessageRow> = sqlx::query_as(&format!(
         "INSERT INTO messages (pair_id, sender_id, client_id, body, goal_id, checkin_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {MESSAGE_COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pair_id, client_id) DO NOTHING RETURNING {MESSAGE_COLUMNS}"
     ))
     .bind(pair_id)
     .bind(sender)
@@ -406,10 +397,17 @@ pub async fn store_message(
     .bind(goal_id)
     .bind(checkin_id)
     .bind(now())
-    .fetch_one(&mut *tx)
+    .fetch_optional(&db.pool)
     .await?;
-    tx.commit().await?;
-    Ok((to_message(row), true))
+    if let Some(row) = inserted {
+        return Ok((to_message(row), true));
+    }
+    let existing: MessageRow = sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND client_id = $2"))
+        .bind(pair_id)
+        .bind(client_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok((to_message(existing), false))
 }
 
 pub async fn message(db: &Db, id: i64) -> Result<Option<(i64, Message)>, sqlx::Error> {

@@ -59,6 +59,9 @@ pub struct Config {
     /// How long a mentee's request to a mentor (self-match programmes) waits for an answer.
     #[arg(long, env = "UPMENTOR_REQUEST_HOURS", default_value_t = 168, global = true)]
     pub request_hours: u32,
+    /// Seconds between housekeeping rounds (expired sessions and requests, check-in reminders).
+    #[arg(long, env = "UPMENTOR_HOUSEKEEPING_SECS", default_value_t = 900, global = true)]
+    pub housekeeping_secs: u64,
     /// Log filter, e.g. info or upmentor=debug,tower_http=info.
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -94,6 +97,7 @@ impl Config {
             public_url: None,
             demo_people: 0,
             request_hours: 168,
+            housekeeping_secs: 900,
             log: "warn".into(),
         }
     }

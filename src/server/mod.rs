@@ -98,12 +98,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every 15 minutes: deletes expired sessions, expires unanswered mentor requests, and reminds
+/// Every `every` (15 minutes by default): deletes expired sessions, expires unanswered mentor requests, and reminds
 /// pairs of check-ins starting within a day.
-pub fn spawn_housekeeping(db: Db) {
+pub fn spawn_housekeeping(db: Db, every: std::time::Duration) {
     tokio::spawn(async move {
         let store = session::DbSessionStore::new(db.clone());
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(900));
+        let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
         loop {
             tick.tick().await;
             if let Err(e) = store.delete_expired().await {

@@ -40,6 +40,15 @@ pub fn Nav() -> impl IntoView {
             }
         },
     );
+    let unread_messages = Resource::new(
+        move || auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id),
+        |signed_in| async move {
+            match signed_in {
+                Some(_) => crate::pairs::api::unread_messages().await.unwrap_or(0),
+                None => 0,
+            }
+        },
+    );
     let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
@@ -61,7 +70,16 @@ pub fn Nav() -> impl IntoView {
                                 view! {
                                     <ul class="nav-links">
                                         <li><A href="/programmes">"Programmes"</A></li>
-                                        <li><A href="/matches">"My matches"</A></li>
+                                        <li>
+                                            <A href="/matches">
+                                                "My matches "
+                                                <span class="count"
+                                                    hidden=move || unread_messages.get().unwrap_or(0) == 0
+                                                    aria-label=move || format!("{} unread messages", unread_messages.get().unwrap_or(0))>
+                                                    {move || unread_messages.get().unwrap_or(0)}
+                                                </span>
+                                            </A>
+                                        </li>
                                         <li><A href="/people">"People"</A></li>
                                         <li><A href="/profile">"My profile"</A></li>
                                         {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
