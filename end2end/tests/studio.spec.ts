@@ -69,7 +69,7 @@ test('an admin creates a programme, enrols people, tunes, pins and publishes; bo
 
   const dana = await browser.newContext().then(c => c.newPage());
   await signIn(dana, MENTOR);
-  await expect(dana.locator('.nav-links .count')).toBeVisible();
+  await expect(dana.locator('.nav-links a[href="/inbox"] .count')).toBeVisible();
   await dana.goto('/matches');
   await hydrated(dana);
   const card = dana.locator('article.match', { hasText: 'AI for leaders' });
