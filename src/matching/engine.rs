@@ -6,7 +6,8 @@ use super::lap;
 use super::large;
 use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
-use super::score::{self, Interner, Prepared, RuleBreak};
+use super::par;
+use super::score::{self, Interner, MenteeTable, Prepared, RuleBreak};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The part of the rules that decides feasibility pair by pair (cached).
@@ -44,9 +45,9 @@ pub struct Engine {
     /// Criterion scores, mentee-major: `crit[e * mentors + m]`; cached per direction.
     crit: Vec<[f32; 7]>,
     crit_direction: Option<Direction>,
-    /// The first broken rule of each pair under `breaks_key`.
-    breaks: Vec<Option<RuleBreak>>,
-    breaks_key: Option<RuleKey>,
+    /// Whether each pair keeps every hard rule under `allowed_key` (forbidden pairs aside).
+    allowed: Vec<bool>,
+    allowed_key: Option<RuleKey>,
     warm: Option<Warm>,
     /// Square problems up to this many cells are solved densely (see [`DENSE_LIMIT`]).
     pub(crate) dense_limit: usize,
@@ -104,8 +105,8 @@ impl Engine {
             words,
             crit: Vec::new(),
             crit_direction: None,
-            breaks: Vec::new(),
-            breaks_key: None,
+            allowed: Vec::new(),
+            allowed_key: None,
             warm: None,
             dense_limit: DENSE_LIMIT,
             last_dense: None,
@@ -124,7 +125,7 @@ impl Engine {
     /// Returns the number of pairs scored.
     pub fn rescore(&mut self, rules: &Rules) -> usize {
         self.crit_direction = None;
-        self.breaks_key = None;
+        self.allowed_key = None;
         self.ensure_cache(rules);
         self.crit.len()
     }
@@ -139,27 +140,32 @@ impl Engine {
 
     fn ensure_cache(&mut self, rules: &Rules) {
         let nm = self.mentors.len();
+        let cells = nm * self.mentees.len();
+        let words = self.words.names.len();
+        let (mentors, mentees) = (&self.mentors, &self.mentees);
         if self.crit_direction != Some(rules.direction) {
-            let mut crit = Vec::with_capacity(nm * self.mentees.len());
-            for e in &self.mentees {
-                for m in &self.mentors {
-                    let c = score::criteria(rules.direction, m, e);
-                    crit.push(c.map(|x| x as f32));
+            let direction = rules.direction;
+            let mut crit = vec![[0.0f32; 7]; cells];
+            par::fill_rows(&mut crit, nm, |e, row| {
+                let t = MenteeTable::new(&mentees[e], words);
+                for (m, out) in mentors.iter().zip(row) {
+                    *out = score::table_criteria(direction, &t, m, &mentees[e]).map(|x| x as f32);
                 }
-            }
+            });
             self.crit = crit;
             self.crit_direction = Some(rules.direction);
         }
         let key = RuleKey::of(rules);
-        if self.breaks_key.as_ref() != Some(&key) {
-            let mut breaks = Vec::with_capacity(nm * self.mentees.len());
-            for e in &self.mentees {
-                for m in &self.mentors {
-                    breaks.push(score::check_rules(rules, m, e));
+        if self.allowed_key.as_ref() != Some(&key) {
+            let mut allowed = vec![false; cells];
+            par::fill_rows(&mut allowed, nm, |e, row| {
+                let t = MenteeTable::new(&mentees[e], words);
+                for (m, out) in mentors.iter().zip(row) {
+                    *out = score::table_allowed(rules, &t, m, &mentees[e]);
                 }
-            }
-            self.breaks = breaks;
-            self.breaks_key = Some(key);
+            });
+            self.allowed = allowed;
+            self.allowed_key = Some(key);
         }
     }
 
@@ -200,36 +206,36 @@ impl Engine {
     fn scored(&self, config: &Config) -> Scored {
         let nm = self.mentors.len();
         let total_w = config.weights.sum();
-        let w = config.weights.0;
-        let forbidden: HashSet<(usize, usize)> = config
-            .rules
-            .forbidden
-            .iter()
-            .map(|(m, e)| (self.mentee_index[e], self.mentor_index[m]))
-            .collect();
-        let mut score = Vec::with_capacity(self.crit.len());
-        let mut feasible = Vec::with_capacity(self.crit.len());
-        for (k, c) in self.crit.iter().enumerate() {
-            let s = if total_w > 0.0 {
-                (w[0] * c[0] as f64
+        // Weights over their sum, so each pair costs seven multiply-adds (a million pairs on
+        // every slider step).
+        let w: [f64; 7] = if total_w > 0.0 { config.weights.0.map(|x| x / total_w) } else { [0.0; 7] };
+        let min_score = config.rules.min_score;
+        let mut forbidden: Vec<Vec<usize>> = vec![Vec::new(); self.mentees.len()];
+        for (m, e) in &config.rules.forbidden {
+            forbidden[self.mentee_index[e]].push(self.mentor_index[m]);
+        }
+        let cells = self.crit.len();
+        let mut score = vec![0.0f64; cells];
+        let mut feasible = vec![false; cells];
+        let (crit, allowed) = (&self.crit, &self.allowed);
+        par::fill_rows2(&mut score, &mut feasible, nm, |e, scores, oks| {
+            let at = e * nm;
+            for (m, (s, ok)) in scores.iter_mut().zip(oks.iter_mut()).enumerate() {
+                let c = &crit[at + m];
+                let x = w[0] * c[0] as f64
                     + w[1] * c[1] as f64
                     + w[2] * c[2] as f64
                     + w[3] * c[3] as f64
                     + w[4] * c[4] as f64
                     + w[5] * c[5] as f64
-                    + w[6] * c[6] as f64)
-                    / total_w
-            } else {
-                0.0
-            };
-            score.push(s);
-            feasible.push(
-                self.breaks[k].is_none()
-                    && s > 0.0
-                    && s >= config.rules.min_score
-                    && (forbidden.is_empty() || !forbidden.contains(&(k / nm, k % nm))),
-            );
-        }
+                    + w[6] * c[6] as f64;
+                *s = x;
+                *ok = allowed[at + m] && x > 0.0 && x >= min_score;
+            }
+            for &m in &forbidden[e] {
+                oks[m] = false;
+            }
+        });
         Scored { score, feasible }
     }
 
@@ -513,13 +519,17 @@ impl Engine {
     }
 
     fn unmatched_reason(&self, config: &Config, s: &Scored, cells: impl Iterator<Item = usize>) -> UnmatchedReason {
+        let nm = self.mentors.len();
         let mut any_feasible = false;
         let mut best_below: Option<f64> = None;
         let mut rule_counts: BTreeMap<String, u32> = BTreeMap::new();
         for k in cells {
             if s.feasible[k] {
                 any_feasible = true;
-            } else if let Some(b) = &self.breaks[k] {
+            } else if let Some(b) = (!self.allowed[k])
+                .then(|| score::check_rules(&config.rules, &self.mentors[k % nm], &self.mentees[k / nm]))
+                .flatten()
+            {
                 *rule_counts.entry(b.describe(config.rules.direction)).or_default() += 1;
             } else if s.score[k] < config.rules.min_score || s.score[k] <= 0.0 {
                 best_below = Some(best_below.map_or(s.score[k], |b: f64| b.max(s.score[k])));

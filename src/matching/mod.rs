@@ -8,6 +8,7 @@ mod engine;
 mod lap;
 pub(crate) mod large;
 mod model;
+mod par;
 mod result;
 mod score;
 pub mod synthetic;

@@ -406,46 +406,42 @@ impl MenteeTable {
     }
 }
 
-/// The solver's value of a pair — the weighted score, or 0 when a rule rules it out or it is
-/// below the minimum — computed as [`check_rules`] and [`criteria`] do, with lookups instead
-/// of merges. `w` holds the weights divided by their sum.
-pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepared, e: &Prepared) -> f64 {
-    let direction = rules.direction;
-    let gap = directed_gap(direction, m, e);
-    if !gap_allowed(rules, gap) {
-        return 0.0;
-    }
-    if in_reporting_line(rules, m, e) {
-        return 0.0;
-    }
-    let shared_language = m.languages.iter().any(|&l| t.speaks[l as usize]);
-    if rules.require_common_language && !shared_language {
-        return 0.0;
-    }
-    let tz_minutes = (m.tz - e.tz).abs();
-    if !timezones_allowed(rules, tz_minutes) {
-        return 0.0;
-    }
-    if avoided(rules, m, e) {
-        return 0.0;
-    }
+/// [`criteria`] through the mentee's lookup table: the same values (the same terms summed in
+/// the same order), with lookups instead of merges.
+#[inline]
+pub(crate) fn table_criteria(direction: Direction, t: &MenteeTable, m: &Prepared, e: &Prepared) -> [f64; 7] {
     let overlap = (!m.availability.is_empty() && !e.availability.is_empty())
         .then(|| overlap_minutes(&m.availability, &e.availability));
-    let wishes = wish_score(m, e);
+    let shared_language = m.languages.iter().any(|&l| t.speaks[l as usize]);
     let common_interests = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
-    solver_value(
-        rules,
-        w,
-        [
-            table_skills(t, e, m.offers.iter().copied()),
-            seniority_score(direction, gap, m.level - e.level),
-            if m.department != e.department { 1.0 } else { 0.0 },
-            schedule_score(tz_minutes, overlap),
-            if shared_language { 1.0 } else { 0.0 },
-            interest_score(common_interests, m.interests.len() + e.interests.len()),
-            wishes,
-        ],
-    )
+    [
+        table_skills(t, e, m.offers.iter().copied()),
+        seniority_score(direction, directed_gap(direction, m, e), m.level - e.level),
+        if m.department != e.department { 1.0 } else { 0.0 },
+        schedule_score((m.tz - e.tz).abs(), overlap),
+        if shared_language { 1.0 } else { 0.0 },
+        interest_score(common_interests, m.interests.len() + e.interests.len()),
+        wish_score(m, e),
+    ]
+}
+
+/// Whether the pair keeps every hard rule ([`check_rules`] finds nothing), through the table.
+#[inline]
+pub(crate) fn table_allowed(rules: &Rules, t: &MenteeTable, m: &Prepared, e: &Prepared) -> bool {
+    gap_allowed(rules, directed_gap(rules.direction, m, e))
+        && !in_reporting_line(rules, m, e)
+        && (!rules.require_common_language || m.languages.iter().any(|&l| t.speaks[l as usize]))
+        && timezones_allowed(rules, (m.tz - e.tz).abs())
+        && !avoided(rules, m, e)
+}
+
+/// The solver's value of a pair — the weighted score, or 0 when a rule rules it out or it is
+/// below the minimum. `w` holds the weights divided by their sum.
+pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepared, e: &Prepared) -> f64 {
+    if !table_allowed(rules, t, m, e) {
+        return 0.0;
+    }
+    solver_value(rules, w, table_criteria(rules.direction, t, m, e))
 }
 
 /// Skills through the mentee's lookup table: each offered skill the mentee wants counts by
