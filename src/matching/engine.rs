@@ -7,7 +7,7 @@ use super::large;
 use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 use super::par;
-use super::score::{self, Interner, MenteeTable, Prepared, RuleBreak};
+use super::score::{self, Figures, Interner, MenteeTable, PairCode, Prepared, RuleBreak};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The part of the rules that decides feasibility pair by pair (cached).
@@ -42,9 +42,9 @@ pub struct Engine {
     words: Interner,
     mentor_index: HashMap<PersonId, usize>,
     mentee_index: HashMap<PersonId, usize>,
-    /// Criterion scores, mentee-major: `crit[e * mentors + m]`; cached per direction.
-    crit: Vec<[f32; 7]>,
-    crit_direction: Option<Direction>,
+    /// What each pair's criteria are computed from, mentee-major: `codes[e * mentors + m]`
+    /// (computed on the first run).
+    codes: Vec<PairCode>,
     /// Whether each pair keeps every hard rule under `allowed_key` (forbidden pairs aside).
     allowed: Vec<bool>,
     allowed_key: Option<RuleKey>,
@@ -53,6 +53,8 @@ pub struct Engine {
     pub(crate) dense_limit: usize,
     /// The last square problem solved, for checking its certificate on demand.
     last_dense: Option<(usize, Vec<f64>, lap::Assignment)>,
+    /// The last run's score buffers, for the next run to fill.
+    spare: Option<Scored>,
     /// The independent check of the last sparse run's optimality proof.
     last_proof: Option<Result<(), String>>,
 }
@@ -103,13 +105,13 @@ impl Engine {
             mentors,
             mentees,
             words,
-            crit: Vec::new(),
-            crit_direction: None,
+            codes: Vec::new(),
             allowed: Vec::new(),
             allowed_key: None,
             warm: None,
             dense_limit: DENSE_LIMIT,
             last_dense: None,
+            spare: None,
             last_proof: None,
         })
     }
@@ -124,10 +126,10 @@ impl Engine {
     /// Scores every pair and checks every rule anew (the cost every first run pays).
     /// Returns the number of pairs scored.
     pub fn rescore(&mut self, rules: &Rules) -> usize {
-        self.crit_direction = None;
+        self.codes.clear();
         self.allowed_key = None;
         self.ensure_cache(rules);
-        self.crit.len()
+        self.codes.len()
     }
 
     /// The weighted score matrix, mentee-major (`[e * mentors + m]`), 0 where a rule rules the
@@ -143,17 +145,15 @@ impl Engine {
         let cells = nm * self.mentees.len();
         let words = self.words.names.len();
         let (mentors, mentees) = (&self.mentors, &self.mentees);
-        if self.crit_direction != Some(rules.direction) {
-            let direction = rules.direction;
-            let mut crit = vec![[0.0f32; 7]; cells];
-            par::fill_rows(&mut crit, nm, |e, row| {
+        if self.codes.len() != cells {
+            let mut codes = vec![PairCode::default(); cells];
+            par::fill_rows(&mut codes, nm, |e, row| {
                 let t = MenteeTable::new(&mentees[e], words);
                 for (m, out) in mentors.iter().zip(row) {
-                    *out = score::table_criteria(direction, &t, m, &mentees[e]).map(|x| x as f32);
+                    *out = score::pair_code(&t, m, &mentees[e]);
                 }
             });
-            self.crit = crit;
-            self.crit_direction = Some(rules.direction);
+            self.codes = codes;
         }
         let key = RuleKey::of(rules);
         if self.allowed_key.as_ref() != Some(&key) {
@@ -203,7 +203,7 @@ impl Engine {
         Ok(())
     }
 
-    fn scored(&self, config: &Config) -> Scored {
+    fn scored(&mut self, config: &Config) -> Scored {
         let nm = self.mentors.len();
         let total_w = config.weights.sum();
         // Weights over their sum, so each pair costs seven multiply-adds (a million pairs on
@@ -214,23 +214,23 @@ impl Engine {
         for (m, e) in &config.rules.forbidden {
             forbidden[self.mentee_index[e]].push(self.mentor_index[m]);
         }
-        let cells = self.crit.len();
-        let mut score = vec![0.0f64; cells];
-        let mut feasible = vec![false; cells];
-        let (crit, allowed) = (&self.crit, &self.allowed);
+        let cells = self.codes.len();
+        // The last run's buffers are reused (no fresh pages to fault in on every slider step).
+        let Scored { mut score, mut feasible } = self.spare.take().unwrap_or(Scored { score: Vec::new(), feasible: Vec::new() });
+        score.resize(cells, 0.0);
+        feasible.resize(cells, false);
+        let (codes, allowed, mentees) = (&self.codes, &self.allowed, &self.mentees);
+        let mentors: Vec<Figures> = self.mentors.iter().map(|m| m.figures()).collect();
+        let direction = config.rules.direction;
         par::fill_rows2(&mut score, &mut feasible, nm, |e, scores, oks| {
-            let at = e * nm;
-            for (m, (s, ok)) in scores.iter_mut().zip(oks.iter_mut()).enumerate() {
-                let c = &crit[at + m];
-                let x = w[0] * c[0] as f64
-                    + w[1] * c[1] as f64
-                    + w[2] * c[2] as f64
-                    + w[3] * c[3] as f64
-                    + w[4] * c[4] as f64
-                    + w[5] * c[5] as f64
-                    + w[6] * c[6] as f64;
+            let row = e * nm..(e + 1) * nm;
+            let mentee = mentees[e].figures();
+            let cells = scores.iter_mut().zip(oks.iter_mut()).zip(&codes[row.clone()]).zip(&allowed[row]).zip(&mentors);
+            for ((((s, ok), code), allowed), m) in cells {
+                let c = score::code_criteria(direction, *code, m, &mentee);
+                let x = w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3] + w[4] * c[4] + w[5] * c[5] + w[6] * c[6];
                 *s = x;
-                *ok = allowed[at + m] && x > 0.0 && x >= min_score;
+                *ok = *allowed && x > 0.0 && x >= min_score;
             }
             for &m in &forbidden[e] {
                 oks[m] = false;
@@ -267,7 +267,9 @@ impl Engine {
                 self.assign(&scored, &rows, &left, bonus, &mut mentor_of);
             }
         }
-        Ok(self.assemble(config, &scored, &mentor_of, &pinned))
+        let result = self.assemble(config, &scored, &mentor_of, &pinned);
+        self.spare = Some(scored);
+        Ok(result)
     }
 
     /// Solves the matching of `rows` (mentees) to mentors with `left` places each, exactly:
@@ -294,13 +296,20 @@ impl Engine {
         if n == 0 || slots.is_empty() {
             return;
         }
-        let mut cost = vec![0.0f64; n * n];
-        for (r, &e) in rows.iter().enumerate() {
-            let line = &mut cost[r * n..r * n + slots.len()];
-            for (c, &m) in slots.iter().enumerate() {
-                line[c] = -s.worth(e * nm + m, bonus, rows.len());
+        // The last run's matrix is reused when the size is the same (no fresh pages to fault in).
+        let mut cost = match self.last_dense.take() {
+            Some((size, cost, _)) if size == n => cost,
+            _ => vec![0.0f64; n * n],
+        };
+        par::fill_rows(&mut cost, n, |r, line| {
+            let (real, padding) = line.split_at_mut(if r < rows.len() { slots.len() } else { 0 });
+            if let Some(&e) = rows.get(r) {
+                for (x, &m) in real.iter_mut().zip(slots) {
+                    *x = -s.worth(e * nm + m, bonus, rows.len());
+                }
             }
-        }
+            padding.iter_mut().for_each(|x| *x = 0.0);
+        });
         let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
         let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
         let a = match lap::solve(n, &cost, warm_v.as_deref()) {

@@ -17,10 +17,35 @@ pub(crate) struct Prepared {
     pub offers: Vec<(u32, u8)>,
     pub wants: Vec<(u32, u8)>,
     pub want_weight: f64,
+    /// 1 / (5 × want_weight): skill points (priority × level out of 5) to the skills score.
+    pub skill_scale: f64,
     pub interests: Vec<u32>,
     pub availability: Vec<WeeklySlot>,
     pub prefers: Vec<PersonId>,
     pub avoids: Vec<PersonId>,
+}
+
+/// The figures of one person that scoring reads for every pair, packed together so a row of
+/// thousands of pairs reads them from one small array.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Figures {
+    pub level: i32,
+    pub department: u32,
+    pub tz: i32,
+    pub interests: u32,
+    pub skill_scale: f64,
+}
+
+impl Prepared {
+    pub fn figures(&self) -> Figures {
+        Figures {
+            level: self.level,
+            department: self.department,
+            tz: self.tz,
+            interests: self.interests.len() as u32,
+            skill_scale: self.skill_scale,
+        }
+    }
 }
 
 /// Interns strings (case-insensitively) to small integers shared by both sides of a run.
@@ -75,6 +100,7 @@ pub(crate) fn prepare(p: &Participant, words: &mut Interner, departments: &mut I
         offers,
         wants,
         want_weight,
+        skill_scale: if want_weight > 0.0 { 1.0 / (5.0 * want_weight) } else { 0.0 },
         interests,
         availability,
         prefers,
@@ -115,10 +141,15 @@ pub(crate) fn overlap_minutes(a: &[WeeklySlot], b: &[WeeklySlot]) -> i32 {
 
 /// The level gap in the programme's direction (positive is the wanted way).
 pub(crate) fn directed_gap(direction: Direction, mentor: &Prepared, mentee: &Prepared) -> i32 {
+    level_gap(direction, mentor.level, mentee.level)
+}
+
+#[inline]
+fn level_gap(direction: Direction, mentor: i32, mentee: i32) -> i32 {
     match direction {
-        Direction::MentorJunior => mentee.level - mentor.level,
-        Direction::MentorSenior => mentor.level - mentee.level,
-        Direction::Peers => -(mentee.level - mentor.level).abs(),
+        Direction::MentorJunior => mentee - mentor,
+        Direction::MentorSenior => mentor - mentee,
+        Direction::Peers => -(mentee - mentor).abs(),
     }
 }
 
@@ -131,7 +162,7 @@ const GOOD_OVERLAP_MINUTES: f64 = 120.0;
 fn seniority_score(direction: Direction, gap: i32, level_difference: i32) -> f64 {
     match direction {
         Direction::Peers => 1.0 - (level_difference.abs() as f64 / 4.0).min(1.0),
-        _ => (gap as f64 / 6.0).clamp(0.0, 1.0),
+        _ => (gap as f64 * (1.0 / 6.0)).clamp(0.0, 1.0),
     }
 }
 
@@ -139,10 +170,10 @@ fn seniority_score(direction: Direction, gap: i32, level_difference: i32) -> f64
 /// (`None`: someone gave no availability, counted as 0.5).
 #[inline]
 fn schedule_score(tz_minutes: i32, overlap_minutes: Option<i32>) -> f64 {
-    let tz = 1.0 - ((tz_minutes as f64 / 60.0) / 12.0).min(1.0);
+    let tz = 1.0 - (tz_minutes as f64 * (1.0 / 720.0)).min(1.0);
     let avail = match overlap_minutes {
         None => 0.5,
-        Some(m) => (m as f64 / GOOD_OVERLAP_MINUTES).min(1.0),
+        Some(m) => (m as f64 * (1.0 / GOOD_OVERLAP_MINUTES)).min(1.0),
     };
     0.5 * tz + 0.5 * avail
 }
@@ -150,7 +181,7 @@ fn schedule_score(tz_minutes: i32, overlap_minutes: Option<i32>) -> f64 {
 /// Shared interests: Jaccard similarity.
 #[inline]
 fn interest_score(common: usize, total: usize) -> f64 {
-    if total == 0 {
+    if common == 0 {
         0.0
     } else {
         common as f64 / (total - common) as f64
@@ -218,19 +249,20 @@ fn solver_value(rules: &Rules, w: &[f64; 7], c: [f64; 7]) -> f64 {
 
 /// Every criterion's score for the pair, in [`Criterion::ALL`] order.
 pub(crate) fn criteria(direction: Direction, m: &Prepared, e: &Prepared) -> [f64; 7] {
-    // Skills: each wanted skill counts by its priority, met by the mentor's level in it.
+    // Skills: each wanted skill counts by its priority, met by the mentor's level in it
+    // (integer points, so every way of scoring a pair gives the same number).
     let skills = if e.want_weight > 0.0 {
-        let mut got = 0.0;
+        let mut points = 0u32;
         let mut j = 0;
         for &(skill, priority) in &e.wants {
             while j < m.offers.len() && m.offers[j].0 < skill {
                 j += 1;
             }
             if j < m.offers.len() && m.offers[j].0 == skill {
-                got += priority as f64 * m.offers[j].1 as f64 / 5.0;
+                points += priority as u32 * m.offers[j].1 as u32;
             }
         }
-        got / e.want_weight
+        skill_score(points, e)
     } else {
         0.0
     };
@@ -406,23 +438,76 @@ impl MenteeTable {
     }
 }
 
-/// [`criteria`] through the mentee's lookup table: the same values (the same terms summed in
-/// the same order), with lookups instead of merges.
+/// What scoring a pair needs beyond each person's own figures, in six bytes: skill points
+/// (Σ priority × level over the skills the mentee wants and the mentor offers), weekly minutes
+/// both are free (capped where it counts as enough; [`NO_AVAILABILITY`] when someone gave
+/// none), shared interests, and flags for a shared language and for who asked for whom. The
+/// engine keeps one per pair, so a weight change re-scores a pool without re-reading profiles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PairCode {
+    pub skill_points: u16,
+    pub overlap: u8,
+    pub common_interests: u8,
+    pub flags: u8,
+}
+
+pub(crate) const NO_AVAILABILITY: u8 = u8::MAX;
+const SHARES_LANGUAGE: u8 = 1;
+const MENTEE_ASKED: u8 = 2;
+const MENTOR_ASKED: u8 = 4;
+
+/// The pair's [`PairCode`], through the mentee's lookup table.
 #[inline]
-pub(crate) fn table_criteria(direction: Direction, t: &MenteeTable, m: &Prepared, e: &Prepared) -> [f64; 7] {
-    let overlap = (!m.availability.is_empty() && !e.availability.is_empty())
-        .then(|| overlap_minutes(&m.availability, &e.availability));
-    let shared_language = m.languages.iter().any(|&l| t.speaks[l as usize]);
-    let common_interests = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
+pub(crate) fn pair_code(t: &MenteeTable, m: &Prepared, e: &Prepared) -> PairCode {
+    let mut points = 0u32;
+    for &(skill, level) in &m.offers {
+        points += t.want[skill as usize] as u32 * level as u32;
+    }
+    let overlap = if m.availability.is_empty() || e.availability.is_empty() {
+        NO_AVAILABILITY
+    } else {
+        overlap_minutes(&m.availability, &e.availability).clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8
+    };
+    let common = m.interests.iter().filter(|&&i| t.likes[i as usize]).count();
+    let mut flags = 0;
+    if m.languages.iter().any(|&l| t.speaks[l as usize]) {
+        flags |= SHARES_LANGUAGE;
+    }
+    if !e.prefers.is_empty() && e.prefers.binary_search(&m.id).is_ok() {
+        flags |= MENTEE_ASKED;
+    }
+    if !m.prefers.is_empty() && m.prefers.binary_search(&e.id).is_ok() {
+        flags |= MENTOR_ASKED;
+    }
+    PairCode {
+        skill_points: points.min(u16::MAX as u32) as u16,
+        overlap,
+        common_interests: common.min(u8::MAX as usize) as u8,
+        flags,
+    }
+}
+
+/// Every criterion from a pair's code and the two people's own figures: [`criteria`]'s values
+/// (up to rounding in the last place).
+#[inline]
+pub(crate) fn code_criteria(direction: Direction, code: PairCode, m: &Figures, e: &Figures) -> [f64; 7] {
+    let overlap = (code.overlap != NO_AVAILABILITY).then_some(code.overlap as i32);
+    let wishes = 0.5 * ((code.flags & MENTEE_ASKED != 0) as u8 as f64) + 0.5 * ((code.flags & MENTOR_ASKED != 0) as u8 as f64);
     [
-        table_skills(t, e, m.offers.iter().copied()),
-        seniority_score(direction, directed_gap(direction, m, e), m.level - e.level),
+        code.skill_points as f64 * e.skill_scale,
+        seniority_score(direction, level_gap(direction, m.level, e.level), m.level - e.level),
         if m.department != e.department { 1.0 } else { 0.0 },
         schedule_score((m.tz - e.tz).abs(), overlap),
-        if shared_language { 1.0 } else { 0.0 },
-        interest_score(common_interests, m.interests.len() + e.interests.len()),
-        wish_score(m, e),
+        if code.flags & SHARES_LANGUAGE != 0 { 1.0 } else { 0.0 },
+        interest_score(code.common_interests as usize, (m.interests + e.interests) as usize),
+        wishes,
     ]
+}
+
+/// [`criteria`] through the mentee's lookup table.
+#[inline]
+pub(crate) fn table_criteria(direction: Direction, t: &MenteeTable, m: &Prepared, e: &Prepared) -> [f64; 7] {
+    code_criteria(direction, pair_code(t, m, e), &m.figures(), &e.figures())
 }
 
 /// Whether the pair keeps every hard rule ([`check_rules`] finds nothing), through the table.
@@ -445,20 +530,20 @@ pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepa
 }
 
 /// Skills through the mentee's lookup table: each offered skill the mentee wants counts by
-/// priority × level / 5, over the mentee's total priority.
+/// priority × level, over five times the mentee's total priority.
 #[inline]
 fn table_skills(t: &MenteeTable, e: &Prepared, offers: impl Iterator<Item = (u32, u8)>) -> f64 {
-    if e.want_weight <= 0.0 {
-        return 0.0;
-    }
-    let mut got = 0.0;
+    let mut points = 0u32;
     for (s, level) in offers {
-        let p = t.want[s as usize];
-        if p > 0 {
-            got += p as f64 * level as f64 / 5.0;
-        }
+        points += t.want[s as usize] as u32 * level as u32;
     }
-    got / e.want_weight
+    skill_score(points, e)
+}
+
+/// The skills criterion from skill points (Σ priority × level, each level out of 5).
+#[inline]
+fn skill_score(points: u32, e: &Prepared) -> f64 {
+    points as f64 * e.skill_scale
 }
 
 /// A mentor packed into one small block (no pointers), so a scan over tens of thousands of
