@@ -4,7 +4,7 @@ use super::api::{AcceptInvite, SignIn, import_people, invitation, invite_person,
 use super::{ImportReport, InviteLink, PersonInput, CSV_COLUMNS};
 use crate::error::{AppError, FieldErrors};
 use crate::profiles::level_label;
-use crate::ui::{format_date, use_auth, ErrorNotice, FormStatus, TextField};
+use crate::ui::{format_date, use_auth, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -202,25 +202,17 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
     let manager_email = RwSignal::new(String::new());
     let location = RwSignal::new(String::new());
     let timezone = RwSignal::new("UTC".to_string());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let created = RwSignal::new(None::<InviteLink>);
     let send = Action::new(move |person: &PersonInput| invite_person(person.clone()));
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(link)) => {
-            errors.set(FieldErrors::new());
-            status.set(Some((true, format!("{} is invited. Copy the link below and send it to them.", link.name))));
-            created.set(Some(link));
-            for s in [name, email, job_title, manager_email, location] {
-                s.set(String::new());
-            }
-            on_done();
+    form.follow(send, move |link| {
+        form.done(format!("{} is invited. Copy the link below and send it to them.", link.name));
+        created.set(Some(link));
+        for s in [name, email, job_title, manager_email, location] {
+            s.set(String::new());
         }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+        on_done();
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -3,6 +3,7 @@
 //! loops are few and flat, so a thread pool crate would add a dependency for nothing.
 
 /// Pairs below this are done on one thread (starting a thread costs more than it saves).
+#[cfg(not(target_arch = "wasm32"))]
 const PARALLEL_FROM: usize = 100_000;
 
 fn threads_for(cells: usize) -> usize {

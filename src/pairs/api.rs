@@ -29,6 +29,20 @@ async fn require_active_member(pair_id: i64) -> Result<(SessionUser, AppState, d
     Ok((user, state, m))
 }
 
+/// For a goal, milestone or check-in: a signed-in user (401 first), then the pair it belongs
+/// to (`lookup`, 404 when there is none), active and theirs.
+#[cfg(feature = "ssr")]
+async fn require_member_of<T>(
+    lookup: impl AsyncFnOnce(&crate::server::db::Db) -> Result<Option<T>, sqlx::Error>,
+    pair_of: fn(&T) -> i64,
+) -> Result<(SessionUser, AppState, db::Members, T), AppError> {
+    require_user().await?;
+    let state = state()?;
+    let found = lookup(&state.db).await?.ok_or(AppError::NotFound)?;
+    let (user, state, m) = require_active_member(pair_of(&found)).await?;
+    Ok((user, state, m, found))
+}
+
 #[cfg(feature = "ssr")]
 async fn notify_admins(state: &AppState, m: &db::Members, title: &str, body: &str) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
@@ -96,10 +110,7 @@ pub async fn add_goal(pair_id: i64, input: GoalInput) -> Result<i64, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn goal_member(goal_id: i64) -> Result<AppState, AppError> {
-    require_user().await?;
-    let state = state()?;
-    let pair = db::goal_pair(&state.db, goal_id).await?.ok_or(AppError::NotFound)?;
-    require_active_member(pair).await?;
+    let (_, state, _, _) = require_member_of(async |db| db::goal_pair(db, goal_id).await, |pair| *pair).await?;
     Ok(state)
 }
 
@@ -135,16 +146,12 @@ pub async fn add_milestone(goal_id: i64, title: String) -> Result<(), AppError> 
             if title.is_empty() || title.chars().count() > 200 {
                 return Err(AppError::field("milestone", "A milestone needs a title of at most 200 characters."));
             }
-            let goals = db::goal_pair(&state.db, goal_id).await?;
-            let count = match goals {
-                Some(pair) => db::goals(&state.db, pair).await?.into_iter().find(|g| g.id == goal_id).map(|g| g.milestones.len()).unwrap_or(0),
-                None => 0,
-            };
+            let count = db::milestone_count(&state.db, goal_id).await?;
             if count >= 20 {
                 return Err(AppError::field("milestone", "A goal can have at most 20 milestones."));
             }
             let mut conn = state.db.pool.acquire().await?;
-            Ok(db::add_milestone(&mut conn, goal_id, title, count as i64).await?)
+            Ok(db::add_milestone(&mut conn, goal_id, title, count).await?)
         }
         .await,
     )
@@ -154,10 +161,7 @@ pub async fn add_milestone(goal_id: i64, title: String) -> Result<(), AppError> 
 pub async fn set_milestone(milestone_id: i64, done: bool) -> Result<(), AppError> {
     respond(
         async {
-            require_user().await?;
-            let state = state()?;
-            let pair = db::milestone_pair(&state.db, milestone_id).await?.ok_or(AppError::NotFound)?;
-            require_active_member(pair).await?;
+            let (_, state, _, _) = require_member_of(async |db| db::milestone_pair(db, milestone_id).await, |pair| *pair).await?;
             Ok(db::set_milestone(&state.db, milestone_id, done).await?)
         }
         .await,
@@ -197,10 +201,8 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
 
 #[cfg(feature = "ssr")]
 async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::Members, i64, String), AppError> {
-    require_user().await?;
-    let state = state()?;
-    let (pair, _, status) = db::checkin_pair(&state.db, checkin_id).await?.ok_or(AppError::NotFound)?;
-    let (user, state, m) = require_active_member(pair).await?;
+    let (user, state, m, (pair, _, status)) =
+        require_member_of(async |db| db::checkin_pair(db, checkin_id).await, |checkin| checkin.0).await?;
     Ok((user, state, m, pair, status))
 }
 
@@ -352,14 +354,7 @@ pub async fn unread_messages() -> Result<u32, AppError> {
 pub async fn load_pair_stats(programme_id: i64) -> Result<Vec<PairStats>, AppError> {
     respond(
         async {
-            let user = require_user().await?;
-            let state = state()?;
-            if !crate::programmes::db::programme_exists(&state.db, programme_id).await? {
-                return Err(AppError::NotFound);
-            }
-            if !crate::programmes::db::is_programme_admin(&state.db, programme_id, user.id).await? {
-                return Err(AppError::Forbidden);
-            }
+            let (_, state) = crate::programmes::api::require_manager(programme_id).await?;
             Ok(db::stats(&state.db, programme_id).await?)
         }
         .await,
@@ -371,14 +366,7 @@ pub async fn load_pair_stats(programme_id: i64) -> Result<Vec<PairStats>, AppErr
 pub async fn create_pair(programme_id: i64, mentor_email: String, mentee_email: String) -> Result<i64, AppError> {
     respond(
         async {
-            let user = require_user().await?;
-            let state = state()?;
-            if !crate::programmes::db::programme_exists(&state.db, programme_id).await? {
-                return Err(AppError::NotFound);
-            }
-            if !crate::programmes::db::is_programme_admin(&state.db, programme_id, user.id).await? {
-                return Err(AppError::Forbidden);
-            }
+            let (user, state) = crate::programmes::api::require_manager(programme_id).await?;
             let mut tx = state.db.begin_write().await?;
             let mut errors = crate::error::FieldErrors::new();
             let mut find = async |field: &str, raw: &str, tx: &mut sqlx::AnyConnection| -> Result<Option<i64>, AppError> {

@@ -175,6 +175,12 @@ pub async fn create_goal(conn: &mut AnyConnection, pair_id: i64, g: &ValidGoal, 
     Ok(id)
 }
 
+/// How many milestones a goal has.
+pub async fn milestone_count(db: &Db, goal_id: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM milestones WHERE goal_id = $1").bind(goal_id).fetch_one(&db.pool).await?;
+    Ok(n)
+}
+
 pub async fn add_milestone(conn: &mut AnyConnection, goal_id: i64, title: &str, position: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO milestones (goal_id, title, done, position) VALUES ($1, $2, 0, $3)")
         .bind(goal_id)
@@ -494,47 +500,48 @@ pub async fn unread(db: &Db, uid: i64, pair_id: Option<i64>) -> Result<u32, sqlx
 
 pub async fn stats(db: &Db, programme_id: i64) -> Result<Vec<PairStats>, sqlx::Error> {
     let pairs = crate::programmes::db::pairs(db, programme_id).await?;
-    let mut out = Vec::with_capacity(pairs.len());
-    for p in pairs {
-        let (goals, goals_done, milestones, milestones_done, held, missed, not_fit, roadblocks, messages): (i64, i64, i64, i64, i64, i64, i64, i64, i64) =
-            sqlx::query_as(
-                "SELECT
-                    (SELECT COUNT(*) FROM goals WHERE pair_id = $1),
-                    (SELECT COUNT(*) FROM goals WHERE pair_id = $1 AND status = 'done'),
-                    (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = $1),
-                    (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = $1 AND m.done = 1),
-                    (SELECT COUNT(*) FROM checkins WHERE pair_id = $1 AND status = 'held'),
-                    (SELECT COUNT(*) FROM checkins WHERE pair_id = $1 AND status = 'missed'),
-                    (SELECT COUNT(*) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = $1 AND f.fit = 'not_fit'),
-                    (SELECT COUNT(*) FROM roadblocks WHERE pair_id = $1 AND resolved_at IS NULL),
-                    (SELECT COUNT(*) FROM messages WHERE pair_id = $1)",
-            )
-            .bind(p.id)
-            .fetch_one(&db.pool)
-            .await?;
-        let ratings: Vec<(i64,)> =
-            sqlx::query_as("SELECT f.rating FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = $1")
-                .bind(p.id)
-                .fetch_all(&db.pool)
-                .await?;
-        let mean_rating = (!ratings.is_empty()).then(|| ratings.iter().map(|r| r.0 as f64).sum::<f64>() / ratings.len() as f64);
-        out.push(PairStats {
-            pair_id: p.id,
-            mentor: p.mentor.name,
-            mentee: p.mentee.name,
-            goals: goals as u32,
-            goals_done: goals_done as u32,
-            milestones: milestones as u32,
-            milestones_done: milestones_done as u32,
-            checkins_held: held as u32,
-            checkins_missed: missed as u32,
-            mean_rating,
-            not_fit: not_fit > 0,
-            open_roadblocks: roadblocks as u32,
-            messages: messages as u32,
-        });
-    }
-    Ok(out)
+    // Every figure of every pair in one statement (one query per page, not two per pair).
+    type Figures = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<f64>);
+    let rows: Vec<Figures> = sqlx::query_as(
+        "SELECT p.id,
+            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id),
+            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id AND status = 'done'),
+            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id),
+            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id AND m.done = 1),
+            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = 'held'),
+            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = 'missed'),
+            (SELECT COUNT(*) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id AND f.fit = 'not_fit'),
+            (SELECT COUNT(*) FROM roadblocks WHERE pair_id = p.id AND resolved_at IS NULL),
+            (SELECT COUNT(*) FROM messages WHERE pair_id = p.id),
+            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id)
+         FROM pairs p WHERE p.programme_id = $1 AND p.status = 'active'",
+    )
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let by_pair: std::collections::HashMap<i64, Figures> = rows.into_iter().map(|r| (r.0, r)).collect();
+    Ok(pairs
+        .into_iter()
+        .filter_map(|p| {
+            let &(_, goals, goals_done, milestones, milestones_done, held, missed, not_fit, roadblocks, messages, mean_rating) =
+                by_pair.get(&p.id)?;
+            Some(PairStats {
+                pair_id: p.id,
+                mentor: p.mentor.name,
+                mentee: p.mentee.name,
+                goals: goals as u32,
+                goals_done: goals_done as u32,
+                milestones: milestones as u32,
+                milestones_done: milestones_done as u32,
+                checkins_held: held as u32,
+                checkins_missed: missed as u32,
+                mean_rating,
+                not_fit: not_fit > 0,
+                open_roadblocks: roadblocks as u32,
+                messages: messages as u32,
+            })
+        })
+        .collect())
 }
 
 /// Tells both members of every check-in starting within a day, once.

@@ -2,8 +2,7 @@
 
 use super::api::*;
 use super::*;
-use crate::error::FieldErrors;
-use crate::ui::{format_date, ErrorNotice, FormStatus, TextField};
+use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -57,23 +56,15 @@ fn Goals(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> imp
     let measure = RwSignal::new(String::new());
     let target = RwSignal::new(String::new());
     let milestones = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let add = Action::new(move |input: &GoalInput| add_goal(pair_id, input.clone()));
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(_)) => {
-            for s in [title, measure, target, milestones] {
-                s.set(String::new());
-            }
-            errors.set(FieldErrors::new());
-            status.set(Some((true, "Goal added.".into())));
-            refresh();
+    form.follow(add, move |_| {
+        for s in [title, measure, target, milestones] {
+            s.set(String::new());
         }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+        form.done("Goal added.");
+        refresh();
     });
     let change = Action::new(move |(goal, value): &(i64, String)| set_goal_status(*goal, value.clone()));
     let tick = Action::new(move |(m, done): &(i64, bool)| set_milestone(*m, *done));
@@ -94,14 +85,8 @@ fn Goals(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> imp
             status: String::new(),
             milestones: milestones.get_untracked(),
         };
-        match input.validate() {
-            Err(e) => {
-                errors.set(e.field_errors());
-                status.set(Some((false, e.to_string())));
-            }
-            Ok(_) => {
-                add.dispatch(input);
-            }
+        if form.checked(input.validate()) {
+            add.dispatch(input);
         }
     };
     let groups = [
@@ -202,33 +187,19 @@ fn Checkins(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> 
     let minutes = RwSignal::new("30".to_string());
     let format = RwSignal::new("remote".to_string());
     let agenda = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let add = Action::new(move |input: &CheckinInput| add_checkin(pair_id, input.clone()));
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(_)) => {
-            errors.set(FieldErrors::new());
-            status.set(Some((true, "Check-in scheduled.".into())));
-            agenda.set(String::new());
-            refresh();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(add, move |_| {
+        form.done("Check-in scheduled.");
+        agenda.set(String::new());
+        refresh();
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = CheckinInput { date: date.get_untracked(), time: time.get_untracked(), minutes: minutes.get_untracked(), format: format.get_untracked(), agenda: agenda.get_untracked() };
-        match input.validate() {
-            Err(e) => {
-                errors.set(e.field_errors());
-                status.set(Some((false, e.to_string())));
-            }
-            Ok(_) => {
-                add.dispatch(input);
-            }
+        if form.checked(input.validate()) {
+            add.dispatch(input);
         }
     };
     let now = crate::programmes::ui::unix_now();
@@ -290,13 +261,10 @@ fn CheckinItem(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) ->
     let cid = c.id;
     let shared = RwSignal::new(c.shared_notes.clone());
     let private = RwSignal::new(c.private_note.clone());
-    let notes_status = RwSignal::new(None::<(bool, String)>);
+    let notes = Outcome::new();
+    let notes_status = notes.status;
     let save = Action::new(move |_: &()| save_checkin_notes(cid, shared.get_untracked(), private.get_untracked()));
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(())) => notes_status.set(Some((true, "Notes saved.".into()))),
-        Some(Err(e)) => notes_status.set(Some((false, e.to_string()))),
-        None => {}
-    });
+    notes.follow(save, move |()| notes.done("Notes saved."));
     let mark = Action::new(move |s: &&'static str| set_checkin_status(cid, s.to_string()));
     Effect::new(move |_| {
         if let Some(Ok(())) = mark.value().get() {
@@ -344,33 +312,19 @@ fn FeedbackForm(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) -
     let comment = RwSignal::new(given.as_ref().map(|f| f.comment.clone()).unwrap_or_default());
     let progress = RwSignal::new(given.as_ref().map(|f| f.progress.to_string()).unwrap_or_else(|| "0".into()));
     let fit = RwSignal::new(given.as_ref().and_then(|f| f.fit).map(|f| f.as_str().to_string()).unwrap_or_default());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let send = Action::new(move |i: &FeedbackInput| give_feedback(i.clone()));
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(())) => {
-            errors.set(FieldErrors::new());
-            status.set(Some((true, "Thank you: feedback saved.".into())));
-            refresh();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(send, move |()| {
+        form.done("Thank you: feedback saved.");
+        refresh();
     });
     let asks_fit = c.asks_fit;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = FeedbackInput { checkin_id: cid, rating: rating.get_untracked(), comment: comment.get_untracked(), progress: progress.get_untracked(), fit: fit.get_untracked() };
-        match input.validate() {
-            Err(e) => {
-                errors.set(e.field_errors());
-                status.set(Some((false, e.to_string())));
-            }
-            Ok(_) => {
-                send.dispatch(input);
-            }
+        if form.checked(input.validate()) {
+            send.dispatch(input);
         }
     };
     let radio = move |group: &'static str, signal: RwSignal<String>, value: &'static str, label: &'static str| {
@@ -419,31 +373,17 @@ fn AfterCycle(w: Workspace) -> impl IntoView {
     let learned = RwSignal::new(s.as_ref().map(|s| s.learned.clone()).unwrap_or_default());
     let recommend = RwSignal::new(s.as_ref().map(|s| s.recommend.to_string()).unwrap_or_default());
     let again = RwSignal::new(s.as_ref().map(|s| if s.again { "yes" } else { "no" }.to_string()).unwrap_or_default());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let send = Action::new(move |i: &SurveyInput| save_survey(pair_id, i.clone()));
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(())) => status.set(Some((true, "Survey saved. Thank you.".into()))),
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
-    });
+    form.follow(send, move |()| form.done("Survey saved. Thank you."));
     let roadblock = RwSignal::new(String::new());
-    let rb_errors = RwSignal::new(FieldErrors::new());
-    let rb_status = RwSignal::new(None::<(bool, String)>);
+    let rb = Outcome::new();
+    let (rb_errors, rb_status) = (rb.errors, rb.status);
     let raise = Action::new(move |b: &String| raise_roadblock(pair_id, b.clone()));
-    Effect::new(move |_| match raise.value().get() {
-        Some(Ok(())) => {
-            roadblock.set(String::new());
-            rb_status.set(Some((true, "Sent privately to the programme's admins.".into())));
-        }
-        Some(Err(e)) => {
-            rb_errors.set(e.field_errors());
-            rb_status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    rb.follow(raise, move |()| {
+        roadblock.set(String::new());
+        rb.done("Sent privately to the programme's admins.");
     });
     view! {
         <section class="panel" aria-labelledby="survey-h">
@@ -773,22 +713,14 @@ pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoVie
 pub fn CreatePairForm(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let mentor = RwSignal::new(String::new());
     let mentee = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let create = Action::new(move |(a, b): &(String, String)| create_pair(programme_id, a.clone(), b.clone()));
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(_)) => {
-            errors.set(FieldErrors::new());
-            status.set(Some((true, "Paired.".into())));
-            mentor.set(String::new());
-            mentee.set(String::new());
-            on_done();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(create, move |_| {
+        form.done("Paired.");
+        mentor.set(String::new());
+        mentee.set(String::new());
+        on_done();
     });
     view! {
         <section class="panel" aria-labelledby="by-hand-h">

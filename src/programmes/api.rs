@@ -11,7 +11,7 @@ use crate::{accounts::SessionUser, server::{auth::*, AppState}};
 
 /// The signed-in person if they run programme `id` (404 for no such programme, 403 otherwise).
 #[cfg(feature = "ssr")]
-async fn require_manager(id: i64) -> Result<(SessionUser, AppState), AppError> {
+pub(crate) async fn require_manager(id: i64) -> Result<(SessionUser, AppState), AppError> {
     let user = require_user().await?;
     let state = state()?;
     if !db::programme_exists(&state.db, id).await? {
@@ -478,18 +478,20 @@ pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, Ap
             let config = p.config.clone();
             let me = user.id;
             let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<(i64, crate::matching::Pair)>, crate::matching::MatchError> {
-                let engine = crate::matching::Engine::new(&pool.problem)?;
-                let mut out: Vec<(i64, crate::matching::Pair)> = pool
-                    .problem
+                // Only this mentee against every mentor: score all, explain the best five.
+                let mut problem = pool.problem;
+                problem.mentees.retain(|e| e.id == me);
+                let engine = crate::matching::Engine::new(&problem)?;
+                let mut scored: Vec<(i64, f64)> = problem
                     .mentors
                     .iter()
                     .filter(|m| engine.rule_break(&config.rules, m.id, me).is_none())
-                    .filter_map(|m| engine.explain(&config, m.id, me).map(|pair| (m.id, pair)))
-                    .filter(|(_, pair)| pair.score >= config.rules.min_score && pair.score > 0.0)
+                    .filter_map(|m| engine.pair_score(&config, m.id, me).map(|score| (m.id, score)))
+                    .filter(|&(_, score)| score >= config.rules.min_score && score > 0.0)
                     .collect();
-                out.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
-                out.truncate(5);
-                Ok(out)
+                scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                scored.truncate(5);
+                Ok(scored.into_iter().filter_map(|(m, _)| engine.explain(&config, m, me).map(|pair| (m, pair))).collect())
             })
             .await
             .map_err(|_| AppError::Internal)?
@@ -604,7 +606,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
             }
             db::answer_request(&mut tx, request_id, "accepted").await?;
             db::close_other_requests(&mut tx, programme_id, mentee).await?;
-            let pool = pool::load_pool(&state.db, &p).await?;
+            let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
             let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&p.config, mentor, mentee));
             let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
             db::create_pair(&mut tx, programme_id, None, mentor, mentee, score, &reasons).await?;

@@ -62,6 +62,16 @@ fn stage(level: i32) -> String {
 type Row = (i64, String, String, String, String, String, i64, String, Option<i64>);
 
 pub async fn load_pool(database: &Db, programme: &Programme) -> Result<Pool, sqlx::Error> {
+    load_people(database, programme, None).await
+}
+
+/// [`load_pool`] restricted to some people (`only`), for scoring or explaining one pair
+/// without reading the whole pool.
+pub async fn load_people(database: &Db, programme: &Programme, only: Option<&[i64]>) -> Result<Pool, sqlx::Error> {
+    // Ids are integers from the server's own records, so they are written into the query.
+    let among = only.map_or(String::new(), |ids| {
+        format!(" AND e.user_id IN ({})", ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
+    });
     let mut conn = database.pool.acquire().await?;
     let active = db::active_load(&mut conn, programme.id).await?;
     let mut taken: HashMap<i64, u32> = HashMap::new();
@@ -70,11 +80,11 @@ pub async fn load_pool(database: &Db, programme: &Programme) -> Result<Pool, sql
         *taken.entry(*mentor).or_default() += 1;
         paired.insert(*mentee);
     }
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT u.id, e.role, e.topics, u.name, u.job_title, u.department, u.level, u.timezone, u.manager_id
          FROM enrolments e JOIN users u ON u.id = e.user_id
-         WHERE e.programme_id = $1 AND e.status = 'approved' ORDER BY u.id",
-    )
+         WHERE e.programme_id = $1 AND e.status = 'approved'{among} ORDER BY u.id"
+    ))
     .bind(programme.id)
     .fetch_all(&mut *conn)
     .await?;
@@ -83,7 +93,7 @@ pub async fn load_pool(database: &Db, programme: &Programme) -> Result<Pool, sql
         .await?
         .into_iter()
         .collect();
-    let in_pool = "SELECT e.user_id FROM enrolments e WHERE e.programme_id = $1 AND e.status = 'approved'";
+    let in_pool = format!("SELECT e.user_id FROM enrolments e WHERE e.programme_id = $1 AND e.status = 'approved'{among}");
     let mut languages: HashMap<i64, Vec<String>> = HashMap::new();
     for (uid, language) in sqlx::query_as::<_, (i64, String)>(&format!(
         "SELECT user_id, language FROM user_languages WHERE user_id IN ({in_pool}) ORDER BY user_id, position"

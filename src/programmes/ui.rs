@@ -5,7 +5,7 @@ use super::api::*;
 use super::*;
 use crate::error::{AppError, FieldErrors};
 use crate::profiles::level_label;
-use crate::ui::{format_date, ErrorNotice, FormStatus, TextField};
+use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
@@ -112,32 +112,18 @@ fn ApplyForm(programme: Programme, on_done: impl Fn() + Copy + Send + Sync + 'st
     let role = RwSignal::new(programme.mine.as_ref().map(|m| m.role).unwrap_or(programme.suggested_role).as_str().to_string());
     let motivation = RwSignal::new(String::new());
     let topics = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let send = Action::new(move |input: &ApplyInput| apply_to_programme(input.clone()));
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(_)) => {
-            errors.set(FieldErrors::new());
-            status.set(Some((true, "Application sent. The programme's admin will approve it.".into())));
-            on_done();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(send, move |_| {
+        form.done("Application sent. The programme's admin will approve it.");
+        on_done();
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = ApplyInput { programme_id: id, role: role.get_untracked(), motivation: motivation.get_untracked(), topics: topics.get_untracked() };
-        match input.validate() {
-            Err(e) => {
-                errors.set(e.field_errors());
-                status.set(Some((false, e.to_string())));
-            }
-            Ok(_) => {
-                send.dispatch(input);
-            }
+        if form.checked(input.validate()) {
+            send.dispatch(input);
         }
     };
     let suggested = programme.suggested_role;
@@ -253,6 +239,7 @@ fn ProgrammeForm(
     let enrol_closes = RwSignal::new(initial.enrol_closes);
     let capacity = RwSignal::new(initial.mentor_capacity);
     let self_match = RwSignal::new(initial.self_match);
+    let form = Outcome { errors, status };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut tags = chosen.get_untracked();
@@ -269,16 +256,10 @@ fn ProgrammeForm(
             mentor_capacity: capacity.get_untracked(),
             self_match: self_match.get_untracked(),
         };
-        match input.validate() {
-            Err(e) => {
-                errors.set(e.field_errors());
-                status.set(Some((false, e.to_string())));
-            }
-            Ok(_) => {
-                errors.set(FieldErrors::new());
-                status.set(None);
-                on_submit(input);
-            }
+        if form.checked(input.validate()) {
+            errors.set(FieldErrors::new());
+            status.set(None);
+            on_submit(input);
         }
     };
     view! {
@@ -339,19 +320,12 @@ fn ProgrammeForm(
 
 #[component]
 pub fn NewProgrammePage() -> impl IntoView {
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let create = Action::new(move |input: &ProgrammeInput| create_programme(input.clone()));
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(id)) => {
-            let navigate = use_navigate();
-            navigate(&format!("/programmes/{id}/manage"), Default::default());
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(create, move |id| {
+        let navigate = use_navigate();
+        navigate(&format!("/programmes/{id}/manage"), Default::default());
     });
     let initial = ProgrammeInput {
         kind: "reverse".into(),
@@ -391,19 +365,12 @@ pub fn ManageProgrammePage() -> impl IntoView {
 #[component]
 fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let id = programme.id;
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let update = Action::new(move |input: &ProgrammeInput| update_programme(id, input.clone()));
-    Effect::new(move |_| match update.value().get() {
-        Some(Ok(_)) => {
-            status.set(Some((true, "Saved.".into())));
-            on_change();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(update, move |_| {
+        status.set(Some((true, "Saved.".into())));
+        on_change();
     });
     let refresh = RwSignal::new(0u32);
     let c = programme.counts.clone();
@@ -488,26 +455,18 @@ fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + '
     let level_min = RwSignal::new("1".to_string());
     let level_max = RwSignal::new("4".to_string());
     let emails = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
-    let status = RwSignal::new(None::<(bool, String)>);
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
     let report = RwSignal::new(None::<BulkReport>);
     let enrol = Action::new(move |input: &BulkEnrolInput| bulk_enrol(input.clone()));
-    Effect::new(move |_| match enrol.value().get() {
-        Some(Ok(r)) => {
-            errors.set(FieldErrors::new());
-            let role = role.get_untracked();
-            status.set(Some((
-                r.errors.is_empty(),
-                format!("{} enrolled as {role}s, {} already in the programme, {} problem(s).", r.enrolled, r.already, r.errors.len()),
-            )));
-            report.set(Some(r));
-            on_done();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.to_string())));
-        }
-        None => {}
+    form.follow(enrol, move |r| {
+        let role = role.get_untracked();
+        status.set(Some((
+            r.errors.is_empty(),
+            format!("{} enrolled as {role}s, {} already in the programme, {} problem(s).", r.enrolled, r.already, r.errors.len()),
+        )));
+        report.set(Some(r));
+        on_done();
     });
     let send = move |source: BulkSource| {
         enrol.dispatch(BulkEnrolInput { programme_id, role: role.get_untracked(), source });
@@ -556,14 +515,11 @@ fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + '
 fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
     let list = Resource::new(move || refresh.get(), move |_| programme_pairs(programme_id));
     let rematch = Action::new(move |pair: &i64| rematch_pair(*pair));
-    let status = RwSignal::new(None::<(bool, String)>);
-    Effect::new(move |_| match rematch.value().get() {
-        Some(Ok(_)) => {
-            status.set(Some((true, "The pair was ended and its two people re-matched; every other pair is unchanged.".into())));
-            refresh.update(|v| *v += 1);
-        }
-        Some(Err(e)) => status.set(Some((false, e.to_string()))),
-        None => {}
+    let outcome = Outcome::new();
+    let status = outcome.status;
+    outcome.follow(rematch, move |_| {
+        outcome.done("The pair was ended and its two people re-matched; every other pair is unchanged.");
+        refresh.update(|v| *v += 1);
     });
     view! {
         <section class="panel wide" aria-labelledby="pairs-h">
@@ -607,14 +563,11 @@ pub fn MatchesPage() -> impl IntoView {
     let requests = Resource::new(move || version.get(), |_| my_requests());
     let auth = crate::ui::use_auth();
     let answer = Action::new(move |(id, accept): &(i64, bool)| answer_request(*id, *accept));
-    let status = RwSignal::new(None::<(bool, String)>);
-    Effect::new(move |_| match answer.value().get() {
-        Some(Ok(())) => {
-            status.set(Some((true, "Answered.".into())));
-            version.update(|v| *v += 1);
-        }
-        Some(Err(e)) => status.set(Some((false, e.to_string()))),
-        None => {}
+    let outcome = Outcome::new();
+    let status = outcome.status;
+    outcome.follow(answer, move |()| {
+        outcome.done("Answered.");
+        version.update(|v| *v += 1);
     });
     let me = move || auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id).unwrap_or(-1);
     view! {

@@ -179,6 +179,67 @@ pub fn TextField(
     }
 }
 
+/// What a form shows after an attempt: a message per field and one under the form.
+#[derive(Clone, Copy)]
+pub struct Outcome {
+    pub errors: RwSignal<FieldErrors>,
+    pub status: RwSignal<Option<(bool, String)>>,
+}
+
+impl Outcome {
+    pub fn new() -> Outcome {
+        Outcome { errors: RwSignal::new(FieldErrors::new()), status: RwSignal::new(None) }
+    }
+
+    /// Success: field messages cleared, `message` under the form.
+    pub fn done(&self, message: impl Into<String>) {
+        self.errors.set(FieldErrors::new());
+        self.status.set(Some((true, message.into())));
+    }
+
+    /// A refusal: each message at its field and the summary under the form. The fields keep
+    /// what the user typed.
+    pub fn refused(&self, error: &AppError) {
+        self.errors.set(error.field_errors());
+        self.status.set(Some((false, error.to_string())));
+    }
+
+    /// Input checked in the browser before it is sent: `true` if it may go, else the refusal
+    /// is shown.
+    pub fn checked<T>(&self, result: Result<T, AppError>) -> bool {
+        match result {
+            Ok(_) => true,
+            Err(e) => {
+                self.refused(&e);
+                false
+            }
+        }
+    }
+
+    /// Follows a form's action: when it succeeds, field messages are cleared and `on_ok` runs
+    /// (it sets the message); when it fails, the refusal is shown.
+    pub fn follow<I, T>(self, action: Action<I, Result<T, AppError>>, on_ok: impl Fn(T) + 'static)
+    where
+        I: Send + Sync + 'static,
+        T: Clone + Send + Sync + 'static,
+    {
+        Effect::new(move |_| match action.value().get() {
+            Some(Ok(value)) => {
+                self.errors.set(FieldErrors::new());
+                on_ok(value);
+            }
+            Some(Err(e)) => self.refused(&e),
+            None => {}
+        });
+    }
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome::new()
+    }
+}
+
 /// A message about a whole form (not one field), e.g. "saved" or "please fix".
 #[component]
 pub fn FormStatus(#[prop(into)] message: Signal<Option<(bool, String)>>) -> impl IntoView {
