@@ -10,7 +10,7 @@ use super::model::{Config, MatchError, PersonId, Problem};
 
 use super::score::{self, Compact, Interner, MenteeTable, Prepared};
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 
 /// Result of a large run: who is paired with whom, and how the answer was proved.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +68,9 @@ fn for_each_mentee<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     (0..n).map(f).collect()
 }
 
+/// The most pairs a mentee's watch list keeps (beyond it, the mentee is rescanned instead).
+const WATCH_LIMIT: usize = 4096;
+
 /// How many extra candidate pairs a mentee gains when the proof finds it wanting.
 const EXTRA: usize = 64;
 
@@ -86,8 +89,8 @@ pub(crate) struct BMatch {
 }
 
 /// Max-weight b-matching of `rows` mentees to mentors with `capacity`, exact over all pairs.
-/// `scan(r, emit)` calls `emit(m, w)` for every mentor `m` whose pair with row `r` has value
-/// `w > 0` (pairs not emitted are worth 0: ruled out). The answer is found on each row's best
+/// `scan(r, emit)` calls `emit(m, w)`, in increasing `m`, for every mentor `m` whose pair with
+/// row `r` has value `w > 0` (pairs not emitted are worth 0: ruled out). The answer is found on each row's best
 /// `k` pairs and proved over all of them by the dual prices; rows the proof finds wanting
 /// gain pairs and the flow is routed again, until the proof holds.
 pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usize, &mut dyn FnMut(usize, f64)) + Sync)) -> BMatch {
@@ -130,6 +133,7 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
         arcs.push(top);
         outside.push(out);
     }
+    let mut watched: Vec<Vec<(u32, f64)>> = vec![Vec::new(); rows];
     let mut rounds = 0;
     let mut flow = Flow::new(&arcs, capacity);
     let mut heap = BinaryHeap::new();
@@ -141,22 +145,55 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
             flow.route(r, &arcs, &mut heap, &mut settled);
         }
         let (u, v) = flow.prices(&arcs);
-        clock.lap(&format!("route {} mentees on candidates (round {rounds})", to_route.len()), &mut timings);
-        // Prove it over all pairs. Pairs outside the candidates are worth at most
-        // `outside[r]`, so a row whose price already covers that needs no rescan (v ≥ 0).
+        if !to_route.is_empty() {
+            clock.lap(&format!("route {} mentees on candidates (round {rounds})", to_route.len()), &mut timings);
+        }
+        let arcs_before: Vec<usize> = arcs.iter().map(|a| a.len()).collect();
+        // Prove it over all pairs. Pairs outside the candidates are either on the row's watch
+        // list (checked one by one) or worth at most `outside[r]`, so a row whose price covers
+        // that needs no rescan (v ≥ 0).
+        let mut added = 0;
+        for r in 0..rows {
+            if u[r] + 1e-9 < outside[r] || watched[r].is_empty() {
+                continue;
+            }
+            let (list, ur) = (&mut watched[r], u[r]);
+            let before = arcs[r].len();
+            list.retain(|&(m, x)| {
+                if x > ur + v[m as usize] + 1e-9 {
+                    arcs[r].push((m, x));
+                    false
+                } else if x <= ur + 1e-9 {
+                    outside[r] = outside[r].max(x);
+                    false
+                } else {
+                    true
+                }
+            });
+            added += arcs[r].len() - before;
+        }
         let uncertain: Vec<usize> = (0..rows).filter(|&r| u[r] + 1e-9 < outside[r]).collect();
-        let found: Vec<(Vec<(u32, f64)>, f64)> = {
+        type Rescan = (Vec<(u32, f64)>, f64, Vec<(u32, f64)>);
+        let found: Vec<Rescan> = {
             let (u, v, arcs_ref) = (&u, &v, &arcs);
             for_each_mentee(uncertain.len(), |i| {
                 let r = uncertain[i];
-                let known: HashSet<u32> = arcs_ref[r].iter().map(|a| a.0).collect();
+                // The row's candidates, sorted: mentors come in increasing order, so one
+                // cursor tells whether each is a candidate already.
+                let mut known: Vec<u32> = arcs_ref[r].iter().map(|a| a.0).collect();
+                known.sort_unstable();
+                let mut cursor = 0;
                 // Pairs above the row's own price could break the proof whatever the mentor
-                // prices do; when one does, the best of them come in too (up to EXTRA).
+                // prices do; when one does, the best of them come in too (up to EXTRA). The
+                // rest of them are watched: later rounds check them without a rescan.
                 let mut over: Vec<(u32, f64)> = Vec::new();
                 let mut violated = false;
                 let mut rest = 0.0f64;
                 scan(r, &mut |m, x| {
-                    if capacity[m] == 0 || known.contains(&(m as u32)) {
+                    while cursor < known.len() && (known[cursor] as usize) < m {
+                        cursor += 1;
+                    }
+                    if capacity[m] == 0 || known.get(cursor) == Some(&(m as u32)) {
                         return;
                     }
                     if x > u[r] + 1e-9 {
@@ -167,35 +204,37 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
                     }
                 });
                 let mut add = Vec::new();
+                let mut watch = Vec::new();
                 if violated {
                     over.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                    for (i, (m, x)) in over.into_iter().enumerate() {
-                        if i < EXTRA || x > u[r] + v[m as usize] + 1e-9 {
-                            add.push((m, x));
-                        } else {
-                            rest = rest.max(x);
-                        }
-                    }
-                } else {
-                    for (_, x) in over {
-                        rest = rest.max(x);
+                }
+                for (i, (m, x)) in over.into_iter().enumerate() {
+                    if x > u[r] + v[m as usize] + 1e-9 || (violated && i < EXTRA) {
+                        add.push((m, x));
+                    } else {
+                        watch.push((m, x));
                     }
                 }
-                (add, rest)
+                if watch.len() > WATCH_LIMIT {
+                    rest = watch.iter().fold(rest, |a, w| a.max(w.1));
+                    watch.clear();
+                }
+                (add, rest, watch)
             })
         };
         pairs_scored += (uncertain.len() * nm) as u64;
         clock.lap(&format!("prove over all pairs, rescanning {} mentees (round {rounds})", uncertain.len()), &mut timings);
-        let mut added = 0;
         to_route.clear();
-        for (i, (list, rest)) in found.into_iter().enumerate() {
+        for (i, (list, rest, watch)) in found.into_iter().enumerate() {
             let r = uncertain[i];
             outside[r] = rest;
+            watched[r] = watch;
             if !list.is_empty() {
                 added += list.len();
                 arcs[r].extend(list);
             }
         }
+        let gained: Vec<usize> = (0..rows).filter(|&r| arcs[r].len() > arcs_before[r]).collect();
         if added == 0 {
             let max_violation = arcs
                 .iter()
@@ -215,6 +254,41 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
                 timings,
             };
         }
+        // First try routing again only the mentees who gained pairs, everyone else keeping
+        // their partner. That is exact when the prices that come out of it still prove the
+        // matching on every candidate pair (a place given up can leave a mentor with room but
+        // a price); otherwise start the flow again for everyone.
+        let kept = flow.clone();
+        let mut released = vec![false; rows];
+        for &r in &gained {
+            flow.release(r);
+            released[r] = true;
+        }
+        // A mentor someone left may now have room but still a price: fill the place or free
+        // it first, so that every reduced cost is non-negative again before routing.
+        let mut by_mentor: Vec<Vec<(u32, f64)>> = vec![Vec::new(); capacity.len()];
+        for (r, list) in arcs.iter().enumerate() {
+            for &(m, w) in list {
+                by_mentor[m as usize].push((r as u32, w));
+            }
+        }
+        for m in 0..capacity.len() {
+            // One place at a time (a mentor may have been left by several).
+            while flow.priced_room(m) {
+                flow.fill_or_free(m, &arcs, &by_mentor, &released, &mut heap, &mut settled);
+            }
+        }
+        for &r in &gained {
+            flow.lift(r, &arcs);
+        }
+        for &r in &gained {
+            flow.route(r, &arcs, &mut heap, &mut settled);
+        }
+        if flow.proves(&arcs) {
+            clock.lap(&format!("re-route the {} mentees who gained pairs (round {rounds})", gained.len()), &mut timings);
+            continue;
+        }
+        flow = kept;
         flow.restart(&arcs);
         to_route.extend(0..rows);
     }
@@ -300,6 +374,7 @@ impl Clock {
 
 /// The b-matching as a flow with node potentials, kept between proof rounds so that only the
 /// mentees who gained pairs are routed again.
+#[derive(Clone)]
 struct Flow {
     ne: usize,
     sink: usize,
@@ -362,6 +437,131 @@ impl Flow {
             }
             self.phi[r] = self.phi[r].max(lift);
         }
+    }
+
+    /// Takes mentee `r` out of the flow (to be routed again once the places it left are
+    /// settled).
+    fn release(&mut self, r: usize) {
+        if let Some(m) = self.mentor_of[r].take() {
+            self.holders[m].retain(|&x| x as usize != r);
+        }
+        self.w_of[r] = 0.0;
+    }
+
+    /// Lifts the potential of mentee `r` (out of the flow) over all its pairs and the sink, so
+    /// every arc out of it has a non-negative reduced cost before it is routed.
+    fn lift(&mut self, r: usize, arcs: &[Vec<(u32, f64)>]) {
+        let (ne, sink) = (self.ne, self.sink);
+        let lift = arcs[r].iter().fold(self.phi[sink], |a, &(m, w)| a.max(w + self.phi[ne + m as usize]));
+        self.phi[r] = self.phi[r].max(lift);
+    }
+
+    /// Whether mentor `m` has room but a price above 0 (which the proof does not allow).
+    fn priced_room(&self, m: usize) -> bool {
+        (self.holders[m].len() as u32) < self.capacity[m] && self.phi[self.sink] - self.phi[self.ne + m] > 1e-9
+    }
+
+    /// Mentor `m` has room but a price: either someone moves in — along a chain of moves that
+    /// ends with an unmatched mentee joining, or with another mentor keeping a place free at
+    /// price 0 — or its own price drops to 0, whichever costs least. A shortest path on reduced
+    /// costs from `m` backwards through the flow (mentor ← mentee who would move in ← the
+    /// mentor that mentee leaves ...), with the potentials moved as a forward route moves them.
+    fn fill_or_free(
+        &mut self,
+        m: usize,
+        arcs: &[Vec<(u32, f64)>],
+        by_mentor: &[Vec<(u32, f64)>],
+        released: &[bool],
+        heap: &mut BinaryHeap<Key>,
+        settled: &mut Vec<usize>,
+    ) {
+        let (ne, sink) = (self.ne, self.sink);
+        let start = ne + m;
+        self.generation += 1;
+        let gen = self.generation;
+        heap.clear();
+        settled.clear();
+        self.dist[start] = 0.0;
+        self.stamp[start] = gen;
+        self.prev[start] = u32::MAX;
+        heap.push(Key(0.0, start as u32));
+        macro_rules! relax {
+            ($to:expr, $d:expr, $from:expr) => {{
+                let to: usize = $to;
+                let d: f64 = $d;
+                if self.stamp[to] != gen || d < self.dist[to] {
+                    self.stamp[to] = gen;
+                    self.dist[to] = d;
+                    self.prev[to] = $from as u32;
+                    heap.push(Key(d, to as u32));
+                }
+            }};
+        }
+        // The sink stands for "stop here".
+        while let Some(Key(d, x)) = heap.pop() {
+            let x = x as usize;
+            if self.done[x] == gen || d > self.dist[x] {
+                continue;
+            }
+            self.done[x] = gen;
+            settled.push(x);
+            if x == sink {
+                break;
+            }
+            if x >= ne {
+                // A mentor that would have room: stop, its price going to 0; or someone moves in.
+                let mentor = x - ne;
+                relax!(sink, d + (self.phi[sink] - self.phi[x]).max(0.0), x);
+                for &(r, w) in &by_mentor[mentor] {
+                    let r = r as usize;
+                    if self.mentor_of[r] != Some(mentor) && !released[r] {
+                        relax!(r, d + (self.phi[r] - self.phi[x] - w).max(0.0), x);
+                    }
+                }
+            } else {
+                // A mentee who would move: it leaves its mentor, or was unmatched and joins.
+                match self.mentor_of[x] {
+                    Some(y) => relax!(ne + y, d + (self.w_of[x] + self.phi[ne + y] - self.phi[x]).max(0.0), x),
+                    None => relax!(sink, d + (self.phi[sink] - self.phi[x]).max(0.0), x),
+                }
+            }
+        }
+        let reach = self.dist[sink];
+        for &x in settled.iter() {
+            if x != sink && self.dist[x] < reach {
+                self.phi[x] += reach - self.dist[x];
+            }
+        }
+        // Make the moves, from the end of the chain back to `m`.
+        let mut node = self.prev[sink] as usize;
+        while node != start {
+            let row = if node >= ne { self.prev[node] as usize } else { node };
+            let into = self.prev[row] as usize - ne;
+            if let Some(old) = self.mentor_of[row] {
+                self.holders[old].retain(|&x| x as usize != row);
+            }
+            self.mentor_of[row] = Some(into);
+            self.w_of[row] = arcs[row].iter().find(|a| a.0 as usize == into).map(|a| a.1).unwrap_or(0.0);
+            self.holders[into].push(row as u32);
+            node = ne + into;
+        }
+    }
+
+    /// Whether the prices prove the flow optimal on the candidate pairs: every price ≥ 0,
+    /// u + v ≥ w on every pair, tight on the pairs formed, 0 for unmatched mentees and for
+    /// mentors with room.
+    fn proves(&self, arcs: &[Vec<(u32, f64)>]) -> bool {
+        const TOL: f64 = 1e-9;
+        let (u, v) = self.prices(arcs);
+        let room_priced = (0..self.capacity.len()).any(|m| (self.holders[m].len() as u32) < self.capacity[m] && v[m] > TOL);
+        !room_priced
+            && arcs.iter().enumerate().all(|(r, list)| {
+                let tight = match self.mentor_of[r] {
+                    Some(m) => (u[r] + v[m] - self.w_of[r]).abs() <= TOL,
+                    None => u[r] <= TOL,
+                };
+                tight && list.iter().all(|&(m, w)| u[r] + v[m as usize] >= w - TOL)
+            })
     }
 
     /// Routes mentee `s` (not in the flow) along a shortest path to the sink.
@@ -467,11 +667,15 @@ impl Flow {
         }
     }
 
-    /// Dual prices in the max form: u = φ(mentee) − φ(sink), v = max(0, φ(sink) − φ(mentor)).
-    fn prices(&self, arcs: &[Vec<(u32, f64)>]) -> (Vec<f64>, Vec<f64>) {
+    /// Dual prices in the max form: v = max(0, φ(sink) − φ(mentor)) per mentor, and per mentee
+    /// what its pair is worth beyond its mentor's price (0 when unmatched). With potentials that
+    /// keep every residual arc non-negative this is a proof: a matched mentee's price is at
+    /// least φ(mentee) − φ(sink) (its mentor's arc back to it is non-negative), which already
+    /// covers every other pair of that mentee.
+    fn prices(&self, _arcs: &[Vec<(u32, f64)>]) -> (Vec<f64>, Vec<f64>) {
         let (ne, sink) = (self.ne, self.sink);
-        let u = (0..ne).map(|r| if arcs[r].is_empty() { 0.0 } else { (self.phi[r] - self.phi[sink]).max(0.0) }).collect();
-        let v = (0..self.capacity.len()).map(|m| (self.phi[sink] - self.phi[ne + m]).max(0.0)).collect();
+        let v: Vec<f64> = (0..self.capacity.len()).map(|m| (self.phi[sink] - self.phi[ne + m]).max(0.0)).collect();
+        let u = (0..ne).map(|r| self.mentor_of[r].map_or(0.0, |m| (self.w_of[r] - v[m]).max(0.0))).collect();
         (u, v)
     }
 }
