@@ -477,34 +477,14 @@ impl Flow {
     ) {
         let (ne, sink) = (self.ne, self.sink);
         let start = ne + m;
-        self.generation += 1;
-        let gen = self.generation;
-        heap.clear();
-        settled.clear();
-        self.dist[start] = 0.0;
-        self.stamp[start] = gen;
-        self.prev[start] = u32::MAX;
-        heap.push(Key(0.0, start as u32));
+        let gen = self.begin(start, heap, settled);
         macro_rules! relax {
-            ($to:expr, $d:expr, $from:expr) => {{
-                let to: usize = $to;
-                let d: f64 = $d;
-                if self.stamp[to] != gen || d < self.dist[to] {
-                    self.stamp[to] = gen;
-                    self.dist[to] = d;
-                    self.prev[to] = $from as u32;
-                    heap.push(Key(d, to as u32));
-                }
-            }};
+            ($to:expr, $d:expr, $from:expr) => {
+                self.relax(heap, gen, $to, $d, $from)
+            };
         }
         // The sink stands for "stop here".
-        while let Some(Key(d, x)) = heap.pop() {
-            let x = x as usize;
-            if self.done[x] == gen || d > self.dist[x] {
-                continue;
-            }
-            self.done[x] = gen;
-            settled.push(x);
+        while let Some((d, x)) = self.settle(heap, settled, gen) {
             if x == sink {
                 break;
             }
@@ -564,39 +544,56 @@ impl Flow {
             })
     }
 
+    /// Starts a shortest-path search (Dijkstra) from `start`; returns its generation stamp.
+    fn begin(&mut self, start: usize, heap: &mut BinaryHeap<Key>, settled: &mut Vec<usize>) -> u32 {
+        self.generation += 1;
+        heap.clear();
+        settled.clear();
+        self.dist[start] = 0.0;
+        self.stamp[start] = self.generation;
+        self.prev[start] = u32::MAX;
+        heap.push(Key(0.0, start as u32));
+        self.generation
+    }
+
+    /// Offers node `to` the distance `d` through `from`.
+    #[inline]
+    fn relax(&mut self, heap: &mut BinaryHeap<Key>, gen: u32, to: usize, d: f64, from: usize) {
+        if self.stamp[to] != gen || d < self.dist[to] {
+            self.stamp[to] = gen;
+            self.dist[to] = d;
+            self.prev[to] = from as u32;
+            heap.push(Key(d, to as u32));
+        }
+    }
+
+    /// The next node whose distance is final, with that distance.
+    #[inline]
+    fn settle(&mut self, heap: &mut BinaryHeap<Key>, settled: &mut Vec<usize>, gen: u32) -> Option<(f64, usize)> {
+        while let Some(Key(d, x)) = heap.pop() {
+            let x = x as usize;
+            if self.done[x] != gen && d <= self.dist[x] {
+                self.done[x] = gen;
+                settled.push(x);
+                return Some((d, x));
+            }
+        }
+        None
+    }
+
     /// Routes mentee `s` (not in the flow) along a shortest path to the sink.
     fn route(&mut self, s: usize, arcs: &[Vec<(u32, f64)>], heap: &mut BinaryHeap<Key>, settled: &mut Vec<usize>) {
         if arcs[s].is_empty() {
             return; // unmatched: straight to the sink at no cost
         }
         let (ne, sink) = (self.ne, self.sink);
-        self.generation += 1;
-        let gen = self.generation;
-        heap.clear();
-        settled.clear();
-        self.dist[s] = 0.0;
-        self.stamp[s] = gen;
-        self.prev[s] = u32::MAX;
-        heap.push(Key(0.0, s as u32));
+        let gen = self.begin(s, heap, settled);
         macro_rules! relax {
-            ($to:expr, $d:expr, $from:expr) => {{
-                let to: usize = $to;
-                let d: f64 = $d;
-                if self.stamp[to] != gen || d < self.dist[to] {
-                    self.stamp[to] = gen;
-                    self.dist[to] = d;
-                    self.prev[to] = $from as u32;
-                    heap.push(Key(d, to as u32));
-                }
-            }};
+            ($to:expr, $d:expr, $from:expr) => {
+                self.relax(heap, gen, $to, $d, $from)
+            };
         }
-        while let Some(Key(d, x)) = heap.pop() {
-            let x = x as usize;
-            if self.done[x] == gen || d > self.dist[x] {
-                continue;
-            }
-            self.done[x] = gen;
-            settled.push(x);
+        while let Some((d, x)) = self.settle(heap, settled, gen) {
             if x == sink {
                 break;
             }
