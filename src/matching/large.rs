@@ -144,7 +144,7 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
         for &r in &to_route {
             flow.route(r, &arcs, &mut heap, &mut settled);
         }
-        let (u, v) = flow.prices(&arcs);
+        let (u, v) = flow.prices();
         if !to_route.is_empty() {
             clock.lap(&format!("route {} mentees on candidates (round {rounds})", to_route.len()), &mut timings);
         }
@@ -532,7 +532,7 @@ impl Flow {
     /// mentors with room.
     fn proves(&self, arcs: &[Vec<(u32, f64)>]) -> bool {
         const TOL: f64 = 1e-9;
-        let (u, v) = self.prices(arcs);
+        let (u, v) = self.prices();
         let room_priced = (0..self.capacity.len()).any(|m| (self.holders[m].len() as u32) < self.capacity[m] && v[m] > TOL);
         !room_priced
             && arcs.iter().enumerate().all(|(r, list)| {
@@ -669,7 +669,7 @@ impl Flow {
     /// keep every residual arc non-negative this is a proof: a matched mentee's price is at
     /// least φ(mentee) − φ(sink) (its mentor's arc back to it is non-negative), which already
     /// covers every other pair of that mentee.
-    fn prices(&self, _arcs: &[Vec<(u32, f64)>]) -> (Vec<f64>, Vec<f64>) {
+    fn prices(&self) -> (Vec<f64>, Vec<f64>) {
         let (ne, sink) = (self.ne, self.sink);
         let v: Vec<f64> = (0..self.capacity.len()).map(|m| (self.phi[sink] - self.phi[ne + m]).max(0.0)).collect();
         let u = (0..ne).map(|r| self.mentor_of[r].map_or(0.0, |m| (self.w_of[r] - v[m]).max(0.0))).collect();
