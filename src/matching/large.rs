@@ -8,6 +8,7 @@
 
 use super::model::{Config, MatchError, PersonId, Problem};
 
+use super::par;
 use super::score::{self, Compact, Interner, MenteeTable, Prepared};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -33,8 +34,9 @@ pub struct LargeResult {
     pub mentor_price: Vec<f64>,
 }
 
+/// A search's queue entry: distance, then node id (lowest first on both).
 #[derive(Clone, Copy, PartialEq)]
-struct Key(f64, u32);
+pub(crate) struct Key(pub f64, pub u32);
 impl Eq for Key {}
 impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -48,25 +50,6 @@ impl Ord for Key {
     }
 }
 
-
-/// Runs `f(mentee_index)` for every mentee, on every core where threads exist.
-fn for_each_mentee<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
-        if threads > 1 && n > 1000 {
-            let chunk = n.div_ceil(threads);
-            let f = &f;
-            return std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|t| s.spawn(move || (t * chunk..((t + 1) * chunk).min(n)).map(f).collect::<Vec<T>>()))
-                    .collect();
-                handles.into_iter().flat_map(|h| h.join().expect("a scoring thread panicked")).collect()
-            });
-        }
-    }
-    (0..n).map(f).collect()
-}
 
 /// The most pairs a mentee's watch list keeps (beyond it, the mentee is rescanned instead).
 const WATCH_LIMIT: usize = 4096;
@@ -99,7 +82,7 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
     let mut timings: Vec<(String, f64)> = Vec::new();
     let mut clock = Clock::start();
     // Pass 1: each row's best k mentors, and the best value left outside them.
-    let firsts: Vec<(Vec<(u32, f64)>, f64)> = for_each_mentee(rows, |r| {
+    let firsts: Vec<(Vec<(u32, f64)>, f64)> = par::map(rows, nm, |r| {
         let mut top: Vec<(u32, f64)> = Vec::with_capacity(k + 1);
         let mut outside = 0.0f64;
         scan(r, &mut |m, w| {
@@ -176,7 +159,7 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
         type Rescan = (Vec<(u32, f64)>, f64, Vec<(u32, f64)>);
         let found: Vec<Rescan> = {
             let (u, v, arcs_ref) = (&u, &v, &arcs);
-            for_each_mentee(uncertain.len(), |i| {
+            par::map(uncertain.len(), nm, |i| {
                 let r = uncertain[i];
                 // The row's candidates, sorted: mentors come in increasing order, so one
                 // cursor tells whether each is a candidate already.

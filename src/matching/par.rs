@@ -54,3 +54,19 @@ pub(crate) fn fill_rows<A: Send>(a: &mut [A], width: usize, f: impl Fn(usize, &m
     let mut none = vec![(); a.len()];
     fill_rows2(a, &mut none, width, |r, ra, _| f(r, ra));
 }
+
+/// `(0..items).map(f)`, in order, split over the cores when the items read `cells_each` pairs
+/// apiece and there are enough pairs in all.
+pub(crate) fn map<T: Send>(items: usize, cells_each: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = threads_for(items.saturating_mul(cells_each)).min(items.max(1));
+    if threads <= 1 {
+        return (0..items).map(f).collect();
+    }
+    let chunk = items.div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            (0..threads).map(|t| s.spawn(move || (t * chunk..((t + 1) * chunk).min(items)).map(f).collect::<Vec<T>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a matching thread panicked")).collect()
+    })
+}
