@@ -7,7 +7,7 @@ use super::large;
 use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 use super::par;
-use super::score::{self, Figures, Interner, MenteeTable, PairCode, Prepared, RuleBreak};
+use super::score::{self, Axes, Figures, Interner, MenteeTable, PairCode, Prepared, RuleBreak, Weighted};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The part of the rules that decides feasibility pair by pair (cached).
@@ -51,8 +51,11 @@ pub struct Engine {
     warm: Option<Warm>,
     /// Square problems up to this many cells are solved densely (see [`DENSE_LIMIT`]).
     pub(crate) dense_limit: usize,
-    /// The last square problem solved, for checking its certificate on demand.
-    last_dense: Option<(usize, Vec<f64>, lap::Assignment)>,
+    /// The last square problem solved, for checking its certificate on demand: its matrix
+    /// (`None`: the last run's scores, kept in `spare`) and its assignment.
+    last_dense: Option<(usize, Option<Vec<f64>>, lap::Assignment)>,
+    /// Levels and timezones as table positions (`None` for pools with too many distinct ones).
+    axes: Option<Axes>,
     /// The last run's score buffers, for the next run to fill.
     spare: Option<Scored>,
     /// The independent check of the last sparse run's optimality proof.
@@ -67,23 +70,34 @@ struct Warm {
 /// Square problems up to this many cells (about 2,800 a side) are solved densely.
 const DENSE_LIMIT: usize = 8_000_000;
 
-/// Per-run working data: weighted scores and feasibility.
+/// Per-run working data: each pair's cost to the solver, minus its score where the pair may be
+/// formed and 0 where it may not (a rule, the minimum score, a forbid). One matrix, which the
+/// assignment reads as it is when the problem is square.
 struct Scored {
-    score: Vec<f64>,
-    feasible: Vec<bool>,
+    cost: Vec<f64>,
 }
 
 impl Scored {
+    fn feasible(&self, k: usize) -> bool {
+        self.cost[k] < 0.0
+    }
+
+    /// The score of a pair that may be formed.
+    fn score(&self, k: usize) -> f64 {
+        -self.cost[k]
+    }
+
     /// What pair `k` is worth to the solver (0: not formed). With `bonus = Some(t)`, only
     /// pairs scoring at least `t` count, each with a constant extra larger than any total
     /// over `rows` mentees, so the most pairs come first and then the largest total.
     fn worth(&self, k: usize, bonus: Option<f64>, rows: usize) -> f64 {
-        if !self.feasible[k] {
+        if !self.feasible(k) {
             return 0.0;
         }
+        let x = self.score(k);
         match bonus {
-            None => self.score[k],
-            Some(t) if self.score[k] >= t => self.score[k] + rows as f64 + 1.0,
+            None => x,
+            Some(t) if x >= t => x + rows as f64 + 1.0,
             Some(_) => 0.0,
         }
     }
@@ -98,6 +112,7 @@ impl Engine {
         let mentors: Vec<Prepared> = problem.mentors.iter().map(|p| score::prepare(p, &mut words, &mut departments)).collect();
         let mentees: Vec<Prepared> = problem.mentees.iter().map(|p| score::prepare(p, &mut words, &mut departments)).collect();
         Ok(Engine {
+            axes: Axes::new(&mentors, &mentees),
             mentor_index: mentors.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
             mentee_index: mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
             capacity: problem.mentors.iter().map(|p| p.capacity).collect(),
@@ -137,7 +152,7 @@ impl Engine {
     pub fn score_matrix(&mut self, config: &Config) -> Vec<f64> {
         self.ensure_cache(&config.rules);
         let s = self.scored(config);
-        s.score.iter().zip(&s.feasible).map(|(x, ok)| if *ok { *x } else { 0.0 }).collect()
+        s.cost.iter().map(|&c| if c < 0.0 { -c } else { 0.0 }).collect()
     }
 
     fn ensure_cache(&mut self, rules: &Rules) {
@@ -203,40 +218,66 @@ impl Engine {
         Ok(())
     }
 
+    /// Weights over their sum, so each pair costs seven multiply-adds.
+    fn unit_weights(config: &Config) -> [f64; 7] {
+        let total_w = config.weights.sum();
+        if total_w > 0.0 {
+            config.weights.0.map(|x| x / total_w)
+        } else {
+            [0.0; 7]
+        }
+    }
+
+    /// Pair `k`'s weighted score, recomputed from its code.
+    fn code_score(&self, config: &Config, k: usize) -> f64 {
+        let nm = self.mentors.len();
+        let (m, e) = (&self.mentors[k % nm], &self.mentees[k / nm]);
+        score::code_score(config.rules.direction, &Self::unit_weights(config), self.codes[k], &m.figures(), &e.figures())
+    }
+
+    /// The score of a pair that is formed (a pin may be formed below the minimum score).
+    fn formed_score(&self, config: &Config, s: &Scored, k: usize) -> f64 {
+        if s.feasible(k) {
+            s.score(k)
+        } else {
+            self.code_score(config, k)
+        }
+    }
+
     fn scored(&mut self, config: &Config) -> Scored {
         let nm = self.mentors.len();
-        let total_w = config.weights.sum();
-        // Weights over their sum, so each pair costs seven multiply-adds (a million pairs on
-        // every slider step).
-        let w: [f64; 7] = if total_w > 0.0 { config.weights.0.map(|x| x / total_w) } else { [0.0; 7] };
+        let w = Self::unit_weights(config);
         let min_score = config.rules.min_score;
         let mut forbidden: Vec<Vec<usize>> = vec![Vec::new(); self.mentees.len()];
         for (m, e) in &config.rules.forbidden {
             forbidden[self.mentee_index[e]].push(self.mentor_index[m]);
         }
         let cells = self.codes.len();
-        // The last run's buffers are reused (no fresh pages to fault in on every slider step).
-        let Scored { mut score, mut feasible } = self.spare.take().unwrap_or(Scored { score: Vec::new(), feasible: Vec::new() });
-        score.resize(cells, 0.0);
-        feasible.resize(cells, false);
+        // The last run's buffer is reused (no fresh pages to fault in on every slider step).
+        let mut cost = self.spare.take().map(|s| s.cost).unwrap_or_default();
+        cost.resize(cells, 0.0);
         let (codes, allowed, mentees) = (&self.codes, &self.allowed, &self.mentees);
-        let mentors: Vec<Figures> = self.mentors.iter().map(|m| m.figures()).collect();
         let direction = config.rules.direction;
-        par::fill_rows2(&mut score, &mut feasible, nm, |e, scores, oks| {
+        let tables = self.axes.as_ref().map(|a| Weighted::new(direction, &w, a));
+        let mentors: Vec<Figures> = if tables.is_none() { self.mentors.iter().map(|m| m.figures()).collect() } else { Vec::new() };
+        par::fill_rows(&mut cost, nm, |e, out| {
             let row = e * nm..(e + 1) * nm;
-            let mentee = mentees[e].figures();
-            let cells = scores.iter_mut().zip(oks.iter_mut()).zip(&codes[row.clone()]).zip(&allowed[row]).zip(&mentors);
-            for ((((s, ok), code), allowed), m) in cells {
-                let c = score::code_criteria(direction, *code, m, &mentee);
-                let x = w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3] + w[4] * c[4] + w[5] * c[5] + w[6] * c[6];
-                *s = x;
-                *ok = *allowed && x > 0.0 && x >= min_score;
+            let allowed = &allowed[row.clone()];
+            let mut put = |m: usize, x: f64| out[m] = if allowed[m] && x > 0.0 && x >= min_score { -x } else { 0.0 };
+            match &tables {
+                Some(t) => t.row(e, &codes[row], &mut put),
+                None => {
+                    let mentee = mentees[e].figures();
+                    for (m, (code, fig)) in codes[row].iter().zip(&mentors).enumerate() {
+                        put(m, score::code_score(direction, &w, *code, fig, &mentee));
+                    }
+                }
             }
             for &m in &forbidden[e] {
-                oks[m] = false;
+                out[m] = 0.0;
             }
         });
-        Scored { score, feasible }
+        Scored { cost }
     }
 
     /// Runs the matching under `config`.
@@ -296,23 +337,33 @@ impl Engine {
         if n == 0 || slots.is_empty() {
             return;
         }
-        // The last run's matrix is reused when the size is the same (no fresh pages to fault in).
-        let mut cost = match self.last_dense.take() {
-            Some((size, cost, _)) if size == n => cost,
-            _ => vec![0.0f64; n * n],
-        };
-        par::fill_rows(&mut cost, n, |r, line| {
-            let (real, padding) = line.split_at_mut(if r < rows.len() { slots.len() } else { 0 });
-            if let Some(&e) = rows.get(r) {
-                for (x, &m) in real.iter_mut().zip(slots) {
-                    *x = -s.worth(e * nm + m, bonus, rows.len());
+        // When every mentee is a row and every mentor one place, in order, the scores are the
+        // matrix; otherwise the last run's matrix is reused when the size is the same (no
+        // fresh pages to fault in).
+        let in_order = |list: &[usize], len: usize| list.len() == len && list.iter().enumerate().all(|(i, &x)| i == x);
+        let as_scored = bonus.is_none() && in_order(rows, self.mentees.len()) && in_order(slots, nm) && rows.len() == slots.len();
+        let own = if as_scored {
+            None
+        } else {
+            let mut cost = match self.last_dense.take() {
+                Some((size, Some(cost), _)) if size == n => cost,
+                _ => vec![0.0f64; n * n],
+            };
+            par::fill_rows(&mut cost, n, |r, line| {
+                let (real, padding) = line.split_at_mut(if r < rows.len() { slots.len() } else { 0 });
+                if let Some(&e) = rows.get(r) {
+                    for (x, &m) in real.iter_mut().zip(slots) {
+                        *x = -s.worth(e * nm + m, bonus, rows.len());
+                    }
                 }
-            }
-            padding.iter_mut().for_each(|x| *x = 0.0);
-        });
+                padding.iter_mut().for_each(|x| *x = 0.0);
+            });
+            Some(cost)
+        };
+        let cost = own.as_deref().unwrap_or(&s.cost);
         let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
         let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
-        let a = match lap::solve(n, &cost, warm_v.as_deref()) {
+        let a = match lap::solve(n, cost, warm_v.as_deref()) {
             Ok(a) => a,
             Err(_) => return,
         };
@@ -323,7 +374,7 @@ impl Engine {
             }
         }
         self.warm = Some(Warm { layout, v: a.v.clone() });
-        self.last_dense = Some((n, cost, a));
+        self.last_dense = Some((n, own, a));
         self.last_proof = None;
     }
 
@@ -360,8 +411,8 @@ impl Engine {
         let mut values: Vec<f64> = rows
             .iter()
             .flat_map(|&e| (0..nm).filter(|&m| left[m] > 0).map(move |m| e * nm + m))
-            .filter(|&k| s.feasible[k])
-            .map(|k| s.score[k])
+            .filter(|&k| s.feasible(k))
+            .map(|k| s.score(k))
             .collect();
         values.sort_by(|a, b| a.total_cmp(b));
         values.dedup();
@@ -388,7 +439,7 @@ impl Engine {
         let nm = self.mentors.len();
         let adj: Vec<Vec<usize>> = rows
             .iter()
-            .map(|&e| (0..nm).filter(|&m| left[m] > 0 && s.feasible[e * nm + m] && s.score[e * nm + m] >= t).collect())
+            .map(|&e| (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m) && s.score(e * nm + m) >= t).collect())
             .collect();
         let mut holders: Vec<Vec<usize>> = vec![Vec::new(); nm];
         let mut count = 0;
@@ -408,16 +459,16 @@ impl Engine {
         let prefs: Vec<Vec<usize>> = rows
             .iter()
             .map(|&e| {
-                let mut list: Vec<usize> = (0..nm).filter(|&m| left[m] > 0 && s.feasible[e * nm + m]).collect();
+                let mut list: Vec<usize> = (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m)).collect();
                 list.sort_by(|&a, &b| {
-                    s.score[e * nm + b].total_cmp(&s.score[e * nm + a]).then(self.mentors[a].id.cmp(&self.mentors[b].id))
+                    s.score(e * nm + b).total_cmp(&s.score(e * nm + a)).then(self.mentors[a].id.cmp(&self.mentors[b].id))
                 });
                 list
             })
             .collect();
         // A mentor prefers the higher score; on a tie, the lower id.
         let worse = |m: usize, a: usize, b: usize| -> bool {
-            let (sa, sb) = (s.score[a * nm + m], s.score[b * nm + m]);
+            let (sa, sb) = (s.score(a * nm + m), s.score(b * nm + m));
             sa < sb || (sa == sb && self.mentees[a].id > self.mentees[b].id)
         };
         let mut next = vec![0usize; rows.len()];
@@ -456,7 +507,7 @@ impl Engine {
             let Some(m) = *m else { continue };
             let k = e * nm + m;
             let mut pair = self.explain(config, self.mentors[m].id, self.mentees[e].id).expect("known participants");
-            pair.score = s.score[k];
+            pair.score = self.formed_score(config, s, k);
             pair.pinned = pinned.contains(&(m, e));
             pairs.push(pair);
         }
@@ -494,7 +545,7 @@ impl Engine {
             f.mentees += 1;
             if let Some(m) = mentor_of[e] {
                 f.matched += 1;
-                f.mean_score += s.score[e * nm + m];
+                f.mean_score += self.formed_score(config, s, e * nm + m);
             }
         }
         let by_group = by_group
@@ -533,15 +584,15 @@ impl Engine {
         let mut best_below: Option<f64> = None;
         let mut rule_counts: BTreeMap<String, u32> = BTreeMap::new();
         for k in cells {
-            if s.feasible[k] {
+            if s.feasible(k) {
                 any_feasible = true;
             } else if let Some(b) = (!self.allowed[k])
                 .then(|| score::check_rules(&config.rules, &self.mentors[k % nm], &self.mentees[k / nm]))
                 .flatten()
             {
                 *rule_counts.entry(b.describe(config.rules.direction)).or_default() += 1;
-            } else if s.score[k] < config.rules.min_score || s.score[k] <= 0.0 {
-                best_below = Some(best_below.map_or(s.score[k], |b: f64| b.max(s.score[k])));
+            } else if let Some(x) = Some(self.code_score(config, k)).filter(|&x| x < config.rules.min_score || x <= 0.0) {
+                best_below = Some(best_below.map_or(x, |b: f64| b.max(x)));
             } else {
                 *rule_counts.entry(RuleBreak::Forbidden.describe(config.rules.direction)).or_default() += 1;
             }
@@ -567,7 +618,7 @@ impl Engine {
         for (e, m) in mentor_of.iter().enumerate() {
             if let Some(m) = *m {
                 if !pinned.contains(&(m, e)) {
-                    worst[m] = worst[m].min(s.score[e * nm + m]);
+                    worst[m] = worst[m].min(s.score(e * nm + m));
                 }
             }
         }
@@ -576,14 +627,14 @@ impl Engine {
             if cur.is_some_and(|m| pinned.contains(&(m, e))) {
                 continue;
             }
-            let mine = cur.map(|m| s.score[e * nm + m]).unwrap_or(f64::NEG_INFINITY);
+            let mine = cur.map(|m| s.score(e * nm + m)).unwrap_or(f64::NEG_INFINITY);
             for m in 0..nm {
                 let k = e * nm + m;
-                if Some(m) == *cur || !s.feasible[k] || s.score[k] <= mine {
+                if Some(m) == *cur || !s.feasible(k) || s.score(k) <= mine {
                     continue;
                 }
                 let has_room = used[m] < self.capacity[m];
-                if has_room || s.score[k] > worst[m] {
+                if has_room || s.score(k) > worst[m] {
                     count += 1;
                 }
             }
@@ -597,6 +648,10 @@ impl Engine {
     /// equal to the total — so no matching does better.
     pub fn certify_last(&self) -> Result<(), String> {
         if let Some((n, cost, a)) = &self.last_dense {
+            let cost = match cost {
+                Some(own) => own.as_slice(),
+                None => &self.spare.as_ref().ok_or("the scores of the last run are gone")?.cost,
+            };
             return lap::certify(*n, cost, a, 1e-7);
         }
         self.last_proof.clone().unwrap_or(Ok(()))

@@ -504,6 +504,163 @@ pub(crate) fn code_criteria(direction: Direction, code: PairCode, m: &Figures, e
     ]
 }
 
+/// Each person's figures as positions in the run's distinct levels and timezones, so that for
+/// given weights every weighted criterion a pair needs beyond its [`PairCode`] is a read from a
+/// small table (see [`Weighted`]).
+pub(crate) struct Axes {
+    levels: Vec<i32>,
+    /// Distinct timezone offsets.
+    zones: usize,
+    /// The distinct differences between two offsets, and the position of each pair's in it
+    /// (`[mentee zone × zones + mentor zone]`).
+    gaps: Vec<i32>,
+    gap_of: Vec<u16>,
+    pub mentors: Vec<Spot>,
+    pub mentees: Vec<Spot>,
+}
+
+/// One person's figures, as [`Axes`] places them.
+#[derive(Clone, Copy)]
+pub(crate) struct Spot {
+    level: u32,
+    zone: u32,
+    department: u32,
+    interests: u32,
+    skill_scale: f64,
+}
+
+/// Past these many distinct levels or timezones the tables would cost more than they save.
+const MAX_AXIS: usize = 256;
+/// Overlap codes: minutes 0..=120, then one for "someone gave no availability".
+const OVERLAPS: usize = GOOD_OVERLAP_MINUTES as usize + 2;
+/// Interest totals (both people's counts) kept in the table.
+const INTEREST_TOTALS: usize = 32;
+
+impl Axes {
+    /// `None` when the pool has too many distinct levels or timezones for tables to pay.
+    pub fn new(mentors: &[Prepared], mentees: &[Prepared]) -> Option<Axes> {
+        let distinct = |f: fn(&Prepared) -> i32| {
+            let mut v: Vec<i32> = mentors.iter().chain(mentees).map(f).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let levels = distinct(|p| p.level);
+        let zones = distinct(|p| p.tz);
+        if levels.len() > MAX_AXIS || zones.len() > MAX_AXIS {
+            return None;
+        }
+        let mut gaps: Vec<i32> = zones.iter().flat_map(|a| zones.iter().map(move |b| (a - b).abs())).collect();
+        gaps.sort_unstable();
+        gaps.dedup();
+        let gap_of = zones
+            .iter()
+            .flat_map(|e| zones.iter().map(move |m| (m - e).abs()))
+            .map(|g| gaps.binary_search(&g).expect("every difference is listed") as u16)
+            .collect();
+        let place = |p: &Prepared| Spot {
+            level: levels.binary_search(&p.level).expect("every level is listed") as u32,
+            zone: zones.binary_search(&p.tz).expect("every zone is listed") as u32,
+            department: p.department,
+            interests: p.interests.len() as u32,
+            skill_scale: p.skill_scale,
+        };
+        Some(Axes {
+            mentors: mentors.iter().map(place).collect(),
+            mentees: mentees.iter().map(place).collect(),
+            zones: zones.len(),
+            levels,
+            gaps,
+            gap_of,
+        })
+    }
+}
+
+/// Every criterion's weighted value for one run's weights, tabled over the few inputs it
+/// depends on. A pair's score is then a handful of reads and the same six additions, in the
+/// same order, of the same products as the weighted sum over [`code_criteria`]: the two give
+/// the same number to the last bit.
+pub(crate) struct Weighted<'a> {
+    axes: &'a Axes,
+    w: [f64; 7],
+    /// `[mentee level × levels + mentor level]`.
+    seniority: Vec<f64>,
+    /// `[gap × OVERLAPS + overlap]`.
+    schedule: Vec<f64>,
+    department: [f64; 2],
+    language: [f64; 2],
+    /// `[common × INTEREST_TOTALS + total]`.
+    interest: Vec<f64>,
+    wish: [f64; 4],
+}
+
+impl<'a> Weighted<'a> {
+    /// `w` holds the weights divided by their sum.
+    pub fn new(direction: Direction, w: &[f64; 7], axes: &'a Axes) -> Weighted<'a> {
+        let levels = &axes.levels;
+        let seniority = levels
+            .iter()
+            .flat_map(|&e| levels.iter().map(move |&m| w[1] * seniority_score(direction, level_gap(direction, m, e), m - e)))
+            .collect();
+        let schedule = axes
+            .gaps
+            .iter()
+            .flat_map(|&g| {
+                (0..OVERLAPS).map(move |o| w[3] * schedule_score(g, (o < OVERLAPS - 1).then_some(o as i32)))
+            })
+            .collect();
+        let interest = (0..INTEREST_TOTALS)
+            .flat_map(|c| (0..INTEREST_TOTALS).map(move |t| if c <= t { w[5] * interest_score(c, t) } else { 0.0 }))
+            .collect();
+        let asked = |i: usize| 0.5 * ((i & 1) as f64) + 0.5 * ((i >> 1) as f64);
+        Weighted {
+            axes,
+            w: *w,
+            seniority,
+            schedule,
+            department: [w[2] * 0.0, w[2] * 1.0],
+            language: [w[4] * 0.0, w[4] * 1.0],
+            interest,
+            wish: [0, 1, 2, 3].map(|i| w[6] * asked(i)),
+        }
+    }
+
+    /// Mentee `e`'s score with every mentor, into `out` (by mentor), from the row's codes.
+    #[inline]
+    pub fn row(&self, e: usize, codes: &[PairCode], out: impl FnMut(usize, f64)) {
+        let mut out = out;
+        let a = self.axes;
+        let me = a.mentees[e];
+        let levels = a.levels.len();
+        let seniority = &self.seniority[me.level as usize * levels..(me.level as usize + 1) * levels];
+        let gap_of = &a.gap_of[me.zone as usize * a.zones..(me.zone as usize + 1) * a.zones];
+        for (m, (code, them)) in codes.iter().zip(&a.mentors).enumerate() {
+            let total = (them.interests + me.interests) as usize;
+            let common = code.common_interests as usize;
+            let interest = if total < INTEREST_TOTALS {
+                self.interest[common * INTEREST_TOTALS + total]
+            } else {
+                self.w[5] * interest_score(common, total)
+            };
+            let x = self.w[0] * (code.skill_points as f64 * me.skill_scale)
+                + seniority[them.level as usize]
+                + self.department[(them.department != me.department) as usize]
+                + self.schedule[gap_of[them.zone as usize] as usize * OVERLAPS + (code.overlap as usize).min(OVERLAPS - 1)]
+                + self.language[(code.flags & SHARES_LANGUAGE) as usize]
+                + interest
+                + self.wish[((code.flags >> 1) & 3) as usize];
+            out(m, x);
+        }
+    }
+}
+
+/// A pair's weighted score from its code (`w` holds the weights divided by their sum).
+#[inline]
+pub(crate) fn code_score(direction: Direction, w: &[f64; 7], code: PairCode, m: &Figures, e: &Figures) -> f64 {
+    let c = code_criteria(direction, code, m, e);
+    w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3] + w[4] * c[4] + w[5] * c[5] + w[6] * c[6]
+}
+
 /// [`criteria`] through the mentee's lookup table.
 #[inline]
 pub(crate) fn table_criteria(direction: Direction, t: &MenteeTable, m: &Prepared, e: &Prepared) -> [f64; 7] {
