@@ -9,8 +9,10 @@ const PARALLEL_FROM: usize = 100_000;
 fn threads_for(cells: usize) -> usize {
     #[cfg(not(target_arch = "wasm32"))]
     {
+        // Asking the system reads files (cgroup limits) each time: once is enough.
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         if cells >= PARALLEL_FROM {
-            return std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
+            return *CORES.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16));
         }
     }
     let _ = cells;
