@@ -7,7 +7,7 @@ use super::large;
 use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 use super::par;
-use super::score::{self, Axes, Figures, Interner, MenteeTable, PairCode, Prepared, RuleBreak, Weighted};
+use super::score::{self, Axes, Figures, Interner, PairCode, Postings, Prepared, RuleBreak, Weighted};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The part of the rules that decides feasibility pair by pair (cached).
@@ -54,6 +54,8 @@ pub struct Engine {
     /// The last square problem solved, for checking its certificate on demand: its matrix
     /// (`None`: the last run's scores, kept in `spare`) and its assignment.
     last_dense: Option<(usize, Option<Vec<f64>>, lap::Assignment)>,
+    /// The mentors indexed for building every pair's code (see [`Postings`]).
+    postings: Postings,
     /// Levels and timezones as table positions (`None` for pools with too many distinct ones).
     axes: Option<Axes>,
     /// The last run's score buffers, for the next run to fill.
@@ -113,6 +115,7 @@ impl Engine {
         let mentees: Vec<Prepared> = problem.mentees.iter().map(|p| score::prepare(p, &mut words, &mut departments)).collect();
         Ok(Engine {
             axes: Axes::new(&mentors, &mentees),
+            postings: Postings::new(&mentors, &mentees, words.names.len()),
             mentor_index: mentors.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
             mentee_index: mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
             capacity: problem.mentors.iter().map(|p| p.capacity).collect(),
@@ -158,30 +161,31 @@ impl Engine {
     fn ensure_cache(&mut self, rules: &Rules) {
         let nm = self.mentors.len();
         let cells = nm * self.mentees.len();
-        let words = self.words.names.len();
-        let (mentors, mentees) = (&self.mentors, &self.mentees);
-        if self.codes.len() != cells {
+        let (mentors, mentees, postings) = (&self.mentors, &self.mentees, &self.postings);
+        let key = RuleKey::of(rules);
+        let codes_stale = self.codes.len() != cells;
+        let rules_stale = self.allowed_key.as_ref() != Some(&key);
+        if codes_stale {
+            // Codes and rules in one pass through each mentee's lookup table.
             let mut codes = vec![PairCode::default(); cells];
-            par::fill_rows(&mut codes, nm, |e, row| {
-                let t = MenteeTable::new(&mentees[e], words);
-                for (m, out) in mentors.iter().zip(row) {
-                    *out = score::pair_code(&t, m, &mentees[e]);
+            let mut allowed = vec![false; cells];
+            par::fill_rows2(&mut codes, &mut allowed, nm, |e, codes, allowed| {
+                postings.row(e, &mentees[e], codes);
+                for ((m, code), ok) in mentors.iter().zip(codes).zip(allowed) {
+                    *ok = score::code_allowed(rules, code.shares_language(), m, &mentees[e]);
                 }
             });
             self.codes = codes;
-        }
-        let key = RuleKey::of(rules);
-        if self.allowed_key.as_ref() != Some(&key) {
-            let mut allowed = vec![false; cells];
-            par::fill_rows(&mut allowed, nm, |e, row| {
-                let t = MenteeTable::new(&mentees[e], words);
-                for (m, out) in mentors.iter().zip(row) {
-                    *out = score::table_allowed(rules, &t, m, &mentees[e]);
+            self.allowed = allowed;
+        } else if rules_stale {
+            let codes = &self.codes;
+            par::fill_rows(&mut self.allowed, nm, |e, row| {
+                for ((m, code), out) in mentors.iter().zip(&codes[e * nm..(e + 1) * nm]).zip(row) {
+                    *out = score::code_allowed(rules, code.shares_language(), m, &mentees[e]);
                 }
             });
-            self.allowed = allowed;
-            self.allowed_key = Some(key);
         }
+        self.allowed_key = Some(key);
     }
 
     fn validate(&self, config: &Config) -> Result<(), MatchError> {

@@ -487,6 +487,97 @@ pub(crate) fn pair_code(t: &MenteeTable, m: &Prepared, e: &Prepared) -> PairCode
     }
 }
 
+/// The mentors indexed by what they offer, speak and like, and their availability laid end to
+/// end, so that one mentee's codes with every mentor are built by walking the mentee's own
+/// short lists: each wanted skill adds its points to the mentors offering it, each interest and
+/// language marks the mentors sharing it. The same codes as [`pair_code`], with no per-pair
+/// search through either person's lists.
+pub(crate) struct Postings {
+    mentors: usize,
+    /// By word: (mentor, level) for a skill offered; mentors for a language or an interest.
+    offered: Vec<Vec<(u32, u8)>>,
+    spoken: Vec<Vec<u32>>,
+    liked: Vec<Vec<u32>>,
+    /// Mentor m's weekly slots are `slots[slot_from[m]..slot_from[m + 1]]`.
+    slot_from: Vec<u32>,
+    slots: Vec<WeeklySlot>,
+    /// By mentee: the mentors they asked for, and the mentors who asked for them.
+    asks: Vec<Vec<u32>>,
+    asked_by: Vec<Vec<u32>>,
+}
+
+impl Postings {
+    pub fn new(mentors: &[Prepared], mentees: &[Prepared], words: usize) -> Postings {
+        let mut offered = vec![Vec::new(); words];
+        let mut spoken = vec![Vec::new(); words];
+        let mut liked = vec![Vec::new(); words];
+        let mut slot_from = vec![0u32];
+        let mut slots = Vec::new();
+        for (m, p) in mentors.iter().enumerate() {
+            for &(skill, level) in &p.offers {
+                offered[skill as usize].push((m as u32, level));
+            }
+            for &l in &p.languages {
+                spoken[l as usize].push(m as u32);
+            }
+            for &i in &p.interests {
+                liked[i as usize].push(m as u32);
+            }
+            slots.extend_from_slice(&p.availability);
+            slot_from.push(slots.len() as u32);
+        }
+        let mentor_at: HashMap<PersonId, u32> = mentors.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
+        let mentee_at: HashMap<PersonId, usize> = mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let asks = mentees.iter().map(|e| e.prefers.iter().filter_map(|id| mentor_at.get(id).copied()).collect()).collect();
+        let mut asked_by = vec![Vec::new(); mentees.len()];
+        for (m, p) in mentors.iter().enumerate() {
+            for id in &p.prefers {
+                if let Some(&e) = mentee_at.get(id) {
+                    asked_by[e].push(m as u32);
+                }
+            }
+        }
+        Postings { mentors: mentors.len(), offered, spoken, liked, slot_from, slots, asks, asked_by }
+    }
+
+    /// Mentee `e`'s code with every mentor, into `out` (one per mentor).
+    pub fn row(&self, e: usize, mentee: &Prepared, out: &mut [PairCode]) {
+        debug_assert_eq!(out.len(), self.mentors);
+        // Sums of non-negative parts: saturating as they go is capping at the end.
+        for &(skill, priority) in &mentee.wants {
+            for &(m, level) in &self.offered[skill as usize] {
+                let c = &mut out[m as usize];
+                c.skill_points = c.skill_points.saturating_add(priority as u16 * level as u16);
+            }
+        }
+        for &i in &mentee.interests {
+            for &m in &self.liked[i as usize] {
+                let c = &mut out[m as usize];
+                c.common_interests = c.common_interests.saturating_add(1);
+            }
+        }
+        for &l in &mentee.languages {
+            for &m in &self.spoken[l as usize] {
+                out[m as usize].flags |= SHARES_LANGUAGE;
+            }
+        }
+        for &m in &self.asks[e] {
+            out[m as usize].flags |= MENTEE_ASKED;
+        }
+        for &m in &self.asked_by[e] {
+            out[m as usize].flags |= MENTOR_ASKED;
+        }
+        for (m, c) in out.iter_mut().enumerate() {
+            let theirs = &self.slots[self.slot_from[m] as usize..self.slot_from[m + 1] as usize];
+            c.overlap = if theirs.is_empty() || mentee.availability.is_empty() {
+                NO_AVAILABILITY
+            } else {
+                overlap_minutes(theirs, &mentee.availability).clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8
+            };
+        }
+    }
+}
+
 /// Every criterion from a pair's code and the two people's own figures: [`criteria`]'s values
 /// (up to rounding in the last place).
 #[inline]
@@ -670,11 +761,23 @@ pub(crate) fn table_criteria(direction: Direction, t: &MenteeTable, m: &Prepared
 /// Whether the pair keeps every hard rule ([`check_rules`] finds nothing), through the table.
 #[inline]
 pub(crate) fn table_allowed(rules: &Rules, t: &MenteeTable, m: &Prepared, e: &Prepared) -> bool {
+    code_allowed(rules, m.languages.iter().any(|&l| t.speaks[l as usize]), m, e)
+}
+
+/// [`table_allowed`] when whether the two share a language is known (from their code).
+#[inline]
+pub(crate) fn code_allowed(rules: &Rules, shared_language: bool, m: &Prepared, e: &Prepared) -> bool {
     gap_allowed(rules, directed_gap(rules.direction, m, e))
         && !in_reporting_line(rules, m, e)
-        && (!rules.require_common_language || m.languages.iter().any(|&l| t.speaks[l as usize]))
+        && (!rules.require_common_language || shared_language)
         && timezones_allowed(rules, (m.tz - e.tz).abs())
         && !avoided(rules, m, e)
+}
+
+impl PairCode {
+    pub fn shares_language(&self) -> bool {
+        self.flags & SHARES_LANGUAGE != 0
+    }
 }
 
 /// The solver's value of a pair — the weighted score, or 0 when a rule rules it out or it is
@@ -684,17 +787,6 @@ pub(crate) fn pair_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, m: &Prepa
         return 0.0;
     }
     solver_value(rules, w, table_criteria(rules.direction, t, m, e))
-}
-
-/// Skills through the mentee's lookup table: each offered skill the mentee wants counts by
-/// priority × level, over five times the mentee's total priority.
-#[inline]
-fn table_skills(t: &MenteeTable, e: &Prepared, offers: impl Iterator<Item = (u32, u8)>) -> f64 {
-    let mut points = 0u32;
-    for (s, level) in offers {
-        points += t.want[s as usize] as u32 * level as u32;
-    }
-    skill_score(points, e)
 }
 
 /// The skills criterion from skill points (Σ priority × level, each level out of 5).
@@ -708,6 +800,7 @@ fn skill_score(points: u32, e: &Prepared) -> f64 {
 /// marked `slow` and scored through [`pair_value`].
 #[derive(Clone, Copy)]
 pub(crate) struct Compact {
+    id: PersonId,
     level: i32,
     tz: i32,
     department: u32,
@@ -734,6 +827,7 @@ impl Compact {
             && m.offers.iter().all(|o| o.0 < u16::MAX as u32)
             && m.languages.iter().chain(&m.interests).all(|&x| x < u16::MAX as u32);
         let mut c = Compact {
+            id: m.id,
             level: m.level,
             tz: m.tz,
             department: m.department,
@@ -774,51 +868,50 @@ pub(crate) fn simple_mentee(e: &Prepared) -> bool {
     e.chain.is_empty() && e.avoids.is_empty() && e.prefers.is_empty()
 }
 
-/// [`pair_value`] for a compact mentor and a simple mentee; the same arithmetic.
+/// [`pair_code`] for a compact mentor (one without wishes, reporting line or long lists).
 #[inline]
-pub(crate) fn compact_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, c: &Compact, e: &Prepared) -> f64 {
-    let direction = rules.direction;
-    let gap = match direction {
-        Direction::MentorJunior => e.level - c.level,
-        Direction::MentorSenior => c.level - e.level,
-        Direction::Peers => -(e.level - c.level).abs(),
-    };
-    if !gap_allowed(rules, gap) {
-        return 0.0;
+pub(crate) fn compact_code(t: &MenteeTable, c: &Compact, e: &Prepared) -> PairCode {
+    let mut points = 0u32;
+    for &(skill, level) in &c.offers[..c.n_offers as usize] {
+        points += t.want[skill as usize] as u32 * level as u32;
     }
-    let shared_language = c.languages[..c.n_languages as usize].iter().any(|&l| t.speaks[l as usize]);
-    if rules.require_common_language && !shared_language {
-        return 0.0;
-    }
-    let tz_minutes = (c.tz - e.tz).abs();
-    if !timezones_allowed(rules, tz_minutes) {
-        return 0.0;
-    }
-    let overlap = (c.n_slots > 0 && !e.availability.is_empty()).then(|| {
+    let overlap = if c.n_slots == 0 || e.availability.is_empty() {
+        NO_AVAILABILITY
+    } else {
         let mut total = 0;
-        for &(s, en) in &c.slots[..c.n_slots as usize] {
+        for &(start, end) in &c.slots[..c.n_slots as usize] {
             for y in &e.availability {
-                let lo = s.max(y.start);
-                let hi = en.min(y.end);
+                let lo = start.max(y.start);
+                let hi = end.min(y.end);
                 if hi > lo {
                     total += hi - lo;
                 }
             }
         }
-        total
-    });
-    let common_interests = c.interests[..c.n_interests as usize].iter().filter(|&&i| t.likes[i as usize]).count();
-    solver_value(
-        rules,
-        w,
-        [
-            table_skills(t, e, c.offers[..c.n_offers as usize].iter().map(|&(s, l)| (s as u32, l))),
-            seniority_score(direction, gap, c.level - e.level),
-            if c.department != e.department { 1.0 } else { 0.0 },
-            schedule_score(tz_minutes, overlap),
-            if shared_language { 1.0 } else { 0.0 },
-            interest_score(common_interests, c.n_interests as usize + e.interests.len()),
-            0.0,
-        ],
-    )
+        total.clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8
+    };
+    let common = c.interests[..c.n_interests as usize].iter().filter(|&&i| t.likes[i as usize]).count();
+    let mut flags = 0;
+    if c.languages[..c.n_languages as usize].iter().any(|&l| t.speaks[l as usize]) {
+        flags |= SHARES_LANGUAGE;
+    }
+    if !e.prefers.is_empty() && e.prefers.binary_search(&c.id).is_ok() {
+        flags |= MENTEE_ASKED;
+    }
+    PairCode { skill_points: points.min(u16::MAX as u32) as u16, overlap, common_interests: common as u8, flags }
+}
+
+/// [`pair_value`] for a compact mentor and a simple mentee, through [`compact_code`].
+#[inline]
+pub(crate) fn compact_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, c: &Compact, e: &Prepared) -> f64 {
+    let direction = rules.direction;
+    let code = compact_code(t, c, e);
+    if !gap_allowed(rules, level_gap(direction, c.level, e.level))
+        || (rules.require_common_language && code.flags & SHARES_LANGUAGE == 0)
+        || !timezones_allowed(rules, (c.tz - e.tz).abs())
+    {
+        return 0.0;
+    }
+    let mentor = Figures { level: c.level, department: c.department, tz: c.tz, interests: c.n_interests as u32, skill_scale: 0.0 };
+    solver_value(rules, w, code_criteria(direction, code, &mentor, &e.figures()))
 }

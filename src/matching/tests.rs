@@ -401,11 +401,12 @@ proptest! {
     }
 }
 
-/// The engine solves on scores read from tables; they must be the weighted sum over the
-/// criteria to the last bit, in every direction, with wishes both ways and interest lists
-/// longer than the table covers.
+/// The engine solves on codes built from an index of the mentors and scores read from tables;
+/// they must be the per-pair codes and the weighted sum over the criteria to the last bit, in
+/// every direction, with wishes both ways, many slots and interest lists longer than the
+/// table covers.
 #[test]
-fn tabled_scores_equal_the_weighted_criteria_bit_for_bit() {
+fn indexed_codes_and_tabled_scores_equal_the_per_pair_ones_bit_for_bit() {
     for seed in 0..12u64 {
         let mut p = problem(seed, 9, 11);
         p.mentors[2].prefers.push(p.mentees[3].id);
@@ -416,10 +417,14 @@ fn tabled_scores_equal_the_weighted_criteria_bit_for_bit() {
         p.mentees[4].interests = many[5..].to_vec();
         p.mentees[6].level = -3;
         p.mentors[7].utc_offset_minutes = 345;
+        p.mentors[8].availability = (0..6).map(|d| WeeklySlot { start: d * 1440 + 480, end: d * 1440 + 600 }).collect();
+        p.mentees[7].availability.clear();
+        p.mentors[0].offers.extend((0..8).map(|i| (SKILLS[i].to_string(), 2)));
         let (mut words, mut departments) = (score::Interner::default(), score::Interner::default());
         let mentors: Vec<_> = p.mentors.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
         let mentees: Vec<_> = p.mentees.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
         let axes = score::Axes::new(&mentors, &mentees).expect("a small pool fits the tables");
+        let postings = score::Postings::new(&mentors, &mentees, words.names.len());
         let c = config(seed, Objective::Total);
         let w = c.weights.0.map(|x| x / c.weights.sum());
         for direction in [Direction::MentorJunior, Direction::MentorSenior, Direction::Peers] {
@@ -427,6 +432,9 @@ fn tabled_scores_equal_the_weighted_criteria_bit_for_bit() {
             for (e, mentee) in mentees.iter().enumerate() {
                 let lookup = score::MenteeTable::new(mentee, words.names.len());
                 let codes: Vec<_> = mentors.iter().map(|m| score::pair_code(&lookup, m, mentee)).collect();
+                let mut indexed = vec![score::PairCode::default(); mentors.len()];
+                postings.row(e, mentee, &mut indexed);
+                assert_eq!(indexed, codes, "seed {seed} mentee {e}: codes from the mentors' index");
                 let mut seen = 0;
                 tables.row(e, &codes, |m, x| {
                     let y = score::code_score(direction, &w, codes[m], &mentors[m].figures(), &mentee.figures());
