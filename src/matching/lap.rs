@@ -204,29 +204,33 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
 /// Each row's candidate columns: its cheapest [`CANDIDATES`] under the starting prices and its
 /// own diagonal (so the candidates always hold a complete assignment), in column order, then
 /// any column the proof later finds wanting.
-struct Candidates(Vec<Vec<u32>>);
+struct Candidates(Vec<Vec<(u32, f64)>>);
 
 impl Candidates {
     fn new(n: usize, cost: &[f64], v: &[f64], k: usize) -> Candidates {
         Candidates(par::map(n, n, |i| {
-            let mut chosen = cheapest(&cost[i * n..(i + 1) * n], v, k);
+            let row = &cost[i * n..(i + 1) * n];
+            let mut chosen = cheapest(row, v, k);
             if !chosen.contains(&(i as u32)) {
                 chosen.push(i as u32);
             }
             chosen.sort_unstable();
-            chosen
+            // Each cell's cost kept with it: the searches then read one short list, not
+            // scattered places in a large matrix.
+            chosen.into_iter().map(|j| (j, row[j as usize])).collect()
         }))
     }
 
-    fn of(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        self.0[i].iter().map(|&j| j as usize)
+    /// Row `i`'s candidate columns with their costs.
+    fn of(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.0[i].iter().map(|&(j, c)| (j as usize, c))
     }
 
     /// The two cheapest candidates of row `i` under `v`, as [`two_cheapest`] gives them.
-    fn two_cheapest(&self, i: usize, row: &[f64], v: &[f64]) -> ((f64, usize), (f64, usize)) {
+    fn two_cheapest(&self, i: usize, v: &[f64]) -> ((f64, usize), (f64, usize)) {
         let mut best = [(f64::INFINITY, usize::MAX); 2];
-        for j in self.of(i) {
-            offer(&mut best, row[j] - v[j], j);
+        for (j, c) in self.of(i) {
+            offer(&mut best, c - v[j], j);
         }
         (best[0], best[1])
     }
@@ -328,7 +332,7 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
         // Every row's cheapest column is among its candidates.
         None => {
             for i in 0..n {
-                let ((best, arg), _) = cands.two_cheapest(i, &cost[i * n..(i + 1) * n], &s.v);
+                let ((best, arg), _) = cands.two_cheapest(i, &s.v);
                 s.u[i] = best;
                 if s.row4col[arg] == usize::MAX {
                     s.place(i, arg);
@@ -337,19 +341,19 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
         }
         Some(arg) => {
             for (j, &i) in arg.iter().enumerate() {
-                if s.col4row[i] == usize::MAX && cands.of(i).any(|c| c == j) {
+                if s.col4row[i] == usize::MAX && cands.of(i).any(|(c, _)| c == j) {
                     s.place(i, j);
                 }
             }
         }
     }
-    augmenting_row_reduction(cost, n, &mut s, |i, v| cands.two_cheapest(i, &cost[i * n..(i + 1) * n], v));
+    augmenting_row_reduction(cost, n, &mut s, |i, v| cands.two_cheapest(i, v));
 
     let mut search = SparseSearch::new(n);
     let mut free: Vec<usize> = (0..n).filter(|&i| s.col4row[i] == usize::MAX).collect();
     for _ in 0..SPARSE_ROUNDS {
         for &cur_row in &free {
-            search.run(cost, n, &cands, &mut s, cur_row)?;
+            search.run(&cands, &mut s, cur_row)?;
         }
         // The proof: no cell may be cheaper than its row's and column's prices allow.
         free.clear();
@@ -363,8 +367,8 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
             let row = &cost[i * n..(i + 1) * n];
             let before = cands.0[i].len();
             for (j, (&c, &p)) in row.iter().zip(&s.v).enumerate() {
-                if c - p < s.u[i] - tol && !cands.0[i][..before].contains(&(j as u32)) {
-                    cands.0[i].push(j as u32);
+                if c - p < s.u[i] - tol && !cands.0[i][..before].iter().any(|&(k, _)| k as usize == j) {
+                    cands.0[i].push((j as u32, c));
                 }
             }
             // A shortfall on a candidate is rounding, not a missing column.
@@ -388,58 +392,81 @@ struct SparseSearch {
     key: Vec<f64>,
     done: Vec<bool>,
     touched: Vec<usize>,
+    /// Columns reached at the current distance, not yet settled.
+    ready: Vec<usize>,
     heap: BinaryHeap<Key>,
 }
 
 impl SparseSearch {
     fn new(n: usize) -> SparseSearch {
-        SparseSearch { key: vec![f64::INFINITY; n], done: vec![false; n], touched: Vec::new(), heap: BinaryHeap::new() }
+        SparseSearch {
+            key: vec![f64::INFINITY; n],
+            done: vec![false; n],
+            touched: Vec::new(),
+            ready: Vec::new(),
+            heap: BinaryHeap::new(),
+        }
     }
 
     /// Dijkstra over columns from the free row `cur_row` on candidate cells, then the
-    /// augmentation. The queue orders by distance, then free columns first, then column, so
-    /// it settles the same column the dense scan would.
-    fn run(&mut self, cost: &[f64], n: usize, cands: &Candidates, s: &mut State, cur_row: usize) -> Option<()> {
+    /// augmentation. A column reached at the current distance (a tight cell: common, with
+    /// the engine's many equal scores) goes on a stack instead of the queue, and a free one
+    /// ends the search at once; the queue orders by distance, then free columns first.
+    fn run(&mut self, cands: &Candidates, s: &mut State, cur_row: usize) -> Option<()> {
         s.scanned_rows.clear();
         s.scanned_cols.clear();
         let mut min_val = 0.0f64;
         let mut i = cur_row;
         let free_bit = |s: &State, j: usize| if s.row4col[j] == usize::MAX { 0 } else { 1u32 << 31 };
-        let sink = loop {
+        let sink = 'search: loop {
             s.scanned_rows.push(i);
             let base = min_val - s.u[i];
-            let row = &cost[i * n..(i + 1) * n];
-            for j in cands.of(i) {
+            // The first row's distances can start anywhere; after it, none is below `min_val`.
+            let first = i == cur_row;
+            for (j, c) in cands.of(i) {
                 if self.done[j] {
                     continue;
                 }
-                let r = (base + row[j]) - s.v[j];
+                let r = (base + c) - s.v[j];
                 if r < self.key[j] {
                     if self.key[j] == f64::INFINITY {
                         self.touched.push(j);
                     }
                     self.key[j] = r;
                     s.from_row[j] = i as u32;
-                    self.heap.push(Key(r, free_bit(s, j) | j as u32));
+                    if !first && r <= min_val {
+                        if s.row4col[j] == usize::MAX {
+                            self.settle(s, j);
+                            break 'search j;
+                        }
+                        self.ready.push(j);
+                    } else {
+                        self.heap.push(Key(r, free_bit(s, j) | j as u32));
+                    }
                 }
             }
             let j = loop {
+                if let Some(j) = self.ready.pop() {
+                    if !self.done[j] {
+                        break j;
+                    }
+                    continue;
+                }
                 let Key(d, id) = self.heap.pop()?;
                 let j = (id & !(1u32 << 31)) as usize;
                 if !self.done[j] && d == self.key[j] {
+                    min_val = d;
                     break j;
                 }
             };
-            min_val = self.key[j];
-            self.done[j] = true;
-            s.settled_at[j] = min_val;
-            s.scanned_cols.push(j);
+            self.settle(s, j);
             if s.row4col[j] == usize::MAX {
                 break j;
             }
             i = s.row4col[j];
         };
         self.heap.clear();
+        self.ready.clear();
         for &j in &self.touched {
             self.key[j] = f64::INFINITY;
             self.done[j] = false;
@@ -447,6 +474,12 @@ impl SparseSearch {
         self.touched.clear();
         s.augment(cur_row, sink, min_val);
         Some(())
+    }
+
+    fn settle(&mut self, s: &mut State, j: usize) {
+        self.done[j] = true;
+        s.settled_at[j] = self.key[j];
+        s.scanned_cols.push(j);
     }
 }
 
