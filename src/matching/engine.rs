@@ -161,7 +161,7 @@ impl Engine {
     fn ensure_cache(&mut self, rules: &Rules) {
         let nm = self.mentors.len();
         let cells = nm * self.mentees.len();
-        let (mentors, mentees, postings) = (&self.mentors, &self.mentees, &self.postings);
+        let (mentees, postings) = (&self.mentees, &self.postings);
         let key = RuleKey::of(rules);
         let codes_stale = self.codes.len() != cells;
         let rules_stale = self.allowed_key.as_ref() != Some(&key);
@@ -171,18 +171,14 @@ impl Engine {
             let mut allowed = vec![false; cells];
             par::fill_rows2(&mut codes, &mut allowed, nm, |e, codes, allowed| {
                 postings.row(e, &mentees[e], codes);
-                for ((m, code), ok) in mentors.iter().zip(codes).zip(allowed) {
-                    *ok = score::code_allowed(rules, code.shares_language(), m, &mentees[e]);
-                }
+                postings.allowed_row(rules, e, &mentees[e], codes, allowed);
             });
             self.codes = codes;
             self.allowed = allowed;
         } else if rules_stale {
             let codes = &self.codes;
             par::fill_rows(&mut self.allowed, nm, |e, row| {
-                for ((m, code), out) in mentors.iter().zip(&codes[e * nm..(e + 1) * nm]).zip(row) {
-                    *out = score::code_allowed(rules, code.shares_language(), m, &mentees[e]);
-                }
+                postings.allowed_row(rules, e, &mentees[e], &codes[e * nm..(e + 1) * nm], row);
             });
         }
         self.allowed_key = Some(key);

@@ -1,6 +1,8 @@
-//! Dense linear assignment: the shortest-augmenting-path method (Jonker–Volgenant as
-//! described by Crouse, the same family as SciPy's `linear_sum_assignment`), minimising cost on
-//! a square matrix, with dual prices that prove the answer optimal and can seed a warm start.
+//! Linear assignment on a square matrix: the shortest-augmenting-path method (Jonker–Volgenant
+//! as described by Crouse, the same family as SciPy's `linear_sum_assignment`), minimising
+//! cost, with dual prices that prove the answer optimal and can seed a warm start. Past a small
+//! size the searches run on each row's cheapest columns, and the prices they end with are
+//! checked against every cell before the answer is returned.
 
 use super::large::Key;
 use super::par;

@@ -501,10 +501,27 @@ pub(crate) struct Postings {
     /// Mentor m's weekly slots are `slots[slot_from[m]..slot_from[m + 1]]`.
     slot_from: Vec<u32>,
     slots: Vec<WeeklySlot>,
+    /// The same slots by place in each mentor's list (`[place][mentor]`, empty places (0, 0),
+    /// which overlap nothing), when no mentor has more than [`SLOT_PLACES`]: then a row's
+    /// overlaps are a few passes over flat arrays.
+    slot_places: Option<Vec<(Vec<i32>, Vec<i32>)>>,
+    /// Each mentor's level and timezone, for the rules.
+    level: Vec<i32>,
+    tz: Vec<i32>,
     /// By mentee: the mentors they asked for, and the mentors who asked for them.
     asks: Vec<Vec<u32>>,
     asked_by: Vec<Vec<u32>>,
+    /// By mentee: (mentor, place in the chain) for mentors in the mentee's reporting chain,
+    /// and for mentors with the mentee in theirs.
+    chain: Vec<Vec<(u32, u32)>>,
+    chained_by: Vec<Vec<(u32, u32)>>,
+    /// By mentee: the mentors they avoid, and the mentors who avoid them.
+    avoids: Vec<Vec<u32>>,
+    avoided_by: Vec<Vec<u32>>,
 }
+
+/// The most weekly slots per mentor laid out by place (see [`Postings`]).
+const SLOT_PLACES: usize = 4;
 
 impl Postings {
     pub fn new(mentors: &[Prepared], mentees: &[Prepared], words: usize) -> Postings {
@@ -526,18 +543,91 @@ impl Postings {
             slots.extend_from_slice(&p.availability);
             slot_from.push(slots.len() as u32);
         }
+        let slot_places = mentors.iter().all(|p| p.availability.len() <= SLOT_PLACES).then(|| {
+            (0..SLOT_PLACES)
+                .map(|place| {
+                    let at = |p: &Prepared| p.availability.get(place).copied().unwrap_or(WeeklySlot { start: 0, end: 0 });
+                    (mentors.iter().map(|p| at(p).start).collect(), mentors.iter().map(|p| at(p).end).collect())
+                })
+                .collect()
+        });
         let mentor_at: HashMap<PersonId, u32> = mentors.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
         let mentee_at: HashMap<PersonId, usize> = mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let asks = mentees.iter().map(|e| e.prefers.iter().filter_map(|id| mentor_at.get(id).copied()).collect()).collect();
-        let mut asked_by = vec![Vec::new(); mentees.len()];
+        let known = |ids: &[PersonId]| -> Vec<u32> { ids.iter().filter_map(|id| mentor_at.get(id).copied()).collect() };
+        // Mentors in a mentee's chain, at the first place each appears.
+        let in_chain = |ids: &[PersonId]| -> Vec<(u32, u32)> {
+            let mut out: Vec<(u32, u32)> = Vec::new();
+            for (place, id) in ids.iter().enumerate() {
+                if let Some(&m) = mentor_at.get(id) {
+                    if !out.iter().any(|&(x, _)| x == m) {
+                        out.push((m, place as u32));
+                    }
+                }
+            }
+            out
+        };
+        let (mut asked_by, mut chained_by, mut avoided_by) =
+            (vec![Vec::new(); mentees.len()], vec![Vec::new(); mentees.len()], vec![Vec::new(); mentees.len()]);
         for (m, p) in mentors.iter().enumerate() {
             for id in &p.prefers {
                 if let Some(&e) = mentee_at.get(id) {
                     asked_by[e].push(m as u32);
                 }
             }
+            for id in &p.avoids {
+                if let Some(&e) = mentee_at.get(id) {
+                    avoided_by[e].push(m as u32);
+                }
+            }
+            for (place, id) in p.chain.iter().enumerate() {
+                if let Some(&e) = mentee_at.get(id) {
+                    let list: &mut Vec<(u32, u32)> = &mut chained_by[e];
+                    if !list.iter().any(|&(x, _)| x == m as u32) {
+                        list.push((m as u32, place as u32));
+                    }
+                }
+            }
         }
-        Postings { mentors: mentors.len(), offered, spoken, liked, slot_from, slots, asks, asked_by }
+        Postings {
+            mentors: mentors.len(),
+            offered,
+            spoken,
+            liked,
+            slot_from,
+            slots,
+            slot_places,
+            level: mentors.iter().map(|p| p.level).collect(),
+            tz: mentors.iter().map(|p| p.tz).collect(),
+            asks: mentees.iter().map(|e| known(&e.prefers)).collect(),
+            asked_by,
+            chain: mentees.iter().map(|e| in_chain(&e.chain)).collect(),
+            chained_by,
+            avoids: mentees.iter().map(|e| known(&e.avoids)).collect(),
+            avoided_by,
+        }
+    }
+
+    /// Whether mentee `e` and each mentor keep every hard rule ([`table_allowed`]), into `out`,
+    /// given the row's codes (for the shared language).
+    pub fn allowed_row(&self, rules: &Rules, e: usize, mentee: &Prepared, codes: &[PairCode], out: &mut [bool]) {
+        let direction = rules.direction;
+        for (((ok, code), &level), &tz) in out.iter_mut().zip(codes).zip(&self.level).zip(&self.tz) {
+            *ok = gap_allowed(rules, level_gap(direction, level, mentee.level))
+                && (!rules.require_common_language || code.shares_language())
+                && timezones_allowed(rules, (tz - mentee.tz).abs());
+        }
+        if let Some(levels) = rules.reporting_chain_levels {
+            for &(m, place) in self.chain[e].iter().chain(&self.chained_by[e]) {
+                if place < levels {
+                    out[m as usize] = false;
+                }
+            }
+        }
+        if rules.respect_avoids {
+            for &m in self.avoids[e].iter().chain(&self.avoided_by[e]) {
+                out[m as usize] = false;
+            }
+        }
     }
 
     /// Mentee `e`'s code with every mentor, into `out` (one per mentor).
@@ -567,13 +657,31 @@ impl Postings {
         for &m in &self.asked_by[e] {
             out[m as usize].flags |= MENTOR_ASKED;
         }
-        for (m, c) in out.iter_mut().enumerate() {
-            let theirs = &self.slots[self.slot_from[m] as usize..self.slot_from[m + 1] as usize];
-            c.overlap = if theirs.is_empty() || mentee.availability.is_empty() {
-                NO_AVAILABILITY
-            } else {
-                overlap_minutes(theirs, &mentee.availability).clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8
-            };
+        let has_slots = |m: usize| self.slot_from[m + 1] > self.slot_from[m];
+        if mentee.availability.is_empty() {
+            out.iter_mut().for_each(|c| c.overlap = NO_AVAILABILITY);
+        } else if let Some(places) = &self.slot_places {
+            // Σ max(0, min(ends) − max(starts)) over both people's slots, as `overlap_minutes`.
+            let mut total = vec![0i32; self.mentors];
+            for y in &mentee.availability {
+                for (starts, ends) in places {
+                    for ((t, &start), &end) in total.iter_mut().zip(starts).zip(ends) {
+                        *t += (end.min(y.end) - start.max(y.start)).max(0);
+                    }
+                }
+            }
+            for (m, (c, t)) in out.iter_mut().zip(total).enumerate() {
+                c.overlap = if has_slots(m) { t.clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8 } else { NO_AVAILABILITY };
+            }
+        } else {
+            for (m, c) in out.iter_mut().enumerate() {
+                let theirs = &self.slots[self.slot_from[m] as usize..self.slot_from[m + 1] as usize];
+                c.overlap = if has_slots(m) {
+                    overlap_minutes(theirs, &mentee.availability).clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8
+                } else {
+                    NO_AVAILABILITY
+                };
+            }
         }
     }
 }
@@ -761,15 +869,9 @@ pub(crate) fn table_criteria(direction: Direction, t: &MenteeTable, m: &Prepared
 /// Whether the pair keeps every hard rule ([`check_rules`] finds nothing), through the table.
 #[inline]
 pub(crate) fn table_allowed(rules: &Rules, t: &MenteeTable, m: &Prepared, e: &Prepared) -> bool {
-    code_allowed(rules, m.languages.iter().any(|&l| t.speaks[l as usize]), m, e)
-}
-
-/// [`table_allowed`] when whether the two share a language is known (from their code).
-#[inline]
-pub(crate) fn code_allowed(rules: &Rules, shared_language: bool, m: &Prepared, e: &Prepared) -> bool {
     gap_allowed(rules, directed_gap(rules.direction, m, e))
         && !in_reporting_line(rules, m, e)
-        && (!rules.require_common_language || shared_language)
+        && (!rules.require_common_language || m.languages.iter().any(|&l| t.speaks[l as usize]))
         && timezones_allowed(rules, (m.tz - e.tz).abs())
         && !avoided(rules, m, e)
 }

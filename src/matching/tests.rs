@@ -304,8 +304,8 @@ fn the_same_input_gives_the_same_result() {
     }
 }
 
+/// 90 a side: past 64 the assignment runs on candidate columns with a proof.
 #[test]
-/// (90 a side: past 64 the assignment runs on candidate columns with a proof.)
 fn a_warm_re_solve_after_a_weight_change_equals_a_cold_solve() {
     let p = problem(5, 70, 90);
     let mut c = config(5, Objective::Total);
@@ -420,6 +420,11 @@ fn indexed_codes_and_tabled_scores_equal_the_per_pair_ones_bit_for_bit() {
         p.mentors[8].availability = (0..6).map(|d| WeeklySlot { start: d * 1440 + 480, end: d * 1440 + 600 }).collect();
         p.mentees[7].availability.clear();
         p.mentors[0].offers.extend((0..8).map(|i| (SKILLS[i].to_string(), 2)));
+        // Reporting lines and avoids both ways, deep and shallow.
+        p.mentees[8].manager_chain = vec![999, p.mentors[3].id, p.mentors[4].id];
+        p.mentors[5].manager_chain = vec![p.mentees[8].id];
+        p.mentors[6].avoids.push(p.mentees[9].id);
+        p.mentees[9].avoids.push(p.mentors[7].id);
         let (mut words, mut departments) = (score::Interner::default(), score::Interner::default());
         let mentors: Vec<_> = p.mentors.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
         let mentees: Vec<_> = p.mentees.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
@@ -435,6 +440,12 @@ fn indexed_codes_and_tabled_scores_equal_the_per_pair_ones_bit_for_bit() {
                 let mut indexed = vec![score::PairCode::default(); mentors.len()];
                 postings.row(e, mentee, &mut indexed);
                 assert_eq!(indexed, codes, "seed {seed} mentee {e}: codes from the mentors' index");
+                for rules in [c.rules.clone(), Rules { reporting_chain_levels: Some(1), require_common_language: false, max_timezone_hours: None, min_level_gap: None, ..c.rules.clone() }] {
+                    let mut allowed = vec![false; mentors.len()];
+                    postings.allowed_row(&rules, e, mentee, &codes, &mut allowed);
+                    let each: Vec<bool> = mentors.iter().map(|m| score::table_allowed(&rules, &lookup, m, mentee)).collect();
+                    assert_eq!(allowed, each, "seed {seed} mentee {e}: rules from the mentors' index");
+                }
                 let mut seen = 0;
                 tables.row(e, &codes, |m, x| {
                     let y = score::code_score(direction, &w, codes[m], &mentors[m].figures(), &mentee.figures());
