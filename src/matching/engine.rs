@@ -262,16 +262,18 @@ impl Engine {
         let mentors: Vec<Figures> = if tables.is_none() { self.mentors.iter().map(|m| m.figures()).collect() } else { Vec::new() };
         par::fill_rows(&mut cost, nm, |e, out| {
             let row = e * nm..(e + 1) * nm;
-            let allowed = &allowed[row.clone()];
-            let mut put = |m: usize, x: f64| out[m] = if allowed[m] && x > 0.0 && x >= min_score { -x } else { 0.0 };
             match &tables {
-                Some(t) => t.row(e, &codes[row], &mut put),
+                Some(t) => t.row(e, &codes[row.clone()], out),
                 None => {
                     let mentee = mentees[e].figures();
-                    for (m, (code, fig)) in codes[row].iter().zip(&mentors).enumerate() {
-                        put(m, score::code_score(direction, &w, *code, fig, &mentee));
+                    for ((x, code), fig) in out.iter_mut().zip(&codes[row.clone()]).zip(&mentors) {
+                        *x = score::code_score(direction, &w, *code, fig, &mentee);
                     }
                 }
+            }
+            // Scores to costs: minus the score where the pair may be formed, else 0.
+            for (x, &ok) in out.iter_mut().zip(&allowed[row]) {
+                *x = if ok && *x > 0.0 && *x >= min_score { -*x } else { 0.0 };
             }
             for &m in &forbidden[e] {
                 out[m] = 0.0;

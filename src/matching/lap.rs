@@ -206,26 +206,29 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
 /// Each row's candidate columns: its cheapest [`CANDIDATES`] under the starting prices and its
 /// own diagonal (so the candidates always hold a complete assignment), in column order, then
 /// any column the proof later finds wanting.
-struct Candidates(Vec<Vec<(u32, f64)>>);
+struct Candidates(Vec<Vec<(f64, u32)>>);
 
 impl Candidates {
     fn new(n: usize, cost: &[f64], v: &[f64], k: usize) -> Candidates {
         Candidates(par::map(n, n, |i| {
             let row = &cost[i * n..(i + 1) * n];
             let mut chosen = cheapest(row, v, k);
-            if !chosen.contains(&(i as u32)) {
-                chosen.push(i as u32);
+            if !chosen.iter().any(|&(_, j)| j == i as u32) {
+                chosen.push((0.0, i as u32));
             }
-            chosen.sort_unstable();
+            chosen.sort_unstable_by_key(|&(_, j)| j);
             // Each cell's cost kept with it: the searches then read one short list, not
             // scattered places in a large matrix.
-            chosen.into_iter().map(|j| (j, row[j as usize])).collect()
+            for x in &mut chosen {
+                x.0 = row[x.1 as usize];
+            }
+            chosen
         }))
     }
 
     /// Row `i`'s candidate columns with their costs.
     fn of(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.0[i].iter().map(|&(j, c)| (j as usize, c))
+        self.0[i].iter().map(|&(c, j)| (j as usize, c))
     }
 
     /// The two cheapest candidates of row `i` under `v`, as [`two_cheapest`] gives them.
@@ -238,17 +241,20 @@ impl Candidates {
     }
 }
 
-/// The `k` cheapest columns of a row under `v` (ordered by reduced cost, then column), in no
-/// particular order. A sample of the row sets a first bar, so that most cells are passed over
-/// with one comparison (two per instruction on x86-64); if fewer than `k` clear it, the row is
-/// scanned again without one.
-fn cheapest(row: &[f64], v: &[f64], k: usize) -> Vec<u32> {
+/// The `k` cheapest columns of a row under `v` (ordered by reduced cost, then column) with
+/// their reduced costs, in no particular order. A sample of the row sets a first bar, so that
+/// most cells are passed over with one comparison (two per instruction on x86-64); if fewer than
+/// `k` clear it, the row is scanned again without one.
+fn cheapest(row: &[f64], v: &[f64], k: usize) -> Vec<(f64, u32)> {
     let n = row.len();
     assert_eq!(v.len(), n);
-    if n >= 16 * k {
-        const SAMPLE: usize = 64;
+    const SAMPLE: usize = 64;
+    if n >= 16 * k && n >= SAMPLE {
         let step = n / SAMPLE;
-        let mut sample: Vec<f64> = (0..SAMPLE).map(|t| row[t * step] - v[t * step]).collect();
+        let mut sample = [0.0f64; SAMPLE];
+        for (t, x) in sample.iter_mut().enumerate() {
+            *x = row[t * step] - v[t * step];
+        }
         // About twice the sample's share of the k cheapest, so the bar is rarely too low.
         let at = (2 * k * SAMPLE).div_ceil(n) + 1;
         let (_, &mut bar, _) = sample.select_nth_unstable_by(at, f64::total_cmp);
@@ -262,7 +268,7 @@ fn cheapest(row: &[f64], v: &[f64], k: usize) -> Vec<u32> {
 }
 
 /// The `k` cheapest columns among those whose reduced cost is below `bar` (fewer if fewer are).
-fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Vec<u32> {
+fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Vec<(f64, u32)> {
     let n = row.len();
     let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     let mut kept: Vec<(f64, u32)> = Vec::with_capacity(4 * k + 2);
@@ -312,7 +318,7 @@ fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Vec<u32> {
         kept.select_nth_unstable_by(k - 1, by);
         kept.truncate(k);
     }
-    kept.into_iter().map(|(_, j)| j).collect()
+    kept
 }
 
 /// The shortest-augmenting-path method on each row's cheapest columns, proved over every cell:
@@ -369,8 +375,8 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
             let row = &cost[i * n..(i + 1) * n];
             let before = cands.0[i].len();
             for (j, (&c, &p)) in row.iter().zip(&s.v).enumerate() {
-                if c - p < s.u[i] - tol && !cands.0[i][..before].iter().any(|&(k, _)| k as usize == j) {
-                    cands.0[i].push((j as u32, c));
+                if c - p < s.u[i] - tol && !cands.0[i][..before].iter().any(|&(_, k)| k as usize == j) {
+                    cands.0[i].push((c, j as u32));
                 }
             }
             // A shortfall on a candidate is rounding, not a missing column.

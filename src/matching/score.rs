@@ -825,15 +825,13 @@ impl<'a> Weighted<'a> {
     }
 
     /// Mentee `e`'s score with every mentor, into `out` (by mentor), from the row's codes.
-    #[inline]
-    pub fn row(&self, e: usize, codes: &[PairCode], out: impl FnMut(usize, f64)) {
-        let mut out = out;
+    pub fn row(&self, e: usize, codes: &[PairCode], out: &mut [f64]) {
         let a = self.axes;
         let me = a.mentees[e];
         let levels = a.levels.len();
         let seniority = &self.seniority[me.level as usize * levels..(me.level as usize + 1) * levels];
         let gap_of = &a.gap_of[me.zone as usize * a.zones..(me.zone as usize + 1) * a.zones];
-        for (m, (code, them)) in codes.iter().zip(&a.mentors).enumerate() {
+        for ((x, code), them) in out.iter_mut().zip(codes).zip(&a.mentors) {
             let total = (them.interests + me.interests) as usize;
             let common = code.common_interests as usize;
             let interest = if total < INTEREST_TOTALS {
@@ -841,14 +839,13 @@ impl<'a> Weighted<'a> {
             } else {
                 self.w[5] * interest_score(common, total)
             };
-            let x = self.w[0] * (code.skill_points as f64 * me.skill_scale)
+            *x = self.w[0] * (code.skill_points as f64 * me.skill_scale)
                 + seniority[them.level as usize]
                 + self.department[(them.department != me.department) as usize]
                 + self.schedule[gap_of[them.zone as usize] as usize * OVERLAPS + (code.overlap as usize).min(OVERLAPS - 1)]
                 + self.language[(code.flags & SHARES_LANGUAGE) as usize]
                 + interest
                 + self.wish[((code.flags >> 1) & 3) as usize];
-            out(m, x);
         }
     }
 }
