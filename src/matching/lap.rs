@@ -38,13 +38,16 @@ pub fn solve(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignmen
     if cost.len() != n * n || warm_v.is_some_and(|v| v.len() != n) {
         return Err(LapError::NotSquare);
     }
-    if cost.iter().any(|c| !c.is_finite()) {
+    if warm_v.is_some_and(|v| v.iter().any(|x| !x.is_finite())) {
         return Err(LapError::BadCost);
     }
+    // The candidate pass reads every cell and checks it on the way.
     if n > 2 * CANDIDATES {
-        if let Some(a) = sparse(n, cost, warm_v) {
+        if let Some(a) = sparse(n, cost, warm_v)? {
             return Ok(a);
         }
+    } else if cost.iter().any(|c| !c.is_finite()) {
+        return Err(LapError::BadCost);
     }
     dense(n, cost, warm_v)
 }
@@ -209,10 +212,11 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
 struct Candidates(Vec<Vec<(f64, u32)>>);
 
 impl Candidates {
-    fn new(n: usize, cost: &[f64], v: &[f64], k: usize) -> Candidates {
-        Candidates(par::map(n, n, |i| {
+    /// `None` if a cell is not a finite number.
+    fn new(n: usize, cost: &[f64], v: &[f64], k: usize) -> Option<Candidates> {
+        let rows = par::map(n, n, |i| {
             let row = &cost[i * n..(i + 1) * n];
-            let mut chosen = cheapest(row, v, k);
+            let mut chosen = cheapest(row, v, k)?;
             if !chosen.iter().any(|&(_, j)| j == i as u32) {
                 chosen.push((0.0, i as u32));
             }
@@ -222,8 +226,9 @@ impl Candidates {
             for x in &mut chosen {
                 x.0 = row[x.1 as usize];
             }
-            chosen
-        }))
+            Some(chosen)
+        });
+        rows.into_iter().collect::<Option<Vec<_>>>().map(Candidates)
     }
 
     /// Row `i`'s candidate columns with their costs.
@@ -244,8 +249,8 @@ impl Candidates {
 /// The `k` cheapest columns of a row under `v` (ordered by reduced cost, then column) with
 /// their reduced costs, in no particular order. A sample of the row sets a first bar, so that
 /// most cells are passed over with one comparison (two per instruction on x86-64); if fewer than
-/// `k` clear it, the row is scanned again without one.
-fn cheapest(row: &[f64], v: &[f64], k: usize) -> Vec<(f64, u32)> {
+/// `k` clear it, the row is scanned again without one. `None` if a cell or price is not finite.
+fn cheapest(row: &[f64], v: &[f64], k: usize) -> Option<Vec<(f64, u32)>> {
     let n = row.len();
     assert_eq!(v.len(), n);
     const SAMPLE: usize = 64;
@@ -259,22 +264,24 @@ fn cheapest(row: &[f64], v: &[f64], k: usize) -> Vec<(f64, u32)> {
         let at = (2 * k * SAMPLE).div_ceil(n) + 1;
         let (_, &mut bar, _) = sample.select_nth_unstable_by(at, f64::total_cmp);
         // Cells equal to the bar count (on a cold start many are 0).
-        let kept = cheapest_below(row, v, k, bar.next_up());
+        let kept = cheapest_below(row, v, k, bar.next_up())?;
         if kept.len() >= k {
-            return kept;
+            return Some(kept);
         }
     }
     cheapest_below(row, v, k, f64::INFINITY)
 }
 
-/// The `k` cheapest columns among those whose reduced cost is below `bar` (fewer if fewer are).
-fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Vec<(f64, u32)> {
+/// The `k` cheapest columns among those whose reduced cost is below `bar` (fewer if fewer are);
+/// `None` if a reduced cost is not finite (`r - r` is 0 for every finite `r`, NaN otherwise).
+fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Option<Vec<(f64, u32)>> {
     let n = row.len();
     let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     let mut kept: Vec<(f64, u32)> = Vec::with_capacity(4 * k + 2);
     // Once the list has been cut to k, only cells below the k-th can enter (columns come in
     // order, so an equal one would come after it).
     let mut limit = bar;
+    let mut probe = 0.0f64;
     let mut keep = |r: f64, j: usize, limit: &mut f64| {
         kept.push((r, j as u32));
         if kept.len() >= 4 * k {
@@ -290,8 +297,10 @@ fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Vec<(f64, u32)>
         // SAFETY: SSE2 is part of x86-64; loads are at j and j + 1 with j + 2 <= n, and both
         // slices have length n.
         unsafe {
+            let mut finite = _mm_setzero_pd();
             while j + 2 <= n {
                 let r = _mm_sub_pd(_mm_loadu_pd(row.as_ptr().add(j)), _mm_loadu_pd(v.as_ptr().add(j)));
+                finite = _mm_add_pd(finite, _mm_sub_pd(r, r));
                 let mask = _mm_movemask_pd(_mm_cmplt_pd(r, _mm_set1_pd(limit)));
                 if mask != 0 {
                     let mut lanes = [0.0f64; 2];
@@ -305,26 +314,33 @@ fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Vec<(f64, u32)>
                 }
                 j += 2;
             }
+            let mut lanes = [0.0f64; 2];
+            _mm_storeu_pd(lanes.as_mut_ptr(), finite);
+            probe += lanes[0] + lanes[1];
         }
     }
     while j < n {
         let r = row[j] - v[j];
+        probe += r - r;
         if r < limit {
             keep(r, j, &mut limit);
         }
         j += 1;
     }
+    if probe != 0.0 {
+        return None;
+    }
     if kept.len() > k {
         kept.select_nth_unstable_by(k - 1, by);
         kept.truncate(k);
     }
-    kept
+    Some(kept)
 }
 
 /// The shortest-augmenting-path method on each row's cheapest columns, proved over every cell:
 /// a row with a cell cheaper than its price allows gains that column and is solved again.
-/// `None` if the proof keeps failing (the dense method then solves it).
-fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> {
+/// `Ok(None)` if the proof keeps failing (the dense method then solves it).
+fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assignment>, LapError> {
     let (v, lowest_row) = match warm_v {
         Some(w) => (w.to_vec(), None),
         None => {
@@ -334,7 +350,7 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
     };
     // Warm prices are close to the answer, so fewer columns a row do.
     let k = if warm_v.is_some() { CANDIDATES / 2 } else { CANDIDATES };
-    let mut cands = Candidates::new(n, cost, &v, k);
+    let mut cands = Candidates::new(n, cost, &v, k).ok_or(LapError::BadCost)?;
     let mut s = State::new(n, v);
     match lowest_row {
         // Every row's cheapest column is among its candidates.
@@ -361,7 +377,9 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
     let mut free: Vec<usize> = (0..n).filter(|&i| s.col4row[i] == usize::MAX).collect();
     for _ in 0..SPARSE_ROUNDS {
         for &cur_row in &free {
-            search.run(&cands, &mut s, cur_row)?;
+            if search.run(&cands, &mut s, cur_row).is_none() {
+                return Ok(None);
+            }
         }
         // The proof: no cell may be cheaper than its row's and column's prices allow.
         free.clear();
@@ -388,10 +406,10 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Option<Assignment> 
             }
         }
         if free.is_empty() {
-            return Some(s.into_assignment(n, cost));
+            return Ok(Some(s.into_assignment(n, cost)));
         }
     }
-    None
+    Ok(None)
 }
 
 /// The working arrays of a sparse search, kept between searches (only what a search touched
@@ -874,5 +892,13 @@ mod tests {
         assert_eq!(solve(2, &[1.0, 2.0, 3.0], None), Err(LapError::NotSquare));
         assert_eq!(solve(1, &[f64::NAN], None), Err(LapError::BadCost));
         assert_eq!(solve(2, &[0.0; 4], Some(&[0.0])), Err(LapError::NotSquare));
+        // Past the small sizes the check is made on the candidate pass.
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut big = vec![1.0; 100 * 100];
+            big[57 * 100 + 99] = bad;
+            assert_eq!(solve(100, &big, None), Err(LapError::BadCost));
+            assert_eq!(solve(100, &big, Some(&[0.5; 100])), Err(LapError::BadCost));
+        }
+        assert_eq!(solve(100, &[1.0; 100 * 100], Some(&[f64::NAN; 100])), Err(LapError::BadCost));
     }
 }
