@@ -1004,11 +1004,12 @@ pub(crate) fn compact_code(t: &MenteeTable, c: &Compact, e: &Prepared) -> PairCo
 #[inline]
 pub(crate) fn compact_value(rules: &Rules, w: &[f64; 7], t: &MenteeTable, c: &Compact, e: &Prepared) -> f64 {
     let direction = rules.direction;
+    // The rules that need no lists first: a pair they rule out costs nothing more.
+    if !gap_allowed(rules, level_gap(direction, c.level, e.level)) || !timezones_allowed(rules, (c.tz - e.tz).abs()) {
+        return 0.0;
+    }
     let code = compact_code(t, c, e);
-    if !gap_allowed(rules, level_gap(direction, c.level, e.level))
-        || (rules.require_common_language && code.flags & SHARES_LANGUAGE == 0)
-        || !timezones_allowed(rules, (c.tz - e.tz).abs())
-    {
+    if rules.require_common_language && !code.shares_language() {
         return 0.0;
     }
     let mentor = Figures { level: c.level, department: c.department, tz: c.tz, interests: c.n_interests as u32, skill_scale: 0.0 };
