@@ -9,7 +9,8 @@
 use super::model::{Config, MatchError, PersonId, Problem};
 
 use super::par;
-use super::score::{self, Compact, Interner, MenteeTable, Prepared};
+use super::score::{self, Axes, Compact, Interner, MenteeTable, PairCode, Postings, Prepared, Weighted};
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -295,8 +296,35 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
     let w: [f64; 7] = if total_w > 0.0 { config.weights.0.map(|x| x / total_w) } else { [0.0; 7] };
     let vocabulary = words.names.len();
     let compact: Vec<Compact> = mentors.iter().map(Compact::new).collect();
+    // A mentee's row as the engine builds it (codes from the mentors' index, rules as flat
+    // comparisons, scores from tables), in buffers each thread keeps; pools with too many
+    // distinct levels or timezones for the tables are scored pair by pair.
+    let postings = Postings::new(&mentors, &mentees, vocabulary);
+    let axes = Axes::new(&mentors, &mentees);
+    let tables = axes.as_ref().map(|a| Weighted::new(rules.direction, &w, a));
+    thread_local! {
+        static ROW: RefCell<(Vec<PairCode>, Vec<bool>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+    }
     let scan = |r: usize, emit: &mut dyn FnMut(usize, f64)| {
         let e = &mentees[r];
+        if let Some(t) = &tables {
+            ROW.with(|row| {
+                let (codes, allowed, values) = &mut *row.borrow_mut();
+                codes.clear();
+                codes.resize(mentors.len(), PairCode::default());
+                allowed.resize(mentors.len(), false);
+                values.resize(mentors.len(), 0.0);
+                postings.row(r, e, codes);
+                postings.allowed_row(rules, r, e, codes, allowed);
+                t.row(r, codes, values);
+                for (m, (&x, &ok)) in values.iter().zip(allowed.iter()).enumerate() {
+                    if ok && x > 0.0 && x >= rules.min_score {
+                        emit(m, x);
+                    }
+                }
+            });
+            return;
+        }
         let table = MenteeTable::new(e, vocabulary);
         let simple = score::simple_mentee(e);
         for (m, c) in compact.iter().enumerate() {
