@@ -166,7 +166,7 @@ impl Engine {
         let codes_stale = self.codes.len() != cells;
         let rules_stale = self.allowed_key.as_ref() != Some(&key);
         if codes_stale {
-            // Codes and rules in one pass through each mentee's lookup table.
+            // Codes and rules in one pass per mentee, from the mentors' index.
             let mut codes = vec![PairCode::default(); cells];
             let mut allowed = vec![false; cells];
             par::fill_rows2(&mut codes, &mut allowed, nm, |e, codes, allowed| {
@@ -218,21 +218,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Weights over their sum, so each pair costs seven multiply-adds.
-    fn unit_weights(config: &Config) -> [f64; 7] {
-        let total_w = config.weights.sum();
-        if total_w > 0.0 {
-            config.weights.0.map(|x| x / total_w)
-        } else {
-            [0.0; 7]
-        }
-    }
-
     /// Pair `k`'s weighted score, recomputed from its code.
     fn code_score(&self, config: &Config, k: usize) -> f64 {
         let nm = self.mentors.len();
         let (m, e) = (&self.mentors[k % nm], &self.mentees[k / nm]);
-        score::code_score(config.rules.direction, &Self::unit_weights(config), self.codes[k], &m.figures(), &e.figures())
+        score::code_score(config.rules.direction, &score::unit_weights(&config.weights), self.codes[k], &m.figures(), &e.figures())
     }
 
     /// The score of a pair that is formed (a pin may be formed below the minimum score).
@@ -246,7 +236,7 @@ impl Engine {
 
     fn scored(&mut self, config: &Config) -> Scored {
         let nm = self.mentors.len();
-        let w = Self::unit_weights(config);
+        let w = score::unit_weights(&config.weights);
         let min_score = config.rules.min_score;
         let mut forbidden: Vec<Vec<usize>> = vec![Vec::new(); self.mentees.len()];
         for (m, e) in &config.rules.forbidden {

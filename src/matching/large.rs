@@ -292,8 +292,7 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
     let mentees: Vec<Prepared> = problem.mentees.iter().map(|x| score::prepare(x, &mut words, &mut departments)).collect();
     let capacity: Vec<u32> = problem.mentors.iter().map(|x| x.capacity).collect();
     let rules = &config.rules;
-    let total_w = config.weights.sum();
-    let w: [f64; 7] = if total_w > 0.0 { config.weights.0.map(|x| x / total_w) } else { [0.0; 7] };
+    let w = score::unit_weights(&config.weights);
     let vocabulary = words.names.len();
     let compact: Vec<Compact> = mentors.iter().map(Compact::new).collect();
     // A mentee's row as the engine builds it (codes from the mentors' index, rules as flat

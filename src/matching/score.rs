@@ -850,6 +850,17 @@ impl<'a> Weighted<'a> {
     }
 }
 
+/// The weights divided by their sum (all 0 when they sum to 0): a pair's score is then seven
+/// multiply-adds.
+pub(crate) fn unit_weights(weights: &Weights) -> [f64; 7] {
+    let total = weights.sum();
+    if total > 0.0 {
+        weights.0.map(|x| x / total)
+    } else {
+        [0.0; 7]
+    }
+}
+
 /// A pair's weighted score from its code (`w` holds the weights divided by their sum).
 #[inline]
 pub(crate) fn code_score(direction: Direction, w: &[f64; 7], code: PairCode, m: &Figures, e: &Figures) -> f64 {
