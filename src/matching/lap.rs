@@ -341,34 +341,27 @@ fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Option<Vec<(f64
 /// a row with a cell cheaper than its price allows gains that column and is solved again.
 /// `Ok(None)` if the proof keeps failing (the dense method then solves it).
 fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assignment>, LapError> {
-    let (v, lowest_row) = match warm_v {
-        Some(w) => (w.to_vec(), None),
-        None => {
-            let (v, arg) = column_minima(n, cost);
-            (v, Some(arg))
-        }
+    let v = match warm_v {
+        Some(w) => w.to_vec(),
+        None => column_minima(n, cost).0,
     };
     // Warm prices are close to the answer, so fewer columns a row do.
     let k = if warm_v.is_some() { CANDIDATES / 2 } else { CANDIDATES };
     let mut cands = Candidates::new(n, cost, &v, k).ok_or(LapError::BadCost)?;
+    let mut v = v;
+    // From scratch, an auction on the candidates first: in markets where everyone wants the
+    // same columns it leaves a handful of rows for the searches instead of dozens, each of
+    // which would explore a third of the rows.
+    if warm_v.is_none() {
+        auction(n, &cands, &mut v);
+    }
+    // Each row takes its cheapest candidate if no one has it yet.
     let mut s = State::new(n, v);
-    match lowest_row {
-        // Every row's cheapest column is among its candidates.
-        None => {
-            for i in 0..n {
-                let ((best, arg), _) = cands.two_cheapest(i, &s.v);
-                s.u[i] = best;
-                if s.row4col[arg] == usize::MAX {
-                    s.place(i, arg);
-                }
-            }
-        }
-        Some(arg) => {
-            for (j, &i) in arg.iter().enumerate() {
-                if s.col4row[i] == usize::MAX && cands.of(i).any(|(c, _)| c == j) {
-                    s.place(i, j);
-                }
-            }
+    for i in 0..n {
+        let ((best, arg), _) = cands.two_cheapest(i, &s.v);
+        s.u[i] = best;
+        if s.row4col[arg] == usize::MAX {
+            s.place(i, arg);
         }
     }
     augmenting_row_reduction(cost, n, &mut s, |i, v| cands.two_cheapest(i, v));
@@ -410,6 +403,43 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
         }
     }
     Ok(None)
+}
+
+/// Bertsekas' forward auction on the candidate lists, with ε scaled down by 4 each phase (from
+/// 0.3 % of the cost range to 0.01 %): each unplaced row bids for its cheapest column, lowering
+/// its price by the gap to the row's second-cheapest plus ε (so ties always make progress), and
+/// displaces its holder. Each phase stops after 40 bids a row. Only the prices are kept: they
+/// seed the exact method as a warm start does, so the answer does not depend on them.
+fn auction(n: usize, cands: &Candidates, v: &mut [f64]) {
+    let (lo, hi) = cands.0.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(c, _)| (a.min(c), b.max(c)));
+    let range = (hi - lo).max(1e-12);
+    let mut eps = range * 3e-3;
+    let last = range * 1e-4;
+    let mut owner = vec![usize::MAX; n];
+    let mut queue: Vec<usize> = Vec::with_capacity(n);
+    let mut bids = 0usize;
+    loop {
+        owner.iter_mut().for_each(|o| *o = usize::MAX);
+        queue.clear();
+        queue.extend((0..n).rev());
+        let budget = bids + 40 * n;
+        while let Some(i) = queue.pop() {
+            bids += 1;
+            if bids > budget {
+                return;
+            }
+            let ((u1, j1), (u2, j2)) = cands.two_cheapest(i, v);
+            v[j1] -= if j2 == usize::MAX { eps } else { (u2 - u1) + eps };
+            let before = std::mem::replace(&mut owner[j1], i);
+            if before != usize::MAX {
+                queue.push(before);
+            }
+        }
+        if eps <= last {
+            return;
+        }
+        eps = (eps / 4.0).max(last);
+    }
 }
 
 /// The working arrays of a sparse search, kept between searches (only what a search touched
