@@ -239,7 +239,7 @@ fn timezones_allowed(rules: &Rules, tz_minutes: i32) -> bool {
 /// minimum score, else 0.
 #[inline]
 fn solver_value(rules: &Rules, w: &[f64; 7], c: [f64; 7]) -> f64 {
-    let s = w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3] + w[4] * c[4] + w[5] * c[5] + w[6] * c[6];
+    let s = weighted_sum(w, &c);
     if s > 0.0 && s >= rules.min_score {
         s
     } else {
@@ -864,7 +864,12 @@ pub(crate) fn unit_weights(weights: &Weights) -> [f64; 7] {
 /// A pair's weighted score from its code (`w` holds the weights divided by their sum).
 #[inline]
 pub(crate) fn code_score(direction: Direction, w: &[f64; 7], code: PairCode, m: &Figures, e: &Figures) -> f64 {
-    let c = code_criteria(direction, code, m, e);
+    weighted_sum(w, &code_criteria(direction, code, m, e))
+}
+
+/// Σ w·c in criterion order: the one sum every scoring path makes (and [`Weighted`] mirrors).
+#[inline]
+fn weighted_sum(w: &[f64; 7], c: &[f64; 7]) -> f64 {
     w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3] + w[4] * c[4] + w[5] * c[5] + w[6] * c[6]
 }
 
