@@ -606,6 +606,9 @@ impl Engine {
     /// Feasible pairs who both strictly prefer each other (by score) to what they have.
     fn blocking_pairs(&self, s: &Scored, mentor_of: &[Option<usize>], used: &[u32], pinned: &HashSet<(usize, usize)>) -> u32 {
         let nm = self.mentors.len();
+        // A mentor is tempted by any feasible pair when they have room, otherwise by one that
+        // beats their worst partner who is not pinned. As a cost bar (a pair's cost is minus its
+        // score, 0 if it cannot be formed): a pair tempts mentor m when its cost is below bar[m].
         let mut worst = vec![f64::INFINITY; nm];
         for (e, m) in mentor_of.iter().enumerate() {
             if let Some(m) = *m {
@@ -614,24 +617,17 @@ impl Engine {
                 }
             }
         }
+        let bar: Vec<f64> = (0..nm).map(|m| if used[m] < self.capacity[m] { 0.0 } else { -worst[m] }).collect();
         let per_mentee = par::map(mentor_of.len(), nm, |e| {
             let cur = mentor_of[e];
             if cur.is_some_and(|m| pinned.contains(&(m, e))) {
                 return 0;
             }
-            let mine = cur.map(|m| s.score(e * nm + m)).unwrap_or(f64::NEG_INFINITY);
-            let mut count = 0u32;
-            for m in 0..nm {
-                let k = e * nm + m;
-                if Some(m) == cur || !s.feasible(k) || s.score(k) <= mine {
-                    continue;
-                }
-                let has_room = used[m] < self.capacity[m];
-                if has_room || s.score(k) > worst[m] {
-                    count += 1;
-                }
-            }
-            count
+            // The mentee is tempted by a pair scoring strictly more than their own (their own
+            // pair is not below itself, so it never counts).
+            let mine = cur.map_or(f64::INFINITY, |m| s.cost[e * nm + m]);
+            let row = &s.cost[e * nm..(e + 1) * nm];
+            row.iter().zip(&bar).map(|(&c, &b)| (c < mine.min(b)) as u32).sum::<u32>()
         });
         per_mentee.iter().sum()
     }

@@ -123,16 +123,29 @@ impl State {
 }
 
 /// Each column's cheapest cell (Jonker and Volgenant's column reduction): the prices, and the
-/// first row reaching each.
+/// first row reaching each. Blocks of rows on all cores, merged in row order.
 fn column_minima(n: usize, cost: &[f64]) -> (Vec<f64>, Vec<usize>) {
-    let mut v = vec![f64::INFINITY; n];
-    let mut arg = vec![0usize; n];
-    for i in 0..n {
-        let row = &cost[i * n..(i + 1) * n];
+    let block = n.div_ceil(16).max(1);
+    let parts = par::map(n.div_ceil(block), block * n, |b| {
+        let mut v = vec![f64::INFINITY; n];
+        let mut arg = vec![0usize; n];
+        for i in b * block..((b + 1) * block).min(n) {
+            for ((x, a), &c) in v.iter_mut().zip(&mut arg).zip(&cost[i * n..(i + 1) * n]) {
+                if c < *x {
+                    *x = c;
+                    *a = i;
+                }
+            }
+        }
+        (v, arg)
+    });
+    let mut parts = parts.into_iter();
+    let (mut v, mut arg) = parts.next().unwrap_or_else(|| (Vec::new(), Vec::new()));
+    for (pv, pa) in parts {
         for j in 0..n {
-            if row[j] < v[j] {
-                v[j] = row[j];
-                arg[j] = i;
+            if pv[j] < v[j] {
+                v[j] = pv[j];
+                arg[j] = pa[j];
             }
         }
     }
@@ -207,8 +220,8 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
 }
 
 /// Each row's candidate columns: its cheapest [`CANDIDATES`] under the starting prices and its
-/// own diagonal (so the candidates always hold a complete assignment), in column order, then
-/// any column the proof later finds wanting.
+/// own diagonal (so the candidates always hold a complete assignment), and any column the proof
+/// later finds wanting; in column order.
 struct Candidates(Vec<Vec<(f64, u32)>>);
 
 impl Candidates {
@@ -236,13 +249,36 @@ impl Candidates {
         self.0[i].iter().map(|&(c, j)| (j as usize, c))
     }
 
-    /// The two cheapest candidates of row `i` under `v`, as [`two_cheapest`] gives them.
+    /// The two cheapest candidates of row `i` under `v`, as [`two_cheapest`] gives them. The
+    /// list is in column order, so strict comparisons keep the first column of equal values;
+    /// written as selects, not branches (the bids and row reductions call this most).
     fn two_cheapest(&self, i: usize, v: &[f64]) -> ((f64, usize), (f64, usize)) {
-        let mut best = [(f64::INFINITY, usize::MAX); 2];
-        for (j, c) in self.of(i) {
-            offer(&mut best, c - v[j], j);
+        let (mut b0, mut b1) = (f64::INFINITY, f64::INFINITY);
+        let (mut j0, mut j1) = (usize::MAX, usize::MAX);
+        for &(c, j) in &self.0[i] {
+            let j = j as usize;
+            let r = c - v[j];
+            let (below0, below1) = (r < b0, r < b1);
+            j1 = if below0 { j0 } else if below1 { j } else { j1 };
+            b1 = if below0 { b0 } else if below1 { r } else { b1 };
+            j0 = if below0 { j } else { j0 };
+            b0 = if below0 { r } else { b0 };
         }
-        (best[0], best[1])
+        ((b0, j0), (b1, j1))
+    }
+
+    /// Adds columns to row `i`'s list, keeping it in column order and without repeats;
+    /// returns how many were new.
+    fn add(&mut self, i: usize, found: impl Iterator<Item = (f64, u32)>) -> usize {
+        let list = &mut self.0[i];
+        let before = list.len();
+        for (c, j) in found {
+            if list[..before].binary_search_by_key(&j, |&(_, k)| k).is_err() {
+                list.push((c, j));
+            }
+        }
+        list.sort_unstable_by_key(|&(_, j)| j);
+        list.len() - before
     }
 }
 
@@ -368,30 +404,41 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
 
     let mut search = SparseSearch::new(n);
     let mut free: Vec<usize> = (0..n).filter(|&i| s.col4row[i] == usize::MAX).collect();
+    // The rows the proof must check: all of them at first; after that, only the rows whose
+    // price rose in a search (searches only lower column prices, which keeps every other row's
+    // reduced costs where the last check left them or above).
+    let mut to_check: Vec<usize> = (0..n).collect();
+    let mut marked = vec![false; n];
     for _ in 0..SPARSE_ROUNDS {
         for &cur_row in &free {
             if search.run(&cands, &mut s, cur_row).is_none() {
                 return Ok(None);
             }
+            for &r in &s.scanned_rows {
+                if !marked[r] {
+                    marked[r] = true;
+                    to_check.push(r);
+                }
+            }
         }
         // The proof: no cell may be cheaper than its row's and column's prices allow.
         free.clear();
-        let lowest = par::map(n, n, |i| lowest_reduced(&cost[i * n..(i + 1) * n], &s.v));
+        let lowest = par::map(to_check.len(), n, |t| {
+            let i = to_check[t];
+            lowest_reduced(&cost[i * n..(i + 1) * n], &s.v)
+        });
         let top_v = s.v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        for (i, &low) in lowest.iter().enumerate() {
+        for (&i, &low) in std::mem::take(&mut to_check).iter().zip(&lowest) {
+            marked[i] = false;
             let tol = 1e-12 * (1.0 + s.u[i].abs() + top_v);
             if low >= s.u[i] - tol {
                 continue;
             }
             let row = &cost[i * n..(i + 1) * n];
-            let before = cands.0[i].len();
-            for (j, (&c, &p)) in row.iter().zip(&s.v).enumerate() {
-                if c - p < s.u[i] - tol && !cands.0[i][..before].iter().any(|&(_, k)| k as usize == j) {
-                    cands.0[i].push((c, j as u32));
-                }
-            }
+            let (u, v) = (s.u[i], &s.v);
+            let wanting = row.iter().zip(v).enumerate().filter(|&(_, (&c, &p))| c - p < u - tol).map(|(j, (&c, _))| (c, j as u32));
             // A shortfall on a candidate is rounding, not a missing column.
-            if cands.0[i].len() > before {
+            if cands.add(i, wanting) > 0 {
                 let j = s.col4row[i];
                 s.row4col[j] = usize::MAX;
                 s.col4row[i] = usize::MAX;
