@@ -261,9 +261,12 @@ impl Engine {
                     }
                 }
             }
-            // Scores to costs: minus the score where the pair may be formed, else 0.
+            // Scores to costs: minus the score where the pair may be formed, else 0 (without
+            // branches: which pairs pass is unpredictable).
+            let min_score = min_score;
             for (x, &ok) in out.iter_mut().zip(&allowed[row]) {
-                *x = if ok && *x > 0.0 && *x >= min_score { -*x } else { 0.0 };
+                let formed = ok & (*x > 0.0) & (*x >= min_score);
+                *x = if formed { -*x } else { 0.0 };
             }
             for &m in &forbidden[e] {
                 out[m] = 0.0;

@@ -309,68 +309,77 @@ fn cheapest(row: &[f64], v: &[f64], k: usize) -> Option<Vec<(f64, u32)>> {
 }
 
 /// The `k` cheapest columns among those whose reduced cost is below `bar` (fewer if fewer are);
-/// `None` if a reduced cost is not finite (`r - r` is 0 for every finite `r`, NaN otherwise).
+/// `None` if a reduced cost is not finite.
 fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Option<Vec<(f64, u32)>> {
     let n = row.len();
+    assert_eq!(v.len(), n);
     let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     let mut kept: Vec<(f64, u32)> = Vec::with_capacity(4 * k + 2);
     // Once the list has been cut to k, only cells below the k-th can enter (columns come in
     // order, so an equal one would come after it).
     let mut limit = bar;
-    let mut probe = 0.0f64;
-    let mut keep = |r: f64, j: usize, limit: &mut f64| {
-        kept.push((r, j as u32));
-        if kept.len() >= 4 * k {
-            kept.select_nth_unstable_by(k - 1, by);
-            kept.truncate(k);
-            *limit = kept[k - 1].0;
-        }
-    };
-    let mut j = 0;
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is part of x86-64; loads are at j and j + 1 with j + 2 <= n, and both
-        // slices have length n.
-        unsafe {
-            let mut finite = _mm_setzero_pd();
-            while j + 2 <= n {
-                let r = _mm_sub_pd(_mm_loadu_pd(row.as_ptr().add(j)), _mm_loadu_pd(v.as_ptr().add(j)));
-                finite = _mm_add_pd(finite, _mm_sub_pd(r, r));
-                let mask = _mm_movemask_pd(_mm_cmplt_pd(r, _mm_set1_pd(limit)));
-                if mask != 0 {
-                    let mut lanes = [0.0f64; 2];
-                    _mm_storeu_pd(lanes.as_mut_ptr(), r);
-                    for (lane, &x) in lanes.iter().enumerate() {
-                        // The limit may have dropped after the first lane was kept.
-                        if mask & (1 << lane) != 0 && x < limit {
-                            keep(x, j + lane, &mut limit);
-                        }
-                    }
+    // Blocks of 64 columns: a flat pass marks the cells below the limit (with no call inside,
+    // so its sums stay in registers), then the few marked are kept one by one.
+    for start in (0..n).step_by(64) {
+        let end = (start + 64).min(n);
+        let marked = below(&row[start..end], &v[start..end], limit)?;
+        let mut bits = marked;
+        while bits != 0 {
+            let j = start + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let r = row[j] - v[j];
+            // The limit may have dropped since the block was marked.
+            if r < limit {
+                kept.push((r, j as u32));
+                if kept.len() >= 4 * k {
+                    kept.select_nth_unstable_by(k - 1, by);
+                    kept.truncate(k);
+                    limit = kept[k - 1].0;
                 }
-                j += 2;
             }
-            let mut lanes = [0.0f64; 2];
-            _mm_storeu_pd(lanes.as_mut_ptr(), finite);
-            probe += lanes[0] + lanes[1];
         }
-    }
-    while j < n {
-        let r = row[j] - v[j];
-        probe += r - r;
-        if r < limit {
-            keep(r, j, &mut limit);
-        }
-        j += 1;
-    }
-    if probe != 0.0 {
-        return None;
     }
     if kept.len() > k {
         kept.select_nth_unstable_by(k - 1, by);
         kept.truncate(k);
     }
     Some(kept)
+}
+
+/// Bit `t` set where `row[t] - v[t] < limit`, for up to 64 cells; `None` if a reduced cost is
+/// not finite (`r - r` is +0 for every finite `r`, NaN otherwise, so OR-ing their bits finds
+/// one). Two cells per instruction on x86-64.
+#[inline(always)]
+fn below(row: &[f64], v: &[f64], limit: f64) -> Option<u64> {
+    let n = row.len();
+    debug_assert!(n <= 64 && v.len() == n);
+    let mut marked = 0u64;
+    let mut bad = 0u64;
+    let mut t = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86-64; loads are at t and t + 1 with t + 2 <= n, and both
+        // slices have length n.
+        unsafe {
+            let bar = _mm_set1_pd(limit);
+            let mut nan = _mm_setzero_pd();
+            while t + 2 <= n {
+                let r = _mm_sub_pd(_mm_loadu_pd(row.as_ptr().add(t)), _mm_loadu_pd(v.as_ptr().add(t)));
+                nan = _mm_or_pd(nan, _mm_sub_pd(r, r));
+                marked |= (_mm_movemask_pd(_mm_cmplt_pd(r, bar)) as u64) << t;
+                t += 2;
+            }
+            bad |= _mm_movemask_pd(_mm_cmpneq_pd(nan, _mm_setzero_pd())) as u64;
+        }
+    }
+    while t < n {
+        let r = row[t] - v[t];
+        bad |= (r - r).to_bits();
+        marked |= ((r < limit) as u64) << t;
+        t += 1;
+    }
+    (bad == 0).then_some(marked)
 }
 
 /// The shortest-augmenting-path method on each row's cheapest columns, proved over every cell:
