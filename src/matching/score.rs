@@ -235,6 +235,50 @@ fn timezones_allowed(rules: &Rules, tz_minutes: i32) -> bool {
     rules.max_timezone_hours.is_none_or(|max| tz_minutes as f64 <= max * 60.0 + 1e-9)
 }
 
+/// An empty range of `i32`.
+const NONE_OF_I32: (i32, i32) = (1, 0);
+
+/// `lo..=hi` of `i64` as a range of `i32` (the values an `i32` can take in it).
+fn i32_range(lo: i64, hi: i64) -> (i32, i32) {
+    if lo > hi || hi < i32::MIN as i64 || lo > i32::MAX as i64 {
+        return NONE_OF_I32;
+    }
+    (lo.max(i32::MIN as i64) as i32, hi.min(i32::MAX as i64) as i32)
+}
+
+/// The mentor levels [`gap_allowed`] lets pair with a mentee at `mentee` level.
+fn level_range(rules: &Rules, mentee: i32) -> (i32, i32) {
+    let (e, any) = (mentee as i64, (i32::MIN as i64, i32::MAX as i64));
+    let (lo, hi) = match rules.min_level_gap.map(i64::from) {
+        None => any,
+        Some(needed) => match rules.direction {
+            // The mentor at least `needed` below the mentee.
+            Direction::MentorJunior => (any.0, e - needed),
+            Direction::MentorSenior => (e + needed, any.1),
+            // At most `needed` apart either way.
+            Direction::Peers => (e - needed, e + needed),
+        },
+    };
+    i32_range(lo, hi)
+}
+
+/// The mentor timezones [`timezones_allowed`] lets pair with a mentee at `mentee` (a whole
+/// number of minutes is within `max` exactly when it is within `max`'s whole part).
+fn zone_range(rules: &Rules, mentee: i32) -> (i32, i32) {
+    match rules.max_timezone_hours {
+        None => (i32::MIN, i32::MAX),
+        Some(max) => {
+            let limit = (max * 60.0 + 1e-9).floor();
+            if !(limit >= 0.0) {
+                return NONE_OF_I32;
+            }
+            // Saturates for limits past i64's range, which every difference is within.
+            let limit = limit as i64;
+            i32_range((mentee as i64).saturating_sub(limit), (mentee as i64).saturating_add(limit))
+        }
+    }
+}
+
 /// The solver's value from criterion scores: the weighted sum if positive and at least the
 /// minimum score, else 0.
 #[inline]
@@ -502,9 +546,10 @@ pub(crate) struct Postings {
     slot_from: Vec<u32>,
     slots: Vec<WeeklySlot>,
     /// The same slots by place in each mentor's list (`[place][mentor]`, empty places (0, 0),
-    /// which overlap nothing), when no mentor has more than [`SLOT_PLACES`]: then a row's
-    /// overlaps are a few passes over flat arrays.
-    slot_places: Option<Vec<(Vec<i32>, Vec<i32>)>>,
+    /// which overlap nothing), when no mentor has more than [`SLOT_PLACES`] and every bound is
+    /// within [`SLOT_BOUND`]: then a row's overlaps are a few passes over flat arrays of 16-bit
+    /// minutes, eight to an instruction.
+    slot_places: Option<Vec<(Vec<i16>, Vec<i16>)>>,
     /// Each mentor's level and timezone, for the rules.
     level: Vec<i32>,
     tz: Vec<i32>,
@@ -522,6 +567,13 @@ pub(crate) struct Postings {
 
 /// The most weekly slots per mentor laid out by place (see [`Postings`]).
 const SLOT_PLACES: usize = 4;
+/// Slot bounds within this of 0 (a week is 10,080 minutes) take the 16-bit overlap pass: the
+/// difference of two is then within an `i16`.
+const SLOT_BOUND: i32 = 16_000;
+
+fn slot_fits(y: &WeeklySlot) -> bool {
+    (-SLOT_BOUND..=SLOT_BOUND).contains(&y.start) && (-SLOT_BOUND..=SLOT_BOUND).contains(&y.end)
+}
 
 impl Postings {
     pub fn new(mentors: &[Prepared], mentees: &[Prepared], words: usize) -> Postings {
@@ -543,11 +595,11 @@ impl Postings {
             slots.extend_from_slice(&p.availability);
             slot_from.push(slots.len() as u32);
         }
-        let slot_places = mentors.iter().all(|p| p.availability.len() <= SLOT_PLACES).then(|| {
+        let slot_places = mentors.iter().all(|p| p.availability.len() <= SLOT_PLACES && p.availability.iter().all(slot_fits)).then(|| {
             (0..SLOT_PLACES)
                 .map(|place| {
                     let at = |p: &Prepared| p.availability.get(place).copied().unwrap_or(WeeklySlot { start: 0, end: 0 });
-                    (mentors.iter().map(|p| at(p).start).collect(), mentors.iter().map(|p| at(p).end).collect())
+                    (mentors.iter().map(|p| at(p).start as i16).collect(), mentors.iter().map(|p| at(p).end as i16).collect())
                 })
                 .collect()
         });
@@ -610,11 +662,15 @@ impl Postings {
     /// Whether mentee `e` and each mentor keep every hard rule ([`table_allowed`]), into `out`,
     /// given the row's codes (for the shared language).
     pub fn allowed_row(&self, rules: &Rules, e: usize, mentee: &Prepared, codes: &[PairCode], out: &mut [bool]) {
-        let direction = rules.direction;
+        // Each rule as a range of the mentor's figure, so a pair is a few flat comparisons.
+        let (levels, zones) = (level_range(rules, mentee.level), zone_range(rules, mentee.tz));
+        let language = rules.require_common_language;
         for (((ok, code), &level), &tz) in out.iter_mut().zip(codes).zip(&self.level).zip(&self.tz) {
-            *ok = gap_allowed(rules, level_gap(direction, level, mentee.level))
-                && (!rules.require_common_language || code.shares_language())
-                && timezones_allowed(rules, (tz - mentee.tz).abs());
+            *ok = (levels.0 <= level)
+                & (level <= levels.1)
+                & (zones.0 <= tz)
+                & (tz <= zones.1)
+                & (!language | (code.flags & SHARES_LANGUAGE != 0));
         }
         if let Some(levels) = rules.reporting_chain_levels {
             for &(m, place) in self.chain[e].iter().chain(&self.chained_by[e]) {
@@ -660,18 +716,20 @@ impl Postings {
         let has_slots = |m: usize| self.slot_from[m + 1] > self.slot_from[m];
         if mentee.availability.is_empty() {
             out.iter_mut().for_each(|c| c.overlap = NO_AVAILABILITY);
-        } else if let Some(places) = &self.slot_places {
-            // Σ max(0, min(ends) − max(starts)) over both people's slots, as `overlap_minutes`.
-            let mut total = vec![0i32; self.mentors];
+        } else if let Some(places) = self.slot_places.as_ref().filter(|_| mentee.availability.iter().all(slot_fits)) {
+            // Σ max(0, min(ends) − max(starts)) over both people's slots, as `overlap_minutes`;
+            // saturating at 32,767 changes nothing once capped at GOOD_OVERLAP_MINUTES.
+            let mut total = vec![0i16; self.mentors];
             for y in &mentee.availability {
+                let (y_start, y_end) = (y.start as i16, y.end as i16);
                 for (starts, ends) in places {
                     for ((t, &start), &end) in total.iter_mut().zip(starts).zip(ends) {
-                        *t += (end.min(y.end) - start.max(y.start)).max(0);
+                        *t = t.saturating_add((end.min(y_end) - start.max(y_start)).max(0));
                     }
                 }
             }
             for (m, (c, t)) in out.iter_mut().zip(total).enumerate() {
-                c.overlap = if has_slots(m) { t.clamp(0, GOOD_OVERLAP_MINUTES as i32) as u8 } else { NO_AVAILABILITY };
+                c.overlap = if has_slots(m) { t.clamp(0, GOOD_OVERLAP_MINUTES as i16) as u8 } else { NO_AVAILABILITY };
             }
         } else {
             for (m, c) in out.iter_mut().enumerate() {

@@ -417,7 +417,17 @@ fn indexed_codes_and_tabled_scores_equal_the_per_pair_ones_bit_for_bit() {
         p.mentees[4].interests = many[5..].to_vec();
         p.mentees[6].level = -3;
         p.mentors[7].utc_offset_minutes = 345;
-        p.mentors[8].availability = (0..6).map(|d| WeeklySlot { start: d * 1440 + 480, end: d * 1440 + 600 }).collect();
+        if seed % 2 == 0 {
+            // More slots than the flat layout takes: every overlap pair by pair.
+            p.mentors[8].availability = (0..6).map(|d| WeeklySlot { start: d * 1440 + 480, end: d * 1440 + 600 }).collect();
+        } else {
+            // The flat 16-bit pass, with sums far past its range, and a mentee whose slot is
+            // outside it (that row pair by pair).
+            let week = WeeklySlot { start: 0, end: 10_080 };
+            p.mentors[3].availability = vec![week; 4];
+            p.mentees[1].availability = vec![week; 4];
+            p.mentees[2].availability.push(WeeklySlot { start: 65_536 + 480, end: 65_536 + 600 });
+        }
         p.mentees[7].availability.clear();
         p.mentors[0].offers.extend((0..8).map(|i| (SKILLS[i].to_string(), 2)));
         // Reporting lines and avoids both ways, deep and shallow.
@@ -440,7 +450,11 @@ fn indexed_codes_and_tabled_scores_equal_the_per_pair_ones_bit_for_bit() {
                 let mut indexed = vec![score::PairCode::default(); mentors.len()];
                 postings.row(e, mentee, &mut indexed);
                 assert_eq!(indexed, codes, "seed {seed} mentee {e}: codes from the mentors' index");
-                for rules in [c.rules.clone(), Rules { reporting_chain_levels: Some(1), require_common_language: false, max_timezone_hours: None, min_level_gap: None, ..c.rules.clone() }] {
+                let mut variants = vec![Rules { reporting_chain_levels: Some(1), require_common_language: false, max_timezone_hours: None, min_level_gap: None, ..c.rules.clone() }];
+                for (gap, hours) in [(Some(1), Some(8.0)), (Some(0), Some(0.0)), (Some(-2), Some(2.5)), (Some(1), Some(0.999)), (Some(1), Some(1.0)), (Some(3), Some(-1.0)), (None, Some(f64::NAN)), (Some(i32::MAX), Some(1e300))] {
+                    variants.push(Rules { direction, min_level_gap: gap, max_timezone_hours: hours, ..c.rules.clone() });
+                }
+                for rules in variants {
                     let mut allowed = vec![false; mentors.len()];
                     postings.allowed_row(&rules, e, mentee, &codes, &mut allowed);
                     let each: Vec<bool> = mentors.iter().map(|m| score::table_allowed(&rules, &lookup, m, mentee)).collect();
