@@ -62,6 +62,17 @@ pub struct Engine {
     spare: Option<Scored>,
     /// The independent check of the last sparse run's optimality proof.
     last_proof: Option<Result<(), String>>,
+    /// The last run's formed pairs explained, under the direction they were made for: most
+    /// survive a re-solve, which then writes out only the new ones.
+    explained: HashMap<(u32, u32), Explained>,
+    explained_for: Option<Direction>,
+}
+
+/// A pair's criterion scores and a sentence for each: they depend on the two people and the
+/// direction only, not on the weights.
+struct Explained {
+    breakdown: [f64; 7],
+    texts: Vec<(Criterion, f64, String)>,
 }
 
 struct Warm {
@@ -131,6 +142,8 @@ impl Engine {
             last_dense: None,
             spare: None,
             last_proof: None,
+            explained: HashMap::new(),
+            explained_for: None,
         })
     }
 
@@ -303,6 +316,7 @@ impl Engine {
                 self.assign(&scored, &rows, &left, bonus, &mut mentor_of);
             }
         }
+        self.explain_formed(config.rules.direction, &mentor_of);
         let result = self.assemble(config, &scored, &mentor_of, &pinned);
         self.spare = Some(scored);
         Ok(result)
@@ -501,10 +515,8 @@ impl Engine {
         let formed: Vec<(usize, usize)> = mentor_of.iter().enumerate().filter_map(|(e, m)| m.map(|m| (e, m))).collect();
         let mut pairs = par::map(formed.len(), nm, |i| {
             let (e, m) = formed[i];
-            let mut pair = self.explain(config, self.mentors[m].id, self.mentees[e].id).expect("known participants");
-            pair.score = self.formed_score(config, s, e * nm + m);
-            pair.pinned = pinned.contains(&(m, e));
-            pair
+            let x = &self.explained[&(m as u32, e as u32)];
+            self.pair_from(config, m, e, x, self.formed_score(config, s, e * nm + m), pinned.contains(&(m, e)))
         });
         pairs.sort_by_key(|p| (p.mentor, p.mentee));
         let mut used = vec![0u32; nm];
@@ -661,20 +673,48 @@ impl Engine {
     /// formed; `None` for an unknown id.
     pub fn explain(&self, config: &Config, mentor: PersonId, mentee: PersonId) -> Option<Pair> {
         let (m, e) = (*self.mentor_index.get(&mentor)?, *self.mentee_index.get(&mentee)?);
-        let direction = config.rules.direction;
+        let x = self.explained(config.rules.direction, m, e);
+        let score = score::combine(&config.weights, &x.breakdown);
+        Some(self.pair_from(config, m, e, &x, score, config.rules.pinned.contains(&(mentor, mentee))))
+    }
+
+    fn explained(&self, direction: Direction, m: usize, e: usize) -> Explained {
         let breakdown = score::criteria(direction, &self.mentors[m], &self.mentees[e]);
-        let reasons = score::reasons(direction, &self.words, &self.mentors[m], &self.mentees[e], &breakdown, &config.weights)
-            .into_iter()
-            .map(|(criterion, score, text)| Reason { criterion, score, text })
-            .collect();
-        Some(Pair {
-            mentor,
-            mentee,
-            score: score::combine(&config.weights, &breakdown),
-            breakdown,
-            reasons,
-            pinned: config.rules.pinned.contains(&(mentor, mentee)),
-        })
+        let texts = score::reason_texts(direction, &self.words, &self.mentors[m], &self.mentees[e], &breakdown);
+        Explained { breakdown, texts }
+    }
+
+    /// A pair for a result: its explanation with the reasons strongest first under `config`'s
+    /// weights.
+    fn pair_from(&self, config: &Config, m: usize, e: usize, x: &Explained, score: f64, pinned: bool) -> Pair {
+        let mut reasons: Vec<Reason> =
+            x.texts.iter().map(|(criterion, score, text)| Reason { criterion: *criterion, score: *score, text: text.clone() }).collect();
+        reasons.sort_by(|a, b| score::reason_order(&config.weights, (a.criterion, a.score), (b.criterion, b.score)));
+        Pair { mentor: self.mentors[m].id, mentee: self.mentees[e].id, score, breakdown: x.breakdown, reasons, pinned }
+    }
+
+    /// Keeps an explanation of every formed pair, and of no other: the last run's are reused,
+    /// the new ones written out on all cores.
+    fn explain_formed(&mut self, direction: Direction, mentor_of: &[Option<usize>]) {
+        let mut earlier = std::mem::take(&mut self.explained);
+        if self.explained_for != Some(direction) {
+            earlier.clear();
+        }
+        self.explained_for = Some(direction);
+        let formed: Vec<(u32, u32)> = mentor_of.iter().enumerate().filter_map(|(e, m)| m.map(|m| (m as u32, e as u32))).collect();
+        let mut kept = HashMap::with_capacity(formed.len());
+        let mut missing = Vec::new();
+        for key in formed {
+            match earlier.remove(&key) {
+                Some(x) => {
+                    kept.insert(key, x);
+                }
+                None => missing.push(key),
+            }
+        }
+        let fresh = par::map(missing.len(), self.mentors.len(), |i| self.explained(direction, missing[i].0 as usize, missing[i].1 as usize));
+        kept.extend(missing.into_iter().zip(fresh));
+        self.explained = kept;
     }
 
     /// The first hard rule the pair breaks, described, if any.

@@ -354,10 +354,14 @@ impl RuleBreak {
                     "the mentor must be at least {needed} level{} above the mentee (the gap is {gap})",
                     if *needed == 1 { "" } else { "s" }
                 ),
-                Direction::Peers => format!("peers may be at most {needed} levels apart (they are {})", -gap),
+                Direction::Peers => format!(
+                    "peers may be at most {needed} level{} apart (they are {})",
+                    if *needed == 1 { "" } else { "s" },
+                    -gap
+                ),
             },
             RuleBreak::ReportingChain { levels } => {
-                format!("one is in the other's reporting line (within {levels} levels)")
+                format!("one is in the other's reporting line (within {levels} level{})", if *levels == 1 { "" } else { "s" })
             }
             RuleBreak::NoCommonLanguage => "they share no language".into(),
             RuleBreak::Timezone { hours, max } => format!("their timezones are {hours} hours apart (at most {max} allowed)"),
@@ -390,16 +394,17 @@ pub(crate) fn check_rules(rules: &Rules, m: &Prepared, e: &Prepared) -> Option<R
     None
 }
 
-/// Sentences explaining a pair's criterion scores, strongest first.
-pub(crate) fn reasons(
-    direction: Direction,
-    words: &Interner,
-    m: &Prepared,
-    e: &Prepared,
-    c: &[f64; 7],
-    weights: &Weights,
-) -> Vec<(Criterion, f64, String)> {
-    let mut out = Vec::new();
+/// Strongest first: by weighted score, then in criterion order.
+pub(crate) fn reason_order(weights: &Weights, a: (Criterion, f64), b: (Criterion, f64)) -> std::cmp::Ordering {
+    let wa = a.1 * weights.get(a.0);
+    let wb = b.1 * weights.get(b.0);
+    wb.partial_cmp(&wa).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0))
+}
+
+/// A sentence for each criterion score of a pair, in criterion order: they depend on the two
+/// people and the direction only, not on the weights.
+pub(crate) fn reason_texts(direction: Direction, words: &Interner, m: &Prepared, e: &Prepared, c: &[f64; 7]) -> Vec<(Criterion, f64, String)> {
+    let mut out = Vec::with_capacity(Criterion::ALL.len());
     for crit in Criterion::ALL {
         let s = c[crit.index()];
         let text = match crit {
@@ -450,11 +455,6 @@ pub(crate) fn reasons(
         };
         out.push((crit, s, text));
     }
-    out.sort_by(|a, b| {
-        let wa = a.1 * weights.get(a.0);
-        let wb = b.1 * weights.get(b.0);
-        wb.partial_cmp(&wa).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0))
-    });
     out
 }
 

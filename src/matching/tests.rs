@@ -320,6 +320,38 @@ fn a_warm_re_solve_after_a_weight_change_equals_a_cold_solve() {
     }
 }
 
+/// Re-solves reuse the last run's explanations: each must still equal one written afresh, with
+/// its reasons ordered by the new weights, across weight steps, a pin, a change of direction
+/// and of objective.
+#[test]
+fn explanations_kept_between_runs_equal_fresh_ones() {
+    let p = problem(7, 30, 40);
+    let mut c = config(7, Objective::Total);
+    let mut engine = Engine::new(&p).unwrap();
+    for step in 0..8 {
+        match step {
+            2 => c.rules.direction = Direction::Peers,
+            4 => {
+                let first = engine.run(&c).unwrap().pairs[0].clone();
+                c.rules.pinned.push((first.mentor, first.mentee));
+            }
+            6 => c.objective = Objective::Stable,
+            _ => c.weights.set(Criterion::ALL[step % 7], (step * 4 % 11) as f64),
+        }
+        let result = engine.run(&c).unwrap();
+        assert!(!result.pairs.is_empty());
+        for pair in &result.pairs {
+            let fresh = engine.explain(&c, pair.mentor, pair.mentee).unwrap();
+            assert_eq!(pair.reasons, fresh.reasons, "step {step}");
+            assert_eq!(pair.breakdown, fresh.breakdown, "step {step}");
+            assert_eq!(pair.pinned, fresh.pinned, "step {step}");
+            assert!((pair.score - fresh.score).abs() < 1e-9, "step {step}");
+            let weighted: Vec<f64> = pair.reasons.iter().map(|r| r.score * c.weights.get(r.criterion)).collect();
+            assert!(weighted.windows(2).all(|w| w[0] >= w[1]), "step {step}: reasons strongest first under the new weights");
+        }
+    }
+}
+
 #[test]
 fn the_candidate_solver_agrees_with_the_dense_one_and_proves_its_answer() {
     for seed in 0..40u64 {
