@@ -8,7 +8,8 @@ use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem,
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 use super::par;
 use super::score::{self, Axes, Figures, Interner, PairCode, Postings, Prepared, RuleBreak, Weighted};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use super::{Map, Set};
+use std::collections::BTreeMap;
 
 /// The part of the rules that decides feasibility pair by pair (cached).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,8 +41,8 @@ pub struct Engine {
     capacity: Vec<u32>,
     groups: Vec<Option<String>>,
     words: Interner,
-    mentor_index: HashMap<PersonId, usize>,
-    mentee_index: HashMap<PersonId, usize>,
+    mentor_index: Map<PersonId, usize>,
+    mentee_index: Map<PersonId, usize>,
     /// What each pair's criteria are computed from, mentee-major: `codes[e * mentors + m]`
     /// (computed on the first run).
     codes: Vec<PairCode>,
@@ -64,7 +65,7 @@ pub struct Engine {
     last_proof: Option<Result<(), String>>,
     /// The last run's formed pairs explained, under the direction they were made for: most
     /// survive a re-solve, which then writes out only the new ones.
-    explained: HashMap<(u32, u32), Explained>,
+    explained: Map<(u32, u32), Explained>,
     explained_for: Option<Direction>,
 }
 
@@ -142,7 +143,7 @@ impl Engine {
             last_dense: None,
             spare: None,
             last_proof: None,
-            explained: HashMap::new(),
+            explained: Map::default(),
             explained_for: None,
         })
     }
@@ -209,8 +210,8 @@ impl Engine {
                 }
             }
         }
-        let mut pinned_mentees = HashSet::new();
-        let mut pins_per_mentor: HashMap<PersonId, u32> = HashMap::new();
+        let mut pinned_mentees = Set::default();
+        let mut pins_per_mentor: Map<PersonId, u32> = Map::default();
         for &(m, e) in &config.rules.pinned {
             if !pinned_mentees.insert(e) {
                 return Err(MatchError::MenteePinnedTwice(e));
@@ -297,7 +298,7 @@ impl Engine {
         // Pins first: they take their mentee and one place of their mentor.
         let mut mentor_of: Vec<Option<usize>> = vec![None; ne];
         let mut left = self.capacity.clone();
-        let mut pinned = HashSet::new();
+        let mut pinned = Set::default();
         for &(m, e) in &config.rules.pinned {
             let (mi, ei) = (self.mentor_index[&m], self.mentee_index[&e]);
             mentor_of[ei] = Some(mi);
@@ -508,7 +509,7 @@ impl Engine {
         config: &Config,
         s: &Scored,
         mentor_of: &[Option<usize>],
-        pinned: &HashSet<(usize, usize)>,
+        pinned: &Set<(usize, usize)>,
     ) -> MatchResult {
         let nm = self.mentors.len();
         // Explaining a pair writes its reasons out: a few microseconds each, so on all cores.
@@ -619,7 +620,7 @@ impl Engine {
     }
 
     /// Feasible pairs who both strictly prefer each other (by score) to what they have.
-    fn blocking_pairs(&self, s: &Scored, mentor_of: &[Option<usize>], used: &[u32], pinned: &HashSet<(usize, usize)>) -> u32 {
+    fn blocking_pairs(&self, s: &Scored, mentor_of: &[Option<usize>], used: &[u32], pinned: &Set<(usize, usize)>) -> u32 {
         let nm = self.mentors.len();
         // A mentor is tempted by any feasible pair when they have room, otherwise by one that
         // beats their worst partner who is not pinned. As a cost bar (a pair's cost is minus its
@@ -702,7 +703,7 @@ impl Engine {
         }
         self.explained_for = Some(direction);
         let formed: Vec<(u32, u32)> = mentor_of.iter().enumerate().filter_map(|(e, m)| m.map(|m| (m as u32, e as u32))).collect();
-        let mut kept = HashMap::with_capacity(formed.len());
+        let mut kept = Map::with_capacity_and_hasher(formed.len(), Default::default());
         let mut missing = Vec::new();
         for key in formed {
             match earlier.remove(&key) {
@@ -821,7 +822,7 @@ fn check_proof(rows: usize, left: &[u32], value: &dyn Fn(usize, usize) -> f64, b
 
 /// Unique ids, capacities of at least 1, and exactly 1 for mentees.
 pub(crate) fn check_pool(problem: &Problem) -> Result<(), MatchError> {
-    let mut seen = HashSet::new();
+    let mut seen = Set::default();
     for p in problem.mentors.iter().chain(&problem.mentees) {
         if !seen.insert(p.id) {
             return Err(MatchError::DuplicateId(p.id));

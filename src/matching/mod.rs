@@ -14,6 +14,10 @@ mod score;
 pub mod synthetic;
 
 pub use engine::Engine;
+
+/// Maps and sets of ids and words for one run (seeded per process, as the standard ones are).
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 pub use large::{solve_large, LargeResult};
 pub use lap::{certify as certify_assignment, solve as solve_assignment, Assignment, LapError};
 pub use model::{

@@ -2,7 +2,7 @@
 //! and the hard rules with the one that failed.
 
 use super::model::{Criterion, Direction, Participant, PersonId, Rules, WeeklySlot, Weights};
-use std::collections::HashMap;
+use super::Map;
 
 /// A participant turned into the compact form scoring needs: skills, languages and
 /// interests become small integers, so a pair is scored with integer compares.
@@ -51,19 +51,28 @@ impl Prepared {
 /// Interns strings (case-insensitively) to small integers shared by both sides of a run.
 #[derive(Default)]
 pub(crate) struct Interner {
-    map: HashMap<String, u32>,
+    map: Map<String, u32>,
     pub names: Vec<String>,
+    key: String,
 }
 
 impl Interner {
     pub fn id(&mut self, s: &str) -> u32 {
-        let key = s.trim().to_lowercase();
-        if let Some(&id) = self.map.get(&key) {
+        let s = s.trim();
+        // Lower-cased into a kept buffer, so looking up a known word allocates nothing.
+        self.key.clear();
+        if s.is_ascii() {
+            self.key.push_str(s);
+            self.key.make_ascii_lowercase();
+        } else {
+            self.key.push_str(&s.to_lowercase());
+        }
+        if let Some(&id) = self.map.get(self.key.as_str()) {
             return id;
         }
         let id = self.names.len() as u32;
-        self.names.push(s.trim().to_string());
-        self.map.insert(key, id);
+        self.names.push(s.to_string());
+        self.map.insert(self.key.clone(), id);
         id
     }
 }
@@ -603,8 +612,8 @@ impl Postings {
                 })
                 .collect()
         });
-        let mentor_at: HashMap<PersonId, u32> = mentors.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
-        let mentee_at: HashMap<PersonId, usize> = mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mentor_at: Map<PersonId, u32> = mentors.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
+        let mentee_at: Map<PersonId, usize> = mentees.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let known = |ids: &[PersonId]| -> Vec<u32> { ids.iter().filter_map(|id| mentor_at.get(id).copied()).collect() };
         // Mentors in a mentee's chain, at the first place each appears.
         let in_chain = |ids: &[PersonId]| -> Vec<(u32, u32)> {

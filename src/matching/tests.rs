@@ -502,3 +502,19 @@ fn indexed_codes_and_tabled_scores_equal_the_per_pair_ones_bit_for_bit() {
         }
     }
 }
+
+/// Skills, languages and interests match whatever their case and surrounding spaces, accented
+/// letters included; the first spelling seen is the one shown.
+#[test]
+fn words_match_regardless_of_case_and_spaces() {
+    let mut words = score::Interner::default();
+    let rust = words.id("Rust");
+    assert_eq!(words.id(" rust "), rust);
+    assert_eq!(words.id("RUST"), rust);
+    let cafe = words.id("Café culture");
+    assert_eq!(words.id("CAFÉ CULTURE "), cafe);
+    assert_ne!(words.id("Cafe culture"), cafe);
+    assert_ne!(words.id("Rusty"), rust);
+    assert_eq!(words.names[rust as usize], "Rust");
+    assert_eq!(words.names[cafe as usize], "Café culture");
+}
