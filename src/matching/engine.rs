@@ -415,52 +415,46 @@ impl Engine {
         self.last_proof = Some(check_proof(rows.len(), left, &value, &b));
     }
 
-    /// The best lowest score among matchings with the most pairs.
+    /// The best lowest score among matchings with the most pairs: a binary search over the
+    /// scores that can be it, each step growing the last matching that reached the most pairs
+    /// (less its pairs below the step's score) instead of starting afresh.
     fn fair_threshold(&self, s: &Scored, rows: &[usize], left: &[u32]) -> f64 {
         let nm = self.mentors.len();
-        let mut values: Vec<f64> = rows
-            .iter()
-            .flat_map(|&e| (0..nm).filter(|&m| left[m] > 0).map(move |m| e * nm + m))
-            .filter(|&k| s.feasible(k))
-            .map(|k| s.score(k))
-            .collect();
-        values.sort_by(|a, b| a.total_cmp(b));
-        values.dedup();
-        if values.is_empty() {
+        // Each row's feasible mentors with room, best first.
+        let lists: Vec<Vec<(f64, u32)>> = par::map(rows.len(), nm, |r| {
+            let e = rows[r];
+            let mut list: Vec<(f64, u32)> =
+                (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m)).map(|m| (s.score(e * nm + m), m as u32)).collect();
+            list.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            list
+        });
+        let mut best = Bipartite::new(rows.len(), left);
+        let most = best.grow(&lists, f64::NEG_INFINITY);
+        if most == 0 {
             return 0.0;
         }
-        let most = self.max_pairs(s, rows, left, f64::NEG_INFINITY);
-        // The largest threshold that still allows as many pairs.
+        // The answer is at least the lowest pair of this matching, and at most the most-th
+        // best of the rows' best pairs (that many rows need a pair at least that good).
+        let low = best.lowest();
+        let mut tops: Vec<f64> = lists.iter().filter_map(|l| l.first().map(|x| x.0)).collect();
+        tops.sort_unstable_by(|a, b| b.total_cmp(a));
+        let high = tops[most - 1];
+        let mut values: Vec<f64> = lists.iter().flatten().map(|x| x.0).filter(|&x| x >= low && x <= high).collect();
+        values.sort_unstable_by(|a, b| a.total_cmp(b));
+        values.dedup();
         let (mut lo, mut hi) = (0usize, values.len() - 1);
         while lo < hi {
             let mid = (lo + hi + 1) / 2;
-            if self.max_pairs(s, rows, left, values[mid]) == most {
+            let mut trial = best.clone();
+            trial.drop_below(values[mid]);
+            if trial.grow(&lists, values[mid]) == most {
                 lo = mid;
+                best = trial;
             } else {
                 hi = mid - 1;
             }
         }
         values[lo]
-    }
-
-    /// The largest number of pairs using feasible pairs scoring at least `t`
-    /// (augmenting paths over mentors with capacities).
-    fn max_pairs(&self, s: &Scored, rows: &[usize], left: &[u32], t: f64) -> usize {
-        let nm = self.mentors.len();
-        let adj: Vec<Vec<usize>> = rows
-            .iter()
-            .map(|&e| (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m) && s.score(e * nm + m) >= t).collect())
-            .collect();
-        let mut holders: Vec<Vec<usize>> = vec![Vec::new(); nm];
-        let mut count = 0;
-        let mut seen = vec![false; nm];
-        for r in 0..rows.len() {
-            seen.iter_mut().for_each(|x| *x = false);
-            if augment(r, &adj, left, &mut holders, &mut seen) {
-                count += 1;
-            }
-        }
-        count
     }
 
     /// Mentee-proposing deferred acceptance; preferences follow the scores (ties by id).
@@ -854,24 +848,193 @@ pub(crate) fn check_weights(config: &Config) -> Result<(), MatchError> {
     Ok(())
 }
 
-/// Kuhn's augmenting path for a mentee row with mentor capacities.
-fn augment(r: usize, adj: &[Vec<usize>], cap: &[u32], holders: &mut [Vec<usize>], seen: &mut [bool]) -> bool {
-    for &m in &adj[r] {
-        if seen[m] {
-            continue;
-        }
-        seen[m] = true;
-        if (holders[m].len() as u32) < cap[m] {
-            holders[m].push(r);
-            return true;
-        }
-        for i in 0..holders[m].len() {
-            let other = holders[m][i];
-            if augment(other, adj, cap, holders, seen) {
-                holders[m][i] = r;
-                return true;
+/// A matching of rows to mentors with capacities, grown by augmenting paths on pairs scoring at
+/// least a threshold. The searches keep their own stack (a path can be as long as there are
+/// rows, too deep for the call stack in large pools).
+#[derive(Clone)]
+struct Bipartite {
+    /// Each row's mentor and the pair's score.
+    mentor_of: Vec<Option<(u32, f64)>>,
+    holders: Vec<Vec<u32>>,
+    capacity: Vec<u32>,
+    size: usize,
+}
+
+/// One row on a search's path: the next pair to try, and the full mentor being gone through
+/// with the next of its holders to try.
+struct Step {
+    row: u32,
+    next: usize,
+    through: Option<(u32, usize)>,
+}
+
+impl Bipartite {
+    fn new(rows: usize, capacity: &[u32]) -> Bipartite {
+        Bipartite { mentor_of: vec![None; rows], holders: vec![Vec::new(); capacity.len()], capacity: capacity.to_vec(), size: 0 }
+    }
+
+    fn lowest(&self) -> f64 {
+        self.mentor_of.iter().flatten().map(|x| x.1).fold(f64::INFINITY, f64::min)
+    }
+
+    /// Unmatches the pairs scoring below `t`.
+    fn drop_below(&mut self, t: f64) {
+        for (r, slot) in self.mentor_of.iter_mut().enumerate() {
+            if let Some((m, x)) = *slot {
+                if x < t {
+                    self.holders[m as usize].retain(|&h| h != r as u32);
+                    *slot = None;
+                    self.size -= 1;
+                }
             }
         }
     }
-    false
+
+    /// Augments until the matching is maximum on pairs scoring at least `t` (`lists`: each
+    /// row's pairs, best first); returns its size. Within a round a mentor a search went
+    /// through is not tried again; a round that finds no path proves there is none.
+    fn grow(&mut self, lists: &[Vec<(f64, u32)>], t: f64) -> usize {
+        let mut seen = vec![false; self.holders.len()];
+        loop {
+            seen.iter_mut().for_each(|x| *x = false);
+            let mut found = false;
+            for r in 0..lists.len() {
+                if self.mentor_of[r].is_none() && self.augment(r, lists, t, &mut seen) {
+                    found = true;
+                }
+            }
+            if !found {
+                return self.size;
+            }
+        }
+    }
+
+    fn augment(&mut self, root: usize, lists: &[Vec<(f64, u32)>], t: f64, seen: &mut [bool]) -> bool {
+        let mut path = vec![Step { row: root as u32, next: 0, through: None }];
+        while let Some(step) = path.last_mut() {
+            if let Some((m, h)) = step.through {
+                // Try moving the mentor's next holder elsewhere.
+                if let Some(&holder) = self.holders[m as usize].get(h) {
+                    step.through = Some((m, h + 1));
+                    path.push(Step { row: holder, next: 0, through: None });
+                } else {
+                    step.through = None;
+                }
+                continue;
+            }
+            let list = &lists[step.row as usize];
+            let Some(&(x, m)) = list.get(step.next).filter(|p| p.0 >= t) else {
+                path.pop();
+                continue;
+            };
+            step.next += 1;
+            if std::mem::replace(&mut seen[m as usize], true) {
+                continue;
+            }
+            if (self.holders[m as usize].len() as u32) < self.capacity[m as usize] {
+                // A free place: every row on the path moves to the mentor it was going through.
+                self.holders[m as usize].push(step.row);
+                self.mentor_of[step.row as usize] = Some((m, x));
+                for i in (0..path.len() - 1).rev() {
+                    let (m, h) = path[i].through.expect("a step below the top goes through a mentor");
+                    let row = path[i].row;
+                    self.holders[m as usize][h - 1] = row;
+                    let score = lists[row as usize].iter().find(|p| p.1 == m).map_or(0.0, |p| p.0);
+                    self.mentor_of[row as usize] = Some((m, score));
+                }
+                self.size += 1;
+                return true;
+            }
+            step.through = Some((m, 0));
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bipartite;
+
+    /// The most pairs by another method: every mentor place a separate column, Kuhn's
+    /// recursive search (fine at this size).
+    fn most_pairs(lists: &[Vec<(f64, u32)>], capacity: &[u32], t: f64) -> usize {
+        let places: Vec<Vec<usize>> = lists
+            .iter()
+            .map(|l| {
+                let mut p = Vec::new();
+                for &(_, m) in l.iter().filter(|p| p.0 >= t) {
+                    let from: u32 = capacity[..m as usize].iter().sum();
+                    p.extend((from..from + capacity[m as usize]).map(|c| c as usize));
+                }
+                p
+            })
+            .collect();
+        let columns: u32 = capacity.iter().sum();
+        let mut holder = vec![usize::MAX; columns as usize];
+        fn try_row(r: usize, places: &[Vec<usize>], holder: &mut [usize], seen: &mut [bool]) -> bool {
+            for &c in &places[r] {
+                if !std::mem::replace(&mut seen[c], true) && (holder[c] == usize::MAX || try_row(holder[c], places, holder, seen)) {
+                    holder[c] = r;
+                    return true;
+                }
+            }
+            false
+        }
+        (0..lists.len()).filter(|&r| try_row(r, &places, &mut holder, &mut vec![false; columns as usize])).count()
+    }
+
+    fn consistent(b: &Bipartite, lists: &[Vec<(f64, u32)>], t: f64) {
+        let mut placed = 0;
+        for (r, slot) in b.mentor_of.iter().enumerate() {
+            if let Some((m, x)) = slot {
+                assert!(b.holders[*m as usize].contains(&(r as u32)), "row {r} is among its mentor's holders");
+                assert!(lists[r].contains(&(*x, *m)) && *x >= t, "row {r} holds one of its own pairs above the threshold");
+                placed += 1;
+            }
+        }
+        for (m, h) in b.holders.iter().enumerate() {
+            assert!(h.len() as u32 <= b.capacity[m], "mentor {m} within capacity");
+            assert!(h.iter().all(|&r| b.mentor_of[r as usize].map(|p| p.0) == Some(m as u32)));
+        }
+        assert_eq!(placed, b.size);
+    }
+
+    /// Growing a matching (from nothing, or from a matching at a lower threshold less its
+    /// pairs below the new one) reaches the most pairs, with every row, mentor and place
+    /// accounted for: random graphs of 12 rows and 6 mentors of capacity 1 to 3.
+    #[test]
+    fn grown_matchings_have_the_most_pairs_and_add_up() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..300 {
+            let capacity: Vec<u32> = (0..6).map(|_| 1 + next(3) as u32).collect();
+            let lists: Vec<Vec<(f64, u32)>> = (0..12)
+                .map(|_| {
+                    let mut l = Vec::new();
+                    for m in 0..6u32 {
+                        if next(3) == 0 {
+                            l.push((next(5) as f64 / 4.0, m));
+                        }
+                    }
+                    l.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                    l
+                })
+                .collect();
+            let mut b = Bipartite::new(lists.len(), &capacity);
+            assert_eq!(b.grow(&lists, f64::NEG_INFINITY), most_pairs(&lists, &capacity, f64::NEG_INFINITY));
+            consistent(&b, &lists, f64::NEG_INFINITY);
+            for t in [0.25, 0.5, 0.75, 1.0] {
+                let mut c = b.clone();
+                c.drop_below(t);
+                consistent(&c, &lists, t);
+                assert_eq!(c.grow(&lists, t), most_pairs(&lists, &capacity, t), "threshold {t}");
+                consistent(&c, &lists, t);
+            }
+        }
+    }
 }
