@@ -460,16 +460,31 @@ impl Engine {
     /// Mentee-proposing deferred acceptance; preferences follow the scores (ties by id).
     fn deferred_acceptance(&self, s: &Scored, rows: &[usize], left: &[u32], mentor_of: &mut [Option<usize>]) {
         let nm = self.mentors.len();
-        let prefs: Vec<Vec<usize>> = rows
-            .iter()
-            .map(|&e| {
-                let mut list: Vec<usize> = (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m)).collect();
-                list.sort_by(|&a, &b| {
-                    s.score(e * nm + b).total_cmp(&s.score(e * nm + a)).then(self.mentors[a].id.cmp(&self.mentors[b].id))
-                });
-                list
-            })
-            .collect();
+        // Each mentee's acceptable mentors, put in order only as far as they propose (most
+        // stop within their first few): best score first, then lower id.
+        let mut prefs: Vec<Vec<(f64, PersonId, u32)>> = par::map(rows.len(), nm, |r| {
+            let e = rows[r];
+            (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m)).map(|m| (s.score(e * nm + m), self.mentors[m].id, m as u32)).collect()
+        });
+        let mut ordered = vec![0usize; rows.len()];
+        let by_preference = |a: &(f64, PersonId, u32), b: &(f64, PersonId, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut choice = |r: usize, at: usize| -> Option<usize> {
+            let list = &mut prefs[r];
+            if at >= list.len() {
+                return None;
+            }
+            if at >= ordered[r] {
+                const CHUNK: usize = 16;
+                let rest = &mut list[at..];
+                let take = CHUNK.min(rest.len());
+                if take < rest.len() {
+                    rest.select_nth_unstable_by(take - 1, by_preference);
+                }
+                rest[..take].sort_unstable_by(by_preference);
+                ordered[r] = at + take;
+            }
+            Some(list[at].2 as usize)
+        };
         // A mentor prefers the higher score; on a tie, the lower id.
         let worse = |m: usize, a: usize, b: usize| -> bool {
             let (sa, sb) = (s.score(a * nm + m), s.score(b * nm + m));
@@ -479,7 +494,7 @@ impl Engine {
         let mut held: Vec<Vec<usize>> = vec![Vec::new(); nm];
         let mut free: Vec<usize> = (0..rows.len()).rev().collect();
         while let Some(r) = free.pop() {
-            let Some(&m) = prefs[r].get(next[r]) else { continue };
+            let Some(m) = choice(r, next[r]) else { continue };
             next[r] += 1;
             held[m].push(r);
             if held[m].len() as u32 > left[m] {
