@@ -683,12 +683,12 @@ impl Engine {
     /// formed; `None` for an unknown id.
     pub fn explain(&self, config: &Config, mentor: PersonId, mentee: PersonId) -> Option<Pair> {
         let (m, e) = (*self.mentor_index.get(&mentor)?, *self.mentee_index.get(&mentee)?);
-        let x = self.explained(config.rules.direction, m, e);
+        let x = self.explanation(config.rules.direction, m, e);
         let score = score::combine(&config.weights, &x.breakdown);
         Some(self.pair_from(config, m, e, &x, score, config.rules.pinned.contains(&(mentor, mentee))))
     }
 
-    fn explained(&self, direction: Direction, m: usize, e: usize) -> Explained {
+    fn explanation(&self, direction: Direction, m: usize, e: usize) -> Explained {
         let breakdown = score::criteria(direction, &self.mentors[m], &self.mentees[e]);
         let texts = score::reason_texts(direction, &self.words, &self.mentors[m], &self.mentees[e], &breakdown);
         Explained { breakdown, texts }
@@ -722,7 +722,7 @@ impl Engine {
                 None => missing.push(key),
             }
         }
-        let fresh = par::map(missing.len(), self.mentors.len(), |i| self.explained(direction, missing[i].0 as usize, missing[i].1 as usize));
+        let fresh = par::map(missing.len(), self.mentors.len(), |i| self.explanation(direction, missing[i].0 as usize, missing[i].1 as usize));
         kept.extend(missing.into_iter().zip(fresh));
         self.explained = kept;
     }

@@ -417,7 +417,7 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
     // price rose in a search (searches only lower column prices, which keeps every other row's
     // reduced costs where the last check left them or above).
     let mut to_check: Vec<usize> = (0..n).collect();
-    let mut marked = vec![false; n];
+    let mut marked = vec![true; n];
     for _ in 0..SPARSE_ROUNDS {
         for &cur_row in &free {
             if search.run(&cands, &mut s, cur_row).is_none() {
