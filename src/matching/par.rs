@@ -59,3 +59,25 @@ pub(crate) fn map<T: Send>(items: usize, cells_each: usize, f: impl Fn(usize) ->
     let _ = cells_each;
     (0..items).map(f).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Past the size where rows go to the pool: every row is filled once, with its own index,
+    /// and `map` keeps the order.
+    #[test]
+    fn large_loops_visit_every_row_once_and_keep_order() {
+        let (rows, width) = (700, 300);
+        let mut a = vec![0u64; rows * width];
+        let mut b = vec![0u32; rows * width];
+        super::fill_rows2(&mut a, &mut b, width, |r, ra, rb| {
+            for (j, (x, y)) in ra.iter_mut().zip(rb.iter_mut()).enumerate() {
+                *x += (r * width + j) as u64;
+                *y += 1;
+            }
+        });
+        assert!(a.iter().enumerate().all(|(k, &x)| x == k as u64));
+        assert!(b.iter().all(|&y| y == 1));
+        let squares = super::map(rows, width, |i| i * i);
+        assert_eq!(squares, (0..rows).map(|i| i * i).collect::<Vec<_>>());
+    }
+}
