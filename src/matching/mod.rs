@@ -14,10 +14,6 @@ mod score;
 pub mod synthetic;
 
 pub use engine::Engine;
-
-/// Maps and sets of ids and words for one run (seeded per process, as the standard ones are).
-pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-pub(crate) type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 pub use large::{solve_large, LargeResult};
 pub use lap::{certify as certify_assignment, solve as solve_assignment, Assignment, LapError};
 pub use model::{
@@ -30,6 +26,10 @@ pub use score::{combine, RuleBreak};
 pub fn check_config(config: &Config) -> Result<(), MatchError> {
     engine::check_weights(config)
 }
+
+/// Maps and sets of ids and words for one run (seeded per process, as the standard ones are).
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// Prepares `problem` and runs it once under `config`.
 pub fn run(problem: &Problem, config: &Config) -> Result<MatchResult, MatchError> {
