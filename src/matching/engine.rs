@@ -279,7 +279,7 @@ impl Engine {
             // branches: which pairs pass is unpredictable).
             let min_score = min_score;
             for (x, &ok) in out.iter_mut().zip(&allowed[row]) {
-                let formed = ok & (*x > 0.0) & (*x >= min_score);
+                let formed = ok & score::acceptable(*x, min_score);
                 *x = if formed { -*x } else { 0.0 };
             }
             for &m in &forbidden[e] {
@@ -608,7 +608,7 @@ impl Engine {
                 .flatten()
             {
                 *rule_counts.entry(b.describe(config.rules.direction)).or_default() += 1;
-            } else if let Some(x) = Some(self.code_score(config, k)).filter(|&x| x < config.rules.min_score || x <= 0.0) {
+            } else if let Some(x) = Some(self.code_score(config, k)).filter(|&x| !score::acceptable(x, config.rules.min_score)) {
                 best_below = Some(best_below.map_or(x, |b: f64| b.max(x)));
             } else {
                 *rule_counts.entry(RuleBreak::Forbidden.describe(config.rules.direction)).or_default() += 1;
@@ -751,7 +751,7 @@ impl Engine {
         if let Some(&(m, _)) = config.rules.pinned.iter().find(|(_, e)| *e == mentee) {
             return Ok(WhyNot::PinnedElsewhere { pinned_with: m });
         }
-        if score <= 0.0 || score < config.rules.min_score {
+        if !score::acceptable(score, config.rules.min_score) {
             return Ok(WhyNot::BelowMinScore { score, min: config.rules.min_score });
         }
         // Force the pair and see what it costs; pins that would exceed the mentor's capacity

@@ -318,7 +318,7 @@ pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<Large
                 postings.allowed_row(rules, r, e, codes, allowed);
                 t.row(r, codes, values);
                 for (m, (&x, &ok)) in values.iter().zip(allowed.iter()).enumerate() {
-                    if ok && x > 0.0 && x >= rules.min_score {
+                    if ok && score::acceptable(x, rules.min_score) {
                         emit(m, x);
                     }
                 }

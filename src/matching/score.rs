@@ -288,12 +288,19 @@ fn zone_range(rules: &Rules, mentee: i32) -> (i32, i32) {
     }
 }
 
+/// Whether a pair's weighted score is worth forming at all: above 0 and at least the
+/// programme's minimum score. (Without branches, for the row loops.)
+#[inline(always)]
+pub(crate) fn acceptable(score: f64, min_score: f64) -> bool {
+    (score > 0.0) & (score >= min_score)
+}
+
 /// The solver's value from criterion scores: the weighted sum if positive and at least the
 /// minimum score, else 0.
 #[inline]
 fn solver_value(rules: &Rules, w: &[f64; 7], c: [f64; 7]) -> f64 {
     let s = weighted_sum(w, &c);
-    if s > 0.0 && s >= rules.min_score {
+    if acceptable(s, rules.min_score) {
         s
     } else {
         0.0
