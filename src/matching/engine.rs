@@ -423,8 +423,7 @@ impl Engine {
         // Each row's feasible mentors with room, best first.
         let lists: Vec<Vec<(f64, u32)>> = par::map(rows.len(), nm, |r| {
             let e = rows[r];
-            let mut list: Vec<(f64, u32)> =
-                (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m)).map(|m| (s.score(e * nm + m), m as u32)).collect();
+            let mut list: Vec<(f64, u32)> = open_pairs(s, e, left).map(|(m, x)| (x, m as u32)).collect();
             list.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             list
         });
@@ -464,7 +463,7 @@ impl Engine {
         // stop within their first few): best score first, then lower id.
         let mut prefs: Vec<Vec<(f64, PersonId, u32)>> = par::map(rows.len(), nm, |r| {
             let e = rows[r];
-            (0..nm).filter(|&m| left[m] > 0 && s.feasible(e * nm + m)).map(|m| (s.score(e * nm + m), self.mentors[m].id, m as u32)).collect()
+            open_pairs(s, e, left).map(|(m, x)| (x, self.mentors[m].id, m as u32)).collect()
         });
         let mut ordered = vec![0usize; rows.len()];
         let by_preference = |a: &(f64, PersonId, u32), b: &(f64, PersonId, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
@@ -861,6 +860,12 @@ pub(crate) fn check_weights(config: &Config) -> Result<(), MatchError> {
         return Err(MatchError::BadMinScore(min));
     }
     Ok(())
+}
+
+/// Mentee `e`'s pairs that may be formed with a mentor who has a place left: (mentor, score).
+fn open_pairs<'a>(s: &'a Scored, e: usize, left: &'a [u32]) -> impl Iterator<Item = (usize, f64)> + 'a {
+    let nm = left.len();
+    (0..nm).filter(move |&m| left[m] > 0 && s.feasible(e * nm + m)).map(move |m| (m, s.score(e * nm + m)))
 }
 
 /// A matching of rows to mentors with capacities, grown by augmenting paths on pairs scoring at
