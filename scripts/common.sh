@@ -19,7 +19,7 @@ apt_install() {
     if [ ${#missing[@]} -gt 0 ]; then
         say "installing ${missing[*]} (Debian packages)"
         $SUDO apt-get update -qq
-        $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
     fi
 }
 
