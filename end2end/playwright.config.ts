@@ -1,18 +1,36 @@
 // Browser tests against the real app, in Debian's Chromium (never a downloaded browser).
+// Two servers: a small demo for the flows, and the 500-person demo with a programme at work for
+// the crawl of every route.
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const port = Number(process.env.UPMENTOR_E2E_PORT ?? 3917);
+const crawlPort = port + 1;
 const baseURL = `http://127.0.0.1:${port}`;
+const crawlURL = `http://127.0.0.1:${crawlPort}`;
 const bin = process.env.UPMENTOR_BIN ?? '../target/debug/upmentor';
-const dataDir = mkdtempSync(join(tmpdir(), 'upmentor-e2e-'));
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
 };
+const server = (at: number, people: string, programme: string) => ({
+  command: `${bin} serve`,
+  url: `http://127.0.0.1:${at}/healthz`,
+  reuseExistingServer: false,
+  timeout: 180_000,
+  stdout: 'pipe' as const,
+  env: {
+    UPMENTOR_ADDR: `127.0.0.1:${at}`,
+    UPMENTOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'upmentor-e2e-')),
+    UPMENTOR_DEMO_PEOPLE: people,
+    UPMENTOR_DEMO_PROGRAMME: programme,
+    UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',
+    RUST_LOG: 'warn',
+  },
+});
 
 export default defineConfig({
   testDir: './tests',
@@ -24,21 +42,10 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL, launchOptions: chromium, trace: 'off' },
   projects: [
-    { name: 'hydrate', testIgnore: /nojs\.spec\.ts/ },
+    { name: 'hydrate', testIgnore: /(nojs|crawl)\.spec\.ts/ },
     { name: 'ssr', testMatch: /nojs\.spec\.ts/, use: { javaScriptEnabled: false } },
+    { name: 'crawl-hydrate', testMatch: /crawl\.spec\.ts/, use: { baseURL: crawlURL } },
+    { name: 'crawl-ssr', testMatch: /crawl\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: `${bin} serve`,
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'pipe',
-    env: {
-      UPMENTOR_ADDR: `127.0.0.1:${port}`,
-      UPMENTOR_DATA_DIR: dataDir,
-      UPMENTOR_DEMO_PEOPLE: '80',
-      UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',
-      RUST_LOG: 'warn',
-    },
-  },
+  webServer: [server(port, '80', '0'), server(crawlPort, '500', '1')],
 });

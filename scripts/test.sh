@@ -13,11 +13,11 @@ else
     say "PostgreSQL binaries NOT found: the PostgreSQL half of the tests will report itself skipped"
 fi
 
-say "Rust tests"
+say "Rust tests (unit, integration, soak; SQLite and PostgreSQL)"
 cargo test --features ssr --no-fail-fast
 
+# The browser tests run the server binary that `cargo test` built for the integration tests.
 build_site wasm-dev
-cargo build --bin upmentor
 
 say "browser tests (Playwright, Chromium)"
 cd end2end

@@ -1,13 +1,13 @@
 //! The HTML shell and the route table: the one place that lists every page.
 
-use crate::accounts::{api::current_user, ui::{AcceptInvitePage, AdminPage, SignInPage}};
+use crate::accounts::ui::{AcceptInvitePage, AdminPage, SignInPage};
 use crate::pairs::ui::WorkspacePage;
 use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
 use crate::programmes::{
     studio::StudioPage,
     ui::{InboxCount, InboxPage, ManageProgrammePage, MatchesPage, NewProgrammePage, ProgrammesPage},
 };
-use crate::ui::{Auth, Nav};
+use crate::ui::{Auth, Clock, Nav, PageStart};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -32,6 +32,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                // In the head, so the browser never asks for a /favicon.ico that does not exist.
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -46,9 +48,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let version = RwSignal::new(0u32);
-    let me = Resource::new(move || version.get(), |_| current_user());
-    provide_context(Auth { me, version });
+    // Resolved by the server for this request and serialised into the page: the browser
+    // hydrates with exactly what the server rendered with.
+    let start = leptos::prelude::SharedValue::new(PageStart::here).into_inner();
+    provide_context(Auth::new(start.user));
+    provide_context(Clock::start(start.now));
     provide_context(InboxCount(RwSignal::new(0)));
     // Marks the page as interactive once the browser half has taken over (tests wait for it).
     Effect::new(move |_| {
@@ -60,7 +64,6 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="main" href="/main.css" />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <Title formatter=|text: String| if text.is_empty() { "Upmentor".to_string() } else { format!("{text} · Upmentor") } />
         // Every route renders completely on the server before the response is sent, so pages read
         // correctly without JavaScript (streamed, out-of-order chunks need a script to be placed).
@@ -82,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/pairs/:id") view=WorkspacePage ssr=SsrMode::Async />
+                    <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -99,9 +103,8 @@ fn Home() -> impl IntoView {
                 "Juniors teach seniors technology, social media and fresh perspectives; seniors share business insight back. "
                 "Upmentor matches the pairs, keeps their goals and check-ins, and shows the programme how it is going."
             </p>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || auth.me.get().map(|me| match me {
-                    Ok(Some(user)) => {
+            {move || match auth.user() {
+                    Some(user) => {
                         let admin = user.is_admin();
                         let greeting = format!("{}, tell people what you can teach and what you want to learn.", user.name);
                         view! {
@@ -131,10 +134,43 @@ fn Home() -> impl IntoView {
                         </div>
                     }.into_any()
                     }
-                    _ => view! { <p><A href="/signin" attr:class="button">"Sign in"</A></p> }.into_any(),
-                })}
-            </Suspense>
+                    None => view! { <p><A href="/signin" attr:class="button">"Sign in"</A></p> }.into_any(),
+            }}
         </section>
+    }
+}
+
+/// What `/status` and the liveness check show: the server rendered a page through the same
+/// path as every other page, an awaited resource included.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StatusReport {
+    pub version: String,
+    /// The server's time, Unix seconds.
+    pub time: i64,
+}
+
+#[leptos::server(prefix = "/api", endpoint = "status")]
+pub async fn server_status() -> Result<StatusReport, crate::error::AppError> {
+    Ok(StatusReport { version: env!("CARGO_PKG_VERSION").to_string(), time: crate::server::db::now() })
+}
+
+/// `/status`: that the server can render a page. `/healthz` renders it on every serving thread.
+#[component]
+fn StatusPage() -> impl IntoView {
+    let status = Resource::new(|| (), |_| server_status());
+    view! {
+        <Title text="Status" />
+        <h1>"Status"</h1>
+        <Suspense fallback=|| view! { <p>"Checking…"</p> }>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(s) => view! {
+                        <p data-status="up">{format!("Upmentor {} is up; this page was rendered at {} UTC.", s.version, crate::ui::format_date_time(s.time))}</p>
+                    }.into_any(),
+                    Err(e) => view! { <crate::ui::ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 

@@ -18,6 +18,13 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        // The browser half stops at a panic (it aborts); say so on the page, where tests and
+        // people can see it, instead of leaving a page that looks alive and does nothing.
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-panic", &info.to_string());
+        }
+    }));
     leptos::mount::hydrate_body(app::App);
 }

@@ -4,10 +4,12 @@ use clap::Parser;
 use upmentor::server::{self, config::{Cli, Command}, demo};
 
 fn main() {
-    // Rendering a large page nests many futures; unoptimised builds need more than tokio's 2 MiB.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // This thread's runtime sets up, runs the housekeeping and the chat listener, and owns the
+    // database connections opened at start; requests are served on threads of their own
+    // (`server::serve`), so it is never busy rendering when a connection has data.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .thread_stack_size(16 * 1024 * 1024)
+        .thread_stack_size(server::serve::STACK_BYTES)
         .build()
         .expect("the async runtime starts");
     runtime.block_on(start());
@@ -35,6 +37,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = server::prepare(config).await?;
             let n = demo::load(&state.db, people).await?;
             println!("Added a demo organisation of {n} people.");
+            if state.config.demo_programme {
+                let p = demo::load_programme(&state.db).await?;
+                println!("Added the demo programme (id {}) with {} pairs at work.", p.programme_id, p.pairs);
+            }
             print_sign_ins();
         }
         Command::InviteAdmin { email, name } => {
@@ -48,15 +54,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let started = std::time::Instant::now();
                 let n = demo::load(&state.db, state.config.demo_people).await?;
                 tracing::info!(people = n, ms = started.elapsed().as_millis() as u64, "loaded the demo organisation");
+                if state.config.demo_programme {
+                    let p = demo::load_programme(&state.db).await?;
+                    tracing::info!(programme = p.programme_id, pairs = p.pairs, ms = started.elapsed().as_millis() as u64, "loaded the demo programme");
+                }
             }
             server::spawn_housekeeping(state.db.clone(), std::time::Duration::from_secs(state.config.housekeeping_secs));
             upmentor::pairs::chat::spawn_listener(state.clone());
-            let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
+            let listener = std::net::TcpListener::bind(state.config.addr)?;
             let addr = listener.local_addr()?;
-            let app = server::router(state);
+            let app = server::router(state.clone());
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            let workers = state.config.worker_count();
+            let threads = server::serve::start(listener, app, state.workers.clone(), workers, stopping)?;
+            tracing::info!(workers, "serving");
             println!("Upmentor is running at http://{addr}");
             print_sign_ins();
-            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+            shutdown().await;
+            let _ = stop.send(true);
+            tokio::task::spawn_blocking(move || {
+                for t in threads {
+                    let _ = t.join();
+                }
+            })
+            .await?;
         }
     }
     Ok(())

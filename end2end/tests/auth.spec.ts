@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { DESIGNER, MENTOR, hydrated, signIn } from './helpers';
 
 test('a wrong password is refused with a clear message and the typing is kept', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Page } from './fixtures';
 
 export const PASSWORD = 'upmentor-demo-2026';
 export const ADMIN = 'admin@demo.upmentor.test';
@@ -6,8 +6,11 @@ export const MENTOR = 'dana.analyst@demo.upmentor.test';
 export const MENTEE = 'victor.sales@demo.upmentor.test';
 export const DESIGNER = 'mia.designer@demo.upmentor.test';
 
-/** Waits until the browser half has taken over the server-rendered page. */
+/** Waits until the browser half has taken over the server-rendered page, and checks that it
+ *  did not panic while doing so (a page can look complete and still be dead). */
 export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"], body[data-panic]')).toHaveCount(1);
+  await expect(page.locator('body[data-panic]'), 'the browser half did not panic').toHaveCount(0);
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }
 

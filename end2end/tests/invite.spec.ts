@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { ADMIN, hydrated, signIn } from './helpers';
 
 test('an admin invites someone who sets a password and signs in', async ({ page, browser }) => {

@@ -1,5 +1,5 @@
 // Runs with JavaScript disabled: the server-rendered pages must make sense on their own.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { ADMIN, MENTEE, PASSWORD } from './helpers';
 
 test('the sign-in page is complete before any script runs', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { ADMIN, MENTEE, MENTOR, enrolByLevel, hydrated, signIn } from './helpers';
 
 test('an admin creates a programme, enrols people, tunes, pins and publishes; both see their match', async ({ browser }) => {

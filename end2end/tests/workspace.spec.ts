@@ -1,4 +1,5 @@
-import { test, expect, Page, WebSocketRoute } from '@playwright/test';
+import type { WebSocketRoute } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { ADMIN, MENTEE, MENTOR, createProgramme, hydrated, signIn } from './helpers';
 
 async function openWorkspace(page: Page, programme: string) {

@@ -59,8 +59,8 @@ pub fn SignInPage() -> impl IntoView {
     let error = errors_of(action.value());
     let query = use_query_map();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            auth.refresh();
+        if let Some(Ok(user)) = action.value().get() {
+            auth.signed_in(user);
             let next = query.with_untracked(|q| q.get("next")).filter(|n| n.starts_with('/') && !n.starts_with("//"));
             use_navigate()(&next.unwrap_or_else(|| "/".into()), Default::default());
         }
@@ -70,11 +70,9 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in" />
         <section class="narrow">
             <h1>"Sign in"</h1>
-            <Suspense fallback=|| ()>
-                {move || auth.me.get().map(|me| me.ok().flatten().map(|u| view! {
-                    <p class="notice">"You are signed in as " {u.name} ". " <a href="/">"Continue"</a></p>
-                }))}
-            </Suspense>
+            {move || auth.user().map(|u| view! {
+                <p class="notice">"You are signed in as " {u.name} ". " <a href="/">"Continue"</a></p>
+            })}
             <ActionForm action=action attr:novalidate=true>
                 <PlainField label="Work email" name="email" kind="email" autocomplete="username" error=field("email") />
                 <PlainField label="Password" name="password" kind="password" autocomplete="current-password" error=field("password") />
@@ -97,8 +95,8 @@ pub fn AcceptInvitePage() -> impl IntoView {
     let action = ServerAction::<AcceptInvite>::new();
     let error = errors_of(action.value());
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            auth.refresh();
+        if let Some(Ok(user)) = action.value().get() {
+            auth.signed_in(user);
             use_navigate()("/profile", Default::default());
         }
     });
@@ -108,7 +106,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
         <section class="narrow">
             <h1>"Welcome to Upmentor"</h1>
             <Suspense fallback=|| view! { <p>"Checking your invitation…"</p> }>
-                {move || info.get().map(|r| match r {
+                {move || Suspend::new(async move { match info.await {
                     Ok(info) => view! {
                         <p>"Set a password for " <strong>{info.name}</strong> " (" {info.email} ")."</p>
                         <ActionForm action=action attr:novalidate=true>
@@ -128,7 +126,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
                         </div>
                     }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                })}
+                }})}
             </Suspense>
         </section>
     }
@@ -169,14 +167,11 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin" />
         <h1>"Admin"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || auth.me.get().map(|me| match me {
-                Ok(Some(user)) if user.is_admin() => view! { <AdminTools /> }.into_any(),
-                Ok(Some(_)) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
-                Ok(None) => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-            })}
-        </Suspense>
+        {move || match auth.user() {
+            Some(user) if user.is_admin() => view! { <AdminTools /> }.into_any(),
+            Some(_) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
+            None => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
+        }}
     }
 }
 
@@ -338,7 +333,7 @@ fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
             <h2 id="pending-h">"Waiting to set a password"</h2>
             <ul class="links">{move || reissued.get().into_iter().map(|link| view! { <InviteLinkRow link /> }).collect_view()}</ul>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || pending.get().map(|r| match r {
+                {move || Suspend::new(async move { match pending.await {
                     Ok(list) if list.is_empty() => view! { <p>"Everyone invited has set a password."</p> }.into_any(),
                     Ok(list) => view! {
                         <p class="hint">{format!("{} people (newest first, up to 200).", list.len())}</p>
@@ -355,7 +350,7 @@ fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
                         </ul>
                     }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                })}
+                }})}
             </Transition>
         </section>
     }

@@ -1,19 +1,18 @@
 //! `GET /calendar/checkins/{id}`: a check-in as an .ics file, for its pair's members only.
 
 use super::db;
-use crate::server::AppState;
+use crate::server::{auth::RequestUser, AppState};
 use axum::{
     extract::{Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 
-pub async fn checkin_ics(Path(id): Path<i64>, State(state): State<AppState>, session: tower_sessions::Session) -> Response {
-    let uid: Option<i64> = session.get(crate::server::auth::SESSION_USER_KEY).await.ok().flatten();
-    let user = match uid {
-        Some(uid) => crate::accounts::db::session_user(&state.db, uid).await.ok().flatten(),
-        None => None,
-    };
+pub async fn checkin_ics(
+    Path(id): Path<i64>,
+    State(state): State<AppState>,
+    axum::Extension(RequestUser(user)): axum::Extension<RequestUser>,
+) -> Response {
     let Some(user) = user else { return StatusCode::UNAUTHORIZED.into_response() };
     let Ok(Some((pair_id, _, _))) = db::checkin_pair(&state.db, id).await else { return StatusCode::NOT_FOUND.into_response() };
     let Ok(Some(members)) = db::members(&state.db, pair_id).await else { return StatusCode::NOT_FOUND.into_response() };

@@ -7,7 +7,7 @@
 //! instance LISTENs, so a client on another instance receives it too.
 
 use super::{check_message, db, ClientFrame, Message, ServerFrame};
-use crate::server::{db::Backend, AppState};
+use crate::server::{auth::RequestUser, db::Backend, AppState};
 use axum::{
     extract::{
         ws::{self, WebSocket, WebSocketUpgrade},
@@ -106,7 +106,7 @@ pub async fn socket(
     Path(pair_id): Path<i64>,
     State(state): State<AppState>,
     headers: HeaderMap,
-    session: tower_sessions::Session,
+    axum::Extension(RequestUser(user)): axum::Extension<RequestUser>,
 ) -> Response {
     // A page of another site may not open a chat with the visitor's cookies.
     if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
@@ -116,11 +116,6 @@ pub async fn socket(
             return StatusCode::FORBIDDEN.into_response();
         }
     }
-    let uid: Option<i64> = session.get(crate::server::auth::SESSION_USER_KEY).await.ok().flatten();
-    let user = match uid {
-        Some(uid) => crate::accounts::db::session_user(&state.db, uid).await.ok().flatten(),
-        None => None,
-    };
     let Some(user) = user else { return StatusCode::UNAUTHORIZED.into_response() };
     match db::members(&state.db, pair_id).await {
         Ok(Some(m)) if m.includes(user.id) && m.active => {}

@@ -17,10 +17,10 @@ pub fn WorkspacePage() -> impl IntoView {
     view! {
         <Title text="Pair workspace" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || data.get().map(|r| match r {
+            {move || Suspend::new(async move { match data.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(w) => view! { <WorkspaceView w refresh /> }.into_any(),
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -202,7 +202,7 @@ fn Checkins(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static) -> 
             add.dispatch(input);
         }
     };
-    let now = crate::programmes::ui::unix_now();
+    let now = crate::ui::use_clock().now();
     let (upcoming, past): (Vec<Checkin>, Vec<Checkin>) =
         w.checkins.iter().cloned().partition(|c| c.status == CheckinStatus::Scheduled && c.starts_at + i64::from(c.minutes) * 60 > now);
     let suggestions = w.suggestions.clone();
@@ -673,7 +673,7 @@ pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoVie
         <section class="panel wide" aria-labelledby="health-h">
             <h2 id="health-h">"How the pairs are doing"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || stats.get().map(|r| match r {
+                {move || Suspend::new(async move { match stats.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No pairs yet."</p> }.into_any(),
                     Ok(list) => view! {
@@ -702,7 +702,7 @@ pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoVie
                         </table>
                         </div>
                     }.into_any(),
-                })}
+                }})}
             </Transition>
         </section>
     }

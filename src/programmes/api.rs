@@ -313,58 +313,74 @@ pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
             }
             let programme = load_managed(&state, &user, programme_id).await?;
             let pool = pool::load_pool(&state.db, &programme).await?;
-            let mut room: std::collections::HashMap<i64, u32> = pool.problem.mentors.iter().map(|m| (m.id, m.capacity)).collect();
-            let mut waiting: std::collections::HashSet<i64> = pool.problem.mentees.iter().map(|e| e.id).collect();
-            let (mentor, mentee) = (programme.kind.mentor_word(), programme.kind.mentee_word());
-            let mut report = PublishReport::default();
             let mut tx = state.db.begin_write().await?;
-            for pair in &run.result.pairs {
-                let has_room = room.get(&pair.mentor).is_some_and(|r| *r > 0);
-                if !has_room || !waiting.contains(&pair.mentee) {
-                    continue;
-                }
-                *room.get_mut(&pair.mentor).expect("checked") -= 1;
-                waiting.remove(&pair.mentee);
-                db::create_pair(&mut tx, programme_id, Some(run_id), pair.mentor, pair.mentee, pair.score, &pair.reasons).await?;
-                let why = reasons_sentence(&pair.reasons);
-                let name = |id: i64| pool.people.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
-                db::notify(
-                    &mut tx,
-                    pair.mentor,
-                    &format!("Your {mentee} in {}: {}", programme.name, name(pair.mentee)),
-                    &format!("You were matched because {why}."),
-                    "/matches",
-                )
-                .await?;
-                db::notify(
-                    &mut tx,
-                    pair.mentee,
-                    &format!("Your {mentor} in {}: {}", programme.name, name(pair.mentor)),
-                    &format!("You were matched because {why}."),
-                    "/matches",
-                )
-                .await?;
-                report.pairs += 1;
-                report.notified += 2;
-            }
-            for id in &waiting {
-                db::notify(
-                    &mut tx,
-                    *id,
-                    &format!("No match yet in {}", programme.name),
-                    "We could not find a good match this round. You stay in the pool for the next one.",
-                    "/programmes",
-                )
-                .await?;
-                report.unmatched += 1;
-                report.notified += 1;
-            }
-            db::mark_published(&mut tx, run_id).await?;
+            let report = publish(&mut tx, &programme, &pool, run_id, &run).await?;
             tx.commit().await?;
             Ok(report)
         }
         .await,
     )
+}
+
+/// Creates the pairs of saved run `run_id` that still fit `pool` (the mentor has room, the
+/// mentee is still waiting), tells both people why they were matched, tells the unmatched they
+/// stay in the pool, and marks the run published; all on `tx`.
+#[cfg(feature = "ssr")]
+pub(crate) async fn publish(
+    tx: &mut sqlx::AnyConnection,
+    programme: &Programme,
+    pool: &pool::Pool,
+    run_id: i64,
+    run: &SavedRun,
+) -> Result<PublishReport, sqlx::Error> {
+    let programme_id = programme.id;
+    let mut room: std::collections::HashMap<i64, u32> = pool.problem.mentors.iter().map(|m| (m.id, m.capacity)).collect();
+    let mut waiting: std::collections::HashSet<i64> = pool.problem.mentees.iter().map(|e| e.id).collect();
+    let (mentor, mentee) = (programme.kind.mentor_word(), programme.kind.mentee_word());
+    let mut report = PublishReport::default();
+    for pair in &run.result.pairs {
+        let has_room = room.get(&pair.mentor).is_some_and(|r| *r > 0);
+        if !has_room || !waiting.contains(&pair.mentee) {
+            continue;
+        }
+        *room.get_mut(&pair.mentor).expect("checked") -= 1;
+        waiting.remove(&pair.mentee);
+        db::create_pair(&mut *tx, programme_id, Some(run_id), pair.mentor, pair.mentee, pair.score, &pair.reasons).await?;
+        let why = reasons_sentence(&pair.reasons);
+        let name = |id: i64| pool.people.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
+        db::notify(
+            &mut *tx,
+            pair.mentor,
+            &format!("Your {mentee} in {}: {}", programme.name, name(pair.mentee)),
+            &format!("You were matched because {why}."),
+            "/matches",
+        )
+        .await?;
+        db::notify(
+            &mut *tx,
+            pair.mentee,
+            &format!("Your {mentor} in {}: {}", programme.name, name(pair.mentor)),
+            &format!("You were matched because {why}."),
+            "/matches",
+        )
+        .await?;
+        report.pairs += 1;
+        report.notified += 2;
+    }
+    for id in &waiting {
+        db::notify(
+            &mut *tx,
+            *id,
+            &format!("No match yet in {}", programme.name),
+            "We could not find a good match this round. You stay in the pool for the next one.",
+            "/programmes",
+        )
+        .await?;
+        report.unmatched += 1;
+        report.notified += 1;
+    }
+    db::mark_published(&mut *tx, run_id).await?;
+    Ok(report)
 }
 
 #[server(prefix = "/api", endpoint = "programmes/pairs")]
@@ -441,6 +457,22 @@ pub async fn my_inbox() -> Result<Inbox, AppError> {
         async {
             let user = require_user().await?;
             Ok(db::inbox(&state()?.db, user.id).await?)
+        }
+        .await,
+    )
+}
+
+/// The navigation's unread counts: inbox notifications and chat messages of the signed-in person.
+#[server(prefix = "/api", endpoint = "me/counts")]
+pub async fn nav_counts() -> Result<crate::ui::NavCounts, AppError> {
+    respond(
+        async {
+            let user = require_user().await?;
+            let db = &state()?.db;
+            Ok(crate::ui::NavCounts {
+                inbox: db::unread_notifications(db, user.id).await?,
+                messages: crate::pairs::db::unread(db, user.id, None).await?,
+            })
         }
         .await,
     )

@@ -657,11 +657,17 @@ pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &
     Ok(())
 }
 
-pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
+/// How many of the person's notifications are unread.
+pub async fn unread_notifications(db: &Db, uid: i64) -> Result<u32, sqlx::Error> {
     let (unread,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(uid)
         .fetch_one(&db.pool)
         .await?;
+    Ok(unread as u32)
+}
+
+pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
+    let unread = unread_notifications(db, uid).await?;
     let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
     )
@@ -669,7 +675,7 @@ pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
     .fetch_all(&db.pool)
     .await?;
     Ok(Inbox {
-        unread: unread as u32,
+        unread,
         items: rows
             .into_iter()
             .map(|(id, title, body, link, created_at, read_at)| Notification { id, title, body, link, created_at, read: read_at.is_some() })

@@ -45,10 +45,10 @@ pub fn StudioPage() -> impl IntoView {
     view! {
         <Title text="Matching studio" />
         <Suspense fallback=|| view! { <p class="muted">"Loading the pool…"</p> }>
-            {move || data.get().map(|r| match r {
+            {move || Suspend::new(async move { match data.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(d) => view! { <Studio data=d status on_published=move || version.update(|v| *v += 1) /> }.into_any(),
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -353,7 +353,11 @@ fn Summary(preview: Preview, baseline: Option<SavedRun>) -> impl IntoView {
     for s in r.scores() {
         buckets[((s * 10.0).floor() as usize).min(9)] += 1;
     }
-    let histogram: Vec<(f64, f64)> = buckets.iter().enumerate().map(|(i, c)| (i as f64 / 10.0 + 0.05, *c as f64)).collect();
+    let histogram: Vec<crate::ui::chart::Bar> = buckets
+        .iter()
+        .enumerate()
+        .map(|(i, c)| crate::ui::chart::Bar { label: format!("{:.1}", i as f64 / 10.0), value: f64::from(*c) })
+        .collect();
     let described = buckets.iter().enumerate().map(|(i, c)| format!("{:.1}–{:.1}: {c}", i as f64 / 10.0, (i + 1) as f64 / 10.0)).collect::<Vec<_>>().join(", ");
     view! {
         <dl class="figures" data-testid="figures">
@@ -372,13 +376,7 @@ fn Summary(preview: Preview, baseline: Option<SavedRun>) -> impl IntoView {
             <figure class="histogram">
                 <figcaption>"Pair scores"</figcaption>
                 <div role="img" aria-label=format!("Histogram of pair scores: {described}")>
-                    <leptos_chartistry::Chart
-                        aspect_ratio=leptos_chartistry::AspectRatio::from_outer_ratio(360.0, 180.0)
-                        series=leptos_chartistry::Series::new(|d: &(f64, f64)| d.0).bar(|d: &(f64, f64)| d.1)
-                        data=Signal::derive(move || histogram.clone())
-                        left=leptos_chartistry::TickLabels::aligned_floats()
-                        bottom=leptos_chartistry::TickLabels::aligned_floats()
-                    />
+                    <crate::ui::chart::BarChart bars=Signal::derive(move || histogram.clone()) />
                 </div>
             </figure>
             {(!f.by_group.is_empty()).then(|| view! {

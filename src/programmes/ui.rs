@@ -10,20 +10,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
 
-/// Unix seconds now, in either half.
-pub fn unix_now() -> i64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        (js_sys::Date::now() / 1000.0) as i64
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-    }
-}
-
+/// The date `days` after today, by the page's clock (the server's time while hydrating).
 fn days_from_now(days: i64) -> String {
-    format_date(unix_now() + days * 86_400)
+    format_date(crate::ui::use_clock().now() + days * 86_400)
 }
 
 pub fn programme_id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
@@ -40,17 +29,15 @@ pub fn ProgrammesPage() -> impl IntoView {
     let auth = crate::ui::use_auth();
     let version = RwSignal::new(0u32);
     let list = Resource::new(move || version.get(), |_| list_programmes());
-    let is_admin = move || auth.me.get().and_then(|m| m.ok()).flatten().is_some_and(|u| u.is_admin());
+    let is_admin = move || auth.is_admin();
     view! {
         <Title text="Programmes" />
         <div class="page-head">
             <h1>"Programmes"</h1>
-            <Transition fallback=|| ()>
-                {move || is_admin().then(|| view! { <A href="/programmes/new" attr:class="button primary">"New programme"</A> })}
-            </Transition>
+            {move || is_admin().then(|| view! { <A href="/programmes/new" attr:class="button primary">"New programme"</A> })}
         </div>
         <Suspense fallback=loading>
-            {move || list.get().map(|r| match r {
+            {move || Suspend::new(async move { match list.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(list) if list.is_empty() => view! {
                     <p class="empty">"No programme is open for enrolment right now. You will see one here when it opens."</p>
@@ -60,7 +47,7 @@ pub fn ProgrammesPage() -> impl IntoView {
                         {list.into_iter().map(|p| view! { <ProgrammeCard programme=p on_change=move || version.update(|v| *v += 1) /> }).collect_view()}
                     </div>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -190,7 +177,7 @@ fn Suggestions(programme_id: i64) -> impl IntoView {
             </div>
             <FormStatus message=status />
             <Transition fallback=loading>
-                {move || list.get().map(|r| match r {
+                {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No suggestion: you may already have a mentor here."</p> }.into_any(),
                     Ok(list) => view! {
@@ -212,7 +199,7 @@ fn Suggestions(programme_id: i64) -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                })}
+                }})}
             </Transition>
         </section>
     }
@@ -353,11 +340,11 @@ pub fn ManageProgrammePage() -> impl IntoView {
     view! {
         <Title text="Manage programme" />
         <Suspense fallback=loading>
-            {move || programme.get().map(|r| match r {
+            {move || Suspend::new(async move { match programme.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(p) if !p.can_manage => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
                 Ok(p) => view! { <Manage programme=p on_change=move || version.update(|v| *v += 1) /> }.into_any(),
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -407,7 +394,7 @@ fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() 
         <section class="panel wide" aria-labelledby="apps-h">
             <h2 id="apps-h">"People"</h2>
             <Transition fallback=loading>
-                {move || list.get().map(|r| match r {
+                {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No one has applied or been enrolled yet."</p> }.into_any(),
                     Ok(list) => view! {
@@ -442,7 +429,7 @@ fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() 
                         </table>
                         </div>
                     }.into_any(),
-                })}
+                }})}
             </Transition>
         </section>
     }
@@ -526,7 +513,7 @@ fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
             <h2 id="pairs-h">"Pairs"</h2>
             <FormStatus message=status />
             <Transition fallback=loading>
-                {move || list.get().map(|r| match r {
+                {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No pairs yet: publish a run from the matching studio."</p> }.into_any(),
                     Ok(list) => view! {
@@ -550,7 +537,7 @@ fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                         </table>
                         </div>
                     }.into_any(),
-                })}
+                }})}
             </Transition>
         </section>
     }
@@ -569,12 +556,12 @@ pub fn MatchesPage() -> impl IntoView {
         outcome.done("Answered.");
         version.update(|v| *v += 1);
     });
-    let me = move || auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id).unwrap_or(-1);
+    let me = move || auth.user_id().unwrap_or(-1);
     view! {
         <Title text="My matches" />
         <h1>"My matches"</h1>
         <Suspense fallback=loading>
-            {move || matches.get().map(|r| match r {
+            {move || Suspend::new(async move { match matches.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(list) if list.is_empty() => view! { <p class="empty">"You have no match yet. When a programme you are in publishes its pairs, yours appears here."</p> }.into_any(),
                 Ok(list) => view! {
@@ -597,12 +584,12 @@ pub fn MatchesPage() -> impl IntoView {
                         }).collect_view()}
                     </div>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
         <h2>"Mentor requests"</h2>
         <FormStatus message=status />
         <Transition fallback=loading>
-            {move || requests.get().map(|r| match r {
+            {move || Suspend::new(async move { match requests.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(list) if list.is_empty() => view! { <p class="empty">"No requests."</p> }.into_any(),
                 Ok(list) => {
@@ -633,7 +620,7 @@ pub fn MatchesPage() -> impl IntoView {
                         </ul>
                     }.into_any()
                 }
-            })}
+            }})}
         </Transition>
     }
 }
@@ -659,7 +646,7 @@ pub fn InboxPage() -> impl IntoView {
         <Title text="Inbox" />
         <h1>"Inbox"</h1>
         <Suspense fallback=loading>
-            {move || items.get().map(|r| match r {
+            {move || Suspend::new(async move { match items.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(inbox) if inbox.items.is_empty() => view! { <p class="empty">"Nothing here yet."</p> }.into_any(),
                 Ok(inbox) => view! {
@@ -673,7 +660,7 @@ pub fn InboxPage() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
     }
 }

@@ -90,21 +90,66 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The signed-in person, if any.
-pub async fn optional_user() -> Result<Option<SessionUser>, AppError> {
-    let session = session().await?;
-    let uid: Option<i64> = session.get(SESSION_USER_KEY).await.map_err(|e| {
-        tracing::warn!(error = %e, "unreadable session");
-        AppError::Internal
-    })?;
-    let Some(uid) = uid else { return Ok(None) };
-    let state = state()?;
-    let user = crate::accounts::db::session_user(&state.db, uid).await?;
-    if user.is_none() {
-        // The account was removed or lost its password: end the session.
-        let _ = session.flush().await;
+/// The person signed in on a request, looked up once by [`resolve_user`] before the request
+/// reaches a page, a server function or a handler, which read it from the request's
+/// extensions (`None`: signed out).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestUser(pub Option<SessionUser>);
+
+/// Requests that never need to know who is asking: built files and the health checks.
+fn needs_no_user(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+/// Middleware: finds who is signed in (session, then account) once per request and adds it to
+/// the request as [`RequestUser`]. A session whose account no longer exists or can no longer
+/// sign in is ended. Answers 503 when the database cannot be reached.
+pub async fn resolve_user(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: Session,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if needs_no_user(req.uri().path()) {
+        return next.run(req).await;
     }
-    Ok(user)
+    let user = match session.get::<i64>(SESSION_USER_KEY).await {
+        Ok(Some(uid)) => match crate::accounts::db::session_user(&state.db, uid).await {
+            Ok(Some(user)) => Some(user),
+            Ok(None) => {
+                let _ = session.flush().await;
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not look up the signed-in person");
+                return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The database is not answering; please try again.")
+                    .into_response();
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            // An unreadable or vanished session record is a signed-out visitor.
+            tracing::warn!(error = %e, "unreadable session");
+            None
+        }
+    };
+    req.extensions_mut().insert(RequestUser(user));
+    next.run(req).await
+}
+
+/// The signed-in person, if any, as [`resolve_user`] found them for this request.
+pub async fn optional_user() -> Result<Option<SessionUser>, AppError> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestUser>().cloned())
+        .map(|u| u.0)
+        .ok_or_else(|| {
+            tracing::error!("the request did not pass through resolve_user");
+            AppError::Internal
+        })
 }
 
 /// The signed-in person, or 401.

@@ -56,12 +56,20 @@ pub struct Config {
     /// People in the demo organisation created when the database is empty (0: none).
     #[arg(long, env = "UPMENTOR_DEMO_PEOPLE", default_value_t = 500, global = true)]
     pub demo_people: u32,
+    /// With the demo organisation, also a running programme with published pairs at work
+    /// (goals, check-ins, feedback, messages, a survey and a roadblock).
+    #[arg(long, env = "UPMENTOR_DEMO_PROGRAMME", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub demo_programme: bool,
     /// How long a mentee's request to a mentor (self-match programmes) waits for an answer.
     #[arg(long, env = "UPMENTOR_REQUEST_HOURS", default_value_t = 168, global = true)]
     pub request_hours: u32,
     /// Seconds between housekeeping rounds (expired sessions and requests, check-in reminders).
     #[arg(long, env = "UPMENTOR_HOUSEKEEPING_SECS", default_value_t = 900, global = true)]
     pub housekeeping_secs: u64,
+    /// Threads that serve requests (0: one per core). Each runs its own single-threaded
+    /// runtime, so a request never runs on two threads at once (see `server::serve`).
+    #[arg(long, env = "UPMENTOR_WORKERS", default_value_t = 0, global = true)]
+    pub workers: usize,
     /// Log filter, e.g. info or upmentor=debug,tower_http=info.
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -77,6 +85,15 @@ impl Config {
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// How many serving threads to start: the configured count, or one per core.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        }
     }
 
     /// Base for links shown to people (invites).
@@ -96,8 +113,10 @@ impl Config {
             site_root,
             public_url: None,
             demo_people: 0,
+            demo_programme: false,
             request_hours: 168,
             housekeeping_secs: 900,
+            workers: 1,
             log: "warn".into(),
         }
     }

@@ -269,6 +269,187 @@ pub async fn load(db: &Db, people: u32) -> anyhow::Result<usize> {
     Ok(generated.len())
 }
 
+/// What [`load_programme`] made: the programme and the named demo people's pair.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoProgramme {
+    pub programme_id: i64,
+    pub pairs: u32,
+    /// Dana (mentor) with Victor (mentee): the pair with every kind of activity.
+    pub showcase_pair: i64,
+}
+
+/// The demo's running programme, on top of [`load`]: "Reverse mentoring 2026", opened three
+/// weeks ago by the demo admin, with juniors (levels 1–3) enrolled as mentors and seniors
+/// (levels 7–9) as mentees, a few applications waiting, a run of the real matching engine
+/// published (Dana pinned with Victor), and pairs at work: goals on both sides with
+/// milestones, a held check-in with feedback from both, the next one scheduled, and chat
+/// messages; the showcase pair also has the end-of-cycle survey and a roadblock.
+///
+/// Errors: the demo people are missing (run [`load`] first), or the database refused.
+pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
+    use crate::pairs::{db as pairs, CheckinInput, FeedbackInput, GoalInput, SurveyInput};
+    use crate::programmes::{db as programmes, pool, EnrolRole, ProgrammeInput};
+    let t = now();
+    let day = |d: i64| crate::ui::format_date(t + d * 86_400);
+    let person = |local: &str| format!("{local}@{DEMO_DOMAIN}");
+    let mut conn = db.pool.acquire().await?;
+    let mut ids = Vec::new();
+    for local in ["admin", "dana.analyst", "victor.sales"] {
+        let email = person(local);
+        ids.push(
+            crate::accounts::db::user_id_by_email(&mut conn, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the demo organisation is not loaded ({email} is missing)"))?,
+        );
+    }
+    drop(conn);
+    let (admin, dana, victor) = (ids[0], ids[1], ids[2]);
+    let admin_user = crate::accounts::db::session_user(db, admin).await?.ok_or_else(|| anyhow::anyhow!("the demo admin cannot sign in"))?;
+
+    let programme = ProgrammeInput {
+        name: "Reverse mentoring 2026".into(),
+        objectives: "Keep leaders fluent in the tools and habits of the people they lead; give junior colleagues a voice with senior ones."
+            .into(),
+        tags: vec!["technology fluency".into(), "inclusion".into(), "retention".into()],
+        kind: "reverse".into(),
+        enrol_opens: day(-30),
+        enrol_closes: day(14),
+        starts_on: day(-21),
+        ends_on: day(160),
+        mentor_capacity: "1".into(),
+        self_match: false,
+    }
+    .validate()
+    .map_err(|e| anyhow::anyhow!("demo programme: {e}"))?;
+    let mentors: Vec<i64> = programmes::people_by_filter(db, "", 1, 3).await?.into_iter().filter(|id| *id != victor).collect();
+    let mentees: Vec<i64> = programmes::people_by_filter(db, "", 7, 9).await?.into_iter().filter(|id| *id != dana).collect();
+    let waiting: Vec<i64> = programmes::people_by_filter(db, "", 4, 4).await?.into_iter().take(3).collect();
+    let mut tx = db.begin_write().await?;
+    let programme_id = programmes::create_programme(&mut tx, &programme, admin).await?;
+    programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &mentors, admin).await?;
+    programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &mentees, admin).await?;
+    for id in &waiting {
+        let topics = ["Generative AI tools".to_string()];
+        let _ = programmes::apply(&mut tx, programme_id, *id, EnrolRole::Mentor, "I would like to show a senior colleague how our team uses AI day to day.", &topics)
+            .await?;
+    }
+    tx.commit().await?;
+
+    let mut programme = programmes::load_programme(db, programme_id, &admin_user)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo programme vanished"))?;
+    let pool = pool::load_pool(db, &programme).await?;
+    pool.fit(&mut programme.config);
+    let mut config = programme.config.clone();
+    config.rules.pinned.push((dana, victor));
+    let participants = pool.participants();
+    let problem = pool.problem.clone();
+    let run_config = config.clone();
+    let result = tokio::task::spawn_blocking(move || crate::matching::run(&problem, &run_config))
+        .await?
+        .map_err(|e| anyhow::anyhow!("demo matching: {e}"))?;
+    let mut tx = db.begin_write().await?;
+    programmes::save_config(&mut tx, programme_id, &config).await?;
+    let run_id = programmes::save_run(&mut tx, programme_id, admin, &config, &result, participants).await?;
+    tx.commit().await?;
+    let (_, run) = programmes::load_run(db, run_id).await?.ok_or_else(|| anyhow::anyhow!("the demo run vanished"))?;
+    let mut tx = db.begin_write().await?;
+    let report = crate::programmes::api::publish(&mut tx, &programme, &pool, run_id, &run).await?;
+    tx.commit().await?;
+
+    let pairs_made = programmes::pairs(db, programme_id).await?;
+    let showcase_pair = pairs_made
+        .iter()
+        .find(|p| p.mentor.id == dana && p.mentee.id == victor)
+        .map(|p| p.id)
+        .ok_or_else(|| anyhow::anyhow!("the demo run did not pair Dana with Victor"))?;
+    let mut rng = StdRng::seed_from_u64(20261130);
+    // The showcase pair first, then every third pair: a programme where some pairs are busy
+    // and others have not started.
+    let mut busy: Vec<&crate::programmes::PairRow> = pairs_made.iter().filter(|p| p.id == showcase_pair).collect();
+    busy.extend(pairs_made.iter().filter(|p| p.id != showcase_pair).step_by(3));
+    for (n, pair) in busy.iter().enumerate() {
+        let (mentor, mentee) = (pair.mentor.id, pair.mentee.id);
+        let learn = FRESH_SKILLS[rng.gen_range(0..FRESH_SKILLS.len())];
+        let give = BUSINESS_SKILLS[rng.gen_range(0..BUSINESS_SKILLS.len())];
+        let goals = [
+            GoalInput {
+                side: "mentee".into(),
+                title: format!("Use {learn} in my own work"),
+                measure: "Two real uses shown to my mentor".into(),
+                target_date: day(60),
+                status: "on_track".into(),
+                milestones: format!("See {learn} done by my mentor\nTry it on my own\nShow the result"),
+            },
+            GoalInput {
+                side: "mentor".into(),
+                title: format!("Understand {} from a senior view", give.to_lowercase()),
+                measure: "Explain it back in our third check-in".into(),
+                target_date: day(90),
+                status: "not_started".into(),
+                milestones: "Ask three questions\nSit in on a meeting".into(),
+            },
+        ];
+        let mut tx = db.begin_write().await?;
+        for (i, g) in goals.iter().enumerate() {
+            let valid = g.validate().map_err(|e| anyhow::anyhow!("demo goal: {e}"))?;
+            pairs::create_goal(&mut tx, pair.id, &valid, if i == 0 { mentee } else { mentor }).await?;
+        }
+        tx.commit().await?;
+        // The mentee has already seen it done: the first milestone of their goal is ticked.
+        if let Some(first) = pairs::goals(db, pair.id).await?.first().and_then(|g| g.milestones.first()) {
+            pairs::set_milestone(db, first.id, true).await?;
+        }
+        let checkin = |days: i64, agenda: &str| CheckinInput {
+            date: day(days),
+            time: "10:00".into(),
+            minutes: "30".into(),
+            format: "remote".into(),
+            agenda: agenda.into(),
+        };
+        let held = checkin(-7, &format!("Goals for the cycle\nA first look at {learn}"))
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo check-in: {e}"))?;
+        let held_id = pairs::create_checkin(db, pair.id, t - 7 * 86_400 - (t % 86_400) + 10 * 3600, &held, mentee).await?;
+        pairs::set_checkin_status(db, held_id, crate::pairs::CheckinStatus::Held).await?;
+        pairs::set_shared_notes(db, held_id, &format!("We agreed to meet every two weeks. First topic: {learn}.")).await?;
+        let mut tx = db.begin_write().await?;
+        for (who, rating, fit) in [(mentor, 4 + rng.gen_range(0..2), "good"), (mentee, 3 + rng.gen_range(0..3), if n % 7 == 6 { "unsure" } else { "good" })] {
+            let f = FeedbackInput {
+                checkin_id: held_id,
+                rating: rating.to_string(),
+                comment: "A good start; we know what we want from the cycle.".into(),
+                progress: "20".into(),
+                fit: fit.into(),
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo feedback: {e}"))?;
+            pairs::save_feedback(&mut tx, held_id, who, &f).await?;
+        }
+        tx.commit().await?;
+        let next = checkin(7, "What I tried since last time\nNext steps").validate().map_err(|e| anyhow::anyhow!("demo check-in: {e}"))?;
+        pairs::create_checkin(db, pair.id, t + 7 * 86_400 - (t % 86_400) + 10 * 3600, &next, mentor).await?;
+        let lines = [
+            (mentor, format!("Hi! Looking forward to showing you {learn}.")),
+            (mentee, "Likewise. Could you send me something to read before we meet?".to_string()),
+            (mentor, "Sure, here is a short guide and two examples from our team.".to_string()),
+            (mentee, "Thanks, I tried the first example already.".to_string()),
+        ];
+        for (i, (who, body)) in lines.iter().enumerate() {
+            pairs::store_message(db, pair.id, *who, &format!("demo-{}-{i}", pair.id), body, None, None).await?;
+        }
+    }
+    // The showcase pair has reached the end-of-cycle survey and raised a roadblock.
+    let survey = SurveyInput { learned: "How our sales leaders decide which deals to chase.".into(), recommend: "9".into(), again: "yes".into() }
+        .validate()
+        .map_err(|e| anyhow::anyhow!("demo survey: {e}"))?;
+    pairs::save_survey(db, showcase_pair, dana, &survey).await?;
+    let mut tx = db.begin_write().await?;
+    pairs::add_roadblock(&mut tx, showcase_pair, dana, "Our check-ins keep moving at short notice; I am not sure how to raise it.").await?;
+    tx.commit().await?;
+    Ok(DemoProgramme { programme_id, pairs: report.pairs, showcase_pair })
+}
+
 pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
     Ok(n == 0)

@@ -5,7 +5,9 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod health;
 pub mod security;
+pub mod serve;
 pub mod session;
 
 use crate::app::{shell, App};
@@ -15,7 +17,7 @@ use db::Db;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::compression::CompressionLayer;
+use tower_http::{compression::CompressionLayer, services::ServeDir};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 /// Everything a request handler or server function may need, provided through context.
@@ -26,6 +28,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Live chat connections of this instance.
     pub hub: Arc<crate::pairs::chat::Hub>,
+    /// The serving threads (for the liveness check).
+    pub workers: Arc<serve::Workers>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -65,7 +69,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url()).await?;
     db.migrate().await?;
     let leptos_options = leptos_options(&config);
-    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default() })
+    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), workers: Default::default() })
 }
 
 /// The whole HTTP app: pages, server functions, static files, sessions and security layers.
@@ -82,20 +86,45 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let context = move || provide_context(context_state.clone());
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/ws/pairs/{id}", get(crate::pairs::chat::socket))
         .route("/calendar/checkins/{id}", get(crate::pairs::calendar::checkin_ics))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // Built files, and the app's own "not found" page for anything else. (leptos_axum's
+        // file_and_error_handler answers a file inside `Owner::new()`, a child of whichever
+        // reactive owner the thread last left current, so a file could take the response
+        // headers of a page rendered at the same moment: pages went out without their CSP.)
+        .fallback_service(
+            ServeDir::new(&state.config.site_root)
+                .call_fallback_on_method_not_allowed(true)
+                .not_found_service(not_found_page(context, state.leptos_options.clone())),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_user))
         .layer(sessions)
         .layer(middleware::from_fn(security::malformed_is_bad_request))
         .layer(middleware::from_fn(security::same_origin_only))
         .layer(middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// Renders the app for a path no route or file matches: its "Page not found" page, with 404.
+fn not_found_page(
+    context: impl Fn() + Clone + Send + Sync + 'static,
+    options: LeptosOptions,
+) -> impl tower::Service<axum::extract::Request, Response = axum::response::Response, Error = std::convert::Infallible, Future = impl Send>
+       + Clone
+       + Send
+       + 'static {
+    let render = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
+    tower::service_fn(move |req: axum::extract::Request| {
+        let rendering = render(req);
+        async move { Ok::<_, std::convert::Infallible>(rendering.await) }
+    })
 }
 
 /// Every `every` (15 minutes by default): deletes expired sessions, expires unanswered mentor requests, and reminds

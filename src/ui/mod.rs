@@ -1,20 +1,87 @@
 //! Reusable pieces of the interface: the page frame, navigation, form fields and messages.
 
+pub mod chart;
+
 use crate::accounts::SessionUser;
 use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
 
-/// Who is signed in, shared by every page; `refresh` re-reads it after sign-in or sign-out.
+/// What the server knew when it rendered a page, carried into the browser with the page so the
+/// two halves render the same thing: who is signed in and the time (Unix seconds, UTC).
+///
+/// The server resolves the signed-in person once per request (`server::auth::resolve_user`);
+/// pages read it from [`Auth`] as a plain signal instead of each asking the server, so no two
+/// boundaries wait on one shared resource while rendering.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageStart {
+    pub user: Option<SessionUser>,
+    pub now: i64,
+}
+
+impl PageStart {
+    /// The request's facts: on the server from the request being rendered; in the browser (a
+    /// page built there rather than hydrated) from the browser's clock, signed out.
+    pub fn here() -> PageStart {
+        #[cfg(feature = "ssr")]
+        {
+            let user = use_context::<axum::http::request::Parts>()
+                .and_then(|p| p.extensions.get::<crate::server::auth::RequestUser>().cloned())
+                .and_then(|u| u.0);
+            PageStart { user, now: crate::server::db::now() }
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            PageStart { user: None, now: browser_now() }
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn browser_now() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    }
+}
+
+/// Who is signed in, shared by every page: a plain signal, set from the page's [`PageStart`]
+/// and changed by signing in and out.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub me: Resource<Result<Option<SessionUser>, AppError>>,
-    pub version: RwSignal<u32>,
+    me: RwSignal<Option<SessionUser>>,
 }
 
 impl Auth {
-    pub fn refresh(&self) {
-        self.version.update(|v| *v += 1);
+    pub fn new(user: Option<SessionUser>) -> Auth {
+        Auth { me: RwSignal::new(user) }
+    }
+
+    /// The signed-in person (tracked: a view that reads it follows sign-in and sign-out).
+    pub fn user(&self) -> Option<SessionUser> {
+        self.me.get()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.me.with(|u| u.as_ref().is_some_and(|u| u.is_admin()))
+    }
+
+    /// The signed-in person's id, if any (tracked).
+    pub fn user_id(&self) -> Option<i64> {
+        self.me.with(|u| u.as_ref().map(|u| u.id))
+    }
+
+    pub fn signed_in(&self, user: SessionUser) {
+        self.me.set(Some(user));
+    }
+
+    pub fn signed_out(&self) {
+        self.me.set(None);
     }
 }
 
@@ -22,37 +89,74 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// The time pages compute with ("due in 3 days", the next free slot, default dates), in Unix
+/// seconds. While the page hydrates it is exactly the server's time of rendering, so both halves
+/// produce the same markup; afterwards it follows the browser's clock, corrected by the
+/// difference between the two clocks measured at hydration, so it stays the server's time.
+#[derive(Clone, Copy)]
+pub struct Clock {
+    now: RwSignal<i64>,
+}
+
+impl Clock {
+    /// A clock that starts at `server_now` and, in the browser, starts ticking once the page
+    /// has hydrated (every 30 s).
+    pub fn start(server_now: i64) -> Clock {
+        let now = RwSignal::new(server_now);
+        #[cfg(feature = "hydrate")]
+        {
+            // Effects run after hydration, so the hydrating render used `server_now` exactly.
+            let skew = server_now - browser_now();
+            Effect::new(move |_| {
+                let tick = move || now.set(browser_now() + skew);
+                let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(30));
+            });
+        }
+        Clock { now }
+    }
+
+    /// Unix seconds now, without subscribing to the ticks (for values computed once).
+    pub fn now(&self) -> i64 {
+        self.now.get_untracked()
+    }
+
+    /// Unix seconds now, tracked: a view that reads it is redrawn every tick.
+    pub fn now_tracked(&self) -> i64 {
+        self.now.get()
+    }
+}
+
+pub fn use_clock() -> Clock {
+    expect_context::<Clock>()
+}
+
+/// Unread counts in the navigation: inbox notifications and chat messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavCounts {
+    pub inbox: u32,
+    pub messages: u32,
+}
+
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = use_auth();
     let inbox_count = use_context::<crate::programmes::ui::InboxCount>().map(|c| c.0);
     // Asked only for someone signed in: a refused call during server rendering would set the
-    // page's own HTTP status.
-    let unread = Resource::new(
-        move || {
-            let signed_in = auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id);
-            (signed_in, inbox_count.map(|c| c.get()))
-        },
+    // page's own HTTP status. Read in one boundary only, awaited inside `Suspend`.
+    let counts = Resource::new(
+        move || (auth.user_id(), inbox_count.map(|c| c.get())),
         |(signed_in, _)| async move {
             match signed_in {
-                Some(_) => crate::programmes::api::my_inbox().await.map(|i| i.unread).unwrap_or(0),
-                None => 0,
-            }
-        },
-    );
-    let unread_messages = Resource::new(
-        move || auth.me.get().and_then(|m| m.ok()).flatten().map(|u| u.id),
-        |signed_in| async move {
-            match signed_in {
-                Some(_) => crate::pairs::api::unread_messages().await.unwrap_or(0),
-                None => 0,
+                // A count that cannot be read shows as none rather than breaking the page.
+                Some(_) => crate::programmes::api::nav_counts().await.unwrap_or_default(),
+                None => NavCounts::default(),
             }
         },
     );
     let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
-            auth.refresh();
+            auth.signed_out();
             let navigate = leptos_router::hooks::use_navigate();
             navigate("/signin", Default::default());
         }
@@ -62,59 +166,58 @@ pub fn Nav() -> impl IntoView {
             <a class="skip" href="#main">"Skip to content"</a>
             <A href="/" attr:class="brand">"Upmentor"</A>
             <nav aria-label="Main">
-                <Transition fallback=|| ()>
-                    {move || {
-                        auth.me.get().map(|me| match me {
-                            Ok(Some(user)) => {
-                                let admin = user.is_admin();
-                                view! {
-                                    <ul class="nav-links">
-                                        <li><A href="/programmes">"Programmes"</A></li>
-                                        <li>
-                                            <A href="/matches">
-                                                "My matches "
-                                                <span class="count"
-                                                    hidden=move || unread_messages.get().unwrap_or(0) == 0
-                                                    aria-label=move || format!("{} unread messages", unread_messages.get().unwrap_or(0))>
-                                                    {move || unread_messages.get().unwrap_or(0)}
-                                                </span>
-                                            </A>
-                                        </li>
-                                        <li><A href="/people">"People"</A></li>
-                                        <li><A href="/profile">"My profile"</A></li>
-                                        {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
-                                        <li>
-                                            <A href="/inbox">
-                                                "Inbox "
-                                                // Always present (hidden at 0), so the page hydrates whatever the count.
-                                                <span class="count"
-                                                    hidden=move || unread.get().unwrap_or(0) == 0
-                                                    aria-label=move || format!("{} unread", unread.get().unwrap_or(0))>
-                                                    {move || unread.get().unwrap_or(0)}
-                                                </span>
-                                            </A>
-                                        </li>
-                                        <li class="me">
-                                            <span class="who">{user.name.clone()}</span>
-                                            <ActionForm action=sign_out attr:class="inline">
-                                                <button type="submit" class="link">"Sign out"</button>
-                                            </ActionForm>
-                                        </li>
-                                    </ul>
+                {move || match auth.user() {
+                    Some(user) => {
+                        let first = user.clone();
+                        view! {
+                            // One boundary, one resource: the links show at once (counts at 0)
+                            // and take their counts when they arrive.
+                            <Transition fallback=move || nav_links(first.clone(), NavCounts::default(), sign_out)>
+                                {
+                                    let user = user.clone();
+                                    move || {
+                                        let user = user.clone();
+                                        Suspend::new(async move { nav_links(user, counts.await, sign_out) })
+                                    }
                                 }
-                                .into_any()
-                            }
-                            _ => view! {
-                                <ul class="nav-links">
-                                    <li><A href="/signin">"Sign in"</A></li>
-                                </ul>
-                            }
-                            .into_any(),
-                        })
-                    }}
-                </Transition>
+                            </Transition>
+                        }
+                        .into_any()
+                    }
+                    None => view! {
+                        <ul class="nav-links">
+                            <li><A href="/signin">"Sign in"</A></li>
+                        </ul>
+                    }
+                    .into_any(),
+                }}
             </nav>
         </header>
+    }
+}
+
+/// A count badge, always present (hidden at 0) so the page hydrates whatever the count.
+fn count_badge(n: u32, what: &'static str) -> impl IntoView {
+    view! { <span class="count" hidden=n == 0 aria-label=format!("{n} {what}")>{n}</span> }
+}
+
+fn nav_links(user: SessionUser, counts: NavCounts, sign_out: ServerAction<crate::accounts::api::SignOut>) -> impl IntoView {
+    let admin = user.is_admin();
+    view! {
+        <ul class="nav-links">
+            <li><A href="/programmes">"Programmes"</A></li>
+            <li><A href="/matches">"My matches " {count_badge(counts.messages, "unread messages")}</A></li>
+            <li><A href="/people">"People"</A></li>
+            <li><A href="/profile">"My profile"</A></li>
+            {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+            <li><A href="/inbox">"Inbox " {count_badge(counts.inbox, "unread")}</A></li>
+            <li class="me">
+                <span class="who">{user.name}</span>
+                <ActionForm action=sign_out attr:class="inline">
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </li>
+        </ul>
     }
 }
 
@@ -274,6 +377,12 @@ pub fn read_file_into(ev: leptos::ev::Event, into: RwSignal<String>) {
     let _ = (ev, into);
 }
 
+/// `YYYY-MM-DD HH:MM` in UTC.
+pub fn format_date_time(unix: i64) -> String {
+    let minutes = unix.rem_euclid(86_400) / 60;
+    format!("{} {:02}:{:02}", format_date(unix), minutes / 60, minutes % 60)
+}
+
 pub fn format_date(unix: i64) -> String {
     // Days since the epoch to a civil date (Howard Hinnant's algorithm); avoids a date crate
     // in the browser build for one display format.
@@ -296,5 +405,7 @@ mod tests {
     fn dates_format_in_utc() {
         assert_eq!(super::format_date(0), "1970-01-01");
         assert_eq!(super::format_date(1_795_000_000), "2026-11-18");
+        assert_eq!(super::format_date_time(1_795_000_000), "2026-11-18 11:06");
+        assert_eq!(super::format_date_time(-1), "1969-12-31 23:59");
     }
 }

@@ -2,6 +2,8 @@
 //! throwaway PostgreSQL cluster), and talks to it like a browser would.
 #![allow(dead_code)]
 
+pub mod load;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -152,6 +154,7 @@ pub fn spawn_app(data: &std::path::Path, database_url: Option<&str>, env: &[(&st
         .env("UPMENTOR_ADDR", "127.0.0.1:0")
         .env("UPMENTOR_DATA_DIR", data)
         .env("UPMENTOR_DEMO_PEOPLE", "40")
+        .env("UPMENTOR_DEMO_PROGRAMME", "0")
         .env("UPMENTOR_SITE_ROOT", data.join("site"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

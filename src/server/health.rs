@@ -1,0 +1,85 @@
+//! Health checks for a supervisor or a load balancer.
+//!
+//! - `GET /healthz` (liveness): every serving thread renders the `/status` page through the same
+//!   path as every page (shell, router, a resource awaited in a `Suspense`), each within
+//!   [`PROBE_LIMIT`]. 200 `ok` when all did; 503 naming the threads that did not. A process whose
+//!   threads are stuck therefore fails the check (or does not answer at all) and is restarted.
+//! - `GET /readyz` (readiness): the same, and the database answers `SELECT 1` within
+//!   [`PROBE_LIMIT`]. 503 while the database is unreachable: take the instance out of rotation,
+//!   do not restart it.
+
+use super::{serve, AppState};
+use crate::app::shell;
+use axum::{
+    body::Body,
+    extract::State,
+    http::{header, Request, StatusCode},
+    response::{IntoResponse, Response},
+};
+use leptos::prelude::provide_context;
+use std::time::Duration;
+
+/// How long one thread may take to render the status page, or the database to answer.
+pub const PROBE_LIMIT: Duration = Duration::from_secs(3);
+/// What the rendered status page must contain.
+const RENDERED: &str = "data-status=\"up\"";
+
+/// Renders `/status` on the calling thread, as a page request would be rendered.
+async fn render_status(state: AppState) -> Result<(), String> {
+    let options = state.leptos_options.clone();
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
+    let req = Request::get("/status").body(Body::empty()).map_err(|e| e.to_string())?;
+    let res = render(req).await;
+    if res.status() != StatusCode::OK {
+        return Err(format!("the status page answered {}", res.status()));
+    }
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.map_err(|e| e.to_string())?;
+    if !String::from_utf8_lossy(&body).contains(RENDERED) {
+        return Err("the status page rendered without its status".into());
+    }
+    Ok(())
+}
+
+async fn live(state: &AppState) -> Result<usize, String> {
+    let handles = state.workers.handles();
+    if handles.is_empty() {
+        return Err("no serving thread has started".into());
+    }
+    serve::probe_all(handles, PROBE_LIMIT, || render_status(state.clone()))
+        .await
+        .map_err(|failures| failures.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))
+}
+
+fn answer(result: Result<String, String>) -> Response {
+    let (status, text) = match result {
+        Ok(text) => (StatusCode::OK, text),
+        Err(text) => {
+            tracing::error!(problem = %text, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, text)
+        }
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
+}
+
+/// `GET /healthz`: see the module documentation.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    answer(live(&state).await.map(|n| format!("ok: {n} serving threads rendered a page")))
+}
+
+/// `GET /readyz`: see the module documentation.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let threads = match live(&state).await {
+        Ok(n) => n,
+        Err(e) => return answer(Err(e)),
+    };
+    let db = tokio::time::timeout(PROBE_LIMIT, sqlx::query("SELECT 1").execute(&state.db.pool)).await;
+    answer(match db {
+        Ok(Ok(_)) => Ok(format!("ready: {threads} serving threads rendered a page; the database answered")),
+        Ok(Err(e)) => Err(format!("the database refused: {e}")),
+        Err(_) => Err("the database did not answer in time".into()),
+    })
+}
