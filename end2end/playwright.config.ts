@@ -42,9 +42,9 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL, launchOptions: chromium, trace: 'off' },
   projects: [
-    { name: 'hydrate', testIgnore: /(nojs|crawl)\.spec\.ts/ },
+    { name: 'hydrate', testIgnore: /(nojs|crawl|hydration)\.spec\.ts/ },
     { name: 'ssr', testMatch: /nojs\.spec\.ts/, use: { javaScriptEnabled: false } },
-    { name: 'crawl-hydrate', testMatch: /crawl\.spec\.ts/, use: { baseURL: crawlURL } },
+    { name: 'crawl-hydrate', testMatch: /(crawl|hydration)\.spec\.ts/, use: { baseURL: crawlURL } },
     { name: 'crawl-ssr', testMatch: /crawl\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
   ],
   webServer: [server(port, '80', '0'), server(crawlPort, '500', '1')],

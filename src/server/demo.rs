@@ -280,7 +280,7 @@ pub struct DemoProgramme {
 
 /// The demo's running programme, on top of [`load`]: "Reverse mentoring 2026", opened three
 /// weeks ago by the demo admin, with juniors (levels 1–3) enrolled as mentors and seniors
-/// (levels 7–9) as mentees, a few applications waiting, a run of the real matching engine
+/// (levels 6–9) as mentees, a few applications waiting, a run of the real matching engine
 /// published (Dana pinned with Victor), and pairs at work: goals on both sides with
 /// milestones, a held check-in with feedback from both, the next one scheduled, and chat
 /// messages; the showcase pair also has the end-of-cycle survey and a roadblock.
@@ -322,7 +322,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     .validate()
     .map_err(|e| anyhow::anyhow!("demo programme: {e}"))?;
     let mentors: Vec<i64> = programmes::people_by_filter(db, "", 1, 3).await?.into_iter().filter(|id| *id != victor).collect();
-    let mentees: Vec<i64> = programmes::people_by_filter(db, "", 7, 9).await?.into_iter().filter(|id| *id != dana).collect();
+    let mentees: Vec<i64> = programmes::people_by_filter(db, "", 6, 9).await?.into_iter().filter(|id| *id != dana).collect();
     let waiting: Vec<i64> = programmes::people_by_filter(db, "", 4, 4).await?.into_iter().take(3).collect();
     let mut tx = db.begin_write().await?;
     let programme_id = programmes::create_programme(&mut tx, &programme, admin).await?;

@@ -113,6 +113,18 @@ fn run_as_postgres_user(dir: &std::path::Path, cmd: &str) -> bool {
         .unwrap_or(false)
 }
 
+impl PgCluster {
+    /// Stops the server now (the directory stays until the cluster is dropped).
+    pub fn stop(&self) {
+        let cmd = format!("{} -D {} -m immediate stop", self.bin.join("pg_ctl").display(), self.dir.path().join("data").display());
+        if unsafe_is_root() {
+            run_as_postgres_user(self.dir.path(), &cmd);
+        } else {
+            let _ = Command::new("sh").arg("-c").arg(cmd).stdout(Stdio::null()).status();
+        }
+    }
+}
+
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let cmd = format!("{} -D {} -m immediate stop", self.bin.join("pg_ctl").display(), self.dir.path().join("data").display());
@@ -201,6 +213,17 @@ impl TestApp {
         let url = pg.as_ref().map(|p| p.url());
         let (child, base) = spawn_app(data.path(), url.as_deref(), env);
         Some(TestApp { child, base, data, pg: pg.map(Shared::Own) })
+    }
+
+    /// Stops this app's own PostgreSQL server (the app keeps running). False with SQLite.
+    pub fn stop_database(&self) -> bool {
+        match &self.pg {
+            Some(Shared::Own(pg)) => {
+                pg.stop();
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Another instance of the app on the same PostgreSQL database.
