@@ -144,11 +144,13 @@ fn Home() -> impl IntoView {
 /// path as every other page, an awaited resource included.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StatusReport {
+    /// Upmentor's version (the crate's).
     pub version: String,
     /// The server's time, Unix seconds.
     pub time: i64,
 }
 
+/// What `/status` shows. Anyone may ask; it says nothing but the version and the time.
 #[leptos::server(prefix = "/api", endpoint = "status")]
 pub async fn server_status() -> Result<StatusReport, crate::error::AppError> {
     Ok(StatusReport { version: env!("CARGO_PKG_VERSION").to_string(), time: crate::server::db::now() })

@@ -54,9 +54,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let started = std::time::Instant::now();
                 let n = demo::load(&state.db, state.config.demo_people).await?;
                 tracing::info!(people = n, ms = started.elapsed().as_millis() as u64, "loaded the demo organisation");
+                // The organisation is there; a programme that could not be made is no reason not
+                // to serve it.
                 if state.config.demo_programme {
-                    let p = demo::load_programme(&state.db).await?;
-                    tracing::info!(programme = p.programme_id, pairs = p.pairs, ms = started.elapsed().as_millis() as u64, "loaded the demo programme");
+                    match demo::load_programme(&state.db).await {
+                        Ok(p) => tracing::info!(programme = p.programme_id, pairs = p.pairs, ms = started.elapsed().as_millis() as u64, "loaded the demo programme"),
+                        Err(e) => tracing::error!(error = %e, "could not load the demo programme"),
+                    }
                 }
             }
             server::spawn_housekeeping(state.db.clone(), std::time::Duration::from_secs(state.config.housekeeping_secs));
@@ -72,16 +76,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_sign_ins();
             shutdown().await;
             let _ = stop.send(true);
-            tokio::task::spawn_blocking(move || {
+            // Requests in flight get a while to finish; a thread that does not stop (stuck, or
+            // a request that never ends) must not keep the process from exiting, nor a second
+            // signal wait for it.
+            let finished = tokio::task::spawn_blocking(move || {
                 for t in threads {
                     let _ = t.join();
                 }
-            })
-            .await?;
+            });
+            tokio::select! {
+                _ = finished => {}
+                _ = tokio::time::sleep(SHUTDOWN_GRACE) => {
+                    tracing::error!(seconds = SHUTDOWN_GRACE.as_secs(), "requests still running at shutdown; exiting without them");
+                    std::process::exit(1);
+                }
+                _ = shutdown() => {
+                    tracing::warn!("second signal: exiting without waiting for requests in flight");
+                    std::process::exit(1);
+                }
+            }
         }
     }
     Ok(())
 }
+
+/// How long requests in flight may take to finish after a stop signal.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn print_sign_ins() {
     println!("Demo sign-ins (password: {}):", demo::DEMO_PASSWORD);

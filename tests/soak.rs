@@ -1,8 +1,9 @@
 //! Soak: the real binary on a 500-person demo with a published programme at work. A signed-in
 //! admin, mentor and mentee request every page of the route table and the server functions
-//! those pages call, from 12 connections at once, for 8,000 requests (the deadlock this guards against came within 130–2,500); the test fails
-//! on any answer that is a 5xx or takes longer than 5 s, and on any `/healthz` check that fails
-//! or does not answer within 5 s. On SQLite and on PostgreSQL; the figures are printed
+//! those pages call, from 12 connections at once, for 8,000 requests (the deadlock this guards
+//! against came within 130–2,500); the test fails on any answer with another status than the
+//! page or function owes that person (a 5xx, a 401 after a lost session) or slower than 5 s, and
+//! on any `/healthz` check that fails or does not answer within 5 s. On SQLite and on PostgreSQL; the figures are printed
 //! (`cargo test --test soak -- --nocapture`).
 
 mod common;
@@ -14,7 +15,7 @@ use std::time::Duration;
 const CONNECTIONS: usize = 12;
 const REQUESTS: usize = 8_000;
 const SLOW: Duration = Duration::from_secs(5);
-/// The run's bound: a build too slow to send 5,000 requests in this time fails the test.
+/// The run's bound: a build too slow to send the requests in this time fails the test.
 const BOUND: Duration = Duration::from_secs(150);
 
 /// The two runs share two cores; one at a time keeps each one's figures its own.

@@ -49,7 +49,7 @@ function fill(route: string, ids: Ids): string {
   return path;
 }
 
-async function visitAll(page: Page, email: string, hydrate: boolean) {
+async function visitAll(page: Page, email: string, name: string, hydrate: boolean) {
   const ids = await demoIds(page);
   await signInByApi(page, email);
   expect(routes.length, 'routes were read from the route table').toBeGreaterThan(10);
@@ -59,6 +59,8 @@ async function visitAll(page: Page, email: string, hydrate: boolean) {
       const res = await page.goto(path);
       expect(res!.status(), `${path} answers`).toBeLessThan(500);
       await expect(page.locator('main#main')).toBeVisible();
+      // Still signed in as themselves, on every page.
+      await expect(page.locator('header .who')).toHaveText(name);
       if (!hydrate) return;
       await hydrated(page);
       // Every collapsed panel, opened (one at a time: opening one can reveal others).
@@ -76,9 +78,9 @@ async function visitAll(page: Page, email: string, hydrate: boolean) {
   }
 }
 
-for (const [who, email] of [['an admin', ADMIN], ['a mentor', MENTOR], ['a mentee', MENTEE]] as const) {
+for (const [who, email, name] of [['an admin', ADMIN, 'Alex Morgan'], ['a mentor', MENTOR, 'Dana Okafor'], ['a mentee', MENTEE, 'Victor Lindqvist']] as const) {
   test(`${who} visits every route of the route table`, async ({ page }, info) => {
     test.setTimeout(240_000);
-    await visitAll(page, email, info.project.name === 'crawl-hydrate');
+    await visitAll(page, email, name, info.project.name === 'crawl-hydrate');
   });
 }

@@ -15,12 +15,14 @@ export function allowConsoleErrors(pattern: RegExp) {
   allowed.push(pattern);
 }
 
-// A server function refusing a request (401, 403, 404, 409, 422, 429) is the API answering, not
-// a fault; so is a page the server answers with such a status (a page someone may not see, or
-// one that does not exist), which the browser shows and explains. Chromium logs both as
-// "Failed to load resource"; they are expected for /api/ calls and for the page's own address.
-function refused(text: string): boolean {
-  return /Failed to load resource: the server responded with a status of 4\d\d/.test(text);
+// A server function refusing a request (403, 404, 409, 422, 429) is the API answering, not a
+// fault; so is a page the server answers with such a status (a page someone may not see, or one
+// that does not exist), which the browser shows and explains. Chromium logs both as "Failed to
+// load resource"; they are expected for /api/ calls and for the page's own address. A 401 from
+// /api/ is not: a page calls the API only for someone signed in, so it means a lost session.
+function refused(text: string, source: string): boolean {
+  const status = text.match(/Failed to load resource: the server responded with a status of (4\d\d)/)?.[1];
+  return status !== undefined && !(status === '401' && /\/api\//.test(source));
 }
 
 // Reports CSP violations with their detail even where the browser's own message is terse.
@@ -49,7 +51,7 @@ function watch(page: Page, seen: Seen) {
 /** The problems seen, once every response has been heard. */
 function problemsOf(seen: Seen): string[] {
   const fromConsole = seen.consoleErrors
-    .filter(e => !(refused(e.text) && (/\/api\//.test(e.source) || seen.refusedPages.has(e.source))))
+    .filter(e => !(refused(e.text, e.source) && (/\/api\//.test(e.source) || seen.refusedPages.has(e.source))))
     .map(e => `console error on ${e.page}: ${e.text}${e.source !== e.page ? ` (${e.source})` : ''}`);
   return [...seen.problems, ...fromConsole];
 }

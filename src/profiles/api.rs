@@ -64,6 +64,18 @@ pub async fn get_profile(id: i64) -> Result<Profile, AppError> {
     )
 }
 
+/// Every department someone works in, for the directory's filter.
+#[server(prefix = "/api", endpoint = "directory/departments")]
+pub async fn departments() -> Result<Vec<String>, AppError> {
+    respond(
+        async {
+            require_user().await?;
+            Ok(super::db::departments(&state()?.db).await?)
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "directory", input = Json)]
 pub async fn directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError> {
     respond(

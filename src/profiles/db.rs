@@ -240,15 +240,12 @@ pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sql
             }
         }
     }
-    let departments: Vec<(String,)> =
-        sqlx::query_as("SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department")
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(DirectoryPage {
-        people,
-        total,
-        page,
-        page_size: PAGE_SIZE,
-        departments: departments.into_iter().map(|d| d.0).collect(),
-    })
+    Ok(DirectoryPage { people, total, page, page_size: PAGE_SIZE, departments: departments(db).await? })
+}
+
+/// Every department someone works in, in alphabetical order.
+pub async fn departments(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department").fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|d| d.0).collect())
 }

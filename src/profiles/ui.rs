@@ -1,6 +1,6 @@
 //! Pages for the people directory, a person's profile, and editing your own profile.
 
-use super::api::{directory, get_profile, profile_editor, save_profile};
+use super::api::{departments as directory_departments, directory, get_profile, profile_editor, save_profile};
 use super::{
     format_minutes, level_label, parse_minutes, DirectoryQuery, EditorData, MeetingFormat, Profile, ProfileInput,
     SkillEntry, SkillKind, Slot, MAX_BIO, WEEKDAYS,
@@ -32,73 +32,78 @@ pub fn DirectoryPage() -> impl IntoView {
         let enc = |s: &str| s.replace('%', "%25").replace('&', "%26").replace('#', "%23").replace('+', "%2B").replace(' ', "+");
         format!("/people?q={}&department={}&skill={}&level={}&page={page}", enc(&q.q), enc(&q.department), enc(&q.skill), q.level)
     };
-    // One boundary reads the one resource: the department list in the form and the results both
-    // come from it.
+    // Two resources, each awaited in one boundary: the departments for the filter (read once,
+    // so a search leaves the form as it is, focus and typing included) and the results.
+    let departments = Resource::new(|| (), |_| directory_departments());
     view! {
         <Title text="People" />
         <h1>"People"</h1>
+        <Form method="GET" action="/people" attr:class="filters" attr:role="search">
+            <div class="field">
+                <label for="f-q">"Name or title"</label>
+                <input id="f-q" name="q" type="search" value=move || query.get().q />
+            </div>
+            <div class="field">
+                <label for="f-skill">"Can teach"</label>
+                <input id="f-skill" name="skill" type="search" value=move || query.get().skill placeholder="e.g. Python" />
+            </div>
+            <Transition fallback=move || department_field(Vec::new(), String::new())>
+                {move || Suspend::new(async move {
+                    department_field(departments.await.unwrap_or_default(), query.get_untracked().department)
+                })}
+            </Transition>
+            <div class="field">
+                <label for="f-level">"Level"</label>
+                <select id="f-level" name="level">
+                    <option value="0">"Any"</option>
+                    {(1..=10).map(|l| view! { <option value=l.to_string() selected=move || query.get().level == l>{level_label(l)}</option> }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="primary">"Search"</button>
+        </Form>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let q = query.get_untracked();
-                let result = results.await;
-                let departments = result.as_ref().map(|r| r.departments.clone()).unwrap_or_default();
-                view! {
-                    <Form method="GET" action="/people" attr:class="filters" attr:role="search">
-                        <div class="field">
-                            <label for="f-q">"Name or title"</label>
-                            <input id="f-q" name="q" type="search" value=q.q.clone() />
-                        </div>
-                        <div class="field">
-                            <label for="f-skill">"Can teach"</label>
-                            <input id="f-skill" name="skill" type="search" value=q.skill.clone() placeholder="e.g. Python" />
-                        </div>
-                        <div class="field">
-                            <label for="f-department">"Department"</label>
-                            <select id="f-department" name="department">
-                                <option value="">"Any"</option>
-                                {departments.into_iter().map(|d| {
-                                    let selected = d == q.department;
-                                    view! { <option value=d.clone() selected=selected>{d.clone()}</option> }
-                                }).collect_view()}
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="f-level">"Level"</label>
-                            <select id="f-level" name="level">
-                                <option value="0">"Any"</option>
-                                {(1..=10).map(|l| view! { <option value=l.to_string() selected=q.level == l>{level_label(l)}</option> }).collect_view()}
-                            </select>
-                        </div>
-                        <button type="submit" class="primary">"Search"</button>
-                    </Form>
-                    {match result {
-                        Ok(page) => {
-                            let last = ((page.total - 1).max(0) / page.page_size as i64) as i32;
-                            let current = page.page;
-                            view! {
-                                <p class="count" aria-live="polite">{format!("{} {}", page.total, if page.total == 1 { "person" } else { "people" })}</p>
-                                <ul class="people">
-                                    {page.people.into_iter().map(|p| view! {
-                                        <li class="person">
-                                            <A href=format!("/people/{}", p.id)><strong>{p.name}</strong></A>
-                                            <span class="meta">{p.job_title} " · " {p.department} " · level " {p.level}</span>
-                                            <span class="meta">{p.location}</span>
-                                            {(!p.teach.is_empty()).then(|| view! { <span class="tags">"Teaches: " {p.teach.join(", ")}</span> })}
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                                <nav class="pager" aria-label="Pages">
-                                    {(current > 0).then(|| view! { <A href=page_link(current - 1)>"← Previous"</A> })}
-                                    <span>{format!("Page {} of {}", current + 1, last + 1)}</span>
-                                    {(current < last).then(|| view! { <A href=page_link(current + 1)>"Next →"</A> })}
-                                </nav>
-                            }.into_any()
-                        }
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    }}
+            {move || Suspend::new(async move { match results.await {
+                Ok(page) => {
+                    let last = ((page.total - 1).max(0) / page.page_size as i64) as i32;
+                    let current = page.page;
+                    view! {
+                        <p class="count" aria-live="polite">{format!("{} {}", page.total, if page.total == 1 { "person" } else { "people" })}</p>
+                        <ul class="people">
+                            {page.people.into_iter().map(|p| view! {
+                                <li class="person">
+                                    <A href=format!("/people/{}", p.id)><strong>{p.name}</strong></A>
+                                    <span class="meta">{p.job_title} " · " {p.department} " · level " {p.level}</span>
+                                    <span class="meta">{p.location}</span>
+                                    {(!p.teach.is_empty()).then(|| view! { <span class="tags">"Teaches: " {p.teach.join(", ")}</span> })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <nav class="pager" aria-label="Pages">
+                            {(current > 0).then(|| view! { <A href=page_link(current - 1)>"← Previous"</A> })}
+                            <span>{format!("Page {} of {}", current + 1, last + 1)}</span>
+                            {(current < last).then(|| view! { <A href=page_link(current + 1)>"Next →"</A> })}
+                        </nav>
+                    }.into_any()
                 }
-            })}
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            }})}
         </Transition>
+    }
+}
+
+/// The directory's department filter: "Any" and each department, `current` selected.
+fn department_field(departments: Vec<String>, current: String) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="f-department">"Department"</label>
+            <select id="f-department" name="department">
+                <option value="">"Any"</option>
+                {departments.into_iter().map(|d| {
+                    let selected = d == current;
+                    view! { <option value=d.clone() selected=selected>{d.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 

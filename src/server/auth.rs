@@ -106,7 +106,9 @@ fn needs_no_user(path: &str) -> bool {
 
 /// Middleware: finds who is signed in (session, then account) once per request and adds it to
 /// the request as [`RequestUser`]. A session whose account no longer exists or can no longer
-/// sign in is ended. Answers 503 when the database cannot be reached.
+/// sign in is ended; a session record that cannot be decoded counts as signed out. Answers 503
+/// when the database (which also keeps the sessions) cannot be reached, rather than showing a
+/// signed-in person pages as if they were signed out.
 pub async fn resolve_user(
     axum::extract::State(state): axum::extract::State<AppState>,
     session: Session,
@@ -114,27 +116,33 @@ pub async fn resolve_user(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if needs_no_user(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let user = match session.get::<i64>(SESSION_USER_KEY).await {
-        Ok(Some(uid)) => match crate::accounts::db::session_user(&state.db, uid).await {
-            Ok(Some(user)) => Some(user),
-            Ok(None) => {
-                let _ = session.flush().await;
+    use tower_sessions::session::Error as SessionError;
+    use tower_sessions::session_store::Error as StoreError;
+    let unavailable = |what: &str, e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "could not look up the signed-in person: {what}");
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The database is not answering; please try again in a moment.")
+            .into_response()
+    };
+    // Files and health checks never look at the session; they still carry "nobody", so that
+    // anything rendered for them (a page for `/people/1.x`) works signed out.
+    let user = if needs_no_user(req.uri().path()) {
+        None
+    } else {
+        match session.get::<i64>(SESSION_USER_KEY).await {
+            Ok(Some(uid)) => match crate::accounts::db::session_user(&state.db, uid).await {
+                Ok(Some(user)) => Some(user),
+                Ok(None) => {
+                    let _ = session.flush().await;
+                    None
+                }
+                Err(e) => return unavailable("account", &e),
+            },
+            Ok(None) => None,
+            Err(SessionError::Store(StoreError::Backend(e))) => return unavailable("session", &e),
+            Err(e) => {
+                tracing::warn!(error = %e, "an unreadable session counts as signed out");
                 None
             }
-            Err(e) => {
-                tracing::error!(error = %e, "could not look up the signed-in person");
-                return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "The database is not answering; please try again.")
-                    .into_response();
-            }
-        },
-        Ok(None) => None,
-        Err(e) => {
-            // An unreadable or vanished session record is a signed-out visitor.
-            tracing::warn!(error = %e, "unreadable session");
-            None
         }
     };
     req.extensions_mut().insert(RequestUser(user));

@@ -43,17 +43,8 @@ impl Db {
                 }
             }
         }
-        let max = if backend == Backend::Sqlite { 8 } else { 16 };
-        // PostgreSQL connections are sockets, driven by the runtime that opened them. Opening
-        // them all here, on the main thread's mostly idle runtime, and keeping them, means no
-        // serving thread waits for data on a socket another busy serving thread would have to
-        // poll (see `server::serve`). SQLite connections run on threads of their own.
-        let keep = if backend == Backend::Postgres { max } else { 0 };
         let options = AnyPoolOptions::new()
-            .max_connections(max)
-            .min_connections(keep)
-            .idle_timeout((backend == Backend::Sqlite).then_some(Duration::from_secs(600)))
-            .max_lifetime((backend == Backend::Sqlite).then_some(Duration::from_secs(1800)))
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {

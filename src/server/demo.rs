@@ -272,7 +272,9 @@ pub async fn load(db: &Db, people: u32) -> anyhow::Result<usize> {
 /// What [`load_programme`] made: the programme and the named demo people's pair.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoProgramme {
+    /// The programme "Reverse mentoring 2026".
     pub programme_id: i64,
+    /// Pairs published.
     pub pairs: u32,
     /// Dana (mentor) with Victor (mentee): the pair with every kind of activity.
     pub showcase_pair: i64,

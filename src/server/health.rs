@@ -4,6 +4,7 @@
 //!   path as every page (shell, router, a resource awaited in a `Suspense`), each within
 //!   [`PROBE_LIMIT`]. 200 `ok` when all did; 503 naming the threads that did not. A process whose
 //!   threads are stuck therefore fails the check (or does not answer at all) and is restarted.
+//!   Checks within a second of each other share one probe, so asking often costs little.
 //! - `GET /readyz` (readiness): the same, and the database answers `SELECT 1` within
 //!   [`PROBE_LIMIT`]. 503 while the database is unreachable: take the instance out of rotation,
 //!   do not restart it.
@@ -44,14 +45,27 @@ async fn render_status(state: AppState) -> Result<(), String> {
     Ok(())
 }
 
+/// A result this recent is given again instead of probing anew.
+const REUSE: Duration = Duration::from_secs(1);
+
 async fn live(state: &AppState) -> Result<usize, String> {
-    let handles = state.workers.handles();
-    if handles.is_empty() {
-        return Err("no serving thread has started".into());
+    // Held while probing: a second caller waits for this probe and takes its result.
+    let mut last = state.workers.last_check.lock().await;
+    if let Some((at, result)) = last.as_ref() {
+        if at.elapsed() < REUSE {
+            return result.clone();
+        }
     }
-    serve::probe_all(handles, PROBE_LIMIT, || render_status(state.clone()))
-        .await
-        .map_err(|failures| failures.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))
+    let handles = state.workers.handles();
+    let result = if handles.is_empty() {
+        Err("no serving thread has started".into())
+    } else {
+        serve::probe_all(handles, PROBE_LIMIT, || render_status(state.clone()))
+            .await
+            .map_err(|failures| failures.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))
+    };
+    *last = Some((std::time::Instant::now(), result.clone()));
+    result
 }
 
 fn answer(result: Result<String, String>) -> Response {
@@ -79,7 +93,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let db = tokio::time::timeout(PROBE_LIMIT, sqlx::query("SELECT 1").execute(&state.db.pool)).await;
     answer(match db {
         Ok(Ok(_)) => Ok(format!("ready: {threads} serving threads rendered a page; the database answered")),
-        Ok(Err(e)) => Err(format!("the database refused: {e}")),
+        Ok(Err(e)) => {
+            // The detail (hosts, roles) is for the log, not for whoever asks.
+            tracing::error!(error = %e, "readiness: the database refused");
+            Err("the database refused the check".into())
+        }
         Err(_) => Err("the database did not answer in time".into()),
     })
 }

@@ -13,6 +13,11 @@
 //! every task they spawn (tokio's `spawn` uses the current runtime) stay on the thread that
 //! accepted it; the threads share nothing reactive. All cores serve requests, and a slow page
 //! on one thread leaves the others free to accept.
+//!
+//! What the threads do share is the database pool. A PostgreSQL connection is a socket driven by
+//! the runtime of the thread that opened it; used by another thread it still works, its data
+//! merely waits while the opening thread is busy (a few milliseconds of rendering). SQLite
+//! connections run on threads of their own.
 
 use axum::Router;
 use std::future::Future;
@@ -29,6 +34,9 @@ pub const STACK_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Default, Debug)]
 pub struct Workers {
     handles: OnceLock<Vec<Handle>>,
+    /// The last liveness result and when it was taken: checks that come at once or in quick
+    /// succession share one probe instead of each rendering a page on every thread.
+    pub(crate) last_check: tokio::sync::Mutex<Option<(std::time::Instant, Result<usize, String>)>>,
 }
 
 impl Workers {
@@ -54,7 +62,9 @@ pub fn start(
     let count = count.max(1);
     let mut threads = Vec::with_capacity(count);
     let mut handles = Vec::with_capacity(count);
+    let finished = Arc::new(std::sync::Barrier::new(count));
     for i in 0..count {
+        let finished = finished.clone();
         let listener = listener.try_clone()?;
         let app = app.clone();
         let mut shutdown = shutdown.clone();
@@ -75,9 +85,7 @@ pub fn start(
                     }
                 };
                 let _ = handle_tx.send(runtime.handle().clone());
-                // Leptos may spawn `!Send` tasks too; they need a local set on this thread.
-                let local = tokio::task::LocalSet::new();
-                local.block_on(&runtime, async move {
+                runtime.block_on(async move {
                     let listener = match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => l,
                         Err(e) => {
@@ -96,6 +104,10 @@ pub fn start(
                         tracing::error!(error = %e, "a serving thread stopped");
                     }
                 });
+                // A database connection opened on this thread may be serving another thread's
+                // last requests; its runtime drives that socket, so it stays until all are done.
+                finished.wait();
+                drop(runtime);
             })?;
         let handle = handle_rx
             .recv()

@@ -11,7 +11,9 @@ use leptos::prelude::*;
 /// One bar: its label under the axis and its value (any unit, at least 0).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
+    /// Shown under the bar.
     pub label: String,
+    /// The bar's height in the chart's unit; negative values draw as 0.
     pub value: f64,
 }
 

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 /// boundaries wait on one shared resource while rendering.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PageStart {
+    /// Who is signed in (`None`: nobody).
     pub user: Option<SessionUser>,
+    /// The server's time when it rendered the page, Unix seconds.
     pub now: i64,
 }
 
@@ -58,6 +60,7 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// Starts with `user` signed in (`None`: nobody).
     pub fn new(user: Option<SessionUser>) -> Auth {
         Auth { me: RwSignal::new(user) }
     }
@@ -67,6 +70,7 @@ impl Auth {
         self.me.get()
     }
 
+    /// Whether the signed-in person is an admin (tracked).
     pub fn is_admin(&self) -> bool {
         self.me.with(|u| u.as_ref().is_some_and(|u| u.is_admin()))
     }
@@ -76,15 +80,18 @@ impl Auth {
         self.me.with(|u| u.as_ref().map(|u| u.id))
     }
 
+    /// After signing in (or accepting an invitation): `user` from then on.
     pub fn signed_in(&self, user: SessionUser) {
         self.me.set(Some(user));
     }
 
+    /// After signing out: nobody.
     pub fn signed_out(&self) {
         self.me.set(None);
     }
 }
 
+/// The page's [`Auth`]; panics outside `App` (every page is inside it).
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
@@ -126,6 +133,7 @@ impl Clock {
     }
 }
 
+/// The page's [`Clock`]; panics outside `App` (every page is inside it).
 pub fn use_clock() -> Clock {
     expect_context::<Clock>()
 }
@@ -133,7 +141,9 @@ pub fn use_clock() -> Clock {
 /// Unread counts in the navigation: inbox notifications and chat messages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NavCounts {
+    /// Unread notifications in the inbox.
     pub inbox: u32,
+    /// Unread chat messages across the person's pairs.
     pub messages: u32,
 }
 
@@ -224,6 +234,14 @@ fn nav_links(user: SessionUser, counts: NavCounts, sign_out: ServerAction<crate:
 /// Shown in place of a page whose data could not be loaded, with the way forward.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    // A page that shows a refusal says so in its status too (403 for a programme someone does
+    // not run, 401 signed out), for browsers, crawlers and tests alike.
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(status)) =
+        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(error.status()))
+    {
+        res.set_status(status);
+    }
     match error {
         AppError::Unauthenticated => view! {
             <div class="notice" role="alert">

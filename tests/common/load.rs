@@ -24,6 +24,8 @@ pub struct Target {
     pub form: Option<Vec<(String, String)>>,
     /// A server function's JSON body (POST).
     pub json: Option<serde_json::Value>,
+    /// The status a correct answer has: 200, or the refusal this person must get.
+    pub expect: u16,
 }
 
 /// The ids of the demo programme the targets need.
@@ -80,7 +82,8 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
                 // An unknown invitation: the page says so (and must not fail).
                 .replace("/invite/{token}", "/invite/no-such-invitation");
             assert!(!path.contains('{'), "the load does not know how to fill the route {pattern}");
-            out.push(Target { role, label: format!("GET {pattern}"), path, form: None, json: None });
+            let expect = page_status(role, &pattern);
+            out.push(Target { role, label: format!("GET {pattern}"), path, form: None, json: None, expect });
         }
         let form = |endpoint: &str, fields: &[(&str, String)]| Target {
             role,
@@ -88,6 +91,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
             path: format!("/api/{endpoint}"),
             form: Some(fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
             json: None,
+            expect: 200,
         };
         out.push(form("me", &[]));
         out.push(form("me/counts", &[]));
@@ -102,6 +106,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
             path: "/api/directory".into(),
             form: None,
             json: Some(serde_json::json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 0}})),
+            expect: 200,
         });
         if role == "admin" {
             out.push(form("programmes/get", &[("id", demo.programme.to_string())]));
@@ -117,6 +122,18 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
     out
 }
 
+/// The status of a page for a role: pages that belong to the programme's admins refuse the
+/// mentor and the mentee, a pair's workspace refuses the admin (not a member), and an unknown
+/// invitation is not found. Everything else is 200.
+fn page_status(role: &str, pattern: &str) -> u16 {
+    match (role, pattern) {
+        (_, "/invite/{token}") => 404,
+        ("mentor" | "mentee", "/programmes/{id}/studio" | "/programmes/{id}/manage" | "/admin") => 403,
+        ("admin", "/pairs/{id}") => 403,
+        _ => 200,
+    }
+}
+
 /// When the load stops: after `requests` requests, or at `duration`, whichever comes first
 /// (`None`: no such limit).
 #[derive(Clone, Copy, Debug)]
@@ -130,7 +147,8 @@ pub struct Limits {
 pub struct Report {
     /// Response times by target label and role, in arrival order.
     pub times: BTreeMap<String, Vec<Duration>>,
-    /// Answers that were 5xx, slower than the limit, or not answers at all.
+    /// Answers with another status than expected (5xx, a refusal where none was due), slower
+    /// than the limit, or no answer at all.
     pub failures: Vec<String>,
     /// `/healthz` checks that failed or took longer than the limit.
     pub health_failures: Vec<String>,
@@ -221,8 +239,10 @@ pub async fn run(app: &TestApp, clients: &[(&'static str, Client)], targets: &[T
                 let took = began.elapsed();
                 let label = format!("{} ({})", t.label, t.role);
                 let mut r = report.lock().unwrap();
+                // A wrong status fails too: a load that lost its sessions and ran signed out
+                // (401 everywhere) must not pass.
                 match outcome {
-                    Ok(status) if status >= 500 => r.failures.push(format!("{label}: {status}")),
+                    Ok(status) if status != t.expect => r.failures.push(format!("{label}: {status}, not {}", t.expect)),
                     Ok(_) if took > slow => r.failures.push(format!("{label}: {:.1} s", took.as_secs_f64())),
                     Ok(_) => {}
                     Err(e) => r.failures.push(format!("{label}: no answer ({e})")),
