@@ -6,6 +6,9 @@
 //! `cargo bench --bench signed_in_load` (SQLite); `UPMENTOR_BENCH_BACKEND=postgres` for
 //! PostgreSQL; `UPMENTOR_BENCH_SECS` and `UPMENTOR_BENCH_CONNECTIONS` change the run.
 
+// Naming the app's route table (through the shared load module) needs deeper type queries.
+#![recursion_limit = "256"]
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 

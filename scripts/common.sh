@@ -68,8 +68,21 @@ build_site() {
         "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/upmentor.wasm"
     cp style/main.css "$SITE/main.css"
     cp -r public/. "$SITE/"
+    # Compressed once here, not on every request: compressing the browser half on the fly took
+    # a serving thread 0.1–1.7 s per download, enough for a burst of first visits to stall the
+    # server. The server sends these files to browsers that accept them.
+    apt_install brotli
+    local quality=5
+    if [ "$profile" = wasm-release ]; then quality=11; fi
+    find "$SITE" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) -print0 |
+        while IFS= read -r -d '' f; do
+            gzip -9 -k -f "$f"
+            brotli -q "$quality" -k -f "$f"
+        done
     local raw gz
     raw=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm")
-    gz=$(gzip -9c "$SITE/pkg/upmentor_bg.wasm" | wc -c)
-    say "browser bundle: $((raw / 1024)) KiB wasm, $((gz / 1024)) KiB gzipped"
+    gz=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm.gz")
+    local br
+    br=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm.br")
+    say "browser bundle: $((raw / 1024)) KiB wasm, $((gz / 1024)) KiB gzipped, $((br / 1024)) KiB brotli (quality $quality)"
 }

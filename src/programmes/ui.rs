@@ -323,12 +323,23 @@ pub fn NewProgrammePage() -> impl IntoView {
         mentor_capacity: "1".into(),
         ..Default::default()
     };
+    let auth = crate::ui::use_auth();
     view! {
         <Title text="New programme" />
         <h1>"New programme"</h1>
-        <section class="panel narrow">
-            <ProgrammeForm initial submit_label="Create programme" on_submit=move |i| { create.dispatch(i); } errors status pending=create.pending() />
-        </section>
+        // Only admins open programmes: others learn so here, not after filling the form in.
+        {move || match auth.user() {
+            Some(user) if user.is_admin() => {
+                let initial = initial.clone();
+                view! {
+                    <section class="panel narrow">
+                        <ProgrammeForm initial submit_label="Create programme" on_submit=move |i| { create.dispatch(i); } errors status pending=create.pending() />
+                    </section>
+                }.into_any()
+            }
+            Some(_) => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
+            None => view! { <ErrorNotice error=AppError::Unauthenticated /> }.into_any(),
+        }}
     }
 }
 

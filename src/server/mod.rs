@@ -99,7 +99,13 @@ pub fn router(state: AppState) -> Router {
         // reactive owner the thread last left current, so a file could take the response
         // headers of a page rendered at the same moment: pages went out without their CSP.)
         .fallback_service(
+            // Compressed copies made at build time go to browsers that accept them; folders are
+            // not files (no `index.html`, no redirect to `//folder/`, which a browser would read
+            // as another host).
             ServeDir::new(&state.config.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
                 .call_fallback_on_method_not_allowed(true)
                 .not_found_service(not_found_page(context, state.leptos_options.clone())),
         )

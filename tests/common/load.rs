@@ -128,7 +128,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
 fn page_status(role: &str, pattern: &str) -> u16 {
     match (role, pattern) {
         (_, "/invite/{token}") => 404,
-        ("mentor" | "mentee", "/programmes/{id}/studio" | "/programmes/{id}/manage" | "/admin") => 403,
+        ("mentor" | "mentee", "/programmes/{id}/studio" | "/programmes/{id}/manage" | "/programmes/new" | "/admin") => 403,
         ("admin", "/pairs/{id}") => 403,
         _ => 200,
     }

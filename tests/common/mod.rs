@@ -219,6 +219,11 @@ impl TestApp {
         Some(TestApp { child, base, data, pg: pg.map(Shared::Own) })
     }
 
+    /// The folder the app serves built files from (empty at start).
+    pub fn site_dir(&self) -> PathBuf {
+        self.data.path().join("site")
+    }
+
     /// Stops this app's own PostgreSQL server (the app keeps running). False with SQLite.
     pub fn stop_database(&self) -> bool {
         match &self.pg {
