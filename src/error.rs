@@ -51,6 +51,10 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// What a field asks for was taken in the meantime (by another person, tab or click): 409,
+    /// with the message at that field.
+    #[error("{}", first_message(.0))]
+    Taken(FieldErrors),
     #[error("{0}")]
     TooManyRequests(String),
     #[error("Something went wrong on our side. Please try again.")]
@@ -68,10 +72,17 @@ impl AppError {
         AppError::Invalid(errors)
     }
 
-    /// Field messages, if this is a validation error.
+    /// A conflict at one field (409): what `field` names was taken in the meantime.
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Taken(errors)
+    }
+
+    /// Field messages, if this is a validation error or a conflict at a field.
     pub fn field_errors(&self) -> FieldErrors {
         match self {
-            AppError::Invalid(errors) => errors.clone(),
+            AppError::Invalid(errors) | AppError::Taken(errors) => errors.clone(),
             _ => FieldErrors::default(),
         }
     }
@@ -82,12 +93,16 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::Taken(_) => 409,
             AppError::TooManyRequests(_) => 429,
             AppError::Internal => 500,
             AppError::Transport(_) => 400,
         }
     }
+}
+
+fn first_message(errors: &FieldErrors) -> &str {
+    errors.0.first().map(|e| e.message.as_str()).unwrap_or("That was changed in the meantime; please reload.")
 }
 
 impl FromServerFnError for AppError {
@@ -108,6 +123,14 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         if let sqlx::Error::RowNotFound = err {
             return AppError::NotFound;
+        }
+        // The database refused a second copy of something that must exist once: someone (or
+        // another tab) did the same thing a moment earlier. Not a fault of the server.
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                tracing::info!(error = %err, "refused a duplicate");
+                return AppError::Conflict("That was just done by someone else (or in another tab); reload to see it.".into());
+            }
         }
         tracing::error!(error = %err, "database error");
         AppError::Internal

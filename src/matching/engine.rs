@@ -314,7 +314,7 @@ impl Engine {
                 } else {
                     None
                 };
-                self.assign(&scored, &rows, &left, bonus, &mut mentor_of);
+                self.assign(&scored, &rows, &left, bonus, &mut mentor_of)?;
             }
         }
         self.explain_formed(config.rules.direction, &mentor_of);
@@ -328,24 +328,32 @@ impl Engine {
     /// with a proof over all pairs. With `bonus = Some(t)`, only pairs scoring at least `t`
     /// count, and each counts a large constant extra, so the most pairs come first and then
     /// the largest total.
-    fn assign(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
+    fn assign(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) -> Result<(), MatchError> {
         let places: usize = left.iter().map(|&c| c as usize).sum();
         if rows.len().max(places).pow(2) <= self.dense_limit {
             let slots: Vec<usize> = (0..left.len()).flat_map(|m| std::iter::repeat(m).take(left[m] as usize)).collect();
-            self.assign_dense(s, rows, &slots, bonus, mentor_of);
+            self.assign_dense(s, rows, &slots, bonus, mentor_of)
         } else {
             self.assign_sparse(s, rows, left, bonus, mentor_of);
+            Ok(())
         }
     }
 
     /// Solves the assignment of `rows` (mentees) to `slots` (mentor places) and records it.
     /// With `bonus = Some(t)`, only pairs scoring at least `t` count, and each counts a large
     /// constant extra, so the most pairs come first and then the largest total.
-    fn assign_dense(&mut self, s: &Scored, rows: &[usize], slots: &[usize], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) {
+    fn assign_dense(
+        &mut self,
+        s: &Scored,
+        rows: &[usize],
+        slots: &[usize],
+        bonus: Option<f64>,
+        mentor_of: &mut [Option<usize>],
+    ) -> Result<(), MatchError> {
         let nm = self.mentors.len();
         let n = rows.len().max(slots.len());
         if n == 0 || slots.is_empty() {
-            return;
+            return Ok(());
         }
         // When every mentee is a row and every mentor one place, in order, the scores are the
         // matrix; otherwise the last run's matrix is reused when the size is the same (no
@@ -373,10 +381,7 @@ impl Engine {
         let cost = own.as_deref().unwrap_or(&s.cost);
         let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
         let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
-        let a = match lap::solve(n, cost, warm_v.as_deref()) {
-            Ok(a) => a,
-            Err(_) => return,
-        };
+        let a = lap::solve(n, cost, warm_v.as_deref()).map_err(|e| MatchError::Solver(format!("{e:?}")))?;
         for (r, &e) in rows.iter().enumerate() {
             let c = a.col_of_row[r] as usize;
             if c < slots.len() && cost[r * n + c] < 0.0 {
@@ -386,6 +391,7 @@ impl Engine {
         self.warm = Some(Warm { layout, v: a.v.clone() });
         self.last_dense = Some((n, own, a));
         self.last_proof = None;
+        Ok(())
     }
 
     /// Solves the b-matching of `rows` to mentors with `left` places each on candidate pairs,
@@ -973,7 +979,20 @@ impl Bipartite {
 
 #[cfg(test)]
 mod tests {
-    use super::Bipartite;
+    use super::{Bipartite, Engine, Scored};
+    use crate::matching::model::MatchError;
+
+    #[test]
+    fn a_solver_failure_is_an_error_not_an_empty_matching() {
+        let problem = crate::matching::synthetic::reverse_pool(7, 3, 3, 1);
+        let mut engine = Engine::new(&problem).unwrap();
+        // Costs the solver cannot use (scores are always finite, so only a fault can do this).
+        let broken = Scored { cost: vec![f64::NAN; 9] };
+        let mut mentor_of = vec![None; 3];
+        let outcome = engine.assign_dense(&broken, &[0, 1, 2], &[0, 1, 2], None, &mut mentor_of);
+        assert!(matches!(outcome, Err(MatchError::Solver(_))), "{outcome:?}");
+        assert_eq!(mentor_of, vec![None; 3], "nothing is claimed as matched");
+    }
 
     /// The most pairs by another method: every mentor place a separate column, Kuhn's
     /// recursive search (fine at this size).

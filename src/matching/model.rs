@@ -207,4 +207,8 @@ pub enum MatchError {
     PinsOverCapacity(PersonId),
     #[error("the pin of mentor {0} with mentee {1} is also forbidden")]
     PinAndForbid(PersonId, PersonId),
+    /// The assignment solver found no answer (costs it could not use, or no assignment): the
+    /// run fails rather than claiming that nobody could be matched.
+    #[error("the assignment solver failed ({0}); nothing was matched")]
+    Solver(String),
 }

@@ -180,10 +180,11 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
             if starts_at < crate::server::db::now() {
                 return Err(AppError::field("date", "Choose a time in the future."));
             }
-            let id = db::create_checkin(&state.db, pair_id, starts_at, &valid, user.id).await?;
             let partner = m.partner_of(user.id);
             let partner_tz = db::timezone_of(&state.db, partner).await?;
+            // The check-in and the partner's notice are one write: both or neither.
             let mut tx = state.db.begin_write().await?;
+            let id = db::create_checkin(&mut tx, pair_id, starts_at, &valid, user.id).await?;
             crate::programmes::db::notify(
                 &mut tx,
                 partner,
@@ -391,13 +392,15 @@ pub async fn create_pair(programme_id: i64, mentor_email: String, mentee_email: 
             }
             errors.into_result(())?;
             let (mentor, mentee) = (mentor.unwrap_or_default(), mentee.unwrap_or_default());
-            use crate::programmes::EnrolRole;
-            crate::programmes::db::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &[mentor], user.id).await?;
-            crate::programmes::db::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &[mentee], user.id).await?;
-            if crate::programmes::db::active_load(&mut tx, programme_id).await?.iter().any(|(_, e)| *e == mentee) {
-                return Err(AppError::field("mentee_email", "This person already has a mentor in this programme."));
-            }
-            let id = crate::programmes::db::create_pair(&mut tx, programme_id, None, mentor, mentee, 0.0, &[]).await?;
+            use crate::programmes::{db as programmes, EnrolRole};
+            programmes::lock_programme(&mut tx, programme_id).await?;
+            programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &[mentor], user.id).await?;
+            programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &[mentee], user.id).await?;
+            // An admin pairing by hand may go past the programme's places per mentor.
+            let id = match programmes::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, None, 0.0, &[]).await? {
+                Ok(id) => id,
+                Err(_) => return Err(AppError::taken("mentee_email", "This person already has a mentor in this programme.")),
+            };
             for to in [mentor, mentee] {
                 crate::programmes::db::notify(&mut tx, to, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
             }

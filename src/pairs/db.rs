@@ -261,7 +261,7 @@ pub async fn checkins(db: &Db, pair_id: i64, viewer: i64, my_tz: &str, partner_t
         .collect())
 }
 
-pub async fn create_checkin(db: &Db, pair_id: i64, starts_at: i64, c: &ValidCheckin, by: i64) -> Result<i64, sqlx::Error> {
+pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i64, c: &ValidCheckin, by: i64) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO checkins (pair_id, starts_at, minutes, format, agenda, status, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7) RETURNING id",
@@ -273,7 +273,7 @@ pub async fn create_checkin(db: &Db, pair_id: i64, starts_at: i64, c: &ValidChec
     .bind(c.agenda.join("\n"))
     .bind(by)
     .bind(now())
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(id)
 }

@@ -28,9 +28,17 @@ async fn load_managed(state: &AppState, user: &SessionUser, id: i64) -> Result<P
     db::load_programme(&state.db, id, user).await?.ok_or(AppError::NotFound)
 }
 
+/// A configuration the engine refuses is the admin's to fix (at the field); a solver failure is
+/// ours (logged, and never passed off as a matching with nobody in it).
 #[cfg(feature = "ssr")]
 fn engine_error(e: crate::matching::MatchError) -> AppError {
-    AppError::field("config", e.to_string())
+    match e {
+        crate::matching::MatchError::Solver(detail) => {
+            tracing::error!(%detail, "the matching engine's solver failed");
+            AppError::Internal
+        }
+        other => AppError::field("config", other.to_string()),
+    }
 }
 
 /// Runs the engine off the async workers (a large pool takes a while).
@@ -309,7 +317,7 @@ pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
             let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
             let (user, state) = require_manager(programme_id).await?;
             if run.summary.published_at.is_some() {
-                return Err(AppError::Conflict("This run is already published.".into()));
+                return Err(already_published());
             }
             let programme = load_managed(&state, &user, programme_id).await?;
             let pool = pool::load_pool(&state.db, &programme).await?;
@@ -322,9 +330,16 @@ pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
     )
 }
 
-/// Creates the pairs of saved run `run_id` that still fit `pool` (the mentor has room, the
-/// mentee is still waiting), tells both people why they were matched, tells the unmatched they
-/// stay in the pool, and marks the run published; all on `tx`.
+#[cfg(feature = "ssr")]
+fn already_published() -> AppError {
+    AppError::Conflict("This run is already published.".into())
+}
+
+/// Publishes saved run `run_id` on `tx`, all or nothing: claims the run (a run already
+/// published, by this call's twin a moment ago or by anyone, is a conflict), creates the pairs
+/// that still fit the programme as the database now has it (the mentor has room, the mentee has
+/// no pair), tells both people why they were matched, and tells the people of `pool` left
+/// without a pair that they stay in the pool.
 #[cfg(feature = "ssr")]
 pub(crate) async fn publish(
     tx: &mut sqlx::AnyConnection,
@@ -332,45 +347,45 @@ pub(crate) async fn publish(
     pool: &pool::Pool,
     run_id: i64,
     run: &SavedRun,
-) -> Result<PublishReport, sqlx::Error> {
-    let programme_id = programme.id;
-    let mut room: std::collections::HashMap<i64, u32> = pool.problem.mentors.iter().map(|m| (m.id, m.capacity)).collect();
-    let mut waiting: std::collections::HashSet<i64> = pool.problem.mentees.iter().map(|e| e.id).collect();
+) -> Result<PublishReport, AppError> {
+    if !db::claim_publication(&mut *tx, run_id).await? {
+        return Err(already_published());
+    }
+    db::lock_programme(&mut *tx, programme.id).await?;
     let (mentor, mentee) = (programme.kind.mentor_word(), programme.kind.mentee_word());
+    let name = |id: i64| pool.people.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
     let mut report = PublishReport::default();
     for pair in &run.result.pairs {
-        let has_room = room.get(&pair.mentor).is_some_and(|r| *r > 0);
-        if !has_room || !waiting.contains(&pair.mentee) {
+        let made = db::create_pair_if_room(
+            &mut *tx,
+            programme.id,
+            Some(run_id),
+            pair.mentor,
+            pair.mentee,
+            Some(programme.mentor_capacity),
+            pair.score,
+            &pair.reasons,
+        )
+        .await?;
+        if made.is_err() {
             continue;
         }
-        *room.get_mut(&pair.mentor).expect("checked") -= 1;
-        waiting.remove(&pair.mentee);
-        db::create_pair(&mut *tx, programme_id, Some(run_id), pair.mentor, pair.mentee, pair.score, &pair.reasons).await?;
         let why = reasons_sentence(&pair.reasons);
-        let name = |id: i64| pool.people.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
-        db::notify(
-            &mut *tx,
-            pair.mentor,
-            &format!("Your {mentee} in {}: {}", programme.name, name(pair.mentee)),
-            &format!("You were matched because {why}."),
-            "/matches",
-        )
-        .await?;
-        db::notify(
-            &mut *tx,
-            pair.mentee,
-            &format!("Your {mentor} in {}: {}", programme.name, name(pair.mentor)),
-            &format!("You were matched because {why}."),
-            "/matches",
-        )
-        .await?;
+        let told = [
+            (pair.mentor, format!("Your {mentee} in {}: {}", programme.name, name(pair.mentee))),
+            (pair.mentee, format!("Your {mentor} in {}: {}", programme.name, name(pair.mentor))),
+        ];
+        for (to, title) in told {
+            db::notify(&mut *tx, to, &title, &format!("You were matched because {why}."), "/matches").await?;
+        }
         report.pairs += 1;
         report.notified += 2;
     }
-    for id in &waiting {
+    let paired: std::collections::HashSet<i64> = db::active_load(&mut *tx, programme.id).await?.into_iter().map(|(_, e)| e).collect();
+    for waiting in pool.problem.mentees.iter().map(|e| e.id).filter(|id| !paired.contains(id)) {
         db::notify(
             &mut *tx,
-            *id,
+            waiting,
             &format!("No match yet in {}", programme.name),
             "We could not find a good match this round. You stay in the pool for the next one.",
             "/programmes",
@@ -379,7 +394,6 @@ pub(crate) async fn publish(
         report.unmatched += 1;
         report.notified += 1;
     }
-    db::mark_published(&mut *tx, run_id).await?;
     Ok(report)
 }
 
@@ -405,25 +419,43 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
             let (programme_id, old_mentor, old_mentee) = db::active_pair(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
             let (user, state) = require_manager(programme_id).await?;
             let programme = load_managed(&state, &user, programme_id).await?;
-            let mut tx = state.db.begin_write().await?;
-            db::end_pair(&mut tx, pair_id, "rematched by the programme admin").await?;
-            tx.commit().await?;
-            let pool = pool::load_pool(&state.db, &programme).await?;
+            // Matched as if the pair had ended, then ended and replaced in one transaction: a
+            // crash between the two cannot leave the pair ended with nobody told.
+            let pool = pool::load_people_as_if_ended(&state.db, &programme, (old_mentor, old_mentee)).await?;
             let mut config = programme.config.clone();
             config.rules.pinned.clear();
             config.rules.forbidden.push((old_mentor, old_mentee));
             pool.fit(&mut config);
             let result = run_engine(pool.problem, config).await?;
             let mut tx = state.db.begin_write().await?;
+            db::lock_programme(&mut tx, programme_id).await?;
+            if !db::end_pair(&mut tx, pair_id, "rematched by the programme admin").await? {
+                return Err(AppError::Conflict("This pair has ended already (rematched a moment ago?); reload to see its people now.".into()));
+            }
+            let mut mentee_placed = false;
             for pair in result.pairs.iter().filter(|p| p.mentee == old_mentee || p.mentor == old_mentor) {
-                db::create_pair(&mut tx, programme_id, None, pair.mentor, pair.mentee, pair.score, &pair.reasons).await?;
+                let made = db::create_pair_if_room(
+                    &mut tx,
+                    programme_id,
+                    None,
+                    pair.mentor,
+                    pair.mentee,
+                    Some(programme.mentor_capacity),
+                    pair.score,
+                    &pair.reasons,
+                )
+                .await?;
+                if made.is_err() {
+                    continue;
+                }
+                mentee_placed |= pair.mentee == old_mentee;
                 let why = reasons_sentence(&pair.reasons);
                 for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
                     let other = pool.people.iter().find(|p| p.id == other).map(|p| p.name.clone()).unwrap_or_default();
                     db::notify(&mut tx, to, &format!("New match in {}: {other}", programme.name), &format!("You were matched because {why}."), "/matches").await?;
                 }
             }
-            if !result.pairs.iter().any(|p| p.mentee == old_mentee) {
+            if !mentee_placed {
                 db::notify(
                     &mut tx,
                     old_mentee,
@@ -617,31 +649,43 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
                 return Err(AppError::Conflict(format!("This request is {status}.")));
             }
             let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
+            // Scored before the transaction, so the write lock is held only for the writes.
+            let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
+            let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&p.config, mentor, mentee));
+            let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
+            let no_longer = || AppError::Conflict("This request was answered or withdrawn in the meantime; reload to see it.".into());
             let mut tx = state.db.begin_write().await?;
             if !accept {
-                db::answer_request(&mut tx, request_id, "declined").await?;
+                if !db::answer_request(&mut tx, request_id, "declined").await? {
+                    return Err(no_longer());
+                }
                 db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
                 tx.commit().await?;
                 return Ok(());
             }
-            let load = db::active_load(&mut tx, programme_id).await?;
-            if load.iter().any(|(_, e)| *e == mentee) {
-                db::answer_request(&mut tx, request_id, "withdrawn").await?;
-                tx.commit().await?;
-                return Err(AppError::Conflict("This person has found a mentor in the meantime.".into()));
+            db::lock_programme(&mut tx, programme_id).await?;
+            if !db::answer_request(&mut tx, request_id, "accepted").await? {
+                return Err(no_longer());
             }
-            if load.iter().filter(|(m, _)| *m == mentor).count() as u32 >= p.mentor_capacity {
-                return Err(AppError::Conflict(format!(
-                    "You already mentor {} people in this programme, its limit.",
-                    p.mentor_capacity
-                )));
+            match db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, Some(p.mentor_capacity), score, &reasons).await? {
+                Ok(_) => {}
+                Err(db::PairRefusal::MenteePaired) => {
+                    // Not accepted after all: withdrawn instead, in a transaction of its own.
+                    tx.rollback().await?;
+                    let mut tx = state.db.begin_write().await?;
+                    db::answer_request(&mut tx, request_id, "withdrawn").await?;
+                    tx.commit().await?;
+                    return Err(AppError::Conflict("This person has found a mentor in the meantime.".into()));
+                }
+                // Rolled back: the request stays pending.
+                Err(db::PairRefusal::MentorFull) => {
+                    return Err(AppError::Conflict(format!(
+                        "You already mentor {} people in this programme, its limit.",
+                        p.mentor_capacity
+                    )))
+                }
             }
-            db::answer_request(&mut tx, request_id, "accepted").await?;
             db::close_other_requests(&mut tx, programme_id, mentee).await?;
-            let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
-            let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&p.config, mentor, mentee));
-            let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
-            db::create_pair(&mut tx, programme_id, None, mentor, mentee, score, &reasons).await?;
             db::notify(&mut tx, mentee, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
             tx.commit().await?;
             Ok(())

@@ -220,9 +220,11 @@ pub async fn apply(
                 .await?;
         }
         None => {
-            sqlx::query(
+            // A second application sent at the same moment (a double click, two tabs) finds the
+            // first one's row and is told so, rather than failing on the unique key.
+            let inserted = sqlx::query(
                 "INSERT INTO enrolments (programme_id, user_id, role, status, motivation, topics, created_at)
-                 VALUES ($1, $2, $3, 'applied', $4, $5, $6)",
+                 VALUES ($1, $2, $3, 'applied', $4, $5, $6) ON CONFLICT (programme_id, user_id) DO NOTHING",
             )
             .bind(programme_id)
             .bind(user_id)
@@ -232,6 +234,9 @@ pub async fn apply(
             .bind(now())
             .execute(&mut *conn)
             .await?;
+            if inserted.rows_affected() == 0 {
+                return Ok(Err("You have just applied to this programme (in another tab?).".into()));
+            }
         }
     }
     Ok(Ok(()))
@@ -300,18 +305,11 @@ pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: Enrol
     let (mut enrolled, mut already) = (0, 0);
     let t = now();
     for uid in users {
-        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM enrolments WHERE programme_id = $1 AND user_id = $2")
-            .bind(programme_id)
-            .bind(uid)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if exists.is_some() {
-            already += 1;
-            continue;
-        }
-        sqlx::query(
+        // Someone already in the programme (enrolled a moment ago by another admin, too) is
+        // counted, not enrolled twice.
+        let inserted = sqlx::query(
             "INSERT INTO enrolments (programme_id, user_id, role, status, created_at, decided_by, decided_at)
-             VALUES ($1, $2, $3, 'approved', $4, $5, $4)",
+             VALUES ($1, $2, $3, 'approved', $4, $5, $4) ON CONFLICT (programme_id, user_id) DO NOTHING",
         )
         .bind(programme_id)
         .bind(uid)
@@ -320,7 +318,11 @@ pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: Enrol
         .bind(by)
         .execute(&mut *conn)
         .await?;
-        enrolled += 1;
+        if inserted.rows_affected() == 1 {
+            enrolled += 1;
+        } else {
+            already += 1;
+        }
     }
     Ok((enrolled, already))
 }
@@ -421,14 +423,79 @@ pub async fn latest_run(db: &Db, programme_id: i64) -> Result<Option<SavedRun>, 
     }
 }
 
-pub async fn mark_published(conn: &mut AnyConnection, run_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE match_runs SET published_at = $1 WHERE id = $2").bind(now()).bind(run_id).execute(&mut *conn).await?;
+/// Marks run `run_id` published unless it already is; `false` when another publish got there
+/// first. Done first in the publishing transaction, so two publishes of one run serialise on
+/// this row and the second finds it taken.
+pub async fn claim_publication(conn: &mut AnyConnection, run_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE match_runs SET published_at = $1 WHERE id = $2 AND published_at IS NULL")
+        .bind(now())
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Makes the calling transaction the only one changing programme `id`'s pairs until it ends.
+/// PostgreSQL locks the programme's row; SQLite's write transactions (`BEGIN IMMEDIATE`,
+/// `Db::begin_write`) already exclude every other writer.
+pub async fn lock_programme(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM programmes WHERE id = $1 FOR UPDATE").bind(id).execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// Why a pair was not formed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairRefusal {
+    /// The mentee already has an active pair in the programme.
+    MenteePaired,
+    /// The mentor already has as many active pairs as the programme allows.
+    MentorFull,
+}
+
+/// Forms the pair if the mentee has no active pair in the programme and the mentor has fewer
+/// than `capacity` (`None`: no limit, an admin pairing by hand). Decided on the database as this
+/// transaction sees it: call [`lock_programme`] first. The unique index on active pairs per
+/// mentee backs the first rule up.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_pair_if_room(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    run_id: Option<i64>,
+    mentor: i64,
+    mentee: i64,
+    capacity: Option<u32>,
+    score: f64,
+    reasons: &[Reason],
+) -> Result<Result<i64, PairRefusal>, sqlx::Error> {
+    let (mentee_pairs,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentee_id = $2 AND status = 'active'")
+            .bind(programme_id)
+            .bind(mentee)
+            .fetch_one(&mut *conn)
+            .await?;
+    if mentee_pairs > 0 {
+        return Ok(Err(PairRefusal::MenteePaired));
+    }
+    if let Some(capacity) = capacity {
+        let (mentor_pairs,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentor_id = $2 AND status = 'active'")
+                .bind(programme_id)
+                .bind(mentor)
+                .fetch_one(&mut *conn)
+                .await?;
+        if mentor_pairs >= i64::from(capacity) {
+            return Ok(Err(PairRefusal::MentorFull));
+        }
+    }
+    Ok(Ok(create_pair(conn, programme_id, run_id, mentor, mentee, score, reasons).await?))
 }
 
 // ----- pairs ------------------------------------------------------------------------------
 
-pub async fn create_pair(
+/// Inserts an active pair without checking anything: [`create_pair_if_room`] is the way in.
+async fn create_pair(
     conn: &mut AnyConnection,
     programme_id: i64,
     run_id: Option<i64>,
@@ -506,14 +573,16 @@ pub async fn active_pair(db: &Db, pair_id: i64) -> Result<Option<(i64, i64, i64)
         .await
 }
 
-pub async fn end_pair(conn: &mut AnyConnection, pair_id: i64, reason: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE pairs SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3")
+/// Ends pair `pair_id` if it is still active; `false` when it had ended already (someone else
+/// ended or rematched it in the meantime).
+pub async fn end_pair(conn: &mut AnyConnection, pair_id: i64, reason: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE pairs SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status = 'active'")
         .bind(now())
         .bind(reason)
         .bind(pair_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn my_matches(db: &Db, uid: i64) -> Result<Vec<MyMatch>, sqlx::Error> {

@@ -62,18 +62,36 @@ fn stage(level: i32) -> String {
 type Row = (i64, String, String, String, String, String, i64, String, Option<i64>);
 
 pub async fn load_pool(database: &Db, programme: &Programme) -> Result<Pool, sqlx::Error> {
-    load_people(database, programme, None).await
+    load_people_among(database, programme, None, None).await
+}
+
+/// The pool as it will be once the active pair `(mentor, mentee)` has ended: the mentee is
+/// free again and the mentor has the place back (for rematching before the pair is ended).
+pub async fn load_people_as_if_ended(database: &Db, programme: &Programme, pair: (i64, i64)) -> Result<Pool, sqlx::Error> {
+    load_people_among(database, programme, None, Some(pair)).await
 }
 
 /// [`load_pool`] restricted to some people (`only`), for scoring or explaining one pair
 /// without reading the whole pool.
 pub async fn load_people(database: &Db, programme: &Programme, only: Option<&[i64]>) -> Result<Pool, sqlx::Error> {
+    load_people_among(database, programme, only, None).await
+}
+
+async fn load_people_among(
+    database: &Db,
+    programme: &Programme,
+    only: Option<&[i64]>,
+    ended: Option<(i64, i64)>,
+) -> Result<Pool, sqlx::Error> {
     // Ids are integers from the server's own records, so they are written into the query.
     let among = only.map_or(String::new(), |ids| {
         format!(" AND e.user_id IN ({})", ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
     });
     let mut conn = database.pool.acquire().await?;
-    let active = db::active_load(&mut conn, programme.id).await?;
+    let mut active = db::active_load(&mut conn, programme.id).await?;
+    if let Some(i) = ended.and_then(|pair| active.iter().position(|p| *p == pair)) {
+        active.swap_remove(i);
+    }
     let mut taken: HashMap<i64, u32> = HashMap::new();
     let mut paired: std::collections::HashSet<i64> = Default::default();
     for (mentor, mentee) in &active {

@@ -412,7 +412,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
         let held = checkin(-7, &format!("Goals for the cycle\nA first look at {learn}"))
             .validate()
             .map_err(|e| anyhow::anyhow!("demo check-in: {e}"))?;
-        let held_id = pairs::create_checkin(db, pair.id, t - 7 * 86_400 - (t % 86_400) + 10 * 3600, &held, mentee).await?;
+        let held_id = pairs::create_checkin(&mut *db.pool.acquire().await?, pair.id, t - 7 * 86_400 - (t % 86_400) + 10 * 3600, &held, mentee).await?;
         pairs::set_checkin_status(db, held_id, crate::pairs::CheckinStatus::Held).await?;
         pairs::set_shared_notes(db, held_id, &format!("We agreed to meet every two weeks. First topic: {learn}.")).await?;
         let mut tx = db.begin_write().await?;
@@ -430,7 +430,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
         }
         tx.commit().await?;
         let next = checkin(7, "What I tried since last time\nNext steps").validate().map_err(|e| anyhow::anyhow!("demo check-in: {e}"))?;
-        pairs::create_checkin(db, pair.id, t + 7 * 86_400 - (t % 86_400) + 10 * 3600, &next, mentor).await?;
+        pairs::create_checkin(&mut *db.pool.acquire().await?, pair.id, t + 7 * 86_400 - (t % 86_400) + 10 * 3600, &next, mentor).await?;
         let lines = [
             (mentor, format!("Hi! Looking forward to showing you {learn}.")),
             (mentee, "Likewise. Could you send me something to read before we meet?".to_string()),

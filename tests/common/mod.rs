@@ -328,9 +328,11 @@ impl Client {
     }
 }
 
-/// The message the server gave for one field of a refused form.
+/// The message the server gave for one field of a refused form: invalid input (422) or
+/// something taken in the meantime (409).
 pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
-    body.get("Invalid")?
+    body.get("Invalid")
+        .or_else(|| body.get("Taken"))?
         .as_array()?
         .iter()
         .find(|e| e["field"] == field)

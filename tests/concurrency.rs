@@ -1,0 +1,199 @@
+//! What two people, two tabs or a double click can do at the same moment, done at the same
+//! moment, on SQLite and on PostgreSQL: the database decides, exactly one wins, the others are
+//! told why (409), and nothing exists twice.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+on_both_backends!(
+    eight_publishes_of_one_run_make_its_pairs_once,
+    eight_acceptances_for_one_place_make_one_pair,
+    two_applications_at_once_make_one_enrolment,
+    two_admins_pairing_one_mentee_at_once_make_one_pair,
+);
+
+const MIA: &str = "mia.designer@demo.upmentor.test";
+
+fn day(offset: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    upmentor::ui::format_date(now + offset * 86_400)
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200, "{email} signs in");
+    c
+}
+
+/// A reverse programme (capacity per mentor, self-match or not); returns its id.
+async fn programme(admin: &Client, name: &str, capacity: u32, self_match: bool) -> i64 {
+    let input = json!({
+        "name": name, "objectives": "", "tags": [], "kind": "reverse",
+        "starts_on": day(30), "ends_on": day(200), "enrol_opens": day(-1), "enrol_closes": day(20),
+        "mentor_capacity": capacity.to_string(), "self_match": self_match
+    });
+    let r = admin.json("programmes/create", json!({ "input": input })).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body.as_i64().unwrap()
+}
+
+async fn enrol(admin: &Client, id: i64, role: &str, low: u32, high: u32) {
+    let r = admin
+        .json(
+            "programmes/bulk_enrol",
+            json!({"input": {"programme_id": id, "role": role, "source": {"Filter": {"department": "", "level_min": low.to_string(), "level_max": high.to_string()}}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+}
+
+async fn pairs(admin: &Client, id: i64) -> Vec<Value> {
+    let r = admin.form("programmes/pairs", &[("id", &id.to_string())]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body.as_array().unwrap().clone()
+}
+
+/// Statuses of the answers, sorted.
+fn statuses(replies: &[Reply]) -> Vec<u16> {
+    let mut s: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    s.sort();
+    s
+}
+
+async fn eight_publishes_of_one_run_make_its_pairs_once(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let id = programme(&admin, "Published once", 1, false).await;
+    enrol(&admin, id, "mentor", 1, 3).await;
+    enrol(&admin, id, "mentee", 6, 10).await;
+    let studio = admin.form("studio/data", &[("id", &id.to_string())]).await;
+    let run = admin.json("studio/run", json!({"id": id, "config": studio.body["programme"]["config"]})).await;
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    let run_id = run.body["summary"]["id"].to_string();
+    let formed = run.body["result"]["pairs"].as_array().unwrap().len();
+    assert!(formed >= 3, "the run pairs people: {formed}");
+
+    // Two tabs, a double click and another admin's session, all at once.
+    let second = signed_in(app, ADMIN).await;
+    let fields = [("run_id", run_id.as_str())];
+    let publishes = (0..8).map(|i| {
+        let c = if i % 2 == 0 { &admin } else { &second };
+        c.form("studio/publish", &fields)
+    });
+    let replies = futures_util::future::join_all(publishes).await;
+    assert_eq!(statuses(&replies), [200, 409, 409, 409, 409, 409, 409, 409], "{:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
+    let won = replies.iter().find(|r| r.status == 200).unwrap();
+    for lost in replies.iter().filter(|r| r.status == 409) {
+        assert_eq!(lost.body["Conflict"], "This run is already published.");
+    }
+
+    let made = pairs(&admin, id).await;
+    assert_eq!(made.len() as u64, won.body["pairs"].as_u64().unwrap());
+    assert_eq!(made.len(), formed, "every pair of the run, once");
+    let mut mentees: Vec<i64> = made.iter().map(|p| p["mentee"]["id"].as_i64().unwrap()).collect();
+    mentees.sort();
+    mentees.dedup();
+    assert_eq!(mentees.len(), made.len(), "no mentee is paired twice");
+    // Each person in the programme is told once.
+    let victor = signed_in(app, MENTEE).await;
+    let told = victor.form("me/inbox", &[]).await;
+    let about: Vec<&Value> = told.body["items"].as_array().unwrap().iter().filter(|n| n["title"].as_str().unwrap().contains("Published once")).collect();
+    assert_eq!(about.len(), 1, "{about:?}");
+}
+
+async fn eight_acceptances_for_one_place_make_one_pair(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let id = programme(&admin, "One place", 1, true).await;
+    enrol(&admin, id, "mentor", 2, 2).await;
+    enrol(&admin, id, "mentee", 6, 10).await;
+    let dana = signed_in(app, MENTOR).await;
+    let sid = id.to_string();
+    let dana_id = dana.form("me", &[]).await.body["id"].to_string();
+    // Mentees who may ask Dana (the programme's rules allow the pair) each ask her.
+    let enrolled = admin.form("programmes/enrolments", &[("id", &sid)]).await;
+    let mut asked = 0;
+    for e in enrolled.body.as_array().unwrap().iter().filter(|e| e["role"] == "mentee") {
+        if asked == 8 {
+            break;
+        }
+        // The demo people who sign in with the demo password are used as they are; the
+        // admin (level 6, so enrolled too) does not ask.
+        let mentee = match e["email"].as_str().unwrap() {
+            ADMIN => continue,
+            MENTEE => signed_in(app, MENTEE).await,
+            _ => as_person(app, &admin, e["user_id"].as_i64().unwrap()).await,
+        };
+        let r = mentee.form("selfmatch/request", &[("programme_id", &sid), ("mentor_id", &dana_id), ("message", "")]).await;
+        if r.status == 200 {
+            asked += 1;
+        } else {
+            assert_eq!(r.status, 409, "a request is sent or refused with a reason: {:?}", r.body);
+        }
+    }
+    assert_eq!(asked, 8, "eight mentees could ask");
+    let requests = dana.form("selfmatch/requests", &[]).await;
+    let ids: Vec<String> = requests.body.as_array().unwrap().iter().filter(|q| q["programme_id"] == id).map(|q| q["id"].to_string()).collect();
+    assert_eq!(ids.len(), 8);
+    let fields: Vec<[(&str, &str); 2]> = ids.iter().map(|rid| [("request_id", rid.as_str()), ("accept", "true")]).collect();
+    let replies = futures_util::future::join_all(fields.iter().map(|f| dana.form("selfmatch/answer", f))).await;
+    assert_eq!(statuses(&replies), [200, 409, 409, 409, 409, 409, 409, 409], "{:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
+    let made = pairs(&admin, id).await;
+    assert_eq!(made.len(), 1, "one place, one pair: {made:?}");
+    // The others are still waiting for an answer, not silently accepted.
+    let after = dana.form("selfmatch/requests", &[]).await;
+    let states: Vec<&str> = after.body.as_array().unwrap().iter().filter(|q| q["programme_id"] == id).map(|q| q["status"].as_str().unwrap()).collect();
+    assert_eq!(states.iter().filter(|s| **s == "accepted").count(), 1, "{states:?}");
+    assert_eq!(states.iter().filter(|s| **s == "pending").count(), 7, "{states:?}");
+}
+
+/// A signed-in session for a demo person without a password: the admin issues them a link
+/// and they set one.
+async fn as_person(app: &TestApp, admin: &Client, user_id: i64) -> Client {
+    let link = admin.form("admin/reissue_invite", &[("user_id", &user_id.to_string())]).await;
+    assert_eq!(link.status, 200, "{:?}", link.body);
+    let token = link.body["path"].as_str().unwrap().strip_prefix("/invite/").unwrap().to_string();
+    let c = app.client();
+    let r = c.form("accept_invite", &[("token", &token), ("password", "a long password"), ("confirm", "a long password")]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    c
+}
+
+async fn two_applications_at_once_make_one_enrolment(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let id = programme(&admin, "Apply once", 1, false).await;
+    let victor = signed_in(app, MENTEE).await;
+    let application = |motivation: &str| {
+        victor.json("programmes/apply", json!({"input": {"programme_id": id, "role": "mentee", "motivation": motivation, "topics": "TikTok"}}))
+    };
+    let replies = futures_util::future::join_all([application("first tab"), application("second tab")]).await;
+    // One of them makes the application; the other either finds it being made (409) or, when
+    // the database let it see the first, changes it (an application may be edited until it
+    // is decided). Never a 500, never two.
+    let got = statuses(&replies);
+    assert!(got == [200, 200] || got == [200, 409], "{got:?}: {:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
+    let list = admin.form("programmes/enrolments", &[("id", &id.to_string())]).await;
+    let mine: Vec<&Value> = list.body.as_array().unwrap().iter().filter(|e| e["email"] == MENTEE).collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert!(mine[0]["motivation"] == "first tab" || mine[0]["motivation"] == "second tab");
+}
+
+async fn two_admins_pairing_one_mentee_at_once_make_one_pair(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let id = programme(&admin, "By hand", 3, false).await;
+    let other_tab = signed_in(app, ADMIN).await;
+    let sid = id.to_string();
+    let replies = futures_util::future::join_all([
+        admin.form("pairs/create", &[("programme_id", &sid), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]),
+        other_tab.form("pairs/create", &[("programme_id", &sid), ("mentor_email", MIA), ("mentee_email", MENTEE)]),
+    ])
+    .await;
+    assert_eq!(statuses(&replies), [200, 409], "{:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
+    let refused = replies.iter().find(|r| r.status == 409).unwrap();
+    assert_eq!(
+        refused.body["Taken"][0],
+        json!({"field": "mentee_email", "message": "This person already has a mentor in this programme."}),
+        "the message is at the mentee's field"
+    );
+    let made = pairs(&admin, id).await;
+    assert_eq!(made.len(), 1, "{made:?}");
+}
