@@ -118,6 +118,16 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// An error answered by a handler outside the server-function layer (the chat socket, the
+/// calendar download): its status and the same JSON body a server function would send.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self)).into_response()
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {

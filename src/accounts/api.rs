@@ -21,12 +21,12 @@ pub const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
 
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    respond(optional_user().await)
+    optional_user().await
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<SessionUser, AppError> {
-    respond(sign_in_inner(email, password).await)
+    sign_in_inner(email, password).await
 }
 
 #[cfg(feature = "ssr")]
@@ -81,20 +81,15 @@ async fn start_session(user_id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    respond(
-        async {
-            let session = session().await?;
-            session.flush().await.map_err(|_| AppError::Internal)?;
-            leptos_axum::redirect("/signin");
-            Ok(())
-        }
-        .await,
-    )
+    let session = session().await?;
+    session.flush().await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/signin");
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "admin/invite", input = Json)]
 pub async fn invite_person(person: PersonInput) -> Result<InviteLink, AppError> {
-    respond(invite_inner(person).await)
+    invite_inner(person).await
 }
 
 #[cfg(feature = "ssr")]
@@ -130,7 +125,7 @@ async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/import", input = Json)]
 pub async fn import_people(csv: String) -> Result<ImportReport, AppError> {
-    respond(import_inner(csv).await)
+    import_inner(csv).await
 }
 
 #[cfg(feature = "ssr")]
@@ -260,68 +255,48 @@ pub fn parse_people_csv(text: &str) -> Result<(Vec<(i64, ValidPerson)>, Vec<RowE
 
 #[server(prefix = "/api", endpoint = "admin/pending_invites")]
 pub async fn pending_invites() -> Result<Vec<PendingInvite>, AppError> {
-    respond(
-        async {
-            require_admin().await?;
-            Ok(db::pending_invites(&state()?.db).await?)
-        }
-        .await,
-    )
+    require_admin().await?;
+    Ok(db::pending_invites(&state()?.db).await?)
 }
 
 #[server(prefix = "/api", endpoint = "admin/reissue_invite")]
 pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
-    respond(
-        async {
-            require_admin().await?;
-            let state = state()?;
-            let mut tx = state.db.begin_write().await?;
-            let (name, email, active) = db::name_and_email(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
-            if active {
-                return Err(AppError::Conflict(format!("{name} has already set a password.")));
-            }
-            let (token, expires_at) = db::issue_invite(&mut tx, user_id).await?;
-            tx.commit().await?;
-            Ok(InviteLink { user_id, name, email, path: format!("/invite/{token}"), expires_at })
-        }
-        .await,
-    )
+    require_admin().await?;
+    let state = state()?;
+    let mut tx = state.db.begin_write().await?;
+    let (name, email, active) = db::name_and_email(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    if active {
+        return Err(AppError::Conflict(format!("{name} has already set a password.")));
+    }
+    let (token, expires_at) = db::issue_invite(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(InviteLink { user_id, name, email, path: format!("/invite/{token}"), expires_at })
 }
 
 #[server(prefix = "/api", endpoint = "invitation")]
 pub async fn invitation(token: String) -> Result<InviteInfo, AppError> {
-    respond(
-        async {
-            let state = state()?;
-            let (_, name, email) = db::invitee(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
-            Ok(InviteInfo { name, email })
-        }
-        .await,
-    )
+    let state = state()?;
+    let (_, name, email) = db::invitee(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    Ok(InviteInfo { name, email })
 }
 
 #[server(prefix = "/api", endpoint = "accept_invite")]
 pub async fn accept_invite(token: String, password: String, confirm: String) -> Result<SessionUser, AppError> {
-    respond(
-        async {
-            let state = state()?;
-            let mut errors = FieldErrors::new();
-            if let Some(problem) = password_problem(&password) {
-                errors.add("password", problem);
-            } else if password != confirm {
-                errors.add("confirm", "The two passwords differ.");
-            }
-            errors.into_result(())?;
-            if db::invitee(&state.db, token.trim()).await?.is_none() {
-                return Err(AppError::NotFound);
-            }
-            let hash = hash_password(password).await?;
-            let id = db::accept_invite(&state.db, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
-            start_session(id).await?;
-            db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
-        }
-        .await,
-    )
+    let state = state()?;
+    let mut errors = FieldErrors::new();
+    if let Some(problem) = password_problem(&password) {
+        errors.add("password", problem);
+    } else if password != confirm {
+        errors.add("confirm", "The two passwords differ.");
+    }
+    errors.into_result(())?;
+    if db::invitee(&state.db, token.trim()).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let hash = hash_password(password).await?;
+    let id = db::accept_invite(&state.db, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
+    start_session(id).await?;
+    db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }
 
 #[cfg(all(test, feature = "ssr"))]

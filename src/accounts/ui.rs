@@ -120,11 +120,14 @@ pub fn AcceptInvitePage() -> impl IntoView {
                             <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password and sign in"</button>
                         </ActionForm>
                     }.into_any(),
-                    Err(AppError::NotFound) => view! {
+                    Err(AppError::NotFound) => {
+                        crate::ui::page_status(&AppError::NotFound);
+                        view! {
                         <div class="notice" role="alert">
                             <p>"This invitation link is not valid: it may have been used already or have expired. Ask your programme admin for a new one."</p>
                         </div>
-                    }.into_any(),
+                    }.into_any()
+                    },
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }})}
             </Suspense>

@@ -5,27 +5,26 @@ use super::*;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
-use crate::{accounts::SessionUser, server::{auth::*, AppState}};
+use crate::{
+    accounts::SessionUser,
+    server::{auth::*, guards::{pair_member, PairAccess}, AppState},
+};
 
-/// The signed-in member of `pair_id` (401 / 404 / 403).
+/// The signed-in member of `pair_id` (401 / 404 / 403), to read the pair.
 #[cfg(feature = "ssr")]
 async fn require_member(pair_id: i64) -> Result<(SessionUser, AppState, db::Members), AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let m = db::members(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
-    if !m.includes(user.id) {
-        return Err(AppError::Forbidden);
-    }
+    let m = pair_member(&state.db, &user, pair_id, PairAccess::Read).await?;
     Ok((user, state, m))
 }
 
-/// As [`require_member`], and the pair must still be running to be changed.
+/// As [`require_member`], to change the pair: it must still be running (409 otherwise).
 #[cfg(feature = "ssr")]
 async fn require_active_member(pair_id: i64) -> Result<(SessionUser, AppState, db::Members), AppError> {
-    let (user, state, m) = require_member(pair_id).await?;
-    if !m.active {
-        return Err(AppError::Conflict("This pair has ended; its workspace can be read but not changed.".into()));
-    }
+    let user = require_user().await?;
+    let state = state()?;
+    let m = pair_member(&state.db, &user, pair_id, PairAccess::Change).await?;
     Ok((user, state, m))
 }
 
@@ -36,10 +35,10 @@ async fn require_member_of<T>(
     lookup: impl AsyncFnOnce(&crate::server::db::Db) -> Result<Option<T>, sqlx::Error>,
     pair_of: fn(&T) -> i64,
 ) -> Result<(SessionUser, AppState, db::Members, T), AppError> {
-    require_user().await?;
+    let user = require_user().await?;
     let state = state()?;
     let found = lookup(&state.db).await?.ok_or(AppError::NotFound)?;
-    let (user, state, m) = require_active_member(pair_of(&found)).await?;
+    let m = pair_member(&state.db, &user, pair_of(&found), PairAccess::Change).await?;
     Ok((user, state, m, found))
 }
 
@@ -61,51 +60,41 @@ async fn name_of(state: &AppState, uid: i64) -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "pairs/workspace")]
 pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
-    respond(
-        async {
-            let (user, state, m) = require_member(pair_id).await?;
-            let partner = m.partner_of(user.id);
-            let (my_tz, partner_tz) = (db::timezone_of(&state.db, user.id).await?, db::timezone_of(&state.db, partner).await?);
-            let programme = crate::programmes::db::load_programme(&state.db, m.programme_id, &user).await?.ok_or(AppError::NotFound)?;
-            let mut conn = state.db.pool.acquire().await?;
-            let me = crate::programmes::db::person_label(&mut conn, user.id).await?.ok_or(AppError::NotFound)?;
-            let partner_label = crate::programmes::db::person_label(&mut conn, partner).await?.ok_or(AppError::NotFound)?;
-            drop(conn);
-            Ok(Workspace {
-                pair_id,
-                programme_id: programme.id,
-                programme_name: programme.name.clone(),
-                kind: programme.kind,
-                me,
-                partner: partner_label,
-                i_am_mentor: m.mentor == user.id,
-                templates: templates(&programme.tags),
-                goals: db::goals(&state.db, pair_id).await?,
-                checkins: db::checkins(&state.db, pair_id, user.id, &my_tz, &partner_tz).await?,
-                suggestions: db::suggestions(&state.db, user.id, &my_tz, partner, &partner_tz).await?,
-                my_survey: db::survey(&state.db, pair_id, user.id).await?,
-                unread: db::unread(&state.db, user.id, Some(pair_id)).await?,
-                my_timezone: my_tz,
-                partner_timezone: partner_tz,
-            })
-        }
-        .await,
-    )
+    let (user, state, m) = require_member(pair_id).await?;
+    let partner = m.partner_of(user.id);
+    let (my_tz, partner_tz) = (db::timezone_of(&state.db, user.id).await?, db::timezone_of(&state.db, partner).await?);
+    let programme = crate::programmes::db::load_programme(&state.db, m.programme_id, &user).await?.ok_or(AppError::NotFound)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let me = crate::programmes::db::person_label(&mut conn, user.id).await?.ok_or(AppError::NotFound)?;
+    let partner_label = crate::programmes::db::person_label(&mut conn, partner).await?.ok_or(AppError::NotFound)?;
+    drop(conn);
+    Ok(Workspace {
+        pair_id,
+        programme_id: programme.id,
+        programme_name: programme.name.clone(),
+        kind: programme.kind,
+        me,
+        partner: partner_label,
+        i_am_mentor: m.mentor == user.id,
+        templates: templates(&programme.tags),
+        goals: db::goals(&state.db, pair_id).await?,
+        checkins: db::checkins(&state.db, pair_id, user.id, &my_tz, &partner_tz).await?,
+        suggestions: db::suggestions(&state.db, user.id, &my_tz, partner, &partner_tz).await?,
+        my_survey: db::survey(&state.db, pair_id, user.id).await?,
+        unread: db::unread(&state.db, user.id, Some(pair_id)).await?,
+        my_timezone: my_tz,
+        partner_timezone: partner_tz,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "pairs/goal_add", input = Json)]
 pub async fn add_goal(pair_id: i64, input: GoalInput) -> Result<i64, AppError> {
-    respond(
-        async {
-            let (user, state, _) = require_active_member(pair_id).await?;
-            let valid = input.validate()?;
-            let mut tx = state.db.begin_write().await?;
-            let id = db::create_goal(&mut tx, pair_id, &valid, user.id).await?;
-            tx.commit().await?;
-            Ok(id)
-        }
-        .await,
-    )
+    let (user, state, _) = require_active_member(pair_id).await?;
+    let valid = input.validate()?;
+    let mut tx = state.db.begin_write().await?;
+    let id = db::create_goal(&mut tx, pair_id, &valid, user.id).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 #[cfg(feature = "ssr")]
@@ -116,88 +105,63 @@ async fn goal_member(goal_id: i64) -> Result<AppState, AppError> {
 
 #[server(prefix = "/api", endpoint = "pairs/goal_status")]
 pub async fn set_goal_status(goal_id: i64, status: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let state = goal_member(goal_id).await?;
-            let status = GoalStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose a status."))?;
-            Ok(db::set_goal_status(&state.db, goal_id, status).await?)
-        }
-        .await,
-    )
+    let state = goal_member(goal_id).await?;
+    let status = GoalStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose a status."))?;
+    Ok(db::set_goal_status(&state.db, goal_id, status).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/goal_delete")]
 pub async fn delete_goal(goal_id: i64) -> Result<(), AppError> {
-    respond(
-        async {
-            let state = goal_member(goal_id).await?;
-            Ok(db::delete_goal(&state.db, goal_id).await?)
-        }
-        .await,
-    )
+    let state = goal_member(goal_id).await?;
+    Ok(db::delete_goal(&state.db, goal_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/milestone_add")]
 pub async fn add_milestone(goal_id: i64, title: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let state = goal_member(goal_id).await?;
-            let title = title.trim();
-            if title.is_empty() || title.chars().count() > 200 {
-                return Err(AppError::field("milestone", "A milestone needs a title of at most 200 characters."));
-            }
-            let count = db::milestone_count(&state.db, goal_id).await?;
-            if count >= 20 {
-                return Err(AppError::field("milestone", "A goal can have at most 20 milestones."));
-            }
-            let mut conn = state.db.pool.acquire().await?;
-            Ok(db::add_milestone(&mut conn, goal_id, title, count).await?)
-        }
-        .await,
-    )
+    let state = goal_member(goal_id).await?;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::field("milestone", "A milestone needs a title of at most 200 characters."));
+    }
+    let count = db::milestone_count(&state.db, goal_id).await?;
+    if count >= 20 {
+        return Err(AppError::field("milestone", "A goal can have at most 20 milestones."));
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(db::add_milestone(&mut conn, goal_id, title, count).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/milestone")]
 pub async fn set_milestone(milestone_id: i64, done: bool) -> Result<(), AppError> {
-    respond(
-        async {
-            let (_, state, _, _) = require_member_of(async |db| db::milestone_pair(db, milestone_id).await, |pair| *pair).await?;
-            Ok(db::set_milestone(&state.db, milestone_id, done).await?)
-        }
-        .await,
-    )
+    let (_, state, _, _) = require_member_of(async |db| db::milestone_pair(db, milestone_id).await, |pair| *pair).await?;
+    Ok(db::set_milestone(&state.db, milestone_id, done).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_add", input = Json)]
 pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppError> {
-    respond(
-        async {
-            let (user, state, m) = require_active_member(pair_id).await?;
-            let valid = input.validate()?;
-            let my_tz = db::timezone_of(&state.db, user.id).await?;
-            let starts_at = db::local_to_unix(&valid.date, valid.minute, &my_tz)
-                .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
-            if starts_at < crate::server::db::now() {
-                return Err(AppError::field("date", "Choose a time in the future."));
-            }
-            let partner = m.partner_of(user.id);
-            let partner_tz = db::timezone_of(&state.db, partner).await?;
-            // The check-in and the partner's notice are one write: both or neither.
-            let mut tx = state.db.begin_write().await?;
-            let id = db::create_checkin(&mut tx, pair_id, starts_at, &valid, user.id).await?;
-            crate::programmes::db::notify(
-                &mut tx,
-                partner,
-                &format!("{} scheduled a check-in", user.name),
-                &format!("{} for {} minutes.", db::display_time(starts_at, &partner_tz), valid.minutes),
-                &format!("/pairs/{pair_id}"),
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(id)
-        }
-        .await,
+    let (user, state, m) = require_active_member(pair_id).await?;
+    let valid = input.validate()?;
+    let my_tz = db::timezone_of(&state.db, user.id).await?;
+    let starts_at = db::local_to_unix(&valid.date, valid.minute, &my_tz)
+        .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
+    if starts_at < crate::server::db::now() {
+        return Err(AppError::field("date", "Choose a time in the future."));
+    }
+    let partner = m.partner_of(user.id);
+    let partner_tz = db::timezone_of(&state.db, partner).await?;
+    // The check-in and the partner's notice are one write: both or neither.
+    let mut tx = state.db.begin_write().await?;
+    let id = db::create_checkin(&mut tx, pair_id, starts_at, &valid, user.id).await?;
+    crate::programmes::db::notify(
+        &mut tx,
+        partner,
+        &format!("{} scheduled a check-in", user.name),
+        &format!("{} for {} minutes.", db::display_time(starts_at, &partner_tz), valid.minutes),
+        &format!("/pairs/{pair_id}"),
     )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 #[cfg(feature = "ssr")]
@@ -209,204 +173,149 @@ async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::M
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_status")]
 pub async fn set_checkin_status(checkin_id: i64, status: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let (_, state, _, _, _) = checkin_member(checkin_id).await?;
-            let status = CheckinStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose held, missed or rescheduled."))?;
-            Ok(db::set_checkin_status(&state.db, checkin_id, status).await?)
-        }
-        .await,
-    )
+    let (_, state, _, _, _) = checkin_member(checkin_id).await?;
+    let status = CheckinStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose held, missed or rescheduled."))?;
+    Ok(db::set_checkin_status(&state.db, checkin_id, status).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_notes")]
 pub async fn save_checkin_notes(checkin_id: i64, shared: String, private: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let (user, state, _, _, _) = checkin_member(checkin_id).await?;
-            let mut errors = crate::error::FieldErrors::new();
-            if shared.chars().count() > 20_000 {
-                errors.add("shared", "Shared notes can have at most 20,000 characters.");
-            }
-            if private.chars().count() > 20_000 {
-                errors.add("private", "Your private note can have at most 20,000 characters.");
-            }
-            errors.into_result(())?;
-            db::set_shared_notes(&state.db, checkin_id, &shared).await?;
-            Ok(db::set_private_note(&state.db, checkin_id, user.id, &private).await?)
-        }
-        .await,
-    )
+    let (user, state, _, _, _) = checkin_member(checkin_id).await?;
+    let mut errors = crate::error::FieldErrors::new();
+    if shared.chars().count() > 20_000 {
+        errors.add("shared", "Shared notes can have at most 20,000 characters.");
+    }
+    if private.chars().count() > 20_000 {
+        errors.add("private", "Your private note can have at most 20,000 characters.");
+    }
+    errors.into_result(())?;
+    db::set_shared_notes(&state.db, checkin_id, &shared).await?;
+    Ok(db::set_private_note(&state.db, checkin_id, user.id, &private).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/feedback", input = Json)]
 pub async fn give_feedback(input: FeedbackInput) -> Result<(), AppError> {
-    respond(
-        async {
-            let (user, state, m, pair, status) = checkin_member(input.checkin_id).await?;
-            if status != "held" {
-                return Err(AppError::Conflict("Feedback is given after a check-in is marked held.".into()));
-            }
-            let mut feedback = input.validate()?;
-            let first = db::is_first_held(&state.db, pair, input.checkin_id).await?;
-            if !first {
-                feedback.fit = None;
-            } else if feedback.fit.is_none() {
-                return Err(AppError::field("fit", "After your first check-in, say whether the pairing fits."));
-            }
-            let mut tx = state.db.begin_write().await?;
-            db::save_feedback(&mut tx, input.checkin_id, user.id, &feedback).await?;
-            tx.commit().await?;
-            if feedback.fit == Some(Fit::NotFit) {
-                let (mentor, mentee) = (name_of(&state, m.mentor).await?, name_of(&state, m.mentee).await?);
-                notify_admins(
-                    &state,
-                    &m,
-                    &format!("Not a fit: {mentor} and {mentee}"),
-                    &format!("{} says the pairing is not a fit after the first check-in. You can rematch the pair on the programme page.", user.name),
-                )
-                .await?;
-            }
-            Ok(())
-        }
-        .await,
-    )
+    let (user, state, m, pair, status) = checkin_member(input.checkin_id).await?;
+    if status != "held" {
+        return Err(AppError::Conflict("Feedback is given after a check-in is marked held.".into()));
+    }
+    let mut feedback = input.validate()?;
+    let first = db::is_first_held(&state.db, pair, input.checkin_id).await?;
+    if !first {
+        feedback.fit = None;
+    } else if feedback.fit.is_none() {
+        return Err(AppError::field("fit", "After your first check-in, say whether the pairing fits."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    db::save_feedback(&mut tx, input.checkin_id, user.id, &feedback).await?;
+    tx.commit().await?;
+    if feedback.fit == Some(Fit::NotFit) {
+        let (mentor, mentee) = (name_of(&state, m.mentor).await?, name_of(&state, m.mentee).await?);
+        notify_admins(
+            &state,
+            &m,
+            &format!("Not a fit: {mentor} and {mentee}"),
+            &format!("{} says the pairing is not a fit after the first check-in. You can rematch the pair on the programme page.", user.name),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "pairs/survey", input = Json)]
 pub async fn save_survey(pair_id: i64, input: SurveyInput) -> Result<(), AppError> {
-    respond(
-        async {
-            let (user, state, _) = require_member(pair_id).await?;
-            let survey = input.validate()?;
-            Ok(db::save_survey(&state.db, pair_id, user.id, &survey).await?)
-        }
-        .await,
-    )
+    let (user, state, _) = require_member(pair_id).await?;
+    let survey = input.validate()?;
+    Ok(db::save_survey(&state.db, pair_id, user.id, &survey).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/roadblock")]
 pub async fn raise_roadblock(pair_id: i64, body: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let (user, state, m) = require_member(pair_id).await?;
-            let body = body.trim().to_string();
-            if body.is_empty() {
-                return Err(AppError::field("roadblock", "Say what is in the way."));
-            }
-            if body.chars().count() > 4000 {
-                return Err(AppError::field("roadblock", "Keep it to 4,000 characters."));
-            }
-            let mut tx = state.db.begin_write().await?;
-            db::add_roadblock(&mut tx, pair_id, user.id, &body).await?;
-            tx.commit().await?;
-            notify_admins(&state, &m, &format!("Roadblock raised by {}", user.name), &body).await
-        }
-        .await,
-    )
+    let (user, state, m) = require_member(pair_id).await?;
+    let body = body.trim().to_string();
+    if body.is_empty() {
+        return Err(AppError::field("roadblock", "Say what is in the way."));
+    }
+    if body.chars().count() > 4000 {
+        return Err(AppError::field("roadblock", "Keep it to 4,000 characters."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    db::add_roadblock(&mut tx, pair_id, user.id, &body).await?;
+    tx.commit().await?;
+    notify_admins(&state, &m, &format!("Roadblock raised by {}", user.name), &body).await
 }
 
 #[server(prefix = "/api", endpoint = "pairs/messages")]
 pub async fn messages(pair_id: i64, before: i64) -> Result<MessagePage, AppError> {
-    respond(
-        async {
-            let (_, state, _) = require_member(pair_id).await?;
-            Ok(db::messages_before(&state.db, pair_id, before, 50).await?)
-        }
-        .await,
-    )
+    let (_, state, _) = require_member(pair_id).await?;
+    Ok(db::messages_before(&state.db, pair_id, before, 50).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/messages_after")]
 pub async fn messages_after(pair_id: i64, after: i64) -> Result<Vec<Message>, AppError> {
-    respond(
-        async {
-            let (_, state, _) = require_member(pair_id).await?;
-            Ok(db::messages_after(&state.db, pair_id, after).await?)
-        }
-        .await,
-    )
+    let (_, state, _) = require_member(pair_id).await?;
+    Ok(db::messages_after(&state.db, pair_id, after).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/read")]
 pub async fn mark_read(pair_id: i64, last_id: i64) -> Result<(), AppError> {
-    respond(
-        async {
-            let (user, state, _) = require_member(pair_id).await?;
-            Ok(db::mark_read(&state.db, pair_id, user.id, last_id).await?)
-        }
-        .await,
-    )
+    let (user, state, _) = require_member(pair_id).await?;
+    Ok(db::mark_read(&state.db, pair_id, user.id, last_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "me/unread_messages")]
 pub async fn unread_messages() -> Result<u32, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            Ok(db::unread(&state()?.db, user.id, None).await?)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    Ok(db::unread(&state()?.db, user.id, None).await?)
 }
 
 /// Counts and ratings per pair for the programme's admins.
 #[server(prefix = "/api", endpoint = "pairs/stats")]
 pub async fn load_pair_stats(programme_id: i64) -> Result<Vec<PairStats>, AppError> {
-    respond(
-        async {
-            let (_, state) = crate::programmes::api::require_manager(programme_id).await?;
-            Ok(db::stats(&state.db, programme_id).await?)
-        }
-        .await,
-    )
+    let (_, state) = crate::programmes::api::require_manager(programme_id).await?;
+    Ok(db::stats(&state.db, programme_id).await?)
 }
 
 /// A programme admin pairs two people by hand (both are enrolled if they were not).
 #[server(prefix = "/api", endpoint = "pairs/create")]
 pub async fn create_pair(programme_id: i64, mentor_email: String, mentee_email: String) -> Result<i64, AppError> {
-    respond(
-        async {
-            let (user, state) = crate::programmes::api::require_manager(programme_id).await?;
-            let mut tx = state.db.begin_write().await?;
-            let mut errors = crate::error::FieldErrors::new();
-            let mut find = async |field: &str, raw: &str, tx: &mut sqlx::AnyConnection| -> Result<Option<i64>, AppError> {
-                match crate::profiles::validate_email(raw) {
-                    Ok(email) => match crate::accounts::db::user_id_by_email(tx, &email).await? {
-                        Some(id) => Ok(Some(id)),
-                        None => {
-                            errors.add(field, "No one with this email is in the directory.");
-                            Ok(None)
-                        }
-                    },
-                    Err(message) => {
-                        errors.add(field, message);
-                        Ok(None)
-                    }
+    let (user, state) = crate::programmes::api::require_manager(programme_id).await?;
+    let mut tx = state.db.begin_write().await?;
+    let mut errors = crate::error::FieldErrors::new();
+    let mut find = async |field: &str, raw: &str, tx: &mut sqlx::AnyConnection| -> Result<Option<i64>, AppError> {
+        match crate::profiles::validate_email(raw) {
+            Ok(email) => match crate::accounts::db::user_id_by_email(tx, &email).await? {
+                Some(id) => Ok(Some(id)),
+                None => {
+                    errors.add(field, "No one with this email is in the directory.");
+                    Ok(None)
                 }
-            };
-            let mentor = find("mentor_email", &mentor_email, &mut tx).await?;
-            let mentee = find("mentee_email", &mentee_email, &mut tx).await?;
-            if mentor.is_some() && mentor == mentee {
-                errors.add("mentee_email", "Someone cannot be paired with themselves.");
+            },
+            Err(message) => {
+                errors.add(field, message);
+                Ok(None)
             }
-            errors.into_result(())?;
-            let (mentor, mentee) = (mentor.unwrap_or_default(), mentee.unwrap_or_default());
-            use crate::programmes::{db as programmes, EnrolRole};
-            programmes::lock_programme(&mut tx, programme_id).await?;
-            programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &[mentor], user.id).await?;
-            programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &[mentee], user.id).await?;
-            // An admin pairing by hand may go past the programme's places per mentor.
-            let id = match programmes::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, None, 0.0, &[]).await? {
-                Ok(id) => id,
-                Err(_) => return Err(AppError::taken("mentee_email", "This person already has a mentor in this programme.")),
-            };
-            for to in [mentor, mentee] {
-                crate::programmes::db::notify(&mut tx, to, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
-            }
-            tx.commit().await?;
-            Ok(id)
         }
-        .await,
-    )
+    };
+    let mentor = find("mentor_email", &mentor_email, &mut tx).await?;
+    let mentee = find("mentee_email", &mentee_email, &mut tx).await?;
+    if mentor.is_some() && mentor == mentee {
+        errors.add("mentee_email", "Someone cannot be paired with themselves.");
+    }
+    errors.into_result(())?;
+    let (mentor, mentee) = (mentor.unwrap_or_default(), mentee.unwrap_or_default());
+    use crate::programmes::{db as programmes, EnrolRole};
+    programmes::lock_programme(&mut tx, programme_id).await?;
+    programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &[mentor], user.id).await?;
+    programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &[mentee], user.id).await?;
+    // An admin pairing by hand may go past the programme's places per mentor.
+    let id = match programmes::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, None, 0.0, &[]).await? {
+        Ok(id) => id,
+        Err(_) => return Err(AppError::taken("mentee_email", "This person already has a mentor in this programme.")),
+    };
+    for to in [mentor, mentee] {
+        crate::programmes::db::notify(&mut tx, to, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
+    }
+    tx.commit().await?;
+    Ok(id)
 }

@@ -1,24 +1,19 @@
 //! `GET /calendar/checkins/{id}`: a check-in as an .ics file, for its pair's members only.
 
 use super::db;
-use crate::server::{auth::RequestUser, AppState};
+use crate::server::{guards::{pair_member, CurrentUser, PairAccess}, AppState};
 use axum::{
     extract::{Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 
-pub async fn checkin_ics(
-    Path(id): Path<i64>,
-    State(state): State<AppState>,
-    axum::Extension(RequestUser(user)): axum::Extension<RequestUser>,
-) -> Response {
-    let Some(user) = user else { return StatusCode::UNAUTHORIZED.into_response() };
+pub async fn checkin_ics(Path(id): Path<i64>, State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Response {
     let Ok(Some((pair_id, _, _))) = db::checkin_pair(&state.db, id).await else { return StatusCode::NOT_FOUND.into_response() };
-    let Ok(Some(members)) = db::members(&state.db, pair_id).await else { return StatusCode::NOT_FOUND.into_response() };
-    if !members.includes(user.id) {
-        return StatusCode::FORBIDDEN.into_response();
-    }
+    let members = match pair_member(&state.db, &user, pair_id, PairAccess::Read).await {
+        Ok(m) => m,
+        Err(e) => return e.into_response(),
+    };
     let partner = members.partner_of(user.id);
     let (Ok(tz), Ok(partner_tz)) = (db::timezone_of(&state.db, user.id).await, db::timezone_of(&state.db, partner).await) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();

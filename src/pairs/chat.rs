@@ -7,7 +7,8 @@
 //! instance LISTENs, so a client on another instance receives it too.
 
 use super::{check_message, db, ClientFrame, Message, ServerFrame};
-use crate::server::{auth::RequestUser, db::Backend, AppState};
+use crate::error::AppError;
+use crate::server::{db::Backend, guards::{pair_member, CurrentUser, PairAccess}, AppState};
 use axum::{
     extract::{
         ws::{self, WebSocket, WebSocketUpgrade},
@@ -106,7 +107,7 @@ pub async fn socket(
     Path(pair_id): Path<i64>,
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::Extension(RequestUser(user)): axum::Extension<RequestUser>,
+    user: Result<CurrentUser, AppError>,
 ) -> Response {
     // A page of another site may not open a chat with the visitor's cookies.
     if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
@@ -116,12 +117,12 @@ pub async fn socket(
             return StatusCode::FORBIDDEN.into_response();
         }
     }
-    let Some(user) = user else { return StatusCode::UNAUTHORIZED.into_response() };
-    match db::members(&state.db, pair_id).await {
-        Ok(Some(m)) if m.includes(user.id) && m.active => {}
-        Ok(Some(_)) => return StatusCode::FORBIDDEN.into_response(),
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let user = match user {
+        Ok(CurrentUser(user)) => user,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = pair_member(&state.db, &user, pair_id, PairAccess::Change).await {
+        return e.into_response();
     }
     ws.max_message_size(64 * 1024).on_upgrade(move |socket| run(socket, state, pair_id, user.id))
 }

@@ -10,82 +10,57 @@ use crate::server::{auth::*, known_timezone, timezone_names};
 
 #[server(prefix = "/api", endpoint = "profile/editor")]
 pub async fn profile_editor() -> Result<EditorData, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            let profile = super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
-            let vocabulary = super::db::vocabulary(&state.db).await?;
-            Ok(EditorData { profile, timezones: timezone_names(), vocabulary })
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let state = state()?;
+    let profile = super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
+    let vocabulary = super::db::vocabulary(&state.db).await?;
+    Ok(EditorData { profile, timezones: timezone_names(), vocabulary })
 }
 
 #[server(prefix = "/api", endpoint = "profile/save", input = Json)]
 pub async fn save_profile(input: ProfileInput) -> Result<Profile, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            let valid = input.validate(known_timezone)?;
-            let mut tx = state.db.begin_write().await?;
-            let manager_id = match &valid.manager_email {
-                Some(email) => {
-                    let id = crate::accounts::db::user_id_by_email(&mut tx, email)
-                        .await?
-                        .ok_or_else(|| AppError::field("manager_email", "No one with this email is in the directory."))?;
-                    if crate::accounts::db::would_cycle(&mut tx, user.id, id).await? {
-                        return Err(AppError::field(
-                            "manager_email",
-                            "That would make a loop in the reporting lines (this person reports to you).",
-                        ));
-                    }
-                    Some(id)
-                }
-                None => None,
-            };
-            super::db::save_profile(&mut tx, user.id, &valid, manager_id).await?;
-            tx.commit().await?;
-            super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::Internal)
+    let user = require_user().await?;
+    let state = state()?;
+    let valid = input.validate(known_timezone)?;
+    let mut tx = state.db.begin_write().await?;
+    let manager_id = match &valid.manager_email {
+        Some(email) => {
+            let id = crate::accounts::db::user_id_by_email(&mut tx, email)
+                .await?
+                .ok_or_else(|| AppError::field("manager_email", "No one with this email is in the directory."))?;
+            if crate::accounts::db::would_cycle(&mut tx, user.id, id).await? {
+                return Err(AppError::field(
+                    "manager_email",
+                    "That would make a loop in the reporting lines (this person reports to you).",
+                ));
+            }
+            Some(id)
         }
-        .await,
-    )
+        None => None,
+    };
+    super::db::save_profile(&mut tx, user.id, &valid, manager_id).await?;
+    tx.commit().await?;
+    super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::Internal)
 }
 
 #[server(prefix = "/api", endpoint = "profile/get")]
 pub async fn get_profile(id: i64) -> Result<Profile, AppError> {
-    respond(
-        async {
-            require_user().await?;
-            super::db::load_profile(&state()?.db, id).await?.ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    require_user().await?;
+    super::db::load_profile(&state()?.db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Every department someone works in, for the directory's filter.
 #[server(prefix = "/api", endpoint = "directory/departments")]
 pub async fn departments() -> Result<Vec<String>, AppError> {
-    respond(
-        async {
-            require_user().await?;
-            Ok(super::db::departments(&state()?.db).await?)
-        }
-        .await,
-    )
+    require_user().await?;
+    Ok(super::db::departments(&state()?.db).await?)
 }
 
 #[server(prefix = "/api", endpoint = "directory", input = Json)]
 pub async fn directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError> {
-    respond(
-        async {
-            require_user().await?;
-            if query.q.chars().count() > 100 || query.skill.chars().count() > 100 || query.department.chars().count() > 100 {
-                return Err(AppError::field("q", "Search terms must be at most 100 characters."));
-            }
-            Ok(super::db::directory(&state()?.db, &query).await?)
-        }
-        .await,
-    )
+    require_user().await?;
+    if query.q.chars().count() > 100 || query.skill.chars().count() > 100 || query.department.chars().count() > 100 {
+        return Err(AppError::field("q", "Search terms must be at most 100 characters."));
+    }
+    Ok(super::db::directory(&state()?.db, &query).await?)
 }

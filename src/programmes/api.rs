@@ -14,12 +14,7 @@ use crate::{accounts::SessionUser, server::{auth::*, AppState}};
 pub(crate) async fn require_manager(id: i64) -> Result<(SessionUser, AppState), AppError> {
     let user = require_user().await?;
     let state = state()?;
-    if !db::programme_exists(&state.db, id).await? {
-        return Err(AppError::NotFound);
-    }
-    if !db::is_programme_admin(&state.db, id, user.id).await? {
-        return Err(AppError::Forbidden);
-    }
+    crate::server::guards::manages_programme(&state.db, &user, id).await?;
     Ok((user, state))
 }
 
@@ -52,282 +47,217 @@ async fn run_engine(problem: crate::matching::Problem, config: Config) -> Result
 
 #[server(prefix = "/api", endpoint = "programmes")]
 pub async fn list_programmes() -> Result<Vec<Programme>, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            Ok(db::list_programmes(&state()?.db, &user).await?)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    Ok(db::list_programmes(&state()?.db, &user).await?)
 }
 
 #[server(prefix = "/api", endpoint = "programmes/get")]
 pub async fn get_programme(id: i64) -> Result<Programme, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let p = db::load_programme(&state()?.db, id, &user).await?.ok_or(AppError::NotFound)?;
-            if p.open || p.mine.is_some() || p.can_manage {
-                Ok(p)
-            } else {
-                Err(AppError::Forbidden)
-            }
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let p = db::load_programme(&state()?.db, id, &user).await?.ok_or(AppError::NotFound)?;
+    if p.open || p.mine.is_some() || p.can_manage {
+        Ok(p)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 #[server(prefix = "/api", endpoint = "programmes/create", input = Json)]
 pub async fn create_programme(input: ProgrammeInput) -> Result<i64, AppError> {
-    respond(
-        async {
-            let user = require_admin().await?;
-            let valid = input.validate()?;
-            let state = state()?;
-            let mut tx = state.db.begin_write().await?;
-            let id = db::create_programme(&mut tx, &valid, user.id).await?;
-            tx.commit().await?;
-            Ok(id)
-        }
-        .await,
-    )
+    let user = require_admin().await?;
+    let valid = input.validate()?;
+    let state = state()?;
+    let mut tx = state.db.begin_write().await?;
+    let id = db::create_programme(&mut tx, &valid, user.id).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 #[server(prefix = "/api", endpoint = "programmes/update", input = Json)]
 pub async fn update_programme(id: i64, input: ProgrammeInput) -> Result<Programme, AppError> {
-    respond(
-        async {
-            let (user, state) = require_manager(id).await?;
-            let valid = input.validate()?;
-            let mut tx = state.db.begin_write().await?;
-            db::update_programme(&mut tx, id, &valid).await?;
-            tx.commit().await?;
-            load_managed(&state, &user, id).await
-        }
-        .await,
-    )
+    let (user, state) = require_manager(id).await?;
+    let valid = input.validate()?;
+    let mut tx = state.db.begin_write().await?;
+    db::update_programme(&mut tx, id, &valid).await?;
+    tx.commit().await?;
+    load_managed(&state, &user, id).await
 }
 
 #[server(prefix = "/api", endpoint = "programmes/apply", input = Json)]
 pub async fn apply_to_programme(input: ApplyInput) -> Result<Programme, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            let p = db::load_programme(&state.db, input.programme_id, &user).await?.ok_or(AppError::NotFound)?;
-            if !p.open {
-                return Err(AppError::Conflict(format!(
-                    "Enrolment for {} is open from {} to {}.",
-                    p.name, p.enrol_opens, p.enrol_closes
-                )));
-            }
-            let (role, motivation, topics) = input.validate()?;
-            let mut tx = state.db.begin_write().await?;
-            db::apply(&mut tx, p.id, user.id, role, &motivation, &topics).await?.map_err(AppError::Conflict)?;
-            tx.commit().await?;
-            load_managed(&state, &user, p.id).await
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let state = state()?;
+    let p = db::load_programme(&state.db, input.programme_id, &user).await?.ok_or(AppError::NotFound)?;
+    if !p.open {
+        return Err(AppError::Conflict(format!(
+            "Enrolment for {} is open from {} to {}.",
+            p.name, p.enrol_opens, p.enrol_closes
+        )));
+    }
+    let (role, motivation, topics) = input.validate()?;
+    let mut tx = state.db.begin_write().await?;
+    db::apply(&mut tx, p.id, user.id, role, &motivation, &topics).await?.map_err(AppError::Conflict)?;
+    tx.commit().await?;
+    load_managed(&state, &user, p.id).await
 }
 
 #[server(prefix = "/api", endpoint = "programmes/withdraw")]
 pub async fn withdraw_application(programme_id: i64) -> Result<(), AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            if db::withdraw(&state()?.db, programme_id, user.id).await? {
-                Ok(())
-            } else {
-                Err(AppError::Conflict("There is no pending application to withdraw.".into()))
-            }
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    if db::withdraw(&state()?.db, programme_id, user.id).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict("There is no pending application to withdraw.".into()))
+    }
 }
 
 #[server(prefix = "/api", endpoint = "programmes/enrolments")]
 pub async fn programme_enrolments(id: i64) -> Result<Vec<Enrolment>, AppError> {
-    respond(
-        async {
-            let (_, state) = require_manager(id).await?;
-            Ok(db::enrolments(&state.db, id).await?)
-        }
-        .await,
-    )
+    let (_, state) = require_manager(id).await?;
+    Ok(db::enrolments(&state.db, id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "programmes/decide")]
 pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), AppError> {
-    respond(
-        async {
-            require_user().await?;
-            let state = state()?;
-            let (programme_id, person) = db::enrolment_owner(&state.db, enrolment_id).await?.ok_or(AppError::NotFound)?;
-            let (user, state) = require_manager(programme_id).await?;
-            let p = load_managed(&state, &user, programme_id).await?;
-            let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
-            let mut tx = state.db.begin_write().await?;
-            db::decide(&mut tx, enrolment_id, status, user.id).await?;
-            let (title, body) = if approve {
-                (format!("You are in: {}", p.name), "Your application was approved. You will hear when you are matched.".to_string())
-            } else {
-                (format!("Application to {}", p.name), "Your application was not accepted this time.".to_string())
-            };
-            db::notify(&mut tx, person, &title, &body, "/programmes").await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let state = state()?;
+    let (programme_id, person) = db::enrolment_owner(&state.db, enrolment_id).await?.ok_or(AppError::NotFound)?;
+    crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
+    let p = load_managed(&state, &user, programme_id).await?;
+    let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
+    let mut tx = state.db.begin_write().await?;
+    db::decide(&mut tx, enrolment_id, status, user.id).await?;
+    let (title, body) = if approve {
+        (format!("You are in: {}", p.name), "Your application was approved. You will hear when you are matched.".to_string())
+    } else {
+        (format!("Application to {}", p.name), "Your application was not accepted this time.".to_string())
+    };
+    db::notify(&mut tx, person, &title, &body, "/programmes").await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "programmes/bulk_enrol", input = Json)]
 pub async fn bulk_enrol(input: BulkEnrolInput) -> Result<BulkReport, AppError> {
-    respond(
-        async {
-            let (user, state) = require_manager(input.programme_id).await?;
-            let role = EnrolRole::parse(&input.role).ok_or_else(|| AppError::field("role", "Choose mentor or mentee."))?;
-            let mut report = BulkReport::default();
-            let users: Vec<i64> = match &input.source {
-                BulkSource::Filter { department, level_min, level_max } => {
-                    let mut errors = crate::error::FieldErrors::new();
-                    let level = |s: &str, field: &str, errors: &mut crate::error::FieldErrors| match s.trim().parse::<i32>() {
-                        Ok(l) if (1..=10).contains(&l) => l,
-                        _ => {
-                            errors.add(field, "Enter a level from 1 to 10.");
-                            1
-                        }
-                    };
-                    let lo = level(level_min, "level_min", &mut errors);
-                    let hi = level(level_max, "level_max", &mut errors);
-                    if errors.is_empty() && lo > hi {
-                        errors.add("level_max", "The highest level must not be below the lowest.");
-                    }
-                    if department.chars().count() > 100 {
-                        errors.add("department", "A department name has at most 100 characters.");
-                    }
-                    errors.into_result(())?;
-                    db::people_by_filter(&state.db, department.trim(), lo, hi).await?
-                }
-                BulkSource::Emails(text) => {
-                    if text.len() > 1_000_000 {
-                        return Err(AppError::field("emails", "Paste at most 1 MB of addresses at a time."));
-                    }
-                    let mut conn = state.db.pool.acquire().await?;
-                    let mut ids = Vec::new();
-                    for (i, line) in text.lines().enumerate() {
-                        for raw in line.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
-                            if raw.eq_ignore_ascii_case("email") {
-                                continue;
-                            }
-                            let problem = match crate::profiles::validate_email(raw) {
-                                Ok(email) => match crate::accounts::db::user_id_by_email(&mut conn, &email).await? {
-                                    Some(id) => {
-                                        ids.push(id);
-                                        None
-                                    }
-                                    None => Some(format!("{raw}: no one with this email is in the directory.")),
-                                },
-                                Err(message) => Some(format!("{raw}: {message}")),
-                            };
-                            if let Some(message) = problem {
-                                report.errors.push(crate::accounts::RowError { line: i as i64 + 1, field: "email".into(), message });
-                            }
-                        }
-                    }
-                    ids
+    let (user, state) = require_manager(input.programme_id).await?;
+    let role = EnrolRole::parse(&input.role).ok_or_else(|| AppError::field("role", "Choose mentor or mentee."))?;
+    let mut report = BulkReport::default();
+    let users: Vec<i64> = match &input.source {
+        BulkSource::Filter { department, level_min, level_max } => {
+            let mut errors = crate::error::FieldErrors::new();
+            let level = |s: &str, field: &str, errors: &mut crate::error::FieldErrors| match s.trim().parse::<i32>() {
+                Ok(l) if (1..=10).contains(&l) => l,
+                _ => {
+                    errors.add(field, "Enter a level from 1 to 10.");
+                    1
                 }
             };
-            let mut tx = state.db.begin_write().await?;
-            let (enrolled, already) = db::enrol_many(&mut tx, input.programme_id, role, &users, user.id).await?;
-            tx.commit().await?;
-            report.enrolled = enrolled;
-            report.already = already;
-            Ok(report)
+            let lo = level(level_min, "level_min", &mut errors);
+            let hi = level(level_max, "level_max", &mut errors);
+            if errors.is_empty() && lo > hi {
+                errors.add("level_max", "The highest level must not be below the lowest.");
+            }
+            if department.chars().count() > 100 {
+                errors.add("department", "A department name has at most 100 characters.");
+            }
+            errors.into_result(())?;
+            db::people_by_filter(&state.db, department.trim(), lo, hi).await?
         }
-        .await,
-    )
+        BulkSource::Emails(text) => {
+            if text.len() > 1_000_000 {
+                return Err(AppError::field("emails", "Paste at most 1 MB of addresses at a time."));
+            }
+            let mut conn = state.db.pool.acquire().await?;
+            let mut ids = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                for raw in line.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
+                    if raw.eq_ignore_ascii_case("email") {
+                        continue;
+                    }
+                    let problem = match crate::profiles::validate_email(raw) {
+                        Ok(email) => match crate::accounts::db::user_id_by_email(&mut conn, &email).await? {
+                            Some(id) => {
+                                ids.push(id);
+                                None
+                            }
+                            None => Some(format!("{raw}: no one with this email is in the directory.")),
+                        },
+                        Err(message) => Some(format!("{raw}: {message}")),
+                    };
+                    if let Some(message) = problem {
+                        report.errors.push(crate::accounts::RowError { line: i as i64 + 1, field: "email".into(), message });
+                    }
+                }
+            }
+            ids
+        }
+    };
+    let mut tx = state.db.begin_write().await?;
+    let (enrolled, already) = db::enrol_many(&mut tx, input.programme_id, role, &users, user.id).await?;
+    tx.commit().await?;
+    report.enrolled = enrolled;
+    report.already = already;
+    Ok(report)
 }
 
 #[server(prefix = "/api", endpoint = "studio/data")]
 pub async fn load_studio(id: i64) -> Result<StudioData, AppError> {
-    respond(
-        async {
-            let (user, state) = require_manager(id).await?;
-            let mut programme = load_managed(&state, &user, id).await?;
-            let pool = pool::load_pool(&state.db, &programme).await?;
-            pool.fit(&mut programme.config);
-            Ok(StudioData {
-                problem: pool.problem,
-                people: pool.people,
-                runs: db::runs(&state.db, id).await?,
-                last: db::latest_run(&state.db, id).await?,
-                programme,
-            })
-        }
-        .await,
-    )
+    let (user, state) = require_manager(id).await?;
+    let mut programme = load_managed(&state, &user, id).await?;
+    let pool = pool::load_pool(&state.db, &programme).await?;
+    pool.fit(&mut programme.config);
+    Ok(StudioData {
+        problem: pool.problem,
+        people: pool.people,
+        runs: db::runs(&state.db, id).await?,
+        last: db::latest_run(&state.db, id).await?,
+        programme,
+    })
 }
 
 /// The authoritative run: the server matches the current pool under `config`, keeps the
 /// configuration as the programme's, and saves the run to the audit trail.
 #[server(prefix = "/api", endpoint = "studio/run", input = Json)]
 pub async fn save_run(id: i64, config: Config) -> Result<SavedRun, AppError> {
-    respond(
-        async {
-            let (user, state) = require_manager(id).await?;
-            crate::matching::check_config(&config).map_err(engine_error)?;
-            let programme = load_managed(&state, &user, id).await?;
-            let pool = pool::load_pool(&state.db, &programme).await?;
-            let participants = pool.participants();
-            let result = run_engine(pool.problem, config.clone()).await?;
-            let mut tx = state.db.begin_write().await?;
-            db::save_config(&mut tx, id, &config).await?;
-            let run_id = db::save_run(&mut tx, id, user.id, &config, &result, participants).await?;
-            tx.commit().await?;
-            db::load_run(&state.db, run_id).await?.map(|r| r.1).ok_or(AppError::Internal)
-        }
-        .await,
-    )
+    let (user, state) = require_manager(id).await?;
+    crate::matching::check_config(&config).map_err(engine_error)?;
+    let programme = load_managed(&state, &user, id).await?;
+    let pool = pool::load_pool(&state.db, &programme).await?;
+    let participants = pool.participants();
+    let result = run_engine(pool.problem, config.clone()).await?;
+    let mut tx = state.db.begin_write().await?;
+    db::save_config(&mut tx, id, &config).await?;
+    let run_id = db::save_run(&mut tx, id, user.id, &config, &result, participants).await?;
+    tx.commit().await?;
+    db::load_run(&state.db, run_id).await?.map(|r| r.1).ok_or(AppError::Internal)
 }
 
 #[server(prefix = "/api", endpoint = "studio/load_run")]
 pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
-    respond(
-        async {
-            require_user().await?;
-            let state = state()?;
-            let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
-            require_manager(programme_id).await?;
-            Ok(run)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let state = state()?;
+    let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
+    crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
+    Ok(run)
 }
 
 /// Creates the pairs of a saved run and tells everyone in it. Pairs whose people were paired
 /// or left the programme since the run are skipped and counted as unmatched.
 #[server(prefix = "/api", endpoint = "studio/publish")]
 pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
-    respond(
-        async {
-            require_user().await?;
-            let state = state()?;
-            let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
-            let (user, state) = require_manager(programme_id).await?;
-            if run.summary.published_at.is_some() {
-                return Err(already_published());
-            }
-            let programme = load_managed(&state, &user, programme_id).await?;
-            let pool = pool::load_pool(&state.db, &programme).await?;
-            let mut tx = state.db.begin_write().await?;
-            let report = publish(&mut tx, &programme, &pool, run_id, &run).await?;
-            tx.commit().await?;
-            Ok(report)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let state = state()?;
+    let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
+    crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
+    if run.summary.published_at.is_some() {
+        return Err(already_published());
+    }
+    let programme = load_managed(&state, &user, programme_id).await?;
+    let pool = pool::load_pool(&state.db, &programme).await?;
+    let mut tx = state.db.begin_write().await?;
+    let report = publish(&mut tx, &programme, &pool, run_id, &run).await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
 #[cfg(feature = "ssr")]
@@ -399,297 +329,247 @@ pub(crate) async fn publish(
 
 #[server(prefix = "/api", endpoint = "programmes/pairs")]
 pub async fn programme_pairs(id: i64) -> Result<Vec<PairRow>, AppError> {
-    respond(
-        async {
-            let (_, state) = require_manager(id).await?;
-            Ok(db::pairs(&state.db, id).await?)
-        }
-        .await,
-    )
+    let (_, state) = require_manager(id).await?;
+    Ok(db::pairs(&state.db, id).await?)
 }
 
 /// Ends one pair and re-optimises only its two people against the rest of the pool; every
 /// other pair stays as it is. Returns the programme's pairs afterwards.
 #[server(prefix = "/api", endpoint = "pairs/rematch")]
 pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
-    respond(
-        async {
-            require_user().await?;
-            let state = state()?;
-            let (programme_id, old_mentor, old_mentee) = db::active_pair(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
-            let (user, state) = require_manager(programme_id).await?;
-            let programme = load_managed(&state, &user, programme_id).await?;
-            // Matched as if the pair had ended, then ended and replaced in one transaction: a
-            // crash between the two cannot leave the pair ended with nobody told.
-            let pool = pool::load_people_as_if_ended(&state.db, &programme, (old_mentor, old_mentee)).await?;
-            let mut config = programme.config.clone();
-            config.rules.pinned.clear();
-            config.rules.forbidden.push((old_mentor, old_mentee));
-            pool.fit(&mut config);
-            let result = run_engine(pool.problem, config).await?;
-            let mut tx = state.db.begin_write().await?;
-            db::lock_programme(&mut tx, programme_id).await?;
-            if !db::end_pair(&mut tx, pair_id, "rematched by the programme admin").await? {
-                return Err(AppError::Conflict("This pair has ended already (rematched a moment ago?); reload to see its people now.".into()));
-            }
-            let mut mentee_placed = false;
-            for pair in result.pairs.iter().filter(|p| p.mentee == old_mentee || p.mentor == old_mentor) {
-                let made = db::create_pair_if_room(
-                    &mut tx,
-                    programme_id,
-                    None,
-                    pair.mentor,
-                    pair.mentee,
-                    Some(programme.mentor_capacity),
-                    pair.score,
-                    &pair.reasons,
-                )
-                .await?;
-                if made.is_err() {
-                    continue;
-                }
-                mentee_placed |= pair.mentee == old_mentee;
-                let why = reasons_sentence(&pair.reasons);
-                for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
-                    let other = pool.people.iter().find(|p| p.id == other).map(|p| p.name.clone()).unwrap_or_default();
-                    db::notify(&mut tx, to, &format!("New match in {}: {other}", programme.name), &format!("You were matched because {why}."), "/matches").await?;
-                }
-            }
-            if !mentee_placed {
-                db::notify(
-                    &mut tx,
-                    old_mentee,
-                    &format!("Your pair in {} has ended", programme.name),
-                    "There is no other good match right now. You stay in the pool.",
-                    "/programmes",
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(db::pairs(&state.db, programme_id).await?)
+    let user = require_user().await?;
+    let state = state()?;
+    let (programme_id, old_mentor, old_mentee) = db::active_pair(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
+    crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
+    let programme = load_managed(&state, &user, programme_id).await?;
+    // Matched as if the pair had ended, then ended and replaced in one transaction: a
+    // crash between the two cannot leave the pair ended with nobody told.
+    let pool = pool::load_people_as_if_ended(&state.db, &programme, (old_mentor, old_mentee)).await?;
+    let mut config = programme.config.clone();
+    config.rules.pinned.clear();
+    config.rules.forbidden.push((old_mentor, old_mentee));
+    pool.fit(&mut config);
+    let result = run_engine(pool.problem, config).await?;
+    let mut tx = state.db.begin_write().await?;
+    db::lock_programme(&mut tx, programme_id).await?;
+    if !db::end_pair(&mut tx, pair_id, "rematched by the programme admin").await? {
+        return Err(AppError::Conflict("This pair has ended already (rematched a moment ago?); reload to see its people now.".into()));
+    }
+    let mut mentee_placed = false;
+    for pair in result.pairs.iter().filter(|p| p.mentee == old_mentee || p.mentor == old_mentor) {
+        let made = db::create_pair_if_room(
+            &mut tx,
+            programme_id,
+            None,
+            pair.mentor,
+            pair.mentee,
+            Some(programme.mentor_capacity),
+            pair.score,
+            &pair.reasons,
+        )
+        .await?;
+        if made.is_err() {
+            continue;
         }
-        .await,
-    )
+        mentee_placed |= pair.mentee == old_mentee;
+        let why = reasons_sentence(&pair.reasons);
+        for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
+            let other = pool.people.iter().find(|p| p.id == other).map(|p| p.name.clone()).unwrap_or_default();
+            db::notify(&mut tx, to, &format!("New match in {}: {other}", programme.name), &format!("You were matched because {why}."), "/matches").await?;
+        }
+    }
+    if !mentee_placed {
+        db::notify(
+            &mut tx,
+            old_mentee,
+            &format!("Your pair in {} has ended", programme.name),
+            "There is no other good match right now. You stay in the pool.",
+            "/programmes",
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(db::pairs(&state.db, programme_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "me/matches")]
 pub async fn my_matches() -> Result<Vec<MyMatch>, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            Ok(db::my_matches(&state()?.db, user.id).await?)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    Ok(db::my_matches(&state()?.db, user.id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "me/inbox")]
 pub async fn my_inbox() -> Result<Inbox, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            Ok(db::inbox(&state()?.db, user.id).await?)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    Ok(db::inbox(&state()?.db, user.id).await?)
 }
 
 /// The navigation's unread counts: inbox notifications and chat messages of the signed-in person.
 #[server(prefix = "/api", endpoint = "me/counts")]
 pub async fn nav_counts() -> Result<crate::ui::NavCounts, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let db = &state()?.db;
-            Ok(crate::ui::NavCounts {
-                inbox: db::unread_notifications(db, user.id).await?,
-                messages: crate::pairs::db::unread(db, user.id, None).await?,
-            })
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let db = &state()?.db;
+    Ok(crate::ui::NavCounts {
+        inbox: db::unread_notifications(db, user.id).await?,
+        messages: crate::pairs::db::unread(db, user.id, None).await?,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "me/inbox/read")]
 pub async fn mark_inbox_read() -> Result<(), AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            Ok(db::mark_all_read(&state()?.db, user.id).await?)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    Ok(db::mark_all_read(&state()?.db, user.id).await?)
 }
 
 /// Self-match: the viewer's best possible mentors with reasons (approved mentees only).
 #[server(prefix = "/api", endpoint = "selfmatch/suggestions")]
 pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
-            let enrolled_mentee = p.mine.as_ref().is_some_and(|m| m.role == EnrolRole::Mentee && m.status == EnrolStatus::Approved);
-            if !p.self_match || !enrolled_mentee {
-                return Err(AppError::Forbidden);
-            }
-            db::expire_requests(&state.db).await?;
-            let pool = pool::load_pool(&state.db, &p).await?;
-            if !pool.problem.mentees.iter().any(|e| e.id == user.id) {
-                return Ok(Vec::new());
-            }
-            let asked = db::pending_requests_of(&state.db, programme_id, user.id).await?;
-            let config = p.config.clone();
-            let me = user.id;
-            let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<(i64, crate::matching::Pair)>, crate::matching::MatchError> {
-                // Only this mentee against every mentor: score all, explain the best five.
-                let mut problem = pool.problem;
-                problem.mentees.retain(|e| e.id == me);
-                let engine = crate::matching::Engine::new(&problem)?;
-                let mut scored: Vec<(i64, f64)> = problem
-                    .mentors
-                    .iter()
-                    .filter(|m| engine.rule_break(&config.rules, m.id, me).is_none())
-                    .filter_map(|m| engine.pair_score(&config, m.id, me).map(|score| (m.id, score)))
-                    .filter(|&(_, score)| score >= config.rules.min_score && score > 0.0)
-                    .collect();
-                scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                scored.truncate(5);
-                Ok(scored.into_iter().filter_map(|(m, _)| engine.explain(&config, m, me).map(|pair| (m, pair))).collect())
-            })
-            .await
-            .map_err(|_| AppError::Internal)?
-            .map_err(engine_error)?;
-            let mut conn = state.db.pool.acquire().await?;
-            let mut out = Vec::new();
-            for (mentor, pair) in ranked {
-                if let Some(label) = db::person_label(&mut conn, mentor).await? {
-                    out.push(Suggestion { mentor: label, score: pair.score, reasons: pair.reasons, requested: asked.contains(&mentor) });
-                }
-            }
-            Ok(out)
+    let user = require_user().await?;
+    let state = state()?;
+    let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
+    let enrolled_mentee = p.mine.as_ref().is_some_and(|m| m.role == EnrolRole::Mentee && m.status == EnrolStatus::Approved);
+    if !p.self_match || !enrolled_mentee {
+        return Err(AppError::Forbidden);
+    }
+    db::expire_requests(&state.db).await?;
+    let pool = pool::load_pool(&state.db, &p).await?;
+    if !pool.problem.mentees.iter().any(|e| e.id == user.id) {
+        return Ok(Vec::new());
+    }
+    let asked = db::pending_requests_of(&state.db, programme_id, user.id).await?;
+    let config = p.config.clone();
+    let me = user.id;
+    let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<(i64, crate::matching::Pair)>, crate::matching::MatchError> {
+        // Only this mentee against every mentor: score all, explain the best five.
+        let mut problem = pool.problem;
+        problem.mentees.retain(|e| e.id == me);
+        let engine = crate::matching::Engine::new(&problem)?;
+        let mut scored: Vec<(i64, f64)> = problem
+            .mentors
+            .iter()
+            .filter(|m| engine.rule_break(&config.rules, m.id, me).is_none())
+            .filter_map(|m| engine.pair_score(&config, m.id, me).map(|score| (m.id, score)))
+            .filter(|&(_, score)| score >= config.rules.min_score && score > 0.0)
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(5);
+        Ok(scored.into_iter().filter_map(|(m, _)| engine.explain(&config, m, me).map(|pair| (m, pair))).collect())
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
+    .map_err(engine_error)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let mut out = Vec::new();
+    for (mentor, pair) in ranked {
+        if let Some(label) = db::person_label(&mut conn, mentor).await? {
+            out.push(Suggestion { mentor: label, score: pair.score, reasons: pair.reasons, requested: asked.contains(&mentor) });
         }
-        .await,
-    )
+    }
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "selfmatch/request")]
 pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            if message.chars().count() > 1000 {
-                return Err(AppError::field("message", "Keep the message to 1,000 characters."));
-            }
-            let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
-            let enrolled_mentee = p.mine.as_ref().is_some_and(|m| m.role == EnrolRole::Mentee && m.status == EnrolStatus::Approved);
-            if !p.self_match || !enrolled_mentee {
-                return Err(AppError::Forbidden);
-            }
-            db::expire_requests(&state.db).await?;
-            let pool = pool::load_pool(&state.db, &p).await?;
-            if !pool.problem.mentees.iter().any(|e| e.id == user.id) {
-                return Err(AppError::Conflict("You already have a mentor in this programme.".into()));
-            }
-            if !pool.problem.mentors.iter().any(|m| m.id == mentor_id) {
-                return Err(AppError::Conflict("This mentor has no place left in this programme.".into()));
-            }
-            let engine = crate::matching::Engine::new(&pool.problem).map_err(engine_error)?;
-            if let Some(rule) = engine.rule_break(&p.config.rules, mentor_id, user.id) {
-                return Err(AppError::Conflict(format!("The programme's rules rule this pair out: {rule}.")));
-            }
-            if db::pending_requests_of(&state.db, programme_id, user.id).await?.contains(&mentor_id) {
-                return Err(AppError::Conflict("You have already asked this mentor and are waiting for their answer.".into()));
-            }
-            let mut tx = state.db.begin_write().await?;
-            let lifetime = i64::from(state.config.request_hours) * 3600;
-            db::create_request(&mut tx, programme_id, user.id, mentor_id, message.trim(), lifetime).await?;
-            db::notify(
-                &mut tx,
-                mentor_id,
-                &format!("{} asks you to mentor them in {}", user.name, p.name),
-                if message.trim().is_empty() { "Open your requests to accept or decline." } else { message.trim() },
-                "/matches",
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        .await,
+    let user = require_user().await?;
+    let state = state()?;
+    if message.chars().count() > 1000 {
+        return Err(AppError::field("message", "Keep the message to 1,000 characters."));
+    }
+    let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
+    let enrolled_mentee = p.mine.as_ref().is_some_and(|m| m.role == EnrolRole::Mentee && m.status == EnrolStatus::Approved);
+    if !p.self_match || !enrolled_mentee {
+        return Err(AppError::Forbidden);
+    }
+    db::expire_requests(&state.db).await?;
+    let pool = pool::load_pool(&state.db, &p).await?;
+    if !pool.problem.mentees.iter().any(|e| e.id == user.id) {
+        return Err(AppError::Conflict("You already have a mentor in this programme.".into()));
+    }
+    if !pool.problem.mentors.iter().any(|m| m.id == mentor_id) {
+        return Err(AppError::Conflict("This mentor has no place left in this programme.".into()));
+    }
+    let engine = crate::matching::Engine::new(&pool.problem).map_err(engine_error)?;
+    if let Some(rule) = engine.rule_break(&p.config.rules, mentor_id, user.id) {
+        return Err(AppError::Conflict(format!("The programme's rules rule this pair out: {rule}.")));
+    }
+    if db::pending_requests_of(&state.db, programme_id, user.id).await?.contains(&mentor_id) {
+        return Err(AppError::Conflict("You have already asked this mentor and are waiting for their answer.".into()));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let lifetime = i64::from(state.config.request_hours) * 3600;
+    db::create_request(&mut tx, programme_id, user.id, mentor_id, message.trim(), lifetime).await?;
+    db::notify(
+        &mut tx,
+        mentor_id,
+        &format!("{} asks you to mentor them in {}", user.name, p.name),
+        if message.trim().is_empty() { "Open your requests to accept or decline." } else { message.trim() },
+        "/matches",
     )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "selfmatch/requests")]
 pub async fn my_requests() -> Result<Vec<MentorRequest>, AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            db::expire_requests(&state.db).await?;
-            Ok(db::requests_for(&state.db, user.id).await?)
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    let state = state()?;
+    db::expire_requests(&state.db).await?;
+    Ok(db::requests_for(&state.db, user.id).await?)
 }
 
 /// The asked mentor accepts (a pair is created if both still have room) or declines.
 #[server(prefix = "/api", endpoint = "selfmatch/answer")]
 pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            let state = state()?;
-            db::expire_requests(&state.db).await?;
-            let (programme_id, mentee, mentor, status, _) = db::request(&state.db, request_id).await?.ok_or(AppError::NotFound)?;
-            if mentor != user.id {
-                return Err(AppError::Forbidden);
-            }
-            if status != "pending" {
-                return Err(AppError::Conflict(format!("This request is {status}.")));
-            }
-            let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
-            // Scored before the transaction, so the write lock is held only for the writes.
-            let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
-            let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&p.config, mentor, mentee));
-            let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
-            let no_longer = || AppError::Conflict("This request was answered or withdrawn in the meantime; reload to see it.".into());
-            let mut tx = state.db.begin_write().await?;
-            if !accept {
-                if !db::answer_request(&mut tx, request_id, "declined").await? {
-                    return Err(no_longer());
-                }
-                db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
-                tx.commit().await?;
-                return Ok(());
-            }
-            db::lock_programme(&mut tx, programme_id).await?;
-            if !db::answer_request(&mut tx, request_id, "accepted").await? {
-                return Err(no_longer());
-            }
-            match db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, Some(p.mentor_capacity), score, &reasons).await? {
-                Ok(_) => {}
-                Err(db::PairRefusal::MenteePaired) => {
-                    // Not accepted after all: withdrawn instead, in a transaction of its own.
-                    tx.rollback().await?;
-                    let mut tx = state.db.begin_write().await?;
-                    db::answer_request(&mut tx, request_id, "withdrawn").await?;
-                    tx.commit().await?;
-                    return Err(AppError::Conflict("This person has found a mentor in the meantime.".into()));
-                }
-                // Rolled back: the request stays pending.
-                Err(db::PairRefusal::MentorFull) => {
-                    return Err(AppError::Conflict(format!(
-                        "You already mentor {} people in this programme, its limit.",
-                        p.mentor_capacity
-                    )))
-                }
-            }
-            db::close_other_requests(&mut tx, programme_id, mentee).await?;
-            db::notify(&mut tx, mentee, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
-            tx.commit().await?;
-            Ok(())
+    let user = require_user().await?;
+    let state = state()?;
+    db::expire_requests(&state.db).await?;
+    let (programme_id, mentee, mentor, status, _) = db::request(&state.db, request_id).await?.ok_or(AppError::NotFound)?;
+    if mentor != user.id {
+        return Err(AppError::Forbidden);
+    }
+    if status != "pending" {
+        return Err(AppError::Conflict(format!("This request is {status}.")));
+    }
+    let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
+    // Scored before the transaction, so the write lock is held only for the writes.
+    let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
+    let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&p.config, mentor, mentee));
+    let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
+    let no_longer = || AppError::Conflict("This request was answered or withdrawn in the meantime; reload to see it.".into());
+    let mut tx = state.db.begin_write().await?;
+    if !accept {
+        if !db::answer_request(&mut tx, request_id, "declined").await? {
+            return Err(no_longer());
         }
-        .await,
-    )
+        db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    db::lock_programme(&mut tx, programme_id).await?;
+    if !db::answer_request(&mut tx, request_id, "accepted").await? {
+        return Err(no_longer());
+    }
+    match db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, Some(p.mentor_capacity), score, &reasons).await? {
+        Ok(_) => {}
+        Err(db::PairRefusal::MenteePaired) => {
+            // Not accepted after all: withdrawn instead, in a transaction of its own.
+            tx.rollback().await?;
+            let mut tx = state.db.begin_write().await?;
+            db::answer_request(&mut tx, request_id, "withdrawn").await?;
+            tx.commit().await?;
+            return Err(AppError::Conflict("This person has found a mentor in the meantime.".into()));
+        }
+        // Rolled back: the request stays pending.
+        Err(db::PairRefusal::MentorFull) => {
+            return Err(AppError::Conflict(format!(
+                "You already mentor {} people in this programme, its limit.",
+                p.mentor_capacity
+            )))
+        }
+    }
+    db::close_other_requests(&mut tx, programme_id, mentee).await?;
+    db::notify(&mut tx, mentee, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
+    tx.commit().await?;
+    Ok(())
 }

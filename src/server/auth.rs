@@ -151,18 +151,16 @@ pub async fn resolve_user(
 
 /// The signed-in person, if any, as [`resolve_user`] found them for this request.
 pub async fn optional_user() -> Result<Option<SessionUser>, AppError> {
-    use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<RequestUser>().cloned())
-        .map(|u| u.0)
-        .ok_or_else(|| {
-            tracing::error!("the request did not pass through resolve_user");
-            AppError::Internal
-        })
+    match super::guards::current_user() {
+        Ok(user) => Ok(Some(user)),
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(other) => Err(other),
+    }
 }
 
-/// The signed-in person, or 401.
+/// The signed-in person, or 401 ([`super::guards::current_user`]).
 pub async fn require_user() -> Result<SessionUser, AppError> {
-    optional_user().await?.ok_or(AppError::Unauthenticated)
+    super::guards::current_user()
 }
 
 /// A signed-in admin, or 401/403.
@@ -173,18 +171,6 @@ pub async fn require_admin() -> Result<SessionUser, AppError> {
     } else {
         Err(AppError::Forbidden)
     }
-}
-
-/// Sets the HTTP status for a server function's error, so API clients see 401/403/422.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
-                res.set_status(status);
-            }
-        }
-    }
-    result
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod guards;
 pub mod health;
 pub mod security;
 pub mod serve;
@@ -111,7 +112,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_user))
         .layer(sessions)
-        .layer(middleware::from_fn(security::malformed_is_bad_request))
+        .layer(middleware::from_fn(security::server_fn_status))
         .layer(middleware::from_fn(security::same_origin_only))
         .layer(middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())

@@ -60,17 +60,19 @@ pub async fn same_origin_only(req: Request<Body>, next: Next) -> Response {
     next.run(req).await
 }
 
-/// A request a server function could not even decode is the client's fault: answer 400, not
-/// the 500 that the server-function layer uses for every error it raises itself.
-pub async fn malformed_is_bad_request(req: Request<Body>, next: Next) -> Response {
+/// The one place a server function's error becomes an HTTP status: the server-function layer
+/// answers every error with 500 and the error in the body; this reads the `AppError` there and
+/// sets the status it stands for (401, 403, 404, 409, 422, 429; 400 for a request that could not
+/// be decoded; 500 only for our own faults). Pages get the same status from `ErrorNotice`.
+pub async fn server_fn_status(req: Request<Body>, next: Next) -> Response {
     let res = next.run(req).await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    if let Ok(crate::error::AppError::Transport(_)) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
-        parts.status = StatusCode::BAD_REQUEST;
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

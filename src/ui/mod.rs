@@ -231,17 +231,24 @@ fn nav_links(user: SessionUser, counts: NavCounts, sign_out: ServerAction<crate:
     }
 }
 
-/// Shown in place of a page whose data could not be loaded, with the way forward.
-#[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    // A page that shows a refusal says so in its status too (403 for a programme someone does
-    // not run, 401 signed out), for browsers, crawlers and tests alike.
+/// Gives the page being rendered on the server the HTTP status of `error` (403 for a programme
+/// someone does not run, 401 signed out, 404 for what is not there), for browsers, crawlers
+/// and tests alike; `AppError::status` is the one mapping. Does nothing in the browser.
+pub fn page_status(error: &AppError) {
     #[cfg(feature = "ssr")]
     if let (Some(res), Ok(status)) =
         (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(error.status()))
     {
         res.set_status(status);
     }
+    #[cfg(not(feature = "ssr"))]
+    let _ = error;
+}
+
+/// Shown in place of a page whose data could not be loaded, with the way forward.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    page_status(&error);
     match error {
         AppError::Unauthenticated => view! {
             <div class="notice" role="alert">
