@@ -15,11 +15,6 @@ on_both_backends!(
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
 
-fn day(offset: i64) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    upmentor::ui::format_date(now + offset * 86_400)
-}
-
 async fn signed_in(app: &TestApp, email: &str) -> Client {
     let c = app.client();
     assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200, "{email} signs in");

@@ -22,11 +22,6 @@ async fn signed_in(app: &TestApp, email: &str) -> Client {
     c
 }
 
-fn day(offset: i64) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    upmentor::ui::format_date(now + offset * 86_400)
-}
-
 /// A programme run by the demo admin with two pairs made by hand: Dana → Victor (A) and
 /// Mia → the admin (B). Returns (programme, pair A, pair B).
 async fn two_pairs(app: &TestApp) -> (i64, i64, i64) {

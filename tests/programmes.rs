@@ -17,11 +17,6 @@ on_both_backends!(
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
 
-fn day(offset: i64) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    upmentor::ui::format_date(now + offset * 86_400)
-}
-
 fn programme(name: &str, self_match: bool) -> Value {
     json!({
         "name": name, "objectives": "AI and social media fluency for leaders",

@@ -260,6 +260,38 @@ pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
     Ok(report)
 }
 
+/// Forms `pair` in `programme` if it still fits (the mentee free, the mentor with room) and
+/// tells each of the two why they were matched, under `title(the other person's id)`. `false`
+/// when it no longer fits and nothing was written.
+#[cfg(feature = "ssr")]
+async fn form_and_tell(
+    tx: &mut sqlx::AnyConnection,
+    programme: &Programme,
+    run_id: Option<i64>,
+    pair: &crate::matching::Pair,
+    title: impl Fn(i64) -> String,
+) -> Result<bool, AppError> {
+    let made = db::create_pair_if_room(
+        &mut *tx,
+        programme.id,
+        run_id,
+        pair.mentor,
+        pair.mentee,
+        Some(programme.mentor_capacity),
+        pair.score,
+        &pair.reasons,
+    )
+    .await?;
+    if made.is_err() {
+        return Ok(false);
+    }
+    let why = format!("You were matched because {}.", reasons_sentence(&pair.reasons));
+    for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
+        db::notify(&mut *tx, to, &title(other), &why, "/matches").await?;
+    }
+    Ok(true)
+}
+
 #[cfg(feature = "ssr")]
 fn already_published() -> AppError {
     AppError::Conflict("This run is already published.".into())
@@ -286,30 +318,14 @@ pub(crate) async fn publish(
     let name = |id: i64| pool.people.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
     let mut report = PublishReport::default();
     for pair in &run.result.pairs {
-        let made = db::create_pair_if_room(
-            &mut *tx,
-            programme.id,
-            Some(run_id),
-            pair.mentor,
-            pair.mentee,
-            Some(programme.mentor_capacity),
-            pair.score,
-            &pair.reasons,
-        )
-        .await?;
-        if made.is_err() {
-            continue;
+        let title = |other: i64| {
+            let word = if other == pair.mentee { mentee } else { mentor };
+            format!("Your {word} in {}: {}", programme.name, name(other))
+        };
+        if form_and_tell(&mut *tx, programme, Some(run_id), pair, title).await? {
+            report.pairs += 1;
+            report.notified += 2;
         }
-        let why = reasons_sentence(&pair.reasons);
-        let told = [
-            (pair.mentor, format!("Your {mentee} in {}: {}", programme.name, name(pair.mentee))),
-            (pair.mentee, format!("Your {mentor} in {}: {}", programme.name, name(pair.mentor))),
-        ];
-        for (to, title) in told {
-            db::notify(&mut *tx, to, &title, &format!("You were matched because {why}."), "/matches").await?;
-        }
-        report.pairs += 1;
-        report.notified += 2;
     }
     let paired: std::collections::HashSet<i64> = db::active_load(&mut *tx, programme.id).await?.into_iter().map(|(_, e)| e).collect();
     for waiting in pool.problem.mentees.iter().map(|e| e.id).filter(|id| !paired.contains(id)) {
@@ -357,25 +373,12 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
     }
     let mut mentee_placed = false;
     for pair in result.pairs.iter().filter(|p| p.mentee == old_mentee || p.mentor == old_mentor) {
-        let made = db::create_pair_if_room(
-            &mut tx,
-            programme_id,
-            None,
-            pair.mentor,
-            pair.mentee,
-            Some(programme.mentor_capacity),
-            pair.score,
-            &pair.reasons,
-        )
-        .await?;
-        if made.is_err() {
-            continue;
-        }
-        mentee_placed |= pair.mentee == old_mentee;
-        let why = reasons_sentence(&pair.reasons);
-        for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
+        let title = |other: i64| {
             let other = pool.people.iter().find(|p| p.id == other).map(|p| p.name.clone()).unwrap_or_default();
-            db::notify(&mut tx, to, &format!("New match in {}: {other}", programme.name), &format!("You were matched because {why}."), "/matches").await?;
+            format!("New match in {}: {other}", programme.name)
+        };
+        if form_and_tell(&mut tx, &programme, None, pair, title).await? {
+            mentee_placed |= pair.mentee == old_mentee;
         }
     }
     if !mentee_placed {

@@ -328,6 +328,12 @@ impl Client {
     }
 }
 
+/// The date `offset` days from today (UTC), as forms take it: `YYYY-MM-DD`.
+pub fn day(offset: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    upmentor::ui::format_date(now + offset * 86_400)
+}
+
 /// The message the server gave for one field of a refused form: invalid input (422) or
 /// something taken in the meantime (409).
 pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
