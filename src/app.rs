@@ -1,13 +1,16 @@
 //! The HTML shell and the route table: the one place that lists every page.
 
 use crate::accounts::ui::{AcceptInvitePage, AdminPage, SignInPage};
-use crate::pairs::ui::WorkspacePage;
+use crate::pairs::ui::{MatchesPage, WorkspacePage};
 use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
 use crate::programmes::{
     studio::StudioPage,
-    ui::{InboxCount, InboxPage, ManageProgrammePage, MatchesPage, NewProgrammePage, ProgrammesPage},
+    ui::{ManageProgrammePage, NewProgrammePage, ProgrammesPage},
 };
-use crate::ui::{Auth, Clock, Nav, PageStart};
+use crate::accounts::{use_auth, Auth, SessionUser};
+use crate::notifications::{ui::{InboxCount, InboxPage}, UnreadCounts};
+use crate::ui::Clock;
+use serde::{Deserialize, Serialize};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -92,9 +95,125 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// What the server knew when it rendered a page, carried into the browser with the page so the
+/// two halves render the same thing: who is signed in and the time (Unix seconds, UTC).
+///
+/// The server resolves the signed-in person once per request (`server::auth::resolve_user`);
+/// pages read it from [`Auth`](crate::accounts::Auth) as a plain signal instead of each asking the server, so no two
+/// boundaries wait on one shared resource while rendering.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageStart {
+    /// Who is signed in (`None`: nobody).
+    pub user: Option<SessionUser>,
+    /// The server's time when it rendered the page, Unix seconds.
+    pub now: i64,
+}
+
+impl PageStart {
+    /// The request's facts: on the server from the request being rendered; in the browser (a
+    /// page built there rather than hydrated) from the browser's clock, signed out.
+    pub fn here() -> PageStart {
+        #[cfg(feature = "ssr")]
+        {
+            let user = use_context::<axum::http::request::Parts>()
+                .and_then(|p| p.extensions.get::<crate::server::auth::RequestUser>().cloned())
+                .and_then(|u| u.0);
+            PageStart { user, now: crate::server::db::now() }
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            PageStart { user: None, now: crate::ui::browser_now() }
+        }
+    }
+}
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let auth = use_auth();
+    let inbox_count = use_context::<crate::notifications::ui::InboxCount>().map(|c| c.0);
+    // Asked only for someone signed in: a refused call during server rendering would set the
+    // page's own HTTP status. Read in one boundary only, awaited inside `Suspend`.
+    let counts = Resource::new(
+        move || (auth.user_id(), inbox_count.map(|c| c.get())),
+        |(signed_in, _)| async move {
+            match signed_in {
+                // A count that cannot be read shows as none rather than breaking the page.
+                Some(_) => crate::notifications::api::nav_counts().await.unwrap_or_default(),
+                None => UnreadCounts::default(),
+            }
+        },
+    );
+    let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            auth.signed_out();
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate("/signin", Default::default());
+        }
+    });
+    view! {
+        <header class="topbar">
+            <a class="skip" href="#main">"Skip to content"</a>
+            <A href="/" attr:class="brand">"Upmentor"</A>
+            <nav aria-label="Main">
+                {move || match auth.user() {
+                    Some(user) => {
+                        let first = user.clone();
+                        view! {
+                            // One boundary, one resource: the links show at once (counts at 0)
+                            // and take their counts when they arrive.
+                            <Transition fallback=move || nav_links(first.clone(), UnreadCounts::default(), sign_out)>
+                                {
+                                    let user = user.clone();
+                                    move || {
+                                        let user = user.clone();
+                                        Suspend::new(async move { nav_links(user, counts.await, sign_out) })
+                                    }
+                                }
+                            </Transition>
+                        }
+                        .into_any()
+                    }
+                    None => view! {
+                        <ul class="nav-links">
+                            <li><A href="/signin">"Sign in"</A></li>
+                        </ul>
+                    }
+                    .into_any(),
+                }}
+            </nav>
+        </header>
+    }
+}
+
+/// A count badge, always present (hidden at 0) so the page hydrates whatever the count.
+fn count_badge(n: u32, what: &'static str) -> impl IntoView {
+    view! { <span class="count" hidden=n == 0 aria-label=format!("{n} {what}")>{n}</span> }
+}
+
+fn nav_links(user: SessionUser, counts: UnreadCounts, sign_out: ServerAction<crate::accounts::api::SignOut>) -> impl IntoView {
+    let admin = user.is_admin();
+    view! {
+        <ul class="nav-links">
+            <li><A href="/programmes">"Programmes"</A></li>
+            <li><A href="/matches">"My matches " {count_badge(counts.messages, "unread messages")}</A></li>
+            <li><A href="/people">"People"</A></li>
+            <li><A href="/profile">"My profile"</A></li>
+            {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+            <li><A href="/inbox">"Inbox " {count_badge(counts.inbox, "unread")}</A></li>
+            <li class="me">
+                <span class="who">{user.name}</span>
+                <ActionForm action=sign_out attr:class="inline">
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </li>
+        </ul>
+    }
+}
+
 #[component]
 fn Home() -> impl IntoView {
-    let auth = crate::ui::use_auth();
+    let auth = use_auth();
     view! {
         <Title text="Home" />
         <section class="hero">

@@ -4,9 +4,13 @@
 
 pub mod accounts;
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod calendar;
 pub mod error;
 pub mod matching;
+pub mod notifications;
 pub mod pairs;
+pub mod people;
 pub mod profiles;
 pub mod programmes;
 pub mod ui;

@@ -1,4 +1,6 @@
 //! The `upmentor` binary: serve the app (default), migrate, load demo data, invite an admin.
+// Joining the app to the router names every page's view type: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 use clap::Parser;
 use upmentor::server::{self, config::{Cli, Command}, demo};
@@ -67,7 +69,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             upmentor::pairs::chat::spawn_listener(state.clone());
             let listener = std::net::TcpListener::bind(state.config.addr)?;
             let addr = listener.local_addr()?;
-            let app = server::router(state.clone());
+            let app = server::router(state.clone(), upmentor::app::shell, upmentor::app::App);
             let (stop, stopping) = tokio::sync::watch::channel(false);
             let workers = state.config.worker_count();
             let threads = server::serve::start(listener, app, state.workers.clone(), workers, stopping)?;

@@ -1,4 +1,6 @@
 //! The HTTP surface as a user or an attacker meets it, on SQLite and on PostgreSQL.
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 mod common;
 use common::*;

@@ -1,6 +1,8 @@
 //! The health checks a supervisor relies on: `/healthz` answers 200 only after every serving
 //! thread rendered a page; `/readyz` also needs the database, and says 503 without it while the
 //! process stays alive. (A stuck serving thread failing `/healthz` is tested in `server::serve`.)
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! The pair workspace through HTTP and its websocket, as members, strangers and admins see it,
 //! on SQLite and on PostgreSQL; plus chat across two app instances on one PostgreSQL.
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 mod common;
 use common::*;

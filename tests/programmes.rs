@@ -1,5 +1,7 @@
 //! Programmes, enrolment, the matching studio, publishing, rematching and self-match, through
 //! HTTP as employees, admins and strangers see them, on SQLite and on PostgreSQL.
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 mod common;
 use common::*;

@@ -5,6 +5,8 @@
 //! page or function owes that person (a 5xx, a 401 after a lost session) or slower than 5 s, and
 //! on any `/healthz` check that fails or does not answer within 5 s. On SQLite and on PostgreSQL; the figures are printed
 //! (`cargo test --test soak -- --nocapture`).
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! Built files: the compressed copies made at build time go to browsers that accept them (the
 //! server never compresses the browser half on the fly), folders are not served or redirected,
 //! and anything else gets the app's "not found" page.
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
 
 mod common;
 

@@ -209,3 +209,44 @@ pub async fn set_role(conn: &mut AnyConnection, user_id: i64, role: Role) -> Res
     sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(&mut *conn).await?;
     Ok(())
 }
+
+/// Adds a person with everything given (the demo organisation, made all at once): `password_hash`
+/// lets them sign in (`None`: they will need an invitation), `format` and `bio` are their
+/// profile's. Returns their id. Errors: the email is taken (unique), or the database refused.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_person(
+    conn: &mut AnyConnection,
+    person: &ValidPerson,
+    password_hash: Option<&str>,
+    role: Role,
+    format: &str,
+    bio: &str,
+    at: i64,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, name, password_hash, role, job_title, level, department, location, timezone,
+                            format, bio, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(&person.email)
+    .bind(&person.name)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(&person.job_title)
+    .bind(person.level)
+    .bind(&person.department)
+    .bind(&person.location)
+    .bind(&person.timezone)
+    .bind(format)
+    .bind(bio)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// How many people the database holds.
+pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
+    Ok(n)
+}

@@ -8,6 +8,7 @@ pub mod ui;
 
 use crate::error::{AppError, FieldErrors};
 use crate::profiles::{validate_email, MAX_LEVEL, MIN_LEVEL};
+use leptos::prelude::{expect_context, Get, RwSignal, Set, With};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,4 +214,48 @@ mod tests {
         assert!(errs.get("timezone").is_some());
         assert!(errs.get("name").is_none());
     }
+}
+
+/// Who is signed in, shared by every page: a plain signal, set from the page's start (`app::PageStart`)
+/// and changed by signing in and out.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    me: RwSignal<Option<SessionUser>>,
+}
+
+impl Auth {
+    /// Starts with `user` signed in (`None`: nobody).
+    pub fn new(user: Option<SessionUser>) -> Auth {
+        Auth { me: RwSignal::new(user) }
+    }
+
+    /// The signed-in person (tracked: a view that reads it follows sign-in and sign-out).
+    pub fn user(&self) -> Option<SessionUser> {
+        self.me.get()
+    }
+
+    /// Whether the signed-in person is an admin (tracked).
+    pub fn is_admin(&self) -> bool {
+        self.me.with(|u| u.as_ref().is_some_and(|u| u.is_admin()))
+    }
+
+    /// The signed-in person's id, if any (tracked).
+    pub fn user_id(&self) -> Option<i64> {
+        self.me.with(|u| u.as_ref().map(|u| u.id))
+    }
+
+    /// After signing in (or accepting an invitation): `user` from then on.
+    pub fn signed_in(&self, user: SessionUser) {
+        self.me.set(Some(user));
+    }
+
+    /// After signing out: nobody.
+    pub fn signed_out(&self) {
+        self.me.set(None);
+    }
+}
+
+/// The page's [`Auth`]; panics outside `App` (every page is inside it).
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
 }

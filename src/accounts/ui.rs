@@ -4,7 +4,8 @@ use super::api::{AcceptInvite, SignIn, import_people, invitation, invite_person,
 use super::{ImportReport, InviteLink, PersonInput, CSV_COLUMNS};
 use crate::error::{AppError, FieldErrors};
 use crate::profiles::level_label;
-use crate::ui::{format_date, use_auth, ErrorNotice, FormStatus, Outcome, TextField};
+use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
+use super::use_auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};

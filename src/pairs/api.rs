@@ -42,11 +42,27 @@ async fn require_member_of<T>(
     Ok((user, state, m, found))
 }
 
+/// The next few times both people are free for at least 30 minutes, from 12 hours ahead, in
+/// both timezones.
+#[cfg(feature = "ssr")]
+async fn suggestions(state: &AppState, me: i64, my_tz: &str, partner: i64, partner_tz: &str) -> Result<Vec<SlotSuggestion>, AppError> {
+    use crate::calendar::{display_time, local_date_time, shared_free_times, weekly_slots_utc};
+    let mine = weekly_slots_utc(&db::availability(&state.db, me).await?, my_tz);
+    let theirs = weekly_slots_utc(&db::availability(&state.db, partner).await?, partner_tz);
+    Ok(shared_free_times(&mine, &theirs, crate::server::db::now() + 12 * 3600, 5)
+        .into_iter()
+        .filter_map(|(start, minutes)| {
+            let (date, time) = local_date_time(start, my_tz)?;
+            Some(SlotSuggestion { date, time, minutes, my_time: display_time(start, my_tz), partner_time: display_time(start, partner_tz) })
+        })
+        .collect())
+}
+
 #[cfg(feature = "ssr")]
 async fn notify_admins(state: &AppState, m: &db::Members, title: &str, body: &str) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     for admin in db::programme_admins(&mut tx, m.programme_id).await? {
-        crate::programmes::db::notify(&mut tx, admin, title, body, &format!("/programmes/{}/manage", m.programme_id)).await?;
+        crate::notifications::db::notify(&mut tx, admin, title, body, &format!("/programmes/{}/manage", m.programme_id)).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -55,7 +71,7 @@ async fn notify_admins(state: &AppState, m: &db::Members, title: &str, body: &st
 #[cfg(feature = "ssr")]
 async fn name_of(state: &AppState, uid: i64) -> Result<String, AppError> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(crate::programmes::db::person_label(&mut conn, uid).await?.map(|p| p.name).unwrap_or_default())
+    Ok(crate::people::db::person_label(&mut conn, uid).await?.map(|p| p.name).unwrap_or_default())
 }
 
 #[server(prefix = "/api", endpoint = "pairs/workspace")]
@@ -65,8 +81,8 @@ pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
     let (my_tz, partner_tz) = (db::timezone_of(&state.db, user.id).await?, db::timezone_of(&state.db, partner).await?);
     let programme = crate::programmes::db::load_programme(&state.db, m.programme_id, &user).await?.ok_or(AppError::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
-    let me = crate::programmes::db::person_label(&mut conn, user.id).await?.ok_or(AppError::NotFound)?;
-    let partner_label = crate::programmes::db::person_label(&mut conn, partner).await?.ok_or(AppError::NotFound)?;
+    let me = crate::people::db::person_label(&mut conn, user.id).await?.ok_or(AppError::NotFound)?;
+    let partner_label = crate::people::db::person_label(&mut conn, partner).await?.ok_or(AppError::NotFound)?;
     drop(conn);
     Ok(Workspace {
         pair_id,
@@ -79,7 +95,7 @@ pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
         templates: templates(&programme.tags),
         goals: db::goals(&state.db, pair_id).await?,
         checkins: db::checkins(&state.db, pair_id, user.id, &my_tz, &partner_tz).await?,
-        suggestions: db::suggestions(&state.db, user.id, &my_tz, partner, &partner_tz).await?,
+        suggestions: suggestions(&state, user.id, &my_tz, partner, &partner_tz).await?,
         my_survey: db::survey(&state.db, pair_id, user.id).await?,
         unread: db::unread(&state.db, user.id, Some(pair_id)).await?,
         my_timezone: my_tz,
@@ -142,7 +158,7 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
     let (user, state, m) = require_active_member(pair_id).await?;
     let valid = input.validate()?;
     let my_tz = db::timezone_of(&state.db, user.id).await?;
-    let starts_at = db::local_to_unix(&valid.date, valid.minute, &my_tz)
+    let starts_at = crate::calendar::local_to_unix(&valid.date, valid.minute, &my_tz)
         .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
     if starts_at < crate::server::db::now() {
         return Err(AppError::field("date", "Choose a time in the future."));
@@ -152,11 +168,11 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
     // The check-in and the partner's notice are one write: both or neither.
     let mut tx = state.db.begin_write().await?;
     let id = db::create_checkin(&mut tx, pair_id, starts_at, &valid, user.id).await?;
-    crate::programmes::db::notify(
+    crate::notifications::db::notify(
         &mut tx,
         partner,
         &format!("{} scheduled a check-in", user.name),
-        &format!("{} for {} minutes.", db::display_time(starts_at, &partner_tz), valid.minutes),
+        &format!("{} for {} minutes.", crate::calendar::display_time(starts_at, &partner_tz), valid.minutes),
         &format!("/pairs/{pair_id}"),
     )
     .await?;
@@ -309,13 +325,20 @@ pub async fn create_pair(programme_id: i64, mentor_email: String, mentee_email: 
     programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &[mentor], user.id).await?;
     programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &[mentee], user.id).await?;
     // An admin pairing by hand may go past the programme's places per mentor.
-    let id = match programmes::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, None, 0.0, &[]).await? {
+    let id = match db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, None, 0.0, &[]).await? {
         Ok(id) => id,
         Err(_) => return Err(AppError::taken("mentee_email", "This person already has a mentor in this programme.")),
     };
     for to in [mentor, mentee] {
-        crate::programmes::db::notify(&mut tx, to, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
+        crate::notifications::db::notify(&mut tx, to, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
     }
     tx.commit().await?;
     Ok(id)
+}
+
+/// The signed-in person's active pairs, with the other person and why they were matched.
+#[server(prefix = "/api", endpoint = "me/matches")]
+pub async fn my_matches() -> Result<Vec<MyMatch>, AppError> {
+    let user = require_user().await?;
+    Ok(db::matches_of(&state()?.db, user.id).await?)
 }

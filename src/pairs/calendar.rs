@@ -26,14 +26,14 @@ pub async fn checkin_ics(Path(id): Path<i64>, State(state): State<AppState>, Cur
         Ok(c) => c,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    let name = crate::programmes::db::person_label(&mut conn, partner).await.ok().flatten().map(|p| p.name).unwrap_or_default();
+    let name = crate::people::db::person_label(&mut conn, partner).await.ok().flatten().map(|p| p.name).unwrap_or_default();
     let host = state.config.public_base().split("://").nth(1).unwrap_or("upmentor").trim_end_matches('/').to_string();
     let mut description = format!("Mentoring check-in with {name}.");
     if !c.agenda.is_empty() {
         description.push_str("\nAgenda:\n");
         description.push_str(&c.agenda.iter().map(|a| format!("- {a}")).collect::<Vec<_>>().join("\n"));
     }
-    let body = db::ics(id, c.starts_at, c.minutes, &format!("Check-in with {name}"), &description, &host);
+    let body = crate::calendar::ics(id, c.starts_at, c.minutes, &format!("Check-in with {name}"), &description, &host);
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),

@@ -50,12 +50,7 @@ impl Hub {
 /// Announces a stored message: through PostgreSQL to every instance, or directly with SQLite.
 pub async fn announce(state: &AppState, pair_id: i64, message: Message) {
     if state.db.backend == Backend::Postgres {
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(message.id.to_string())
-            .execute(&state.db.pool)
-            .await;
-        if let Err(e) = sent {
+        if let Err(e) = db::notify_instances(&state.db, CHANNEL, message.id).await {
             tracing::warn!(error = %e, "NOTIFY failed; delivering on this instance only");
             state.hub.deliver(pair_id, message);
         }

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::server::db::{now, Db};
-use chrono::{Datelike, NaiveDate, TimeZone, Timelike};
 use sqlx::AnyConnection;
 
 /// Who is in a pair and where it belongs.
@@ -53,77 +52,14 @@ pub async fn checkin_pair(db: &Db, checkin_id: i64) -> Result<Option<(i64, i64, 
     sqlx::query_as("SELECT pair_id, starts_at, status FROM checkins WHERE id = $1").bind(checkin_id).fetch_optional(&db.pool).await
 }
 
-fn tz(name: &str) -> chrono_tz::Tz {
-    name.parse().unwrap_or(chrono_tz::UTC)
-}
-
-/// "Tue 5 Jan 2027, 14:30 (Europe/London)".
-pub fn display_time(unix: i64, timezone: &str) -> String {
-    match tz(timezone).timestamp_opt(unix, 0).single() {
-        Some(t) => format!("{}, {} ({timezone})", t.format("%a %-d %b %Y"), t.format("%H:%M")),
-        None => String::new(),
-    }
-}
-
-/// A local date and minute of the day in `timezone` as Unix seconds (None for a time that
-/// does not exist there, e.g. inside a daylight-saving jump).
-pub fn local_to_unix(date: &str, minute: u32, timezone: &str) -> Option<i64> {
-    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-    let t = d.and_hms_opt(minute / 60, minute % 60, 0)?;
-    tz(timezone).from_local_datetime(&t).earliest().map(|x| x.timestamp())
-}
-
 pub async fn timezone_of(db: &Db, uid: i64) -> Result<String, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as("SELECT timezone FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
     Ok(row.map(|r| r.0).unwrap_or_else(|| "UTC".into()))
 }
 
-async fn weekly_free(db: &Db, uid: i64, timezone: &str) -> Result<Vec<crate::matching::WeeklySlot>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT weekday, start_minute, end_minute FROM availability WHERE user_id = $1")
-        .bind(uid)
-        .fetch_all(&db.pool)
-        .await?;
-    let offset = crate::programmes::pool::utc_offset_minutes(timezone);
-    Ok(rows.into_iter().flat_map(|(d, s, e)| crate::programmes::pool::to_utc(d as i32, s as i32, e as i32, offset)).collect())
-}
-
-/// The next few times both are free for at least 30 minutes, from 12 hours ahead.
-pub async fn suggestions(db: &Db, me: i64, my_tz: &str, partner: i64, partner_tz: &str) -> Result<Vec<SlotSuggestion>, sqlx::Error> {
-    let (a, b) = (weekly_free(db, me, my_tz).await?, weekly_free(db, partner, partner_tz).await?);
-    let mut overlaps: Vec<(i32, i32)> = Vec::new();
-    for x in &a {
-        for y in &b {
-            let (s, e) = (x.start.max(y.start), x.end.min(y.end));
-            if e - s >= 30 {
-                overlaps.push((s, e));
-            }
-        }
-    }
-    overlaps.sort();
-    let from = now() + 12 * 3600;
-    // Monday 00:00 UTC of the current week (1970-01-01 was a Thursday).
-    let week = 7 * 86_400;
-    let monday = (from + 3 * 86_400).div_euclid(week) * week - 3 * 86_400;
-    let mut out = Vec::new();
-    for w in 0..3 {
-        for (s, e) in &overlaps {
-            let start = monday + w * week + i64::from(*s) * 60;
-            if start < from || out.len() >= 5 {
-                continue;
-            }
-            let minutes = ((e - s) as u32).min(60);
-            let local = tz(my_tz).timestamp_opt(start, 0).single();
-            let Some(local) = local else { continue };
-            out.push(SlotSuggestion {
-                date: format!("{:04}-{:02}-{:02}", local.year(), local.month(), local.day()),
-                time: format!("{:02}:{:02}", local.hour(), local.minute()),
-                minutes,
-                my_time: display_time(start, my_tz),
-                partner_time: display_time(start, partner_tz),
-            });
-        }
-    }
-    Ok(out)
+/// A person's weekly free slots: (weekday 0 = Monday, start minute, end minute), local time.
+pub async fn availability(db: &Db, uid: i64) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT weekday, start_minute, end_minute FROM availability WHERE user_id = $1").bind(uid).fetch_all(&db.pool).await
 }
 
 pub async fn goals(db: &Db, pair_id: i64) -> Result<Vec<Goal>, sqlx::Error> {
@@ -247,8 +183,8 @@ pub async fn checkins(db: &Db, pair_id: i64, viewer: i64, my_tz: &str, partner_t
             shared_notes,
             private_note: notes.iter().find(|n| n.0 == id).map(|n| n.1.clone()).unwrap_or_default(),
             status: CheckinStatus::parse(&status).unwrap_or(CheckinStatus::Scheduled),
-            my_time: display_time(starts_at, my_tz),
-            partner_time: display_time(starts_at, partner_tz),
+            my_time: crate::calendar::display_time(starts_at, my_tz),
+            partner_time: crate::calendar::display_time(starts_at, partner_tz),
             my_feedback: feedback.iter().find(|f| f.0 == id && f.1 == viewer).map(|f| Feedback {
                 rating: f.2 as u8,
                 comment: f.3.clone(),
@@ -499,7 +435,7 @@ pub async fn unread(db: &Db, uid: i64, pair_id: Option<i64>) -> Result<u32, sqlx
 // ----- admin figures and reminders ----------------------------------------------------------
 
 pub async fn stats(db: &Db, programme_id: i64) -> Result<Vec<PairStats>, sqlx::Error> {
-    let pairs = crate::programmes::db::pairs(db, programme_id).await?;
+    let pairs = pairs(db, programme_id).await?;
     // Every figure of every pair in one statement (one query per page, not two per pair).
     type Figures = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<f64>);
     let rows: Vec<Figures> = sqlx::query_as(
@@ -561,11 +497,11 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
         for (me, other) in [(mentor, mentee), (mentee, mentor)] {
             let my_tz = timezone_of(db, me).await?;
             let name: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE id = $1").bind(other).fetch_optional(&mut *tx).await?;
-            crate::programmes::db::notify(
+            crate::notifications::db::notify(
                 &mut tx,
                 me,
                 &format!("Check-in tomorrow with {}", name.map(|n| n.0).unwrap_or_default()),
-                &format!("It starts {}.", display_time(starts_at, &my_tz)),
+                &format!("It starts {}.", crate::calendar::display_time(starts_at, &my_tz)),
                 &format!("/pairs/{pair_id}"),
             )
             .await?;
@@ -577,38 +513,218 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
     Ok(sent)
 }
 
-/// An iCalendar event for one check-in.
-pub fn ics(id: i64, starts_at: i64, minutes: u32, summary: &str, description: &str, host: &str) -> String {
-    let stamp = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
-    let esc = |s: &str| s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n");
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Upmentor//Check-ins//EN\r\nBEGIN:VEVENT\r\nUID:checkin-{id}@{host}\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:{}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        stamp(now()),
-        stamp(starts_at),
-        stamp(starts_at + i64::from(minutes) * 60),
-        esc(summary),
-        esc(description),
-    )
+/// Tells every instance listening on PostgreSQL `channel` that message `id` was stored
+/// (`NOTIFY`; PostgreSQL only).
+pub async fn notify_instances(db: &Db, channel: &str, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(id.to_string()).execute(&db.pool).await?;
+    Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+// ----- the pairs table -----------------------------------------------------------------
 
-    #[test]
-    fn local_times_convert_through_the_timezone_database() {
-        // 14:30 in London in January is 14:30 UTC; in July it is 13:30 UTC.
-        assert_eq!(local_to_unix("2027-01-05", 870, "Europe/London"), Some(1_799_159_400));
-        assert_eq!(local_to_unix("2027-07-05", 870, "Europe/London"), Some(1_799_159_400 + 181 * 86_400 - 3600));
-        assert!(display_time(1_799_159_400, "America/New_York").contains("09:30"));
-    }
+/// Why a pair was not formed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairRefusal {
+    /// The mentee already has an active pair in the programme.
+    MenteePaired,
+    /// The mentor already has as many active pairs as the programme allows.
+    MentorFull,
+}
 
-    #[test]
-    fn calendar_files_escape_text() {
-        let s = ics(7, 1_799_159_400, 45, "Check-in, Dana; Victor", "Agenda:\nGoals", "example.com");
-        assert!(s.contains("DTSTART:20270105T143000Z\r\n"));
-        assert!(s.contains("DTEND:20270105T151500Z\r\n"));
-        assert!(s.contains("SUMMARY:Check-in\\, Dana\\; Victor\r\n"));
-        assert!(s.contains("DESCRIPTION:Agenda:\\nGoals\r\n"));
+/// Forms the pair if the mentee has no active pair in the programme and the mentor has fewer
+/// than `capacity` (`None`: no limit, an admin pairing by hand). Decided on the database as this
+/// transaction sees it: call [`crate::programmes::db::lock_programme`] first. The unique index on active pairs per
+/// mentee backs the first rule up.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_pair_if_room(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    run_id: Option<i64>,
+    mentor: i64,
+    mentee: i64,
+    capacity: Option<u32>,
+    score: f64,
+    reasons: &[Reason],
+) -> Result<Result<i64, PairRefusal>, sqlx::Error> {
+    let (mentee_pairs,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentee_id = $2 AND status = $3")
+            .bind(programme_id)
+            .bind(mentee)
+            .bind(PairStatus::Active.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    if mentee_pairs > 0 {
+        return Ok(Err(PairRefusal::MenteePaired));
     }
+    if let Some(capacity) = capacity {
+        let (mentor_pairs,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentor_id = $2 AND status = $3")
+                .bind(programme_id)
+                .bind(mentor)
+                .bind(PairStatus::Active.as_str())
+                .fetch_one(&mut *conn)
+                .await?;
+        if mentor_pairs >= i64::from(capacity) {
+            return Ok(Err(PairRefusal::MentorFull));
+        }
+    }
+    Ok(Ok(insert_pair(conn, programme_id, run_id, mentor, mentee, score, reasons).await?))
+}
+
+/// Inserts an active pair without checking anything: [`create_pair_if_room`] is the way in.
+async fn insert_pair(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    run_id: Option<i64>,
+    mentor: i64,
+    mentee: i64,
+    score: f64,
+    reasons: &[Reason],
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO pairs (programme_id, run_id, mentor_id, mentee_id, score_milli, reasons, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(programme_id)
+    .bind(run_id)
+    .bind(mentor)
+    .bind(mentee)
+    .bind(crate::programmes::db::milli(score))
+    .bind(serde_json::to_string(reasons).unwrap_or_default())
+    .bind(PairStatus::Active.as_str())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Active pairs count per mentor and the set of paired mentees, in one programme.
+pub async fn active_load(conn: &mut AnyConnection, programme_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT mentor_id, mentee_id FROM pairs WHERE programme_id = $1 AND status = $2")
+        .bind(programme_id)
+        .bind(PairStatus::Active.as_str())
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Columns of two people side by side, as `pairs` and `matches_of` select them.
+#[derive(sqlx::FromRow)]
+struct PairRecord {
+    id: i64,
+    score_milli: i64,
+    created_at: i64,
+    mentor_id: i64,
+    mentor_name: String,
+    mentor_title: String,
+    mentor_department: String,
+    mentor_level: i64,
+    mentee_id: i64,
+    mentee_name: String,
+    mentee_title: String,
+    mentee_department: String,
+    mentee_level: i64,
+}
+
+fn person(id: i64, name: String, job_title: String, department: String, level: i64) -> PersonLabel {
+    PersonLabel { id, name, job_title, department, level: level as i32 }
+}
+
+/// A programme's active pairs, by mentor's then mentee's name.
+pub async fn pairs(db: &Db, programme_id: i64) -> Result<Vec<PairRow>, sqlx::Error> {
+    let rows: Vec<PairRecord> = sqlx::query_as(
+        "SELECT p.id, p.score_milli, p.created_at,
+                a.id AS mentor_id, a.name AS mentor_name, a.job_title AS mentor_title, a.department AS mentor_department, a.level AS mentor_level,
+                b.id AS mentee_id, b.name AS mentee_name, b.job_title AS mentee_title, b.department AS mentee_department, b.level AS mentee_level
+         FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN users b ON b.id = p.mentee_id
+         WHERE p.programme_id = $1 AND p.status = $2 ORDER BY a.name, b.name",
+    )
+    .bind(programme_id)
+    .bind(PairStatus::Active.as_str())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PairRow {
+            id: r.id,
+            mentor: person(r.mentor_id, r.mentor_name, r.mentor_title, r.mentor_department, r.mentor_level),
+            mentee: person(r.mentee_id, r.mentee_name, r.mentee_title, r.mentee_department, r.mentee_level),
+            score: r.score_milli as f64 / 1000.0,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// Who an active pair joins, and in which programme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActivePair {
+    pub programme_id: i64,
+    pub mentor_id: i64,
+    pub mentee_id: i64,
+}
+
+/// Pair `pair_id` if it is active.
+pub async fn active_pair(db: &Db, pair_id: i64) -> Result<Option<ActivePair>, sqlx::Error> {
+    sqlx::query_as("SELECT programme_id, mentor_id, mentee_id FROM pairs WHERE id = $1 AND status = $2")
+        .bind(pair_id)
+        .bind(PairStatus::Active.as_str())
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Ends pair `pair_id` if it is still active; `false` when it had ended already (someone else
+/// ended or rematched it in the meantime).
+pub async fn end_pair(conn: &mut AnyConnection, pair_id: i64, reason: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE pairs SET status = $1, ended_at = $2, end_reason = $3 WHERE id = $4 AND status = $5")
+        .bind(PairStatus::Ended.as_str())
+        .bind(now())
+        .bind(reason)
+        .bind(pair_id)
+        .bind(PairStatus::Active.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct MatchRecord {
+    pair_id: i64,
+    programme_id: i64,
+    programme_name: String,
+    kind: String,
+    mentor_id: i64,
+    score_milli: i64,
+    reasons: String,
+    created_at: i64,
+    #[sqlx(flatten)]
+    partner: PersonLabel,
+}
+
+/// The active pairs `uid` is in, newest first, each with the other person.
+pub async fn matches_of(db: &Db, uid: i64) -> Result<Vec<MyMatch>, sqlx::Error> {
+    let rows: Vec<MatchRecord> = sqlx::query_as(
+        "SELECT p.id AS pair_id, g.id AS programme_id, g.name AS programme_name, g.kind, p.mentor_id, p.score_milli, p.reasons,
+                p.created_at, u.id, u.name, u.job_title, u.department, u.level
+         FROM pairs p JOIN programmes g ON g.id = p.programme_id
+              JOIN users u ON u.id = CASE WHEN p.mentor_id = $1 THEN p.mentee_id ELSE p.mentor_id END
+         WHERE p.status = $2 AND (p.mentor_id = $1 OR p.mentee_id = $1)
+         ORDER BY p.created_at DESC, p.id DESC",
+    )
+    .bind(uid)
+    .bind(PairStatus::Active.as_str())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MyMatch {
+            pair_id: r.pair_id,
+            programme_id: r.programme_id,
+            programme_name: r.programme_name,
+            kind: ProgrammeKind::parse(&r.kind).unwrap_or(ProgrammeKind::Reverse),
+            i_am_mentor: r.mentor_id == uid,
+            partner: r.partner,
+            score: r.score_milli as f64 / 1000.0,
+            reasons: serde_json::from_str(&r.reasons).unwrap_or_default(),
+            created_at: r.created_at,
+        })
+        .collect())
 }

@@ -12,8 +12,28 @@ pub mod db;
 pub mod ui;
 
 use crate::error::{AppError, FieldErrors};
-use crate::programmes::{PersonLabel, ProgrammeKind};
+use crate::matching::Reason;
+use crate::people::PersonLabel;
+use crate::programmes::ProgrammeKind;
 use serde::{Deserialize, Serialize};
+
+/// Whether a pair is running. Stored as text; this is the one mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    Active,
+    /// Ended by a rematch, by the programme, or as a duplicate.
+    Ended,
+}
+
+impl PairStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairStatus::Active => "active",
+            PairStatus::Ended => "ended",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -565,4 +585,28 @@ mod tests {
         assert!(check_message("abc", "   ").is_err());
         assert!(check_message("abc", &"x".repeat(MAX_MESSAGE + 1)).is_err());
     }
+}
+
+/// A pair as the programme's admins see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairRow {
+    pub id: i64,
+    pub mentor: PersonLabel,
+    pub mentee: PersonLabel,
+    pub score: f64,
+    pub created_at: i64,
+}
+
+/// One of the viewer's own pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyMatch {
+    pub pair_id: i64,
+    pub programme_id: i64,
+    pub programme_name: String,
+    pub kind: ProgrammeKind,
+    pub i_am_mentor: bool,
+    pub partner: PersonLabel,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+    pub created_at: i64,
 }

@@ -2,10 +2,10 @@
 
 use super::api::*;
 use super::*;
-use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
+use crate::ui::{loading, format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::{components::A, hooks::use_params_map};
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
@@ -732,5 +732,89 @@ pub fn CreatePairForm(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync
                 <button type="submit" disabled=move || create.pending().get()>"Create the pair"</button>
             </form>
         </section>
+    }
+}
+
+/// "My matches": the signed-in person's pairs with why they were matched, and the mentor
+/// requests they sent or received (self-match programmes).
+#[component]
+pub fn MatchesPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let matches = Resource::new(move || version.get(), |_| super::api::my_matches());
+    let requests = Resource::new(move || version.get(), |_| crate::programmes::api::my_requests());
+    let auth = crate::accounts::use_auth();
+    let answer = Action::new(move |(id, accept): &(i64, bool)| crate::programmes::api::answer_request(*id, *accept));
+    let outcome = Outcome::new();
+    let status = outcome.status;
+    outcome.follow(answer, move |()| {
+        outcome.done("Answered.");
+        version.update(|v| *v += 1);
+    });
+    let me = move || auth.user_id().unwrap_or(-1);
+    view! {
+        <Title text="My matches" />
+        <h1>"My matches"</h1>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move { match matches.await {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">"You have no match yet. When a programme you are in publishes its pairs, yours appears here."</p> }.into_any(),
+                Ok(list) => view! {
+                    <div class="match-list">
+                        {list.into_iter().map(|m| {
+                            let role = if m.i_am_mentor { format!("Your {}", m.kind.mentee_word()) } else { format!("Your {}", m.kind.mentor_word()) };
+                            view! {
+                                <article class="panel match" data-pair=m.pair_id>
+                                    <p class="muted">{m.programme_name.clone()} " · " {role}</p>
+                                    <h2><A href=format!("/people/{}", m.partner.id)>{m.partner.name.clone()}</A></h2>
+                                    <p>{m.partner.job_title.clone()} ", " {m.partner.department.clone()}</p>
+                                    <h3>"Why you were matched"</h3>
+                                    <ul class="reasons">
+                                        {m.reasons.iter().filter(|r| r.score > 0.0).map(|r| view! { <li><strong>{r.criterion.label()}</strong> ": " {r.text.clone()}</li> }).collect_view()}
+                                    </ul>
+                                    <p class="muted">"Matched on " {format_date(m.created_at)} " · score " {format!("{:.2}", m.score)}</p>
+                                    <p><A href=format!("/pairs/{}", m.pair_id) attr:class="button primary">"Open the workspace"</A></p>
+                                </article>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any(),
+            }})}
+        </Suspense>
+        <h2>"Mentor requests"</h2>
+        <FormStatus message=status />
+        <Transition fallback=loading>
+            {move || Suspend::new(async move { match requests.await {
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">"No requests."</p> }.into_any(),
+                Ok(list) => {
+                    let me = me();
+                    view! {
+                        <ul class="requests">
+                            {list.into_iter().map(|q| {
+                                let incoming = q.mentor.id == me;
+                                let rid = q.id;
+                                let text = if incoming {
+                                    format!("{} asks you to mentor them in {}", q.mentee.name, q.programme_name)
+                                } else {
+                                    format!("You asked {} in {}", q.mentor.name, q.programme_name)
+                                };
+                                view! {
+                                    <li>
+                                        {text} " · " <span class="badge">{q.status.clone()}</span>
+                                        {(!q.message.is_empty()).then(|| view! { <blockquote>{q.message.clone()}</blockquote> })}
+                                        {(incoming && q.status == "pending").then(|| view! {
+                                            <button on:click=move |_| { answer.dispatch((rid, true)); }>"Accept"</button>
+                                            " "
+                                            <button class="secondary" on:click=move |_| { answer.dispatch((rid, false)); }>"Decline"</button>
+                                            <span class="muted">" · expires " {format_date(q.expires_at)}</span>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }})}
+        </Transition>
     }
 }

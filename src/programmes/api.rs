@@ -132,7 +132,7 @@ pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), 
     } else {
         (format!("Application to {}", p.name), "Your application was not accepted this time.".to_string())
     };
-    db::notify(&mut tx, person, &title, &body, "/programmes").await?;
+    crate::notifications::db::notify(&mut tx, person, &title, &body, "/programmes").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -271,7 +271,7 @@ async fn form_and_tell(
     pair: &crate::matching::Pair,
     title: impl Fn(i64) -> String,
 ) -> Result<bool, AppError> {
-    let made = db::create_pair_if_room(
+    let made = crate::pairs::db::create_pair_if_room(
         &mut *tx,
         programme.id,
         run_id,
@@ -287,7 +287,7 @@ async fn form_and_tell(
     }
     let why = format!("You were matched because {}.", reasons_sentence(&pair.reasons));
     for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
-        db::notify(&mut *tx, to, &title(other), &why, "/matches").await?;
+        crate::notifications::db::notify(&mut *tx, to, &title(other), &why, "/matches").await?;
     }
     Ok(true)
 }
@@ -327,9 +327,9 @@ pub(crate) async fn publish(
             report.notified += 2;
         }
     }
-    let paired: std::collections::HashSet<i64> = db::active_load(&mut *tx, programme.id).await?.into_iter().map(|(_, e)| e).collect();
+    let paired: std::collections::HashSet<i64> = crate::pairs::db::active_load(&mut *tx, programme.id).await?.into_iter().map(|(_, e)| e).collect();
     for waiting in pool.problem.mentees.iter().map(|e| e.id).filter(|id| !paired.contains(id)) {
-        db::notify(
+        crate::notifications::db::notify(
             &mut *tx,
             waiting,
             &format!("No match yet in {}", programme.name),
@@ -344,18 +344,19 @@ pub(crate) async fn publish(
 }
 
 #[server(prefix = "/api", endpoint = "programmes/pairs")]
-pub async fn programme_pairs(id: i64) -> Result<Vec<PairRow>, AppError> {
+pub async fn programme_pairs(id: i64) -> Result<Vec<crate::pairs::PairRow>, AppError> {
     let (_, state) = require_manager(id).await?;
-    Ok(db::pairs(&state.db, id).await?)
+    Ok(crate::pairs::db::pairs(&state.db, id).await?)
 }
 
 /// Ends one pair and re-optimises only its two people against the rest of the pool; every
 /// other pair stays as it is. Returns the programme's pairs afterwards.
 #[server(prefix = "/api", endpoint = "pairs/rematch")]
-pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
+pub async fn rematch_pair(pair_id: i64) -> Result<Vec<crate::pairs::PairRow>, AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let (programme_id, old_mentor, old_mentee) = db::active_pair(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
+    let crate::pairs::db::ActivePair { programme_id, mentor_id: old_mentor, mentee_id: old_mentee } =
+        crate::pairs::db::active_pair(&state.db, pair_id).await?.ok_or(AppError::NotFound)?;
     crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
     let programme = load_managed(&state, &user, programme_id).await?;
     // Matched as if the pair had ended, then ended and replaced in one transaction: a
@@ -368,7 +369,7 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
     let result = run_engine(pool.problem, config).await?;
     let mut tx = state.db.begin_write().await?;
     db::lock_programme(&mut tx, programme_id).await?;
-    if !db::end_pair(&mut tx, pair_id, "rematched by the programme admin").await? {
+    if !crate::pairs::db::end_pair(&mut tx, pair_id, "rematched by the programme admin").await? {
         return Err(AppError::Conflict("This pair has ended already (rematched a moment ago?); reload to see its people now.".into()));
     }
     let mut mentee_placed = false;
@@ -382,7 +383,7 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
         }
     }
     if !mentee_placed {
-        db::notify(
+        crate::notifications::db::notify(
             &mut tx,
             old_mentee,
             &format!("Your pair in {} has ended", programme.name),
@@ -392,36 +393,7 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<PairRow>, AppError> {
         .await?;
     }
     tx.commit().await?;
-    Ok(db::pairs(&state.db, programme_id).await?)
-}
-
-#[server(prefix = "/api", endpoint = "me/matches")]
-pub async fn my_matches() -> Result<Vec<MyMatch>, AppError> {
-    let user = require_user().await?;
-    Ok(db::my_matches(&state()?.db, user.id).await?)
-}
-
-#[server(prefix = "/api", endpoint = "me/inbox")]
-pub async fn my_inbox() -> Result<Inbox, AppError> {
-    let user = require_user().await?;
-    Ok(db::inbox(&state()?.db, user.id).await?)
-}
-
-/// The navigation's unread counts: inbox notifications and chat messages of the signed-in person.
-#[server(prefix = "/api", endpoint = "me/counts")]
-pub async fn nav_counts() -> Result<crate::ui::NavCounts, AppError> {
-    let user = require_user().await?;
-    let db = &state()?.db;
-    Ok(crate::ui::NavCounts {
-        inbox: db::unread_notifications(db, user.id).await?,
-        messages: crate::pairs::db::unread(db, user.id, None).await?,
-    })
-}
-
-#[server(prefix = "/api", endpoint = "me/inbox/read")]
-pub async fn mark_inbox_read() -> Result<(), AppError> {
-    let user = require_user().await?;
-    Ok(db::mark_all_read(&state()?.db, user.id).await?)
+    Ok(crate::pairs::db::pairs(&state.db, programme_id).await?)
 }
 
 /// Self-match: the viewer's best possible mentors with reasons (approved mentees only).
@@ -464,7 +436,7 @@ pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, Ap
     let mut conn = state.db.pool.acquire().await?;
     let mut out = Vec::new();
     for (mentor, pair) in ranked {
-        if let Some(label) = db::person_label(&mut conn, mentor).await? {
+        if let Some(label) = crate::people::db::person_label(&mut conn, mentor).await? {
             out.push(Suggestion { mentor: label, score: pair.score, reasons: pair.reasons, requested: asked.contains(&mentor) });
         }
     }
@@ -501,7 +473,7 @@ pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) 
     let mut tx = state.db.begin_write().await?;
     let lifetime = i64::from(state.config.request_hours) * 3600;
     db::create_request(&mut tx, programme_id, user.id, mentor_id, message.trim(), lifetime).await?;
-    db::notify(
+    crate::notifications::db::notify(
         &mut tx,
         mentor_id,
         &format!("{} asks you to mentor them in {}", user.name, p.name),
@@ -545,7 +517,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
         if !db::answer_request(&mut tx, request_id, "declined").await? {
             return Err(no_longer());
         }
-        db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
+        crate::notifications::db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
         tx.commit().await?;
         return Ok(());
     }
@@ -553,9 +525,9 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
     if !db::answer_request(&mut tx, request_id, "accepted").await? {
         return Err(no_longer());
     }
-    match db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, Some(p.mentor_capacity), score, &reasons).await? {
+    match crate::pairs::db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, Some(p.mentor_capacity), score, &reasons).await? {
         Ok(_) => {}
-        Err(db::PairRefusal::MenteePaired) => {
+        Err(crate::pairs::db::PairRefusal::MenteePaired) => {
             // Not accepted after all: withdrawn instead, in a transaction of its own.
             tx.rollback().await?;
             let mut tx = state.db.begin_write().await?;
@@ -564,7 +536,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
             return Err(AppError::Conflict("This person has found a mentor in the meantime.".into()));
         }
         // Rolled back: the request stays pending.
-        Err(db::PairRefusal::MentorFull) => {
+        Err(crate::pairs::db::PairRefusal::MentorFull) => {
             return Err(AppError::Conflict(format!(
                 "You already mentor {} people in this programme, its limit.",
                 p.mentor_capacity
@@ -572,7 +544,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
         }
     }
     db::close_other_requests(&mut tx, programme_id, mentee).await?;
-    db::notify(&mut tx, mentee, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
+    crate::notifications::db::notify(&mut tx, mentee, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
     tx.commit().await?;
     Ok(())
 }

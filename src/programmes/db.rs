@@ -10,7 +10,8 @@ pub fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
-fn milli(x: f64) -> i64 {
+/// A score (0–1) as the integer thousandths the database keeps.
+pub(crate) fn milli(x: f64) -> i64 {
     (x * 1000.0).round() as i64
 }
 
@@ -340,6 +341,96 @@ pub async fn people_by_filter(db: &Db, department: &str, level_min: i32, level_m
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+// ----- the matching pool ---------------------------------------------------------------------
+
+/// One approved participant of a programme, with what matching needs of them.
+#[derive(sqlx::FromRow)]
+pub struct PoolPersonRow {
+    pub id: i64,
+    pub role: String,
+    pub topics: String,
+    pub name: String,
+    pub job_title: String,
+    pub department: String,
+    pub level: i64,
+    pub timezone: String,
+    pub manager_id: Option<i64>,
+}
+
+/// A skill of a participant: `kind` is teach, learn or hobby.
+#[derive(sqlx::FromRow)]
+pub struct PoolSkillRow {
+    pub user_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub level: i64,
+}
+
+/// A weekly free slot of a participant, in their own timezone's minutes.
+#[derive(sqlx::FromRow)]
+pub struct PoolSlotRow {
+    pub user_id: i64,
+    pub weekday: i64,
+    pub start_minute: i64,
+    pub end_minute: i64,
+}
+
+/// Everything the matching pool is built from, read in one go.
+pub struct PoolRows {
+    pub people: Vec<PoolPersonRow>,
+    /// (person, manager) for everyone who has a manager: reporting chains cross the pool.
+    pub managers: Vec<(i64, i64)>,
+    /// (person, language), in each person's order.
+    pub languages: Vec<(i64, String)>,
+    pub skills: Vec<PoolSkillRow>,
+    pub slots: Vec<PoolSlotRow>,
+}
+
+/// The approved participants of programme `programme_id` (only those in `only`, if given) and
+/// their languages, skills and free slots.
+pub async fn pool_rows(conn: &mut AnyConnection, programme_id: i64, only: Option<&[i64]>) -> Result<PoolRows, sqlx::Error> {
+    // Ids are integers from the server's own records, so they are written into the query.
+    let among = only.map_or(String::new(), |ids| {
+        format!(" AND e.user_id IN ({})", ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
+    });
+    let approved = EnrolStatus::Approved.as_str();
+    let people: Vec<PoolPersonRow> = sqlx::query_as(&format!(
+        "SELECT u.id, e.role, e.topics, u.name, u.job_title, u.department, u.level, u.timezone, u.manager_id
+         FROM enrolments e JOIN users u ON u.id = e.user_id
+         WHERE e.programme_id = $1 AND e.status = $2{among} ORDER BY u.id"
+    ))
+    .bind(programme_id)
+    .bind(approved)
+    .fetch_all(&mut *conn)
+    .await?;
+    let managers = sqlx::query_as("SELECT id, manager_id FROM users WHERE manager_id IS NOT NULL").fetch_all(&mut *conn).await?;
+    let in_pool = format!("SELECT e.user_id FROM enrolments e WHERE e.programme_id = $1 AND e.status = $2{among}");
+    let languages = sqlx::query_as(&format!(
+        "SELECT user_id, language FROM user_languages WHERE user_id IN ({in_pool}) ORDER BY user_id, position"
+    ))
+    .bind(programme_id)
+    .bind(approved)
+    .fetch_all(&mut *conn)
+    .await?;
+    let skills = sqlx::query_as(&format!(
+        "SELECT us.user_id, us.kind, s.name, us.level FROM user_skills us JOIN skills s ON s.id = us.skill_id
+         WHERE us.user_id IN ({in_pool}) ORDER BY us.user_id, us.kind, us.position"
+    ))
+    .bind(programme_id)
+    .bind(approved)
+    .fetch_all(&mut *conn)
+    .await?;
+    let slots = sqlx::query_as(&format!(
+        "SELECT user_id, weekday, start_minute, end_minute FROM availability WHERE user_id IN ({in_pool})
+         ORDER BY user_id, weekday, start_minute"
+    ))
+    .bind(programme_id)
+    .bind(approved)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(PoolRows { people, managers, languages, skills, slots })
+}
+
 // ----- runs -------------------------------------------------------------------------------
 
 type RunRow = (i64, Option<String>, i64, i64, i64, i64, String, Option<i64>);
@@ -445,174 +536,6 @@ pub async fn lock_programme(conn: &mut AnyConnection, id: i64) -> Result<(), sql
     Ok(())
 }
 
-/// Why a pair was not formed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PairRefusal {
-    /// The mentee already has an active pair in the programme.
-    MenteePaired,
-    /// The mentor already has as many active pairs as the programme allows.
-    MentorFull,
-}
-
-/// Forms the pair if the mentee has no active pair in the programme and the mentor has fewer
-/// than `capacity` (`None`: no limit, an admin pairing by hand). Decided on the database as this
-/// transaction sees it: call [`lock_programme`] first. The unique index on active pairs per
-/// mentee backs the first rule up.
-#[allow(clippy::too_many_arguments)]
-pub async fn create_pair_if_room(
-    conn: &mut AnyConnection,
-    programme_id: i64,
-    run_id: Option<i64>,
-    mentor: i64,
-    mentee: i64,
-    capacity: Option<u32>,
-    score: f64,
-    reasons: &[Reason],
-) -> Result<Result<i64, PairRefusal>, sqlx::Error> {
-    let (mentee_pairs,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentee_id = $2 AND status = 'active'")
-            .bind(programme_id)
-            .bind(mentee)
-            .fetch_one(&mut *conn)
-            .await?;
-    if mentee_pairs > 0 {
-        return Ok(Err(PairRefusal::MenteePaired));
-    }
-    if let Some(capacity) = capacity {
-        let (mentor_pairs,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentor_id = $2 AND status = 'active'")
-                .bind(programme_id)
-                .bind(mentor)
-                .fetch_one(&mut *conn)
-                .await?;
-        if mentor_pairs >= i64::from(capacity) {
-            return Ok(Err(PairRefusal::MentorFull));
-        }
-    }
-    Ok(Ok(create_pair(conn, programme_id, run_id, mentor, mentee, score, reasons).await?))
-}
-
-// ----- pairs ------------------------------------------------------------------------------
-
-/// Inserts an active pair without checking anything: [`create_pair_if_room`] is the way in.
-async fn create_pair(
-    conn: &mut AnyConnection,
-    programme_id: i64,
-    run_id: Option<i64>,
-    mentor: i64,
-    mentee: i64,
-    score: f64,
-    reasons: &[Reason],
-) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO pairs (programme_id, run_id, mentor_id, mentee_id, score_milli, reasons, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) RETURNING id",
-    )
-    .bind(programme_id)
-    .bind(run_id)
-    .bind(mentor)
-    .bind(mentee)
-    .bind(milli(score))
-    .bind(serde_json::to_string(reasons).unwrap_or_default())
-    .bind(now())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(id)
-}
-
-/// Active pairs count per mentor and the set of paired mentees, in one programme.
-pub async fn active_load(conn: &mut AnyConnection, programme_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT mentor_id, mentee_id FROM pairs WHERE programme_id = $1 AND status = 'active'")
-        .bind(programme_id)
-        .fetch_all(&mut *conn)
-        .await
-}
-
-type LabelCols = (i64, String, String, String, i64);
-
-fn label((id, name, job_title, department, level): LabelCols) -> PersonLabel {
-    PersonLabel { id, name, job_title, department, level: level as i32 }
-}
-
-pub async fn person_label(conn: &mut AnyConnection, id: i64) -> Result<Option<PersonLabel>, sqlx::Error> {
-    let row: Option<LabelCols> = sqlx::query_as("SELECT id, name, job_title, department, level FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(label))
-}
-
-pub async fn pairs(db: &Db, programme_id: i64) -> Result<Vec<PairRow>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64, i64, i64, String, String, String, i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT p.id, p.score_milli, p.created_at,
-                a.id, a.level, a.name, a.job_title, a.department,
-                b.id, b.name, b.job_title, b.department, b.level
-         FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN users b ON b.id = p.mentee_id
-         WHERE p.programme_id = $1 AND p.status = 'active' ORDER BY a.name, b.name",
-    )
-    .bind(programme_id)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, score, created_at, aid, alevel, aname, atitle, adept, bid, bname, btitle, bdept, blevel)| PairRow {
-            id,
-            mentor: label((aid, aname, atitle, adept, alevel)),
-            mentee: label((bid, bname, btitle, bdept, blevel)),
-            score: score as f64 / 1000.0,
-            created_at,
-        })
-        .collect())
-}
-
-/// (programme, mentor, mentee) of an active pair.
-pub async fn active_pair(db: &Db, pair_id: i64) -> Result<Option<(i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT programme_id, mentor_id, mentee_id FROM pairs WHERE id = $1 AND status = 'active'")
-        .bind(pair_id)
-        .fetch_optional(&db.pool)
-        .await
-}
-
-/// Ends pair `pair_id` if it is still active; `false` when it had ended already (someone else
-/// ended or rematched it in the meantime).
-pub async fn end_pair(conn: &mut AnyConnection, pair_id: i64, reason: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE pairs SET status = 'ended', ended_at = $1, end_reason = $2 WHERE id = $3 AND status = 'active'")
-        .bind(now())
-        .bind(reason)
-        .bind(pair_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn my_matches(db: &Db, uid: i64) -> Result<Vec<MyMatch>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, i64, i64, String, i64, i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT p.id, g.id, g.name, g.kind, p.mentor_id, p.score_milli, p.reasons, p.created_at,
-                u.id, u.name, u.job_title, u.department, u.level
-         FROM pairs p JOIN programmes g ON g.id = p.programme_id
-              JOIN users u ON u.id = CASE WHEN p.mentor_id = $1 THEN p.mentee_id ELSE p.mentor_id END
-         WHERE p.status = 'active' AND (p.mentor_id = $1 OR p.mentee_id = $1)
-         ORDER BY p.created_at DESC, p.id DESC",
-    )
-    .bind(uid)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(pair_id, programme_id, programme_name, kind, mentor_id, score, reasons, created_at, pid, pname, ptitle, pdept, plevel)| MyMatch {
-            pair_id,
-            programme_id,
-            programme_name,
-            kind: ProgrammeKind::parse(&kind).unwrap_or(ProgrammeKind::Reverse),
-            i_am_mentor: mentor_id == uid,
-            partner: label((pid, pname, ptitle, pdept, plevel)),
-            score: score as f64 / 1000.0,
-            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-            created_at,
-        })
-        .collect())
-}
-
 // ----- mentor requests (self-match) ---------------------------------------------------------
 
 /// Marks requests past their time as expired.
@@ -675,7 +598,7 @@ pub async fn requests_for(db: &Db, uid: i64) -> Result<Vec<MentorRequest>, sqlx:
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
     for (id, programme_id, programme_name, message, status, created_at, expires_at, mentee, mentor) in rows {
-        let (Some(mentee), Some(mentor)) = (person_label(&mut conn, mentee).await?, person_label(&mut conn, mentor).await?) else {
+        let (Some(mentee), Some(mentor)) = (crate::people::db::person_label(&mut conn, mentee).await?, crate::people::db::person_label(&mut conn, mentor).await?) else {
             continue;
         };
         out.push(MentorRequest { id, programme_id, programme_name, mentee, mentor, message, status, created_at, expires_at });
@@ -708,55 +631,6 @@ pub async fn close_other_requests(conn: &mut AnyConnection, programme_id: i64, m
         .bind(programme_id)
         .bind(mentee)
         .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-// ----- notifications ------------------------------------------------------------------------
-
-pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO notifications (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(title)
-        .bind(body)
-        .bind(link)
-        .bind(now())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// How many of the person's notifications are unread.
-pub async fn unread_notifications(db: &Db, uid: i64) -> Result<u32, sqlx::Error> {
-    let (unread,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(uid)
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(unread as u32)
-}
-
-pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
-    let unread = unread_notifications(db, uid).await?;
-    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
-    )
-    .bind(uid)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(Inbox {
-        unread,
-        items: rows
-            .into_iter()
-            .map(|(id, title, body, link, created_at, read_at)| Notification { id, title, body, link, created_at, read: read_at.is_some() })
-            .collect(),
-    })
-}
-
-pub async fn mark_all_read(db: &Db, uid: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-        .bind(now())
-        .bind(uid)
-        .execute(&db.pool)
         .await?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Programmes: what an admin sets up (objectives, type, dates, capacity, matching rules), who
 //! takes part (applications and bulk enrolment), the matching runs that pair them (the studio
-//! and its audit trail), the pairs that come out, mentor requests in self-match mode, and the
-//! in-app notifications that tell people.
+//! and its audit trail) and mentor requests in self-match mode. The pairs that come out are
+//! `pairs`'; the notices that tell people are `notifications`'.
+
+pub use crate::people::PersonLabel;
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -448,16 +450,6 @@ pub struct BulkReport {
     pub errors: Vec<crate::accounts::RowError>,
 }
 
-/// What the studio shows about each participant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PersonLabel {
-    pub id: i64,
-    pub name: String,
-    pub job_title: String,
-    pub department: String,
-    pub level: i32,
-}
-
 /// A saved run in the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
@@ -496,30 +488,6 @@ pub struct PublishReport {
     pub notified: u32,
 }
 
-/// A pair as the programme's admins see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairRow {
-    pub id: i64,
-    pub mentor: PersonLabel,
-    pub mentee: PersonLabel,
-    pub score: f64,
-    pub created_at: i64,
-}
-
-/// One of the viewer's own pairs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MyMatch {
-    pub pair_id: i64,
-    pub programme_id: i64,
-    pub programme_name: String,
-    pub kind: ProgrammeKind,
-    pub i_am_mentor: bool,
-    pub partner: PersonLabel,
-    pub score: f64,
-    pub reasons: Vec<Reason>,
-    pub created_at: i64,
-}
-
 /// A mentor suggested to a mentee in self-match mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
@@ -541,22 +509,6 @@ pub struct MentorRequest {
     pub status: String,
     pub created_at: i64,
     pub expires_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notification {
-    pub id: i64,
-    pub title: String,
-    pub body: String,
-    pub link: String,
-    pub created_at: i64,
-    pub read: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Inbox {
-    pub unread: u32,
-    pub items: Vec<Notification>,
 }
 
 /// The two or three strongest reasons in one sentence, for notifications.

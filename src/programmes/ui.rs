@@ -5,7 +5,7 @@ use super::api::*;
 use super::*;
 use crate::error::{AppError, FieldErrors};
 use crate::profiles::level_label;
-use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
+use crate::ui::{loading, format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
@@ -20,13 +20,9 @@ pub fn programme_id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
     move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(-1))
 }
 
-fn loading() -> impl IntoView {
-    view! { <p class="muted">"Loading…"</p> }
-}
-
 #[component]
 pub fn ProgrammesPage() -> impl IntoView {
-    let auth = crate::ui::use_auth();
+    let auth = crate::accounts::use_auth();
     let version = RwSignal::new(0u32);
     let list = Resource::new(move || version.get(), |_| list_programmes());
     let is_admin = move || auth.is_admin();
@@ -323,7 +319,7 @@ pub fn NewProgrammePage() -> impl IntoView {
         mentor_capacity: "1".into(),
         ..Default::default()
     };
-    let auth = crate::ui::use_auth();
+    let auth = crate::accounts::use_auth();
     view! {
         <Title text="New programme" />
         <h1>"New programme"</h1>
@@ -553,129 +549,3 @@ fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
         </section>
     }
 }
-
-#[component]
-pub fn MatchesPage() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let matches = Resource::new(move || version.get(), |_| my_matches());
-    let requests = Resource::new(move || version.get(), |_| my_requests());
-    let auth = crate::ui::use_auth();
-    let answer = Action::new(move |(id, accept): &(i64, bool)| answer_request(*id, *accept));
-    let outcome = Outcome::new();
-    let status = outcome.status;
-    outcome.follow(answer, move |()| {
-        outcome.done("Answered.");
-        version.update(|v| *v += 1);
-    });
-    let me = move || auth.user_id().unwrap_or(-1);
-    view! {
-        <Title text="My matches" />
-        <h1>"My matches"</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move { match matches.await {
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">"You have no match yet. When a programme you are in publishes its pairs, yours appears here."</p> }.into_any(),
-                Ok(list) => view! {
-                    <div class="match-list">
-                        {list.into_iter().map(|m| {
-                            let role = if m.i_am_mentor { format!("Your {}", m.kind.mentee_word()) } else { format!("Your {}", m.kind.mentor_word()) };
-                            view! {
-                                <article class="panel match" data-pair=m.pair_id>
-                                    <p class="muted">{m.programme_name.clone()} " · " {role}</p>
-                                    <h2><A href=format!("/people/{}", m.partner.id)>{m.partner.name.clone()}</A></h2>
-                                    <p>{m.partner.job_title.clone()} ", " {m.partner.department.clone()}</p>
-                                    <h3>"Why you were matched"</h3>
-                                    <ul class="reasons">
-                                        {m.reasons.iter().filter(|r| r.score > 0.0).map(|r| view! { <li><strong>{r.criterion.label()}</strong> ": " {r.text.clone()}</li> }).collect_view()}
-                                    </ul>
-                                    <p class="muted">"Matched on " {format_date(m.created_at)} " · score " {format!("{:.2}", m.score)}</p>
-                                    <p><A href=format!("/pairs/{}", m.pair_id) attr:class="button primary">"Open the workspace"</A></p>
-                                </article>
-                            }
-                        }).collect_view()}
-                    </div>
-                }.into_any(),
-            }})}
-        </Suspense>
-        <h2>"Mentor requests"</h2>
-        <FormStatus message=status />
-        <Transition fallback=loading>
-            {move || Suspend::new(async move { match requests.await {
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No requests."</p> }.into_any(),
-                Ok(list) => {
-                    let me = me();
-                    view! {
-                        <ul class="requests">
-                            {list.into_iter().map(|q| {
-                                let incoming = q.mentor.id == me;
-                                let rid = q.id;
-                                let text = if incoming {
-                                    format!("{} asks you to mentor them in {}", q.mentee.name, q.programme_name)
-                                } else {
-                                    format!("You asked {} in {}", q.mentor.name, q.programme_name)
-                                };
-                                view! {
-                                    <li>
-                                        {text} " · " <span class="badge">{q.status.clone()}</span>
-                                        {(!q.message.is_empty()).then(|| view! { <blockquote>{q.message.clone()}</blockquote> })}
-                                        {(incoming && q.status == "pending").then(|| view! {
-                                            <button on:click=move |_| { answer.dispatch((rid, true)); }>"Accept"</button>
-                                            " "
-                                            <button class="secondary" on:click=move |_| { answer.dispatch((rid, false)); }>"Decline"</button>
-                                            <span class="muted">" · expires " {format_date(q.expires_at)}</span>
-                                        })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }
-            }})}
-        </Transition>
-    }
-}
-
-#[component]
-pub fn InboxPage() -> impl IntoView {
-    let items = Resource::new(|| (), |_| my_inbox());
-    let read = Action::new(|_: &()| mark_inbox_read());
-    let counts = use_context::<InboxCount>();
-    Effect::new(move |_| {
-        if let Some(Ok(inbox)) = items.get() {
-            if inbox.unread > 0 && read.value().get_untracked().is_none() {
-                read.dispatch(());
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if let (Some(Ok(())), Some(c)) = (read.value().get(), counts) {
-            c.0.update(|v| *v += 1);
-        }
-    });
-    view! {
-        <Title text="Inbox" />
-        <h1>"Inbox"</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move { match items.await {
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                Ok(inbox) if inbox.items.is_empty() => view! { <p class="empty">"Nothing here yet."</p> }.into_any(),
-                Ok(inbox) => view! {
-                    <ul class="inbox">
-                        {inbox.items.into_iter().map(|n| view! {
-                            <li class:unread=!n.read>
-                                <p><strong>{n.title.clone()}</strong> <span class="muted">" · " {format_date(n.created_at)}</span></p>
-                                <p>{n.body.clone()}</p>
-                                {(!n.link.is_empty()).then(|| view! { <A href=n.link.clone()>"Open"</A> })}
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-            }})}
-        </Suspense>
-    }
-}
-
-/// Bumped to re-read the unread count in the navigation.
-#[derive(Clone, Copy)]
-pub struct InboxCount(pub RwSignal<u32>);

@@ -70,6 +70,12 @@ impl Db {
         }
     }
 
+    /// Asks the database a trivial question (`SELECT 1`): it is there and answering.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// A transaction that will write. On SQLite it takes the write lock up front, so two
     /// writers queue on the busy timeout rather than deadlock on a lock upgrade.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
@@ -78,6 +84,50 @@ impl Db {
             Backend::Postgres => self.pool.begin().await,
         }
     }
+}
+
+// ----- sessions (the store tower-sessions calls, `server::session`) ---------------------------
+
+/// Inserts a session unless its id exists; `false` when it does (the caller picks another id).
+pub async fn insert_session(db: &Db, id: &str, data: &str, expires_at: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+        .bind(id)
+        .bind(data)
+        .bind(expires_at)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Writes a session's data and expiry, creating it if needed.
+pub async fn store_session(db: &Db, id: &str, data: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+    )
+    .bind(id)
+    .bind(data)
+    .bind(expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// A session's (data, expiry) if it has not expired by `now`.
+pub async fn live_session(db: &Db, id: &str, now: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2").bind(id).bind(now).fetch_optional(&db.pool).await
+}
+
+/// Ends a session.
+pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Removes sessions that expired before `now`.
+pub async fn delete_expired_sessions(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&db.pool).await?;
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<String> {

@@ -238,25 +238,8 @@ pub async fn load(db: &Db, people: u32) -> anyhow::Result<usize> {
         if existing.is_some() {
             anyhow::bail!("the database already holds a demo organisation ({} exists)", p.person.email);
         }
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO users (email, name, password_hash, role, job_title, level, department, location, timezone,
-                                format, bio, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(&p.person.email)
-        .bind(&p.person.name)
-        .bind(p.password.then(|| password_hash.clone()))
-        .bind(p.role.as_str())
-        .bind(&p.person.job_title)
-        .bind(p.person.level)
-        .bind(&p.person.department)
-        .bind(&p.person.location)
-        .bind(&p.person.timezone)
-        .bind(p.profile.format.as_str())
-        .bind(&p.profile.bio)
-        .bind(t)
-        .fetch_one(&mut *tx)
-        .await?;
+        let password = p.password.then_some(password_hash.as_str());
+        let id = crate::accounts::db::insert_person(&mut tx, &p.person, password, p.role, p.profile.format.as_str(), &p.profile.bio, t).await?;
         crate::profiles::db::replace_details(&mut tx, id, &p.profile).await?;
         ids.push(id);
     }
@@ -359,7 +342,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     let report = crate::programmes::api::publish(&mut tx, &programme, &pool, run_id, &run).await?;
     tx.commit().await?;
 
-    let pairs_made = programmes::pairs(db, programme_id).await?;
+    let pairs_made = crate::pairs::db::pairs(db, programme_id).await?;
     let showcase_pair = pairs_made
         .iter()
         .find(|p| p.mentor.id == dana && p.mentee.id == victor)
@@ -368,7 +351,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     let mut rng = StdRng::seed_from_u64(20261130);
     // The showcase pair first, then every third pair: a programme where some pairs are busy
     // and others have not started.
-    let mut busy: Vec<&crate::programmes::PairRow> = pairs_made.iter().filter(|p| p.id == showcase_pair).collect();
+    let mut busy: Vec<&crate::pairs::PairRow> = pairs_made.iter().filter(|p| p.id == showcase_pair).collect();
     busy.extend(pairs_made.iter().filter(|p| p.id != showcase_pair).step_by(3));
     for (n, pair) in busy.iter().enumerate() {
         let (mentor, mentee) = (pair.mentor.id, pair.mentee.id);
@@ -452,9 +435,9 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     Ok(DemoProgramme { programme_id, pairs: report.pairs, showcase_pair })
 }
 
+/// Whether nobody is in the database yet (a fresh installation).
 pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
-    Ok(n == 0)
+    Ok(crate::accounts::db::count_people(db).await? == 0)
 }
 
 #[cfg(test)]

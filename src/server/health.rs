@@ -9,15 +9,12 @@
 //!   [`PROBE_LIMIT`]. 503 while the database is unreachable: take the instance out of rotation,
 //!   do not restart it.
 
-use super::{serve, AppState};
-use crate::app::shell;
+use super::{serve, AppState, PageRenderer};
 use axum::{
     body::Body,
-    extract::State,
     http::{header, Request, StatusCode},
     response::{IntoResponse, Response},
 };
-use leptos::prelude::provide_context;
 use std::time::Duration;
 
 /// How long one thread may take to render the status page, or the database to answer.
@@ -26,15 +23,9 @@ pub const PROBE_LIMIT: Duration = Duration::from_secs(3);
 const RENDERED: &str = "data-status=\"up\"";
 
 /// Renders `/status` on the calling thread, as a page request would be rendered.
-async fn render_status(state: AppState) -> Result<(), String> {
-    let options = state.leptos_options.clone();
-    let context = {
-        let state = state.clone();
-        move || provide_context(state.clone())
-    };
-    let render = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
+async fn render_status(pages: PageRenderer) -> Result<(), String> {
     let req = Request::get("/status").body(Body::empty()).map_err(|e| e.to_string())?;
-    let res = render(req).await;
+    let res = pages(req).await;
     if res.status() != StatusCode::OK {
         return Err(format!("the status page answered {}", res.status()));
     }
@@ -48,7 +39,7 @@ async fn render_status(state: AppState) -> Result<(), String> {
 /// A result this recent is given again instead of probing anew.
 const REUSE: Duration = Duration::from_secs(1);
 
-async fn live(state: &AppState) -> Result<usize, String> {
+async fn live(state: &AppState, pages: &PageRenderer) -> Result<usize, String> {
     // Held while probing: a second caller waits for this probe and takes its result.
     let mut last = state.workers.last_check.lock().await;
     if let Some((at, result)) = last.as_ref() {
@@ -60,7 +51,7 @@ async fn live(state: &AppState) -> Result<usize, String> {
     let result = if handles.is_empty() {
         Err("no serving thread has started".into())
     } else {
-        serve::probe_all(handles, PROBE_LIMIT, || render_status(state.clone()))
+        serve::probe_all(handles, PROBE_LIMIT, || render_status(pages.clone()))
             .await
             .map_err(|failures| failures.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))
     };
@@ -80,17 +71,17 @@ fn answer(result: Result<String, String>) -> Response {
 }
 
 /// `GET /healthz`: see the module documentation.
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    answer(live(&state).await.map(|n| format!("ok: {n} serving threads rendered a page")))
+pub async fn healthz(state: AppState, pages: PageRenderer) -> Response {
+    answer(live(&state, &pages).await.map(|n| format!("ok: {n} serving threads rendered a page")))
 }
 
 /// `GET /readyz`: see the module documentation.
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    let threads = match live(&state).await {
+pub async fn readyz(state: AppState, pages: PageRenderer) -> Response {
+    let threads = match live(&state, &pages).await {
         Ok(n) => n,
         Err(e) => return answer(Err(e)),
     };
-    let db = tokio::time::timeout(PROBE_LIMIT, sqlx::query("SELECT 1").execute(&state.db.pool)).await;
+    let db = tokio::time::timeout(PROBE_LIMIT, state.db.ping()).await;
     answer(match db {
         Ok(Ok(_)) => Ok(format!("ready: {threads} serving threads rendered a page; the database answered")),
         Ok(Err(e)) => {

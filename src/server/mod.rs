@@ -11,8 +11,7 @@ pub mod security;
 pub mod serve;
 pub mod session;
 
-use crate::app::{shell, App};
-use axum::{extract::FromRef, middleware, routing::get, Router};
+use axum::{extract::{FromRef, State}, middleware, routing::get, Router};
 use config::Config;
 use db::Db;
 use leptos::prelude::*;
@@ -73,9 +72,22 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), workers: Default::default() })
 }
 
-/// The whole HTTP app: pages, server functions, static files, sessions and security layers.
-pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+/// Renders a page of the app for a request, as a page route does (the health check and the
+/// "not found" page use it).
+pub type PageRenderer =
+    Arc<dyn Fn(axum::extract::Request) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>> + Send + Sync>;
+
+/// The whole HTTP app: the pages of `app` inside `shell` (the server knows no page itself:
+/// `main.rs` joins the two), server functions, health checks, built files, sessions and the
+/// security layers.
+pub fn router<S, IV, A, AV>(state: AppState, shell: S, app: A) -> Router
+where
+    S: Fn(LeptosOptions) -> IV + Clone + Send + Sync + 'static,
+    IV: IntoView + 'static,
+    A: Fn() -> AV + Clone + Send + Sync + 'static,
+    AV: IntoView + 'static,
+{
+    let routes = generate_route_list(app);
     let cookie_name = if state.config.secure_cookies() { "__Host-upmentor" } else { "upmentor_session" };
     let sessions = SessionManagerLayer::new(session::DbSessionStore::new(state.db.clone()))
         .with_name(cookie_name)
@@ -86,9 +98,14 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let context_state = state.clone();
     let context = move || provide_context(context_state.clone());
+    let pages: PageRenderer = {
+        let (options, shell) = (state.leptos_options.clone(), shell.clone());
+        Arc::new(leptos_axum::render_app_async_with_context(context.clone(), move || shell(options.clone())))
+    };
+    let (live, ready) = (pages.clone(), pages.clone());
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/healthz", get(move |State(state): State<AppState>| health::healthz(state, live.clone())))
+        .route("/readyz", get(move |State(state): State<AppState>| health::readyz(state, ready.clone())))
         .route("/ws/pairs/{id}", get(crate::pairs::chat::socket))
         .route("/calendar/checkins/{id}", get(crate::pairs::calendar::checkin_ics))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -108,7 +125,7 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_gzip()
                 .append_index_html_on_directories(false)
                 .call_fallback_on_method_not_allowed(true)
-                .not_found_service(not_found_page(context, state.leptos_options.clone())),
+                .not_found_service(not_found_page(pages)),
         )
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_user))
         .layer(sessions)
@@ -121,15 +138,13 @@ pub fn router(state: AppState) -> Router {
 
 /// Renders the app for a path no route or file matches: its "Page not found" page, with 404.
 fn not_found_page(
-    context: impl Fn() + Clone + Send + Sync + 'static,
-    options: LeptosOptions,
+    pages: PageRenderer,
 ) -> impl tower::Service<axum::extract::Request, Response = axum::response::Response, Error = std::convert::Infallible, Future = impl Send>
        + Clone
        + Send
        + 'static {
-    let render = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
     tower::service_fn(move |req: axum::extract::Request| {
-        let rendering = render(req);
+        let rendering = pages(req);
         async move { Ok::<_, std::convert::Infallible>(rendering.await) }
     })
 }

@@ -2,7 +2,7 @@
 //! cookies and rotation; this store keeps the records in the `sessions` table. (The published
 //! sqlx stores need a concrete SQLite or PostgreSQL pool; ours is the backend-neutral `Any` pool.)
 
-use super::db::{now, Db};
+use super::db::{self, now, Db};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
@@ -20,12 +20,7 @@ impl DbSessionStore {
 
     /// Removes expired sessions; run now and then.
     pub async fn delete_expired(&self) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        db::delete_expired_sessions(&self.db, now()).await.map_err(backend)
     }
 }
 
@@ -43,16 +38,10 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         // A collision of 128-bit random ids is practically impossible, but never overwrite.
         for _ in 0..4 {
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(record.id.to_string())
-            .bind(&data)
-            .bind(record.expiry_date.unix_timestamp())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
+            let inserted = db::insert_session(&self.db, &record.id.to_string(), &data, record.expiry_date.unix_timestamp())
+                .await
+                .map_err(backend)?;
+            if inserted {
                 return Ok(());
             }
             record.id = Id::default();
@@ -61,27 +50,13 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(encode(record)?)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(&self.db.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        db::store_session(&self.db, &record.id.to_string(), &encode(record)?, record.expiry_date.unix_timestamp())
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string())
-                .bind(now())
-                .fetch_optional(&self.db.pool)
-                .await
-                .map_err(backend)?;
+        let row = db::live_session(&self.db, &id.to_string(), now()).await.map_err(backend)?;
         let Some((data, expires_at)) = row else { return Ok(None) };
         let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
         let expiry_date =
@@ -90,11 +65,6 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        db::delete_session(&self.db, &id.to_string()).await.map_err(backend)
     }
 }

@@ -2,46 +2,11 @@
 
 pub mod chart;
 
-use crate::accounts::SessionUser;
 use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use serde::{Deserialize, Serialize};
 
-/// What the server knew when it rendered a page, carried into the browser with the page so the
-/// two halves render the same thing: who is signed in and the time (Unix seconds, UTC).
-///
-/// The server resolves the signed-in person once per request (`server::auth::resolve_user`);
-/// pages read it from [`Auth`] as a plain signal instead of each asking the server, so no two
-/// boundaries wait on one shared resource while rendering.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PageStart {
-    /// Who is signed in (`None`: nobody).
-    pub user: Option<SessionUser>,
-    /// The server's time when it rendered the page, Unix seconds.
-    pub now: i64,
-}
-
-impl PageStart {
-    /// The request's facts: on the server from the request being rendered; in the browser (a
-    /// page built there rather than hydrated) from the browser's clock, signed out.
-    pub fn here() -> PageStart {
-        #[cfg(feature = "ssr")]
-        {
-            let user = use_context::<axum::http::request::Parts>()
-                .and_then(|p| p.extensions.get::<crate::server::auth::RequestUser>().cloned())
-                .and_then(|u| u.0);
-            PageStart { user, now: crate::server::db::now() }
-        }
-        #[cfg(not(feature = "ssr"))]
-        {
-            PageStart { user: None, now: browser_now() }
-        }
-    }
-}
-
-#[cfg(not(feature = "ssr"))]
-fn browser_now() -> i64 {
+/// The browser's clock, Unix seconds (also the server's, in a build without the browser half).
+pub fn browser_now() -> i64 {
     #[cfg(target_arch = "wasm32")]
     {
         (js_sys::Date::now() / 1000.0) as i64
@@ -50,50 +15,6 @@ fn browser_now() -> i64 {
     {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
     }
-}
-
-/// Who is signed in, shared by every page: a plain signal, set from the page's [`PageStart`]
-/// and changed by signing in and out.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    me: RwSignal<Option<SessionUser>>,
-}
-
-impl Auth {
-    /// Starts with `user` signed in (`None`: nobody).
-    pub fn new(user: Option<SessionUser>) -> Auth {
-        Auth { me: RwSignal::new(user) }
-    }
-
-    /// The signed-in person (tracked: a view that reads it follows sign-in and sign-out).
-    pub fn user(&self) -> Option<SessionUser> {
-        self.me.get()
-    }
-
-    /// Whether the signed-in person is an admin (tracked).
-    pub fn is_admin(&self) -> bool {
-        self.me.with(|u| u.as_ref().is_some_and(|u| u.is_admin()))
-    }
-
-    /// The signed-in person's id, if any (tracked).
-    pub fn user_id(&self) -> Option<i64> {
-        self.me.with(|u| u.as_ref().map(|u| u.id))
-    }
-
-    /// After signing in (or accepting an invitation): `user` from then on.
-    pub fn signed_in(&self, user: SessionUser) {
-        self.me.set(Some(user));
-    }
-
-    /// After signing out: nobody.
-    pub fn signed_out(&self) {
-        self.me.set(None);
-    }
-}
-
-/// The page's [`Auth`]; panics outside `App` (every page is inside it).
-pub fn use_auth() -> Auth {
-    expect_context::<Auth>()
 }
 
 /// The time pages compute with ("due in 3 days", the next free slot, default dates), in Unix
@@ -138,97 +59,9 @@ pub fn use_clock() -> Clock {
     expect_context::<Clock>()
 }
 
-/// Unread counts in the navigation: inbox notifications and chat messages.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NavCounts {
-    /// Unread notifications in the inbox.
-    pub inbox: u32,
-    /// Unread chat messages across the person's pairs.
-    pub messages: u32,
-}
-
-#[component]
-pub fn Nav() -> impl IntoView {
-    let auth = use_auth();
-    let inbox_count = use_context::<crate::programmes::ui::InboxCount>().map(|c| c.0);
-    // Asked only for someone signed in: a refused call during server rendering would set the
-    // page's own HTTP status. Read in one boundary only, awaited inside `Suspend`.
-    let counts = Resource::new(
-        move || (auth.user_id(), inbox_count.map(|c| c.get())),
-        |(signed_in, _)| async move {
-            match signed_in {
-                // A count that cannot be read shows as none rather than breaking the page.
-                Some(_) => crate::programmes::api::nav_counts().await.unwrap_or_default(),
-                None => NavCounts::default(),
-            }
-        },
-    );
-    let sign_out = ServerAction::<crate::accounts::api::SignOut>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            auth.signed_out();
-            let navigate = leptos_router::hooks::use_navigate();
-            navigate("/signin", Default::default());
-        }
-    });
-    view! {
-        <header class="topbar">
-            <a class="skip" href="#main">"Skip to content"</a>
-            <A href="/" attr:class="brand">"Upmentor"</A>
-            <nav aria-label="Main">
-                {move || match auth.user() {
-                    Some(user) => {
-                        let first = user.clone();
-                        view! {
-                            // One boundary, one resource: the links show at once (counts at 0)
-                            // and take their counts when they arrive.
-                            <Transition fallback=move || nav_links(first.clone(), NavCounts::default(), sign_out)>
-                                {
-                                    let user = user.clone();
-                                    move || {
-                                        let user = user.clone();
-                                        Suspend::new(async move { nav_links(user, counts.await, sign_out) })
-                                    }
-                                }
-                            </Transition>
-                        }
-                        .into_any()
-                    }
-                    None => view! {
-                        <ul class="nav-links">
-                            <li><A href="/signin">"Sign in"</A></li>
-                        </ul>
-                    }
-                    .into_any(),
-                }}
-            </nav>
-        </header>
-    }
-}
-
-/// A count badge, always present (hidden at 0) so the page hydrates whatever the count.
-fn count_badge(n: u32, what: &'static str) -> impl IntoView {
-    view! { <span class="count" hidden=n == 0 aria-label=format!("{n} {what}")>{n}</span> }
-}
-
-fn nav_links(user: SessionUser, counts: NavCounts, sign_out: ServerAction<crate::accounts::api::SignOut>) -> impl IntoView {
-    let admin = user.is_admin();
-    view! {
-        <ul class="nav-links">
-            <li><A href="/programmes">"Programmes"</A></li>
-            <li><A href="/matches">"My matches " {count_badge(counts.messages, "unread messages")}</A></li>
-            <li><A href="/people">"People"</A></li>
-            <li><A href="/profile">"My profile"</A></li>
-            {admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
-            <li><A href="/inbox">"Inbox " {count_badge(counts.inbox, "unread")}</A></li>
-            <li class="me">
-                <span class="who">{user.name}</span>
-                <ActionForm action=sign_out attr:class="inline">
-                    <button type="submit" class="link">"Sign out"</button>
-                </ActionForm>
-            </li>
-        </ul>
-    }
+/// What a boundary shows while its data is on the way.
+pub fn loading() -> impl IntoView {
+    view! { <p class="muted">"Loading…"</p> }
 }
 
 /// Gives the page being rendered on the server the HTTP status of `error` (403 for a programme

@@ -1,0 +1,57 @@
+//! The notifications table: written by every domain that tells someone something, read by the
+//! inbox and the navigation's count.
+
+use super::{Inbox, Notification};
+use crate::server::db::{now, Db};
+use sqlx::AnyConnection;
+
+/// Tells `user_id` something in their inbox: a title, a sentence, a link to act on it. Written
+/// on the caller's transaction, so a notice exists exactly when what it tells of does.
+pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(title)
+        .bind(body)
+        .bind(link)
+        .bind(now())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// How many of the person's notifications are unread.
+pub async fn unread_notifications(db: &Db, uid: i64) -> Result<u32, sqlx::Error> {
+    let (unread,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(uid)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(unread as u32)
+}
+
+/// The person's newest 50 notifications and how many are unread.
+pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
+    let unread = unread_notifications(db, uid).await?;
+    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
+    )
+    .bind(uid)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(Inbox {
+        unread,
+        items: rows
+            .into_iter()
+            .map(|(id, title, body, link, created_at, read_at)| Notification { id, title, body, link, created_at, read: read_at.is_some() })
+            .collect(),
+    })
+}
+
+/// Marks every notification of the person read.
+pub async fn mark_all_read(db: &Db, uid: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now())
+        .bind(uid)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
