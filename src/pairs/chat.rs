@@ -119,7 +119,10 @@ pub async fn socket(
     if let Err(e) = pair_member(&state.db, &user, pair_id, PairAccess::Change).await {
         return e.into_response();
     }
-    ws.max_message_size(64 * 1024).on_upgrade(move |socket| run(socket, state, pair_id, user.id))
+    // Subscribed before the handshake answers: a message the partner sends the moment this
+    // client sees 101 reaches it live.
+    let live = state.hub.subscribe(pair_id);
+    ws.max_message_size(64 * 1024).on_upgrade(move |socket| run(socket, state, pair_id, user.id, live))
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
@@ -129,8 +132,7 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
     }
 }
 
-async fn run(mut socket: WebSocket, state: AppState, pair_id: i64, uid: i64) {
-    let mut live = state.hub.subscribe(pair_id);
+async fn run(mut socket: WebSocket, state: AppState, pair_id: i64, uid: i64, mut live: broadcast::Receiver<Message>) {
     // Messages this connection sent: their broadcast copy is not echoed (the ack carried it).
     let mut mine: HashSet<String> = HashSet::new();
     loop {
