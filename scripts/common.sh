@@ -66,6 +66,12 @@ build_site() {
     mkdir -p "$SITE/pkg"
     wasm-bindgen --target web --no-typescript "${strip[@]}" --out-dir "$SITE/pkg" --out-name upmentor \
         "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/upmentor.wasm"
+    # A bundle that imports from "env" names functions the linker left unresolved: every page
+    # would fail to hydrate. Refuse it here rather than in the browser.
+    if grep -q 'from "env"' "$SITE/pkg/upmentor.js"; then
+        echo "error: the browser bundle imports unresolved symbols from \"env\"; rebuild from clean" >&2
+        return 1
+    fi
     cp style/main.css "$SITE/main.css"
     cp -r public/. "$SITE/"
     # Compressed once here, not on every request: compressing the browser half on the fly took
