@@ -52,9 +52,18 @@ pub fn to_utc(weekday: i32, start: i32, end: i32, offset: i32) -> Vec<WeeklySlot
 
 /// Local weekly slots (weekday 0 = Monday, start and end minute) of someone in `timezone`, as
 /// UTC slots of the week.
-pub fn weekly_slots_utc(local: &[(i64, i64, i64)], timezone: &str) -> Vec<WeeklySlot> {
+pub fn weekly_slots_utc(local: &[FreeSlot], timezone: &str) -> Vec<WeeklySlot> {
     let offset = utc_offset_minutes(timezone);
-    local.iter().flat_map(|&(d, s, e)| to_utc(d as i32, s as i32, e as i32, offset)).collect()
+    local.iter().flat_map(|s| to_utc(s.weekday as i32, s.start_minute as i32, s.end_minute as i32, offset)).collect()
+}
+
+/// A weekly free slot in the person's own time, as stored: weekday 0 = Monday, minutes from
+/// local midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct FreeSlot {
+    pub weekday: i64,
+    pub start_minute: i64,
+    pub end_minute: i64,
 }
 
 /// The first `limit` times, from `from` (Unix seconds) on and within three weeks, when both

@@ -2,6 +2,9 @@
 //! `hydrate` browser build share every type and component listed here.
 #![recursion_limit = "256"]
 
+#[macro_use]
+pub mod stored;
+
 pub mod accounts;
 pub mod app;
 #[cfg(feature = "ssr")]

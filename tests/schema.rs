@@ -272,3 +272,49 @@ async fn sqlite_and_postgres_migrations_make_the_same_schema() {
     assert!(pairs.indexes.iter().any(|i| i.2 && i.3.as_deref() == Some("status=active")), "{:?}", pairs.indexes);
     assert!(!pairs.checks.is_empty() && !pairs.foreign.is_empty());
 }
+
+/// The texts a `CHECK (column IN ('a', 'b'))` allows for `table.column`, from SQLite's own copy
+/// of the table's definition (the drift test above holds PostgreSQL to the same).
+async fn allowed_texts(db: &Db, table: &str, column: &str) -> Vec<String> {
+    let sql: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
+        .bind(table)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let marker = format!("CHECK ({column} IN (");
+    let start = sql.find(&marker).unwrap_or_else(|| panic!("{table}.{column} has no CHECK list:\n{sql}")) + marker.len();
+    let end = start + sql[start..].find(')').unwrap();
+    let mut texts: Vec<String> = sql[start..end].split(',').map(|t| t.trim().trim_matches('\'').to_string()).collect();
+    texts.sort();
+    texts
+}
+
+#[tokio::test]
+async fn every_state_is_allowed_by_the_schema() {
+    use upmentor::{accounts::Role, pairs::*, profiles::*, programmes::*};
+    fn sorted(texts: impl IntoIterator<Item = &'static str>) -> Vec<String> {
+        let mut v: Vec<String> = texts.into_iter().map(String::from).collect();
+        v.sort();
+        v
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display())).await.unwrap();
+    db.migrate().await.unwrap();
+    let expected: Vec<(&str, &str, Vec<String>)> = vec![
+        ("users", "role", sorted(Role::ALL.map(Role::as_str))),
+        ("users", "format", sorted(MeetingFormat::ALL.map(MeetingFormat::as_str))),
+        ("user_skills", "kind", sorted(SkillKind::ALL.map(SkillKind::as_str))),
+        ("programmes", "kind", sorted(ProgrammeKind::ALL.map(ProgrammeKind::as_str))),
+        ("enrolments", "role", sorted(EnrolRole::ALL.map(EnrolRole::as_str))),
+        ("enrolments", "status", sorted(EnrolStatus::ALL.map(EnrolStatus::as_str))),
+        ("pairs", "status", sorted(PairStatus::ALL.map(PairStatus::as_str))),
+        ("match_requests", "status", sorted(RequestStatus::ALL.map(RequestStatus::as_str))),
+        ("goals", "side", sorted(GoalSide::ALL.map(GoalSide::as_str))),
+        ("goals", "status", sorted(GoalStatus::ALL.map(GoalStatus::as_str))),
+        ("checkins", "status", sorted(CheckinStatus::ALL.map(CheckinStatus::as_str))),
+        ("checkin_feedback", "fit", sorted(Fit::ALL.map(Fit::as_str))),
+    ];
+    for (table, column, states) in expected {
+        assert_eq!(allowed_texts(&db, table, column).await, states, "{table}.{column}: the database and the code name the same states");
+    }
+}

@@ -42,9 +42,9 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     }
     errors.into_result(())?;
 
-    let (failures, first) = db::failures_since(&state.db, &email, now() - FAILURE_WINDOW_SECS).await?;
-    if failures >= MAX_FAILURES {
-        let wait = first.unwrap_or_else(now) + FAILURE_WINDOW_SECS - now();
+    let failures = db::failures_since(&state.db, &email, now() - FAILURE_WINDOW_SECS).await?;
+    if failures.count >= MAX_FAILURES {
+        let wait = failures.first_at.unwrap_or_else(now) + FAILURE_WINDOW_SECS - now();
         let minutes = ((wait + 59) / 60).max(1);
         return Err(AppError::TooManyRequests(format!(
             "Too many failed sign-ins for this account. Try again in {minutes} minute{}.",
@@ -52,7 +52,7 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
         )));
     }
     let (id, hash) = match db::credentials(&state.db, &email).await? {
-        Some((id, hash)) => (Some(id), hash),
+        Some(account) => (Some(account.id), account.password_hash),
         None => (None, None),
     };
     let has_password = hash.is_some();
@@ -99,7 +99,7 @@ async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
     let person = person.validate(known_timezone)?;
     let mut tx = state.db.begin_write().await?;
     if let Some(id) = db::user_id_by_email(&mut tx, &person.email).await? {
-        if db::name_and_email(&mut tx, id).await?.is_some_and(|(_, _, active)| active) {
+        if db::account_state(&mut tx, id).await?.is_some_and(|a| a.active) {
             return Err(AppError::field("email", "This person already has an account."));
         }
     }
@@ -256,7 +256,7 @@ pub fn parse_people_csv(text: &str) -> Result<(Vec<(i64, ValidPerson)>, Vec<RowE
 #[server(prefix = "/api", endpoint = "admin/pending_invites")]
 pub async fn pending_invites() -> Result<Vec<PendingInvite>, AppError> {
     require_admin().await?;
-    Ok(db::pending_invites(&state()?.db).await?)
+    Ok(db::unaccepted_invites(&state()?.db).await?)
 }
 
 #[server(prefix = "/api", endpoint = "admin/reissue_invite")]
@@ -264,7 +264,7 @@ pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
     require_admin().await?;
     let state = state()?;
     let mut tx = state.db.begin_write().await?;
-    let (name, email, active) = db::name_and_email(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let db::AccountState { name, email, active } = db::account_state(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
     if active {
         return Err(AppError::Conflict(format!("{name} has already set a password.")));
     }
@@ -276,7 +276,7 @@ pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
 #[server(prefix = "/api", endpoint = "invitation")]
 pub async fn invitation(token: String) -> Result<InviteInfo, AppError> {
     let state = state()?;
-    let (_, name, email) = db::invitee(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    let db::Invitee { name, email, .. } = db::invitee(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
     Ok(InviteInfo { name, email })
 }
 
@@ -294,7 +294,7 @@ pub async fn accept_invite(token: String, password: String, confirm: String) -> 
         return Err(AppError::NotFound);
     }
     let hash = hash_password(password).await?;
-    let id = db::accept_invite(&state.db, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
+    let id = db::redeem_invite(&state.db, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }

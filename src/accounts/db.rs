@@ -9,26 +9,40 @@ use sqlx::AnyConnection;
 
 pub const INVITE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 
+/// Person `uid` as a session sees them, if they can sign in (have set a password).
 pub async fn session_user(db: &Db, uid: i64) -> Result<Option<SessionUser>, sqlx::Error> {
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, email, role FROM users WHERE id = $1 AND password_hash IS NOT NULL",
-    )
-    .bind(uid)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|(id, name, email, role)| SessionUser { id, name, email, role: Role::parse(&role) }))
+    sqlx::query_as("SELECT id, name, email, role FROM users WHERE id = $1 AND password_hash IS NOT NULL")
+        .bind(uid)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// An account as sign-in checks it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    /// `None` until the person sets a password from their invitation.
+    pub password_hash: Option<String>,
 }
 
 /// The account's id and password hash, for sign-in.
-pub async fn credentials(db: &Db, email: &str) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(&db.pool)
         .await
 }
 
-pub async fn failures_since(db: &Db, email: &str, since: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as("SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE email = $1 AND at >= $2")
+/// Failed sign-ins for one email within a window.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Failures {
+    pub count: i64,
+    /// When the oldest of them happened (unix seconds); `None` when there were none.
+    pub first_at: Option<i64>,
+}
+
+pub async fn failures_since(db: &Db, email: &str, since: i64) -> Result<Failures, sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*) AS count, MIN(at) AS first_at FROM sign_in_failures WHERE email = $1 AND at >= $2")
         .bind(email)
         .bind(since)
         .fetch_one(&db.pool)
@@ -62,10 +76,10 @@ pub async fn upsert_person(
     p: &ValidPerson,
     invited_by: Option<i64>,
 ) -> Result<(i64, bool), sqlx::Error> {
-    let existing: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(&p.email).fetch_optional(&mut *conn).await?;
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&p.email).fetch_optional(&mut *conn).await?;
     let t = now();
-    if let Some((id,)) = existing {
+    if let Some(id) = existing {
         sqlx::query(
             "UPDATE users SET name = $1, job_title = $2, level = $3, department = $4, location = $5,
              timezone = $6, updated_at = $7 WHERE id = $8",
@@ -82,7 +96,7 @@ pub async fn upsert_person(
         .await?;
         return Ok((id, false));
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, name, job_title, level, department, location, timezone, invited_by,
                             created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -102,9 +116,7 @@ pub async fn upsert_person(
 }
 
 pub async fn user_id_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut *conn).await?;
-    Ok(row.map(|r| r.0))
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut *conn).await
 }
 
 /// Would making `manager_id` the manager of `user_id` close a loop in the reporting tree?
@@ -119,11 +131,11 @@ pub async fn would_cycle(conn: &mut AnyConnection, user_id: i64, manager_id: i64
         if steps > 64 {
             return Ok(true);
         }
-        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT manager_id FROM users WHERE id = $1")
+        let manager: Option<Option<i64>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-        current = row.and_then(|r| r.0);
+        current = manager.flatten();
     }
     Ok(false)
 }
@@ -158,8 +170,16 @@ pub async fn issue_invite(conn: &mut AnyConnection, user_id: i64) -> Result<(Str
     Ok((token, expires))
 }
 
+/// Who an invitation is for.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invitee {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
 /// The person a still-valid invite token belongs to.
-pub async fn invitee(db: &Db, token: &str) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+pub async fn invitee(db: &Db, token: &str) -> Result<Option<Invitee>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, name, email FROM users WHERE invite_token_hash = $1 AND invite_expires_at > $2",
     )
@@ -170,8 +190,8 @@ pub async fn invitee(db: &Db, token: &str) -> Result<Option<(i64, String, String
 }
 
 /// Sets the password and burns the token, in one statement so a token works once.
-pub async fn accept_invite(db: &Db, token: &str, password_hash: &str) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as(
+pub async fn redeem_invite(db: &Db, token: &str, password_hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE users SET password_hash = $1, invite_token_hash = NULL, invite_expires_at = NULL, updated_at = $2
          WHERE invite_token_hash = $3 AND invite_expires_at > $2 RETURNING id",
     )
@@ -179,34 +199,44 @@ pub async fn accept_invite(db: &Db, token: &str, password_hash: &str) -> Result<
     .bind(now())
     .bind(token_hash(token))
     .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|r| r.0))
+    .await
 }
 
-pub async fn pending_invites(db: &Db) -> Result<Vec<PendingInvite>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT id, name, email, invite_expires_at FROM users WHERE password_hash IS NULL
+pub async fn unaccepted_invites(db: &Db) -> Result<Vec<PendingInvite>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id AS user_id, name, email, invite_expires_at AS expires_at FROM users WHERE password_hash IS NULL
          ORDER BY created_at DESC, id DESC LIMIT 200",
     )
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(user_id, name, email, expires_at)| PendingInvite { user_id, name, email, expires_at })
-        .collect())
+    .await
 }
 
-pub async fn name_and_email(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(String, String, bool)>, sqlx::Error> {
-    let row: Option<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT name, email, password_hash FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(|(n, e, h)| (n, e, h.is_some())))
+/// A person's name and email, and whether they have an account they can sign in with.
+#[derive(Debug, Clone)]
+pub struct AccountState {
+    pub name: String,
+    pub email: String,
+    /// Whether the person has set a password.
+    pub active: bool,
+}
+
+/// Person `user_id`'s name, email and whether they have set a password.
+pub async fn account_state(conn: &mut AnyConnection, user_id: i64) -> Result<Option<AccountState>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        name: String,
+        email: String,
+        password_hash: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as("SELECT name, email, password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| AccountState { name: r.name, email: r.email, active: r.password_hash.is_some() }))
 }
 
 pub async fn set_role(conn: &mut AnyConnection, user_id: i64, role: Role) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role).bind(user_id).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -223,7 +253,7 @@ pub async fn insert_person(
     bio: &str,
     at: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, name, password_hash, role, job_title, level, department, location, timezone,
                             format, bio, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
@@ -231,7 +261,7 @@ pub async fn insert_person(
     .bind(&person.email)
     .bind(&person.name)
     .bind(password_hash)
-    .bind(role.as_str())
+    .bind(role)
     .bind(&person.job_title)
     .bind(person.level)
     .bind(&person.department)
@@ -247,6 +277,5 @@ pub async fn insert_person(
 
 /// How many people the database holds.
 pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
-    Ok(n)
+    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await
 }

@@ -18,24 +18,11 @@ pub enum Role {
     Admin,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Employee => "employee",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Role {
-        if s == "admin" {
-            Role::Admin
-        } else {
-            Role::Employee
-        }
-    }
-}
+stored_as_text!(Role { Employee = "employee", Admin = "admin" });
 
 /// The signed-in person as every page sees them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SessionUser {
     pub id: i64,
     pub name: String,
@@ -163,6 +150,7 @@ pub struct ImportReport {
 
 /// Someone invited who has not set a password yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct PendingInvite {
     pub user_id: i64,
     pub name: String,

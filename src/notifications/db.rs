@@ -21,17 +21,27 @@ pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &
 
 /// How many of the person's notifications are unread.
 pub async fn unread_notifications(db: &Db, uid: i64) -> Result<u32, sqlx::Error> {
-    let (unread,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+    let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(uid)
         .fetch_one(&db.pool)
         .await?;
     Ok(unread as u32)
 }
 
+#[derive(sqlx::FromRow)]
+struct NotificationRecord {
+    id: i64,
+    title: String,
+    body: String,
+    link: String,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
 /// The person's newest 50 notifications and how many are unread.
 pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
     let unread = unread_notifications(db, uid).await?;
-    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<NotificationRecord> = sqlx::query_as(
         "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
     )
     .bind(uid)
@@ -41,7 +51,7 @@ pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
         unread,
         items: rows
             .into_iter()
-            .map(|(id, title, body, link, created_at, read_at)| Notification { id, title, body, link, created_at, read: read_at.is_some() })
+            .map(|n| Notification { id: n.id, title: n.title, body: n.body, link: n.link, created_at: n.created_at, read: n.read_at.is_some() })
             .collect(),
     })
 }

@@ -123,13 +123,13 @@ async fn goal_member(goal_id: i64) -> Result<AppState, AppError> {
 pub async fn set_goal_status(goal_id: i64, status: String) -> Result<(), AppError> {
     let state = goal_member(goal_id).await?;
     let status = GoalStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose a status."))?;
-    Ok(db::set_goal_status(&state.db, goal_id, status).await?)
+    Ok(db::update_goal_status(&state.db, goal_id, status).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/goal_delete")]
 pub async fn delete_goal(goal_id: i64) -> Result<(), AppError> {
     let state = goal_member(goal_id).await?;
-    Ok(db::delete_goal(&state.db, goal_id).await?)
+    Ok(db::delete_goal_and_milestones(&state.db, goal_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/milestone_add")]
@@ -144,13 +144,13 @@ pub async fn add_milestone(goal_id: i64, title: String) -> Result<(), AppError> 
         return Err(AppError::field("milestone", "A goal can have at most 20 milestones."));
     }
     let mut conn = state.db.pool.acquire().await?;
-    Ok(db::add_milestone(&mut conn, goal_id, title, count).await?)
+    Ok(db::insert_milestone(&mut conn, goal_id, title, count).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/milestone")]
 pub async fn set_milestone(milestone_id: i64, done: bool) -> Result<(), AppError> {
     let (_, state, _, _) = require_member_of(async |db| db::milestone_pair(db, milestone_id).await, |pair| *pair).await?;
-    Ok(db::set_milestone(&state.db, milestone_id, done).await?)
+    Ok(db::update_milestone_done(&state.db, milestone_id, done).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_add", input = Json)]
@@ -181,22 +181,20 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
 }
 
 #[cfg(feature = "ssr")]
-async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::Members, i64, String), AppError> {
-    let (user, state, m, (pair, _, status)) =
-        require_member_of(async |db| db::checkin_pair(db, checkin_id).await, |checkin| checkin.0).await?;
-    Ok((user, state, m, pair, status))
+async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::Members, db::CheckinPlace), AppError> {
+    require_member_of(async |db| db::checkin_pair(db, checkin_id).await, |checkin| checkin.pair_id).await
 }
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_status")]
 pub async fn set_checkin_status(checkin_id: i64, status: String) -> Result<(), AppError> {
-    let (_, state, _, _, _) = checkin_member(checkin_id).await?;
+    let (_, state, _, _) = checkin_member(checkin_id).await?;
     let status = CheckinStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose held, missed or rescheduled."))?;
-    Ok(db::set_checkin_status(&state.db, checkin_id, status).await?)
+    Ok(db::update_checkin_status(&state.db, checkin_id, status).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_notes")]
 pub async fn save_checkin_notes(checkin_id: i64, shared: String, private: String) -> Result<(), AppError> {
-    let (user, state, _, _, _) = checkin_member(checkin_id).await?;
+    let (user, state, _, _) = checkin_member(checkin_id).await?;
     let mut errors = crate::error::FieldErrors::new();
     if shared.chars().count() > 20_000 {
         errors.add("shared", "Shared notes can have at most 20,000 characters.");
@@ -211,8 +209,9 @@ pub async fn save_checkin_notes(checkin_id: i64, shared: String, private: String
 
 #[server(prefix = "/api", endpoint = "pairs/feedback", input = Json)]
 pub async fn give_feedback(input: FeedbackInput) -> Result<(), AppError> {
-    let (user, state, m, pair, status) = checkin_member(input.checkin_id).await?;
-    if status != "held" {
+    let (user, state, m, checkin) = checkin_member(input.checkin_id).await?;
+    let pair = checkin.pair_id;
+    if checkin.status != CheckinStatus::Held {
         return Err(AppError::Conflict("Feedback is given after a check-in is marked held.".into()));
     }
     let mut feedback = input.validate()?;
@@ -242,7 +241,7 @@ pub async fn give_feedback(input: FeedbackInput) -> Result<(), AppError> {
 pub async fn save_survey(pair_id: i64, input: SurveyInput) -> Result<(), AppError> {
     let (user, state, _) = require_member(pair_id).await?;
     let survey = input.validate()?;
-    Ok(db::save_survey(&state.db, pair_id, user.id, &survey).await?)
+    Ok(db::replace_survey(&state.db, pair_id, user.id, &survey).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/roadblock")]
@@ -270,13 +269,13 @@ pub async fn messages(pair_id: i64, before: i64) -> Result<MessagePage, AppError
 #[server(prefix = "/api", endpoint = "pairs/messages_after")]
 pub async fn messages_after(pair_id: i64, after: i64) -> Result<Vec<Message>, AppError> {
     let (_, state, _) = require_member(pair_id).await?;
-    Ok(db::messages_after(&state.db, pair_id, after).await?)
+    Ok(db::messages_since(&state.db, pair_id, after).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/read")]
 pub async fn mark_read(pair_id: i64, last_id: i64) -> Result<(), AppError> {
     let (user, state, _) = require_member(pair_id).await?;
-    Ok(db::mark_read(&state.db, pair_id, user.id, last_id).await?)
+    Ok(db::update_read_marker(&state.db, pair_id, user.id, last_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "me/unread_messages")]

@@ -9,7 +9,7 @@ use axum::{
 };
 
 pub async fn checkin_ics(Path(id): Path<i64>, State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Response {
-    let Ok(Some((pair_id, _, _))) = db::checkin_pair(&state.db, id).await else { return StatusCode::NOT_FOUND.into_response() };
+    let Ok(Some(db::CheckinPlace { pair_id, .. })) = db::checkin_pair(&state.db, id).await else { return StatusCode::NOT_FOUND.into_response() };
     let members = match pair_member(&state.db, &user, pair_id, PairAccess::Read).await {
         Ok(m) => m,
         Err(e) => return e.into_response(),

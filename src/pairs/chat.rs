@@ -76,7 +76,7 @@ pub fn spawn_listener(state: AppState) {
                                 Ok(n) => {
                                     let Ok(id) = n.payload().parse::<i64>() else { continue };
                                     match db::message(&state.db, id).await {
-                                        Ok(Some((pair_id, message))) => state.hub.deliver(pair_id, message),
+                                        Ok(Some(db::PairMessage { pair_id, message })) => state.hub.deliver(pair_id, message),
                                         Ok(None) => {}
                                         Err(e) => tracing::warn!(error = %e, "could not load a notified message"),
                                     }
@@ -162,7 +162,7 @@ async fn run(mut socket: WebSocket, state: AppState, pair_id: i64, uid: i64, mut
                         if !send(&mut socket, &reply).await { break }
                     }
                     ClientFrame::Read { last_id } => {
-                        if let Err(e) = db::mark_read(&state.db, pair_id, uid, last_id).await {
+                        if let Err(e) = db::update_read_marker(&state.db, pair_id, uid, last_id).await {
                             tracing::warn!(error = %e, "could not mark messages read");
                         }
                     }
@@ -204,7 +204,7 @@ async fn handle_send(
         }
     }
     if let Some(c) = checkin_id {
-        if db::checkin_pair(&state.db, c).await.ok().flatten().map(|x| x.0) != Some(pair_id) {
+        if db::checkin_pair(&state.db, c).await.ok().flatten().map(|x| x.pair_id) != Some(pair_id) {
             return refused("That check-in is not in this pair.".into());
         }
     }

@@ -26,49 +26,82 @@ impl Members {
     }
 }
 
+/// A `pairs` row's people, programme and status.
+#[derive(sqlx::FromRow)]
+struct MembersRecord {
+    programme_id: i64,
+    mentor_id: i64,
+    mentee_id: i64,
+    status: PairStatus,
+}
+
 pub async fn members(db: &Db, pair_id: i64) -> Result<Option<Members>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, String)> = sqlx::query_as("SELECT programme_id, mentor_id, mentee_id, status FROM pairs WHERE id = $1")
+    let row: Option<MembersRecord> = sqlx::query_as("SELECT programme_id, mentor_id, mentee_id, status FROM pairs WHERE id = $1")
         .bind(pair_id)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|(programme_id, mentor, mentee, status)| Members { programme_id, mentor, mentee, active: status == "active" }))
+    Ok(row.map(|r| Members { programme_id: r.programme_id, mentor: r.mentor_id, mentee: r.mentee_id, active: r.status == PairStatus::Active }))
 }
 
 pub async fn goal_pair(db: &Db, goal_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT pair_id FROM goals WHERE id = $1").bind(goal_id).fetch_optional(&db.pool).await?;
-    Ok(row.map(|r| r.0))
+    sqlx::query_scalar("SELECT pair_id FROM goals WHERE id = $1").bind(goal_id).fetch_optional(&db.pool).await
 }
 
 pub async fn milestone_pair(db: &Db, milestone_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT g.pair_id FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE m.id = $1")
+    sqlx::query_scalar("SELECT g.pair_id FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE m.id = $1")
         .bind(milestone_id)
         .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.map(|r| r.0))
+        .await
 }
 
-/// (pair, starts_at, status) of a check-in.
-pub async fn checkin_pair(db: &Db, checkin_id: i64) -> Result<Option<(i64, i64, String)>, sqlx::Error> {
+/// Where a check-in belongs, when it starts (unix seconds) and where it stands.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct CheckinPlace {
+    pub pair_id: i64,
+    pub starts_at: i64,
+    pub status: CheckinStatus,
+}
+
+/// Check-in `checkin_id`'s pair, start and status.
+pub async fn checkin_pair(db: &Db, checkin_id: i64) -> Result<Option<CheckinPlace>, sqlx::Error> {
     sqlx::query_as("SELECT pair_id, starts_at, status FROM checkins WHERE id = $1").bind(checkin_id).fetch_optional(&db.pool).await
 }
 
 pub async fn timezone_of(db: &Db, uid: i64) -> Result<String, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT timezone FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
-    Ok(row.map(|r| r.0).unwrap_or_else(|| "UTC".into()))
+    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
+    Ok(tz.unwrap_or_else(|| "UTC".into()))
 }
 
-/// A person's weekly free slots: (weekday 0 = Monday, start minute, end minute), local time.
-pub async fn availability(db: &Db, uid: i64) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+/// A person's weekly free slots.
+pub async fn availability(db: &Db, uid: i64) -> Result<Vec<crate::calendar::FreeSlot>, sqlx::Error> {
     sqlx::query_as("SELECT weekday, start_minute, end_minute FROM availability WHERE user_id = $1").bind(uid).fetch_all(&db.pool).await
 }
 
+#[derive(sqlx::FromRow)]
+struct GoalRecord {
+    id: i64,
+    side: GoalSide,
+    title: String,
+    measure: String,
+    target_date: String,
+    status: GoalStatus,
+}
+
+#[derive(sqlx::FromRow)]
+struct MilestoneRecord {
+    id: i64,
+    goal_id: i64,
+    title: String,
+    done: i64,
+}
+
 pub async fn goals(db: &Db, pair_id: i64) -> Result<Vec<Goal>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, String, String)> =
+    let rows: Vec<GoalRecord> =
         sqlx::query_as("SELECT id, side, title, measure, target_date, status FROM goals WHERE pair_id = $1 ORDER BY id")
             .bind(pair_id)
             .fetch_all(&db.pool)
             .await?;
-    let ms: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+    let milestones: Vec<MilestoneRecord> = sqlx::query_as(
         "SELECT m.id, m.goal_id, m.title, m.done FROM milestones m JOIN goals g ON g.id = m.goal_id
          WHERE g.pair_id = $1 ORDER BY m.goal_id, m.position",
     )
@@ -77,47 +110,50 @@ pub async fn goals(db: &Db, pair_id: i64) -> Result<Vec<Goal>, sqlx::Error> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, side, title, measure, target_date, status)| Goal {
-            id,
-            side: GoalSide::parse(&side).unwrap_or(GoalSide::Mentee),
-            title,
-            measure,
-            target_date,
-            status: GoalStatus::parse(&status).unwrap_or(GoalStatus::NotStarted),
-            milestones: ms.iter().filter(|m| m.1 == id).map(|m| Milestone { id: m.0, title: m.2.clone(), done: m.3 != 0 }).collect(),
+        .map(|g| Goal {
+            id: g.id,
+            side: g.side,
+            title: g.title,
+            measure: g.measure,
+            target_date: g.target_date,
+            status: g.status,
+            milestones: milestones
+                .iter()
+                .filter(|m| m.goal_id == g.id)
+                .map(|m| Milestone { id: m.id, title: m.title.clone(), done: m.done != 0 })
+                .collect(),
         })
         .collect())
 }
 
 pub async fn create_goal(conn: &mut AnyConnection, pair_id: i64, g: &ValidGoal, by: i64) -> Result<i64, sqlx::Error> {
     let t = now();
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO goals (pair_id, side, title, measure, target_date, status, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
     .bind(pair_id)
-    .bind(g.side.as_str())
+    .bind(g.side)
     .bind(&g.title)
     .bind(&g.measure)
     .bind(&g.target_date)
-    .bind(g.status.as_str())
+    .bind(g.status)
     .bind(by)
     .bind(t)
     .fetch_one(&mut *conn)
     .await?;
     for (i, m) in g.milestones.iter().enumerate() {
-        add_milestone(conn, id, m, i as i64).await?;
+        insert_milestone(conn, id, m, i as i64).await?;
     }
     Ok(id)
 }
 
 /// How many milestones a goal has.
 pub async fn milestone_count(db: &Db, goal_id: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM milestones WHERE goal_id = $1").bind(goal_id).fetch_one(&db.pool).await?;
-    Ok(n)
+    sqlx::query_scalar("SELECT COUNT(*) FROM milestones WHERE goal_id = $1").bind(goal_id).fetch_one(&db.pool).await
 }
 
-pub async fn add_milestone(conn: &mut AnyConnection, goal_id: i64, title: &str, position: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_milestone(conn: &mut AnyConnection, goal_id: i64, title: &str, position: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO milestones (goal_id, title, done, position) VALUES ($1, $2, 0, $3)")
         .bind(goal_id)
         .bind(title)
@@ -127,9 +163,9 @@ pub async fn add_milestone(conn: &mut AnyConnection, goal_id: i64, title: &str, 
     Ok(())
 }
 
-pub async fn set_goal_status(db: &Db, goal_id: i64, status: GoalStatus) -> Result<(), sqlx::Error> {
+pub async fn update_goal_status(db: &Db, goal_id: i64, status: GoalStatus) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE goals SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status.as_str())
+        .bind(status)
         .bind(now())
         .bind(goal_id)
         .execute(&db.pool)
@@ -137,12 +173,12 @@ pub async fn set_goal_status(db: &Db, goal_id: i64, status: GoalStatus) -> Resul
     Ok(())
 }
 
-pub async fn set_milestone(db: &Db, milestone_id: i64, done: bool) -> Result<(), sqlx::Error> {
+pub async fn update_milestone_done(db: &Db, milestone_id: i64, done: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE milestones SET done = $1 WHERE id = $2").bind(done as i64).bind(milestone_id).execute(&db.pool).await?;
     Ok(())
 }
 
-pub async fn delete_goal(db: &Db, goal_id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete_goal_and_milestones(db: &Db, goal_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM milestones WHERE goal_id = $1").bind(goal_id).execute(&mut *tx).await?;
     sqlx::query("UPDATE messages SET goal_id = NULL WHERE goal_id = $1").bind(goal_id).execute(&mut *tx).await?;
@@ -150,57 +186,85 @@ pub async fn delete_goal(db: &Db, goal_id: i64) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
+#[derive(sqlx::FromRow)]
+struct CheckinRecord {
+    id: i64,
+    starts_at: i64,
+    minutes: i64,
+    format: String,
+    /// One agenda item per line.
+    agenda: String,
+    shared_notes: String,
+    status: CheckinStatus,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrivateNoteRecord {
+    checkin_id: i64,
+    body: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FeedbackRecord {
+    checkin_id: i64,
+    user_id: i64,
+    rating: i64,
+    comment: String,
+    progress: i64,
+    fit: Option<Fit>,
+}
+
 pub async fn checkins(db: &Db, pair_id: i64, viewer: i64, my_tz: &str, partner_tz: &str) -> Result<Vec<Checkin>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64, String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<CheckinRecord> = sqlx::query_as(
         "SELECT id, starts_at, minutes, format, agenda, shared_notes, status FROM checkins WHERE pair_id = $1 ORDER BY starts_at, id",
     )
     .bind(pair_id)
     .fetch_all(&db.pool)
     .await?;
-    let notes: Vec<(i64, String)> = sqlx::query_as(
+    let notes: Vec<PrivateNoteRecord> = sqlx::query_as(
         "SELECT n.checkin_id, n.body FROM private_notes n JOIN checkins c ON c.id = n.checkin_id WHERE c.pair_id = $1 AND n.user_id = $2",
     )
     .bind(pair_id)
     .bind(viewer)
     .fetch_all(&db.pool)
     .await?;
-    let feedback: Vec<(i64, i64, i64, String, i64, Option<String>)> = sqlx::query_as(
+    let feedback: Vec<FeedbackRecord> = sqlx::query_as(
         "SELECT f.checkin_id, f.user_id, f.rating, f.comment, f.progress, f.fit FROM checkin_feedback f
          JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = $1",
     )
     .bind(pair_id)
     .fetch_all(&db.pool)
     .await?;
-    let first_held = rows.iter().find(|r| r.6 == "held").map(|r| r.0);
+    let first_held = rows.iter().find(|r| r.status == CheckinStatus::Held).map(|r| r.id);
     Ok(rows
         .into_iter()
-        .map(|(id, starts_at, minutes, format, agenda, shared_notes, status)| Checkin {
-            id,
-            starts_at,
-            minutes: minutes as u32,
-            format,
-            agenda: agenda.lines().filter(|l| !l.is_empty()).map(String::from).collect(),
-            shared_notes,
-            private_note: notes.iter().find(|n| n.0 == id).map(|n| n.1.clone()).unwrap_or_default(),
-            status: CheckinStatus::parse(&status).unwrap_or(CheckinStatus::Scheduled),
-            my_time: crate::calendar::display_time(starts_at, my_tz),
-            partner_time: crate::calendar::display_time(starts_at, partner_tz),
-            my_feedback: feedback.iter().find(|f| f.0 == id && f.1 == viewer).map(|f| Feedback {
-                rating: f.2 as u8,
-                comment: f.3.clone(),
-                progress: f.4 as u8,
-                fit: f.5.as_deref().and_then(Fit::parse),
+        .map(|c| Checkin {
+            id: c.id,
+            starts_at: c.starts_at,
+            minutes: c.minutes as u32,
+            format: c.format,
+            agenda: c.agenda.lines().filter(|l| !l.is_empty()).map(String::from).collect(),
+            shared_notes: c.shared_notes,
+            private_note: notes.iter().find(|n| n.checkin_id == c.id).map(|n| n.body.clone()).unwrap_or_default(),
+            status: c.status,
+            my_time: crate::calendar::display_time(c.starts_at, my_tz),
+            partner_time: crate::calendar::display_time(c.starts_at, partner_tz),
+            my_feedback: feedback.iter().find(|f| f.checkin_id == c.id && f.user_id == viewer).map(|f| Feedback {
+                rating: f.rating as u8,
+                comment: f.comment.clone(),
+                progress: f.progress as u8,
+                fit: f.fit,
             }),
-            partner_gave_feedback: feedback.iter().any(|f| f.0 == id && f.1 != viewer),
-            asks_fit: first_held == Some(id),
+            partner_gave_feedback: feedback.iter().any(|f| f.checkin_id == c.id && f.user_id != viewer),
+            asks_fit: first_held == Some(c.id),
         })
         .collect())
 }
 
 pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i64, c: &ValidCheckin, by: i64) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO checkins (pair_id, starts_at, minutes, format, agenda, status, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $8, $6, $7) RETURNING id",
     )
     .bind(pair_id)
     .bind(starts_at)
@@ -209,13 +273,14 @@ pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i
     .bind(c.agenda.join("\n"))
     .bind(by)
     .bind(now())
+    .bind(CheckinStatus::Scheduled)
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
 }
 
-pub async fn set_checkin_status(db: &Db, id: i64, status: CheckinStatus) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE checkins SET status = $1 WHERE id = $2").bind(status.as_str()).bind(id).execute(&db.pool).await?;
+pub async fn update_checkin_status(db: &Db, id: i64, status: CheckinStatus) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE checkins SET status = $1 WHERE id = $2").bind(status).bind(id).execute(&db.pool).await?;
     Ok(())
 }
 
@@ -248,7 +313,7 @@ pub async fn save_feedback(conn: &mut AnyConnection, checkin_id: i64, uid: i64, 
     .bind(f.rating as i64)
     .bind(&f.comment)
     .bind(f.progress as i64)
-    .bind(f.fit.map(|x| x.as_str()))
+    .bind(f.fit)
     .bind(now())
     .execute(&mut *conn)
     .await?;
@@ -257,23 +322,31 @@ pub async fn save_feedback(conn: &mut AnyConnection, checkin_id: i64, uid: i64, 
 
 /// Whether this is the pair's first held check-in (the one that asks about the fit).
 pub async fn is_first_held(db: &Db, pair_id: i64, checkin_id: i64) -> Result<bool, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM checkins WHERE pair_id = $1 AND status = 'held' ORDER BY starts_at, id LIMIT 1")
+    let first: Option<i64> = sqlx::query_scalar("SELECT id FROM checkins WHERE pair_id = $1 AND status = $2 ORDER BY starts_at, id LIMIT 1")
         .bind(pair_id)
+        .bind(CheckinStatus::Held)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|r| r.0) == Some(checkin_id))
+    Ok(first == Some(checkin_id))
+}
+
+#[derive(sqlx::FromRow)]
+struct SurveyRecord {
+    learned: String,
+    recommend: i64,
+    again: i64,
 }
 
 pub async fn survey(db: &Db, pair_id: i64, uid: i64) -> Result<Option<Survey>, sqlx::Error> {
-    let row: Option<(String, i64, i64)> = sqlx::query_as("SELECT learned, recommend, again FROM surveys WHERE pair_id = $1 AND user_id = $2")
+    let row: Option<SurveyRecord> = sqlx::query_as("SELECT learned, recommend, again FROM surveys WHERE pair_id = $1 AND user_id = $2")
         .bind(pair_id)
         .bind(uid)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|(learned, recommend, again)| Survey { learned, recommend: recommend as u8, again: again != 0 }))
+    Ok(row.map(|s| Survey { learned: s.learned, recommend: s.recommend as u8, again: s.again != 0 }))
 }
 
-pub async fn save_survey(db: &Db, pair_id: i64, uid: i64, s: &Survey) -> Result<(), sqlx::Error> {
+pub async fn replace_survey(db: &Db, pair_id: i64, uid: i64, s: &Survey) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM surveys WHERE pair_id = $1 AND user_id = $2").bind(pair_id).bind(uid).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO surveys (pair_id, user_id, learned, recommend, again, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -300,20 +373,10 @@ pub async fn add_roadblock(conn: &mut AnyConnection, pair_id: i64, uid: i64, bod
 }
 
 pub async fn programme_admins(conn: &mut AnyConnection, programme_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as("SELECT user_id FROM programme_admins WHERE programme_id = $1")
-        .bind(programme_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    sqlx::query_scalar("SELECT user_id FROM programme_admins WHERE programme_id = $1").bind(programme_id).fetch_all(&mut *conn).await
 }
 
 // ----- messages -----------------------------------------------------------------------------
-
-type MessageRow = (i64, i64, String, String, Option<i64>, Option<i64>, i64);
-
-fn to_message((id, sender_id, client_id, body, goal_id, checkin_id, created_at): MessageRow) -> Message {
-    Message { id, sender_id, client_id, body, goal_id, checkin_id, created_at }
-}
 
 const MESSAGE_COLUMNS: &str = "id, sender_id, client_id, body, goal_id, checkin_id, created_at";
 
@@ -328,7 +391,7 @@ pub async fn store_message(
     goal_id: Option<i64>,
     checkin_id: Option<i64>,
 ) -> Result<(Message, bool), sqlx::Error> {
-    let inserted: Option<MessageRow> = sqlx::query_as(&format!(
+    let inserted: Option<Message> = sqlx::query_as(&format!(
         "INSERT INTO messages (pair_id, sender_id, client_id, body, goal_id, checkin_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pair_id, client_id) DO NOTHING RETURNING {MESSAGE_COLUMNS}"
     ))
@@ -341,30 +404,34 @@ pub async fn store_message(
     .bind(now())
     .fetch_optional(&db.pool)
     .await?;
-    if let Some(row) = inserted {
-        return Ok((to_message(row), true));
+    if let Some(message) = inserted {
+        return Ok((message, true));
     }
-    let existing: MessageRow = sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND client_id = $2"))
+    let existing: Message = sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND client_id = $2"))
         .bind(pair_id)
         .bind(client_id)
         .fetch_one(&db.pool)
         .await?;
-    Ok((to_message(existing), false))
+    Ok((existing, false))
 }
 
-pub async fn message(db: &Db, id: i64) -> Result<Option<(i64, Message)>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, String, String, Option<i64>, Option<i64>, i64)> =
-        sqlx::query_as("SELECT pair_id, id, sender_id, client_id, body, goal_id, checkin_id, created_at FROM messages WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(row.map(|(pair, id, s, c, b, g, k, t)| (pair, to_message((id, s, c, b, g, k, t)))))
+/// A stored message and the pair it belongs to.
+#[derive(sqlx::FromRow)]
+pub struct PairMessage {
+    pub pair_id: i64,
+    #[sqlx(flatten)]
+    pub message: Message,
+}
+
+/// Message `id` with its pair.
+pub async fn message(db: &Db, id: i64) -> Result<Option<PairMessage>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT pair_id, {MESSAGE_COLUMNS} FROM messages WHERE id = $1")).bind(id).fetch_optional(&db.pool).await
 }
 
 /// Up to `limit` messages before `before` (0: the latest), oldest first.
 pub async fn messages_before(db: &Db, pair_id: i64, before: i64, limit: i64) -> Result<MessagePage, sqlx::Error> {
     let before = if before <= 0 { i64::MAX } else { before };
-    let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+    let mut rows: Vec<Message> = sqlx::query_as(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
     ))
     .bind(pair_id)
@@ -375,28 +442,26 @@ pub async fn messages_before(db: &Db, pair_id: i64, before: i64, limit: i64) -> 
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     rows.reverse();
-    Ok(MessagePage { messages: rows.into_iter().map(to_message).collect(), more })
+    Ok(MessagePage { messages: rows, more })
 }
 
-pub async fn messages_after(db: &Db, pair_id: i64, after: i64) -> Result<Vec<Message>, sqlx::Error> {
-    let rows: Vec<MessageRow> =
-        sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND id > $2 ORDER BY id LIMIT 500"))
-            .bind(pair_id)
-            .bind(after)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(to_message).collect())
+pub async fn messages_since(db: &Db, pair_id: i64, after: i64) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE pair_id = $1 AND id > $2 ORDER BY id LIMIT 500"))
+        .bind(pair_id)
+        .bind(after)
+        .fetch_all(&db.pool)
+        .await
 }
 
-pub async fn mark_read(db: &Db, pair_id: i64, uid: i64, last_id: i64) -> Result<(), sqlx::Error> {
+pub async fn update_read_marker(db: &Db, pair_id: i64, uid: i64, last_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let current: Option<(i64,)> = sqlx::query_as("SELECT last_read_id FROM message_reads WHERE pair_id = $1 AND user_id = $2")
+    let current: Option<i64> = sqlx::query_scalar("SELECT last_read_id FROM message_reads WHERE pair_id = $1 AND user_id = $2")
         .bind(pair_id)
         .bind(uid)
         .fetch_optional(&mut *tx)
         .await?;
     match current {
-        Some((c,)) if c >= last_id => {}
+        Some(c) if c >= last_id => {}
         Some(_) => {
             sqlx::query("UPDATE message_reads SET last_read_id = $1 WHERE pair_id = $2 AND user_id = $3")
                 .bind(last_id)
@@ -419,7 +484,7 @@ pub async fn mark_read(db: &Db, pair_id: i64, uid: i64, last_id: i64) -> Result<
 
 /// Unread messages from partners: in one pair, or (None) across all the person's pairs.
 pub async fn unread(db: &Db, uid: i64, pair_id: Option<i64>) -> Result<u32, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
+    let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM messages m JOIN pairs p ON p.id = m.pair_id
          LEFT JOIN message_reads r ON r.pair_id = m.pair_id AND r.user_id = $1
          WHERE (p.mentor_id = $1 OR p.mentee_id = $1) AND m.sender_id <> $1
@@ -434,79 +499,109 @@ pub async fn unread(db: &Db, uid: i64, pair_id: Option<i64>) -> Result<u32, sqlx
 
 // ----- admin figures and reminders ----------------------------------------------------------
 
+/// One active pair's counts, as [`stats`] selects them.
+#[derive(sqlx::FromRow)]
+struct FiguresRecord {
+    pair_id: i64,
+    goals: i64,
+    goals_done: i64,
+    milestones: i64,
+    milestones_done: i64,
+    held: i64,
+    missed: i64,
+    not_fit: i64,
+    open_roadblocks: i64,
+    messages: i64,
+    mean_rating: Option<f64>,
+}
+
 pub async fn stats(db: &Db, programme_id: i64) -> Result<Vec<PairStats>, sqlx::Error> {
     let pairs = pairs(db, programme_id).await?;
     // Every figure of every pair in one statement (one query per page, not two per pair).
-    type Figures = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, Option<f64>);
-    let rows: Vec<Figures> = sqlx::query_as(
-        "SELECT p.id,
-            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id),
-            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id AND status = 'done'),
-            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id),
-            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id AND m.done = 1),
-            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = 'held'),
-            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = 'missed'),
-            (SELECT COUNT(*) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id AND f.fit = 'not_fit'),
-            (SELECT COUNT(*) FROM roadblocks WHERE pair_id = p.id AND resolved_at IS NULL),
-            (SELECT COUNT(*) FROM messages WHERE pair_id = p.id),
-            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id)
-         FROM pairs p WHERE p.programme_id = $1 AND p.status = 'active'",
+    let rows: Vec<FiguresRecord> = sqlx::query_as(
+        "SELECT p.id AS pair_id,
+            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id) AS goals,
+            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id AND status = $3) AS goals_done,
+            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id) AS milestones,
+            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id AND m.done = 1) AS milestones_done,
+            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = $4) AS held,
+            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = $5) AS missed,
+            (SELECT COUNT(*) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id AND f.fit = $6) AS not_fit,
+            (SELECT COUNT(*) FROM roadblocks WHERE pair_id = p.id AND resolved_at IS NULL) AS open_roadblocks,
+            (SELECT COUNT(*) FROM messages WHERE pair_id = p.id) AS messages,
+            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id) AS mean_rating
+         FROM pairs p WHERE p.programme_id = $1 AND p.status = $2",
     )
     .bind(programme_id)
+    .bind(PairStatus::Active)
+    .bind(GoalStatus::Done)
+    .bind(CheckinStatus::Held)
+    .bind(CheckinStatus::Missed)
+    .bind(Fit::NotFit)
     .fetch_all(&db.pool)
     .await?;
-    let by_pair: std::collections::HashMap<i64, Figures> = rows.into_iter().map(|r| (r.0, r)).collect();
+    let mut by_pair: std::collections::HashMap<i64, FiguresRecord> = rows.into_iter().map(|r| (r.pair_id, r)).collect();
     Ok(pairs
         .into_iter()
         .filter_map(|p| {
-            let &(_, goals, goals_done, milestones, milestones_done, held, missed, not_fit, roadblocks, messages, mean_rating) =
-                by_pair.get(&p.id)?;
+            let f = by_pair.remove(&p.id)?;
             Some(PairStats {
                 pair_id: p.id,
                 mentor: p.mentor.name,
                 mentee: p.mentee.name,
-                goals: goals as u32,
-                goals_done: goals_done as u32,
-                milestones: milestones as u32,
-                milestones_done: milestones_done as u32,
-                checkins_held: held as u32,
-                checkins_missed: missed as u32,
-                mean_rating,
-                not_fit: not_fit > 0,
-                open_roadblocks: roadblocks as u32,
-                messages: messages as u32,
+                goals: f.goals as u32,
+                goals_done: f.goals_done as u32,
+                milestones: f.milestones as u32,
+                milestones_done: f.milestones_done as u32,
+                checkins_held: f.held as u32,
+                checkins_missed: f.missed as u32,
+                mean_rating: f.mean_rating,
+                not_fit: f.not_fit > 0,
+                open_roadblocks: f.open_roadblocks as u32,
+                messages: f.messages as u32,
             })
         })
         .collect())
 }
 
+/// A scheduled check-in due for its reminder, with both members.
+#[derive(sqlx::FromRow)]
+struct DueCheckin {
+    id: i64,
+    pair_id: i64,
+    starts_at: i64,
+    mentor_id: i64,
+    mentee_id: i64,
+}
+
 /// Tells both members of every check-in starting within a day, once.
 pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
     let t = now();
-    let due: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let due: Vec<DueCheckin> = sqlx::query_as(
         "SELECT c.id, c.pair_id, c.starts_at, p.mentor_id, p.mentee_id FROM checkins c JOIN pairs p ON p.id = c.pair_id
-         WHERE c.status = 'scheduled' AND c.reminded_at IS NULL AND c.starts_at > $1 AND c.starts_at <= $2",
+         WHERE c.status = $3 AND c.reminded_at IS NULL AND c.starts_at > $1 AND c.starts_at <= $2",
     )
     .bind(t)
     .bind(t + 86_400)
+    .bind(CheckinStatus::Scheduled)
     .fetch_all(&db.pool)
     .await?;
     let mut sent = 0;
-    for (id, pair_id, starts_at, mentor, mentee) in due {
+    for c in due {
         let mut tx = db.begin_write().await?;
-        for (me, other) in [(mentor, mentee), (mentee, mentor)] {
+        for (me, other) in [(c.mentor_id, c.mentee_id), (c.mentee_id, c.mentor_id)] {
             let my_tz = timezone_of(db, me).await?;
-            let name: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE id = $1").bind(other).fetch_optional(&mut *tx).await?;
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(other).fetch_optional(&mut *tx).await?;
             crate::notifications::db::notify(
                 &mut tx,
                 me,
-                &format!("Check-in tomorrow with {}", name.map(|n| n.0).unwrap_or_default()),
-                &format!("It starts {}.", crate::calendar::display_time(starts_at, &my_tz)),
-                &format!("/pairs/{pair_id}"),
+                &format!("Check-in tomorrow with {}", name.unwrap_or_default()),
+                &format!("It starts {}.", crate::calendar::display_time(c.starts_at, &my_tz)),
+                &format!("/pairs/{}", c.pair_id),
             )
             .await?;
         }
-        sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2").bind(t).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2").bind(t).bind(c.id).execute(&mut *tx).await?;
         tx.commit().await?;
         sent += 2;
     }
@@ -546,22 +641,22 @@ pub async fn create_pair_if_room(
     score: f64,
     reasons: &[Reason],
 ) -> Result<Result<i64, PairRefusal>, sqlx::Error> {
-    let (mentee_pairs,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentee_id = $2 AND status = $3")
+    let mentee_pairs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentee_id = $2 AND status = $3")
             .bind(programme_id)
             .bind(mentee)
-            .bind(PairStatus::Active.as_str())
+            .bind(PairStatus::Active)
             .fetch_one(&mut *conn)
             .await?;
     if mentee_pairs > 0 {
         return Ok(Err(PairRefusal::MenteePaired));
     }
     if let Some(capacity) = capacity {
-        let (mentor_pairs,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentor_id = $2 AND status = $3")
+        let mentor_pairs: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND mentor_id = $2 AND status = $3")
                 .bind(programme_id)
                 .bind(mentor)
-                .bind(PairStatus::Active.as_str())
+                .bind(PairStatus::Active)
                 .fetch_one(&mut *conn)
                 .await?;
         if mentor_pairs >= i64::from(capacity) {
@@ -581,7 +676,7 @@ async fn insert_pair(
     score: f64,
     reasons: &[Reason],
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO pairs (programme_id, run_id, mentor_id, mentee_id, score_milli, reasons, status, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -591,18 +686,25 @@ async fn insert_pair(
     .bind(mentee)
     .bind(crate::programmes::db::milli(score))
     .bind(serde_json::to_string(reasons).unwrap_or_default())
-    .bind(PairStatus::Active.as_str())
+    .bind(PairStatus::Active)
     .bind(now())
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
 }
 
-/// Active pairs count per mentor and the set of paired mentees, in one programme.
-pub async fn active_load(conn: &mut AnyConnection, programme_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+/// The two people of a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct PairPeople {
+    pub mentor_id: i64,
+    pub mentee_id: i64,
+}
+
+/// The people of every active pair in one programme (a mentor's places taken, the mentees paired).
+pub async fn active_load(conn: &mut AnyConnection, programme_id: i64) -> Result<Vec<PairPeople>, sqlx::Error> {
     sqlx::query_as("SELECT mentor_id, mentee_id FROM pairs WHERE programme_id = $1 AND status = $2")
         .bind(programme_id)
-        .bind(PairStatus::Active.as_str())
+        .bind(PairStatus::Active)
         .fetch_all(&mut *conn)
         .await
 }
@@ -639,7 +741,7 @@ pub async fn pairs(db: &Db, programme_id: i64) -> Result<Vec<PairRow>, sqlx::Err
          WHERE p.programme_id = $1 AND p.status = $2 ORDER BY a.name, b.name",
     )
     .bind(programme_id)
-    .bind(PairStatus::Active.as_str())
+    .bind(PairStatus::Active)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
@@ -666,7 +768,7 @@ pub struct ActivePair {
 pub async fn active_pair(db: &Db, pair_id: i64) -> Result<Option<ActivePair>, sqlx::Error> {
     sqlx::query_as("SELECT programme_id, mentor_id, mentee_id FROM pairs WHERE id = $1 AND status = $2")
         .bind(pair_id)
-        .bind(PairStatus::Active.as_str())
+        .bind(PairStatus::Active)
         .fetch_optional(&db.pool)
         .await
 }
@@ -675,11 +777,11 @@ pub async fn active_pair(db: &Db, pair_id: i64) -> Result<Option<ActivePair>, sq
 /// ended or rematched it in the meantime).
 pub async fn end_pair(conn: &mut AnyConnection, pair_id: i64, reason: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE pairs SET status = $1, ended_at = $2, end_reason = $3 WHERE id = $4 AND status = $5")
-        .bind(PairStatus::Ended.as_str())
+        .bind(PairStatus::Ended)
         .bind(now())
         .bind(reason)
         .bind(pair_id)
-        .bind(PairStatus::Active.as_str())
+        .bind(PairStatus::Active)
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -710,7 +812,7 @@ pub async fn matches_of(db: &Db, uid: i64) -> Result<Vec<MyMatch>, sqlx::Error> 
          ORDER BY p.created_at DESC, p.id DESC",
     )
     .bind(uid)
-    .bind(PairStatus::Active.as_str())
+    .bind(PairStatus::Active)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows

@@ -26,14 +26,7 @@ pub enum PairStatus {
     Ended,
 }
 
-impl PairStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PairStatus::Active => "active",
-            PairStatus::Ended => "ended",
-        }
-    }
-}
+stored_as_text!(PairStatus { Active = "active", Ended = "ended" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,21 +37,7 @@ pub enum GoalSide {
     Mentor,
 }
 
-impl GoalSide {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GoalSide::Mentee => "mentee",
-            GoalSide::Mentor => "mentor",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "mentee" => Some(GoalSide::Mentee),
-            "mentor" => Some(GoalSide::Mentor),
-            _ => None,
-        }
-    }
-}
+stored_as_text!(GoalSide { Mentee = "mentee", Mentor = "mentor" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,19 +48,9 @@ pub enum GoalStatus {
     Done,
 }
 
+stored_as_text!(GoalStatus { NotStarted = "not_started", OnTrack = "on_track", AtRisk = "at_risk", Done = "done" });
+
 impl GoalStatus {
-    pub const ALL: [GoalStatus; 4] = [GoalStatus::NotStarted, GoalStatus::OnTrack, GoalStatus::AtRisk, GoalStatus::Done];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GoalStatus::NotStarted => "not_started",
-            GoalStatus::OnTrack => "on_track",
-            GoalStatus::AtRisk => "at_risk",
-            GoalStatus::Done => "done",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             GoalStatus::NotStarted => "Not started",
@@ -197,19 +166,9 @@ pub enum CheckinStatus {
     Rescheduled,
 }
 
+stored_as_text!(CheckinStatus { Scheduled = "scheduled", Held = "held", Missed = "missed", Rescheduled = "rescheduled" });
+
 impl CheckinStatus {
-    pub const ALL: [CheckinStatus; 4] = [CheckinStatus::Scheduled, CheckinStatus::Held, CheckinStatus::Missed, CheckinStatus::Rescheduled];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckinStatus::Scheduled => "scheduled",
-            CheckinStatus::Held => "held",
-            CheckinStatus::Missed => "missed",
-            CheckinStatus::Rescheduled => "rescheduled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             CheckinStatus::Scheduled => "Scheduled",
@@ -228,23 +187,7 @@ pub enum Fit {
     NotFit,
 }
 
-impl Fit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Fit::Good => "good",
-            Fit::Unsure => "unsure",
-            Fit::NotFit => "not_fit",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "good" => Some(Fit::Good),
-            "unsure" => Some(Fit::Unsure),
-            "not_fit" => Some(Fit::NotFit),
-            _ => None,
-        }
-    }
-}
+stored_as_text!(Fit { Good = "good", Unsure = "unsure", NotFit = "not_fit" });
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Feedback {
@@ -423,6 +366,7 @@ impl SurveyInput {
 
 /// A chat message as both members see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Message {
     pub id: i64,
     pub sender_id: i64,

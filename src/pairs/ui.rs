@@ -2,6 +2,7 @@
 
 use super::api::*;
 use super::*;
+use crate::programmes::RequestStatus;
 use crate::ui::{loading, format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -800,9 +801,9 @@ pub fn MatchesPage() -> impl IntoView {
                                 };
                                 view! {
                                     <li>
-                                        {text} " · " <span class="badge">{q.status.clone()}</span>
+                                        {text} " · " <span class="badge">{q.status.label()}</span>
                                         {(!q.message.is_empty()).then(|| view! { <blockquote>{q.message.clone()}</blockquote> })}
-                                        {(incoming && q.status == "pending").then(|| view! {
+                                        {(incoming && q.status == RequestStatus::Pending).then(|| view! {
                                             <button on:click=move |_| { answer.dispatch((rid, true)); }>"Accept"</button>
                                             " "
                                             <button class="secondary" on:click=move |_| { answer.dispatch((rid, false)); }>"Decline"</button>

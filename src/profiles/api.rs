@@ -38,7 +38,7 @@ pub async fn save_profile(input: ProfileInput) -> Result<Profile, AppError> {
         }
         None => None,
     };
-    super::db::save_profile(&mut tx, user.id, &valid, manager_id).await?;
+    super::db::replace_profile(&mut tx, user.id, &valid, manager_id).await?;
     tx.commit().await?;
     super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::Internal)
 }
@@ -53,7 +53,7 @@ pub async fn get_profile(id: i64) -> Result<Profile, AppError> {
 #[server(prefix = "/api", endpoint = "directory/departments")]
 pub async fn departments() -> Result<Vec<String>, AppError> {
     require_user().await?;
-    Ok(super::db::departments(&state()?.db).await?)
+    Ok(super::db::department_names(&state()?.db).await?)
 }
 
 #[server(prefix = "/api", endpoint = "directory", input = Json)]
@@ -62,5 +62,5 @@ pub async fn directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError>
     if query.q.chars().count() > 100 || query.skill.chars().count() > 100 || query.department.chars().count() > 100 {
         return Err(AppError::field("q", "Search terms must be at most 100 characters."));
     }
-    Ok(super::db::directory(&state()?.db, &query).await?)
+    Ok(super::db::directory_page(&state()?.db, &query).await?)
 }

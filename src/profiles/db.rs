@@ -1,36 +1,61 @@
 //! SQL for profiles, the skills vocabulary and the people directory.
 
+use crate::accounts::Role;
 use super::{DirectoryPage, DirectoryQuery, MeetingFormat, PersonCard, Profile, SkillEntry, SkillKind, Slot, ValidProfile};
 use crate::server::db::{now, Db};
 use sqlx::AnyConnection;
 
 pub const PAGE_SIZE: i32 = 24;
 
-type UserRow = (i64, String, String, String, String, i64, String, Option<i64>, String, String, String, String);
+/// A `users` row as the profile page needs it.
+#[derive(sqlx::FromRow)]
+struct ProfileRecord {
+    id: i64,
+    email: String,
+    name: String,
+    role: Role,
+    job_title: String,
+    level: i64,
+    department: String,
+    manager_id: Option<i64>,
+    location: String,
+    timezone: String,
+    format: MeetingFormat,
+    bio: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ManagerRecord {
+    name: String,
+    email: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SkillRecord {
+    kind: SkillKind,
+    name: String,
+    level: i64,
+}
 
 pub async fn load_profile(db: &Db, id: i64) -> Result<Option<Profile>, sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
-    let row: Option<UserRow> = sqlx::query_as(
+    let row: Option<ProfileRecord> = sqlx::query_as(
         "SELECT id, email, name, role, job_title, level, department, manager_id, location, timezone, format, bio
          FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, email, name, role, job_title, level, department, manager_id, location, timezone, format, bio)) = row
-    else {
-        return Ok(None);
-    };
-    let manager: Option<(String, String)> = match manager_id {
+    let Some(row) = row else { return Ok(None) };
+    let manager: Option<ManagerRecord> = match row.manager_id {
         Some(m) => sqlx::query_as("SELECT name, email FROM users WHERE id = $1").bind(m).fetch_optional(&mut *conn).await?,
         None => None,
     };
-    let languages: Vec<(String,)> =
-        sqlx::query_as("SELECT language FROM user_languages WHERE user_id = $1 ORDER BY position")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let skills: Vec<(String, String, i64)> = sqlx::query_as(
+    let languages: Vec<String> = sqlx::query_scalar("SELECT language FROM user_languages WHERE user_id = $1 ORDER BY position")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let skills: Vec<SkillRecord> = sqlx::query_as(
         "SELECT us.kind, s.name, us.level FROM user_skills us JOIN skills s ON s.id = us.skill_id
          WHERE us.user_id = $1 ORDER BY us.kind, us.position",
     )
@@ -38,53 +63,47 @@ pub async fn load_profile(db: &Db, id: i64) -> Result<Option<Profile>, sqlx::Err
     .fetch_all(&mut *conn)
     .await?;
     let of_kind = |kind: SkillKind| -> Vec<SkillEntry> {
-        skills
-            .iter()
-            .filter(|(k, _, _)| k == kind.as_str())
-            .map(|(_, skill, level)| SkillEntry { skill: skill.clone(), level: *level as i32 })
-            .collect()
+        skills.iter().filter(|s| s.kind == kind).map(|s| SkillEntry { skill: s.name.clone(), level: s.level as i32 }).collect()
     };
-    let slots: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let slots: Vec<crate::calendar::FreeSlot> = sqlx::query_as(
         "SELECT weekday, start_minute, end_minute FROM availability WHERE user_id = $1 ORDER BY weekday, start_minute",
     )
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(Some(Profile {
-        id,
-        email,
-        name,
-        role,
-        job_title,
-        level: level as i32,
-        department,
-        manager_id,
-        manager_name: manager.as_ref().map(|m| m.0.clone()),
-        manager_email: manager.map(|m| m.1),
-        location,
-        timezone,
-        languages: languages.into_iter().map(|l| l.0).collect(),
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: row.role,
+        job_title: row.job_title,
+        level: row.level as i32,
+        department: row.department,
+        manager_id: row.manager_id,
+        manager_name: manager.as_ref().map(|m| m.name.clone()),
+        manager_email: manager.map(|m| m.email),
+        location: row.location,
+        timezone: row.timezone,
+        languages,
         teach: of_kind(SkillKind::Teach),
         learn: of_kind(SkillKind::Learn),
         hobbies: of_kind(SkillKind::Hobby),
         availability: slots
             .into_iter()
-            .map(|(weekday, start, end)| Slot { weekday: weekday as i32, start: start as i32, end: end as i32 })
+            .map(|s| Slot { weekday: s.weekday as i32, start: s.start_minute as i32, end: s.end_minute as i32 })
             .collect(),
-        format: MeetingFormat::parse(&format).unwrap_or_default(),
-        bio,
+        format: row.format,
+        bio: row.bio,
     }))
 }
 
 /// The id of a skill in the shared vocabulary, adding it if it is new.
 pub async fn ensure_skill(conn: &mut AnyConnection, name: &str, by: Option<i64>) -> Result<i64, sqlx::Error> {
     let key = name.to_lowercase();
-    if let Some((id,)) =
-        sqlx::query_as::<_, (i64,)>("SELECT id FROM skills WHERE name_key = $1").bind(&key).fetch_optional(&mut *conn).await?
-    {
+    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM skills WHERE name_key = $1").bind(&key).fetch_optional(&mut *conn).await? {
         return Ok(id);
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO skills (name, name_key, created_by, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id",
     )
@@ -98,7 +117,7 @@ pub async fn ensure_skill(conn: &mut AnyConnection, name: &str, by: Option<i64>)
 }
 
 /// Replaces the person's profile fields, skills, languages and availability.
-pub async fn save_profile(
+pub async fn replace_profile(
     conn: &mut AnyConnection,
     user_id: i64,
     p: &ValidProfile,
@@ -115,7 +134,7 @@ pub async fn save_profile(
     .bind(manager_id)
     .bind(&p.location)
     .bind(&p.timezone)
-    .bind(p.format.as_str())
+    .bind(p.format)
     .bind(&p.bio)
     .bind(now())
     .bind(user_id)
@@ -132,7 +151,7 @@ pub async fn replace_details(conn: &mut AnyConnection, user_id: i64, p: &ValidPr
             let skill_id = ensure_skill(conn, &e.skill, Some(user_id)).await?;
             sqlx::query("INSERT INTO user_skills (user_id, kind, skill_id, level, position) VALUES ($1, $2, $3, $4, $5)")
                 .bind(user_id)
-                .bind(kind.as_str())
+                .bind(kind)
                 .bind(skill_id)
                 .bind(e.level)
                 .bind(pos as i64)
@@ -163,8 +182,7 @@ pub async fn replace_details(conn: &mut AnyConnection, user_id: i64, p: &ValidPr
 }
 
 pub async fn vocabulary(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM skills ORDER BY name_key LIMIT 5000").fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    sqlx::query_scalar("SELECT name FROM skills ORDER BY name_key LIMIT 5000").fetch_all(&db.pool).await
 }
 
 fn like_pattern(text: &str) -> String {
@@ -192,7 +210,23 @@ where
     sqlx::query_as(sql).bind(f[0].clone()).bind(f[1].clone()).bind(f[2].clone()).bind(level).bind(f[3].clone()).bind(f[4].clone())
 }
 
-pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sqlx::Error> {
+#[derive(sqlx::FromRow)]
+struct CardRecord {
+    id: i64,
+    name: String,
+    job_title: String,
+    level: i64,
+    department: String,
+    location: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TeachRecord {
+    user_id: i64,
+    name: String,
+}
+
+pub async fn directory_page(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sqlx::Error> {
     let text = q.q.trim().to_string();
     let skill = q.skill.trim().to_string();
     let department = q.department.trim().to_string();
@@ -206,20 +240,20 @@ pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sql
         "SELECT u.id, u.name, u.job_title, u.level, u.department, u.location FROM users u {where_clause}
          ORDER BY u.name, u.id LIMIT $7 OFFSET $8"
     );
-    let rows: Vec<(i64, String, String, i64, String, String)> = with_filters(&page_sql, &filters, level)
-    .bind(PAGE_SIZE as i64)
-    .bind(page as i64 * PAGE_SIZE as i64)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows: Vec<CardRecord> = with_filters(&page_sql, &filters, level)
+        .bind(PAGE_SIZE as i64)
+        .bind(page as i64 * PAGE_SIZE as i64)
+        .fetch_all(&db.pool)
+        .await?;
     let mut people: Vec<PersonCard> = rows
         .into_iter()
-        .map(|(id, name, job_title, level, department, location)| PersonCard {
-            id,
-            name,
-            job_title,
-            level: level as i32,
-            department,
-            location,
+        .map(|r| PersonCard {
+            id: r.id,
+            name: r.name,
+            job_title: r.job_title,
+            level: r.level as i32,
+            department: r.department,
+            location: r.location,
             teach: Vec::new(),
         })
         .collect();
@@ -227,25 +261,24 @@ pub async fn directory(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sql
         let placeholders: Vec<String> = (1..=people.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT us.user_id, s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id
-             WHERE us.kind = 'teach' AND us.user_id IN ({}) ORDER BY us.user_id, us.position",
+             WHERE us.kind = ${} AND us.user_id IN ({}) ORDER BY us.user_id, us.position",
+            people.len() + 1,
             placeholders.join(", ")
         );
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut query = sqlx::query_as::<_, TeachRecord>(&sql);
         for p in &people {
             query = query.bind(p.id);
         }
-        for (user_id, skill) in query.fetch_all(&db.pool).await? {
-            if let Some(card) = people.iter_mut().find(|c| c.id == user_id) {
-                card.teach.push(skill);
+        for row in query.bind(SkillKind::Teach).fetch_all(&db.pool).await? {
+            if let Some(card) = people.iter_mut().find(|c| c.id == row.user_id) {
+                card.teach.push(row.name);
             }
         }
     }
-    Ok(DirectoryPage { people, total, page, page_size: PAGE_SIZE, departments: departments(db).await? })
+    Ok(DirectoryPage { people, total, page, page_size: PAGE_SIZE, departments: department_names(db).await? })
 }
 
 /// Every department someone works in, in alphabetical order.
-pub async fn departments(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department").fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(|d| d.0).collect())
+pub async fn department_names(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department").fetch_all(&db.pool).await
 }

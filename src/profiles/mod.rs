@@ -41,25 +41,15 @@ pub enum MeetingFormat {
     Either,
 }
 
+stored_as_text!(MeetingFormat { Remote = "remote", InPerson = "in_person", Either = "either" });
+
 impl MeetingFormat {
-    pub const ALL: [MeetingFormat; 3] =
-        [MeetingFormat::Remote, MeetingFormat::InPerson, MeetingFormat::Either];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MeetingFormat::Remote => "remote",
-            MeetingFormat::InPerson => "in_person",
-            MeetingFormat::Either => "either",
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             MeetingFormat::Remote => "Remote",
             MeetingFormat::InPerson => "In person",
             MeetingFormat::Either => "Either",
         }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 
@@ -75,18 +65,9 @@ pub enum SkillKind {
     Hobby,
 }
 
+stored_as_text!(SkillKind { Teach = "teach", Learn = "learn", Hobby = "hobby" });
+
 impl SkillKind {
-    pub const ALL: [SkillKind; 3] = [SkillKind::Teach, SkillKind::Learn, SkillKind::Hobby];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkillKind::Teach => "teach",
-            SkillKind::Learn => "learn",
-            SkillKind::Hobby => "hobby",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
     /// The `ProfileInput` field holding this list; error messages are keyed by it.
     pub fn field(self) -> &'static str {
         match self {
@@ -139,7 +120,7 @@ pub struct Profile {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: crate::accounts::Role,
     pub job_title: String,
     pub level: i32,
     pub department: String,

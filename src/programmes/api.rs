@@ -48,7 +48,7 @@ async fn run_engine(problem: crate::matching::Problem, config: Config) -> Result
 #[server(prefix = "/api", endpoint = "programmes")]
 pub async fn list_programmes() -> Result<Vec<Programme>, AppError> {
     let user = require_user().await?;
-    Ok(db::list_programmes(&state()?.db, &user).await?)
+    Ok(db::visible_programmes(&state()?.db, &user).await?)
 }
 
 #[server(prefix = "/api", endpoint = "programmes/get")]
@@ -68,7 +68,7 @@ pub async fn create_programme(input: ProgrammeInput) -> Result<i64, AppError> {
     let valid = input.validate()?;
     let state = state()?;
     let mut tx = state.db.begin_write().await?;
-    let id = db::create_programme(&mut tx, &valid, user.id).await?;
+    let id = db::insert_programme(&mut tx, &valid, user.id).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -78,7 +78,7 @@ pub async fn update_programme(id: i64, input: ProgrammeInput) -> Result<Programm
     let (user, state) = require_manager(id).await?;
     let valid = input.validate()?;
     let mut tx = state.db.begin_write().await?;
-    db::update_programme(&mut tx, id, &valid).await?;
+    db::update_programme_settings(&mut tx, id, &valid).await?;
     tx.commit().await?;
     load_managed(&state, &user, id).await
 }
@@ -96,7 +96,7 @@ pub async fn apply_to_programme(input: ApplyInput) -> Result<Programme, AppError
     }
     let (role, motivation, topics) = input.validate()?;
     let mut tx = state.db.begin_write().await?;
-    db::apply(&mut tx, p.id, user.id, role, &motivation, &topics).await?.map_err(AppError::Conflict)?;
+    db::apply(&mut tx, p.id, user.id, role, &motivation, &topics, input.edit).await?.map_err(AppError::Conflict)?;
     tx.commit().await?;
     load_managed(&state, &user, p.id).await
 }
@@ -121,7 +121,7 @@ pub async fn programme_enrolments(id: i64) -> Result<Vec<Enrolment>, AppError> {
 pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let (programme_id, person) = db::enrolment_owner(&state.db, enrolment_id).await?.ok_or(AppError::NotFound)?;
+    let db::EnrolmentOwner { programme_id, user_id: person } = db::enrolment_owner(&state.db, enrolment_id).await?.ok_or(AppError::NotFound)?;
     crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
     let p = load_managed(&state, &user, programme_id).await?;
     let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
@@ -227,16 +227,16 @@ pub async fn save_run(id: i64, config: Config) -> Result<SavedRun, AppError> {
     let result = run_engine(pool.problem, config.clone()).await?;
     let mut tx = state.db.begin_write().await?;
     db::save_config(&mut tx, id, &config).await?;
-    let run_id = db::save_run(&mut tx, id, user.id, &config, &result, participants).await?;
+    let run_id = db::insert_run(&mut tx, id, user.id, &config, &result, participants).await?;
     tx.commit().await?;
-    db::load_run(&state.db, run_id).await?.map(|r| r.1).ok_or(AppError::Internal)
+    db::run_by_id(&state.db, run_id).await?.map(|r| r.1).ok_or(AppError::Internal)
 }
 
 #[server(prefix = "/api", endpoint = "studio/load_run")]
 pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
+    let (programme_id, run) = db::run_by_id(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
     crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
     Ok(run)
 }
@@ -247,7 +247,7 @@ pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
 pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let (programme_id, run) = db::load_run(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
+    let (programme_id, run) = db::run_by_id(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
     crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
     if run.summary.published_at.is_some() {
         return Err(already_published());
@@ -327,7 +327,7 @@ pub(crate) async fn publish(
             report.notified += 2;
         }
     }
-    let paired: std::collections::HashSet<i64> = crate::pairs::db::active_load(&mut *tx, programme.id).await?.into_iter().map(|(_, e)| e).collect();
+    let paired: std::collections::HashSet<i64> = crate::pairs::db::active_load(&mut *tx, programme.id).await?.into_iter().map(|p| p.mentee_id).collect();
     for waiting in pool.problem.mentees.iter().map(|e| e.id).filter(|id| !paired.contains(id)) {
         crate::notifications::db::notify(
             &mut *tx,
@@ -361,7 +361,7 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<crate::pairs::PairRow>, Ap
     let programme = load_managed(&state, &user, programme_id).await?;
     // Matched as if the pair had ended, then ended and replaced in one transaction: a
     // crash between the two cannot leave the pair ended with nobody told.
-    let pool = pool::load_people_as_if_ended(&state.db, &programme, (old_mentor, old_mentee)).await?;
+    let pool = pool::load_people_as_if_ended(&state.db, &programme, crate::pairs::db::PairPeople { mentor_id: old_mentor, mentee_id: old_mentee }).await?;
     let mut config = programme.config.clone();
     config.rules.pinned.clear();
     config.rules.forbidden.push((old_mentor, old_mentee));
@@ -499,12 +499,13 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
     let user = require_user().await?;
     let state = state()?;
     db::expire_requests(&state.db).await?;
-    let (programme_id, mentee, mentor, status, _) = db::request(&state.db, request_id).await?.ok_or(AppError::NotFound)?;
+    let request = db::request_parties(&state.db, request_id).await?.ok_or(AppError::NotFound)?;
+    let (programme_id, mentee, mentor) = (request.programme_id, request.mentee_id, request.mentor_id);
     if mentor != user.id {
         return Err(AppError::Forbidden);
     }
-    if status != "pending" {
-        return Err(AppError::Conflict(format!("This request is {status}.")));
+    if request.status != RequestStatus::Pending {
+        return Err(AppError::Conflict(format!("This request is {}.", request.status.as_str())));
     }
     let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
     // Scored before the transaction, so the write lock is held only for the writes.
@@ -514,7 +515,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
     let no_longer = || AppError::Conflict("This request was answered or withdrawn in the meantime; reload to see it.".into());
     let mut tx = state.db.begin_write().await?;
     if !accept {
-        if !db::answer_request(&mut tx, request_id, "declined").await? {
+        if !db::set_request_status(&mut tx, request_id, RequestStatus::Declined).await? {
             return Err(no_longer());
         }
         crate::notifications::db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
@@ -522,7 +523,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
         return Ok(());
     }
     db::lock_programme(&mut tx, programme_id).await?;
-    if !db::answer_request(&mut tx, request_id, "accepted").await? {
+    if !db::set_request_status(&mut tx, request_id, RequestStatus::Accepted).await? {
         return Err(no_longer());
     }
     match crate::pairs::db::create_pair_if_room(&mut tx, programme_id, None, mentor, mentee, Some(p.mentor_capacity), score, &reasons).await? {
@@ -531,7 +532,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
             // Not accepted after all: withdrawn instead, in a transaction of its own.
             tx.rollback().await?;
             let mut tx = state.db.begin_write().await?;
-            db::answer_request(&mut tx, request_id, "withdrawn").await?;
+            db::set_request_status(&mut tx, request_id, RequestStatus::Withdrawn).await?;
             tx.commit().await?;
             return Err(AppError::Conflict("This person has found a mentor in the meantime.".into()));
         }

@@ -1,4 +1,4 @@
-//! SQL for programmes, enrolments, runs, pairs, mentor requests and notifications.
+//! SQL for programmes, enrolments, the matching pool, runs and mentor requests.
 
 use super::*;
 use crate::accounts::SessionUser;
@@ -15,15 +15,42 @@ pub(crate) fn milli(x: f64) -> i64 {
     (x * 1000.0).round() as i64
 }
 
-type ProgrammeRow = (i64, String, String, String, String, String, String, String, String, i64, i64, String);
+/// A `programmes` row as [`PROGRAMME_COLUMNS`] selects it.
+#[derive(sqlx::FromRow)]
+struct ProgrammeRecord {
+    id: i64,
+    name: String,
+    objectives: String,
+    /// Comma-separated.
+    tags: String,
+    kind: ProgrammeKind,
+    starts_on: String,
+    ends_on: String,
+    enrol_opens: String,
+    enrol_closes: String,
+    mentor_capacity: i64,
+    self_match: i64,
+    /// The matching rules as JSON.
+    config: String,
+}
+
+/// How many people stand where in one programme.
+#[derive(sqlx::FromRow)]
+struct CountsRecord {
+    applied: i64,
+    mentors: i64,
+    mentees: i64,
+    active_pairs: i64,
+    runs: i64,
+}
 
 const PROGRAMME_COLUMNS: &str = "p.id, p.name, p.objectives, p.tags, p.kind, p.starts_on, p.ends_on, p.enrol_opens, \
                                  p.enrol_closes, p.mentor_capacity, p.self_match, p.config";
 
-pub async fn create_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: i64) -> Result<i64, sqlx::Error> {
+pub async fn insert_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: i64) -> Result<i64, sqlx::Error> {
     let config = serde_json::to_string(&v.kind.default_config()).unwrap_or_default();
     let t = now();
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO programmes (name, objectives, tags, kind, starts_on, ends_on, enrol_opens, enrol_closes,
                                  mentor_capacity, self_match, config, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
@@ -31,7 +58,7 @@ pub async fn create_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: 
     .bind(&v.name)
     .bind(&v.objectives)
     .bind(v.tags.join(","))
-    .bind(v.kind.as_str())
+    .bind(v.kind)
     .bind(&v.starts_on)
     .bind(&v.ends_on)
     .bind(&v.enrol_opens)
@@ -52,9 +79,9 @@ pub async fn create_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: 
 }
 
 /// Changes the settings; a change of type starts the matching rules afresh from its defaults.
-pub async fn update_programme(conn: &mut AnyConnection, id: i64, v: &ValidProgramme) -> Result<(), sqlx::Error> {
-    let (kind,): (String,) = sqlx::query_as("SELECT kind FROM programmes WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
-    if kind != v.kind.as_str() {
+pub async fn update_programme_settings(conn: &mut AnyConnection, id: i64, v: &ValidProgramme) -> Result<(), sqlx::Error> {
+    let kind: ProgrammeKind = sqlx::query_scalar("SELECT kind FROM programmes WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    if kind != v.kind {
         let config = serde_json::to_string(&v.kind.default_config()).unwrap_or_default();
         sqlx::query("UPDATE programmes SET config = $1 WHERE id = $2").bind(config).bind(id).execute(&mut *conn).await?;
     }
@@ -66,7 +93,7 @@ pub async fn update_programme(conn: &mut AnyConnection, id: i64, v: &ValidProgra
     .bind(&v.name)
     .bind(&v.objectives)
     .bind(v.tags.join(","))
-    .bind(v.kind.as_str())
+    .bind(v.kind)
     .bind(&v.starts_on)
     .bind(&v.ends_on)
     .bind(&v.enrol_opens)
@@ -91,7 +118,7 @@ pub async fn save_config(conn: &mut AnyConnection, id: i64, config: &Config) -> 
 }
 
 pub async fn is_programme_admin(db: &Db, programme_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM programme_admins WHERE programme_id = $1 AND user_id = $2")
+    let row: Option<i64> = sqlx::query_scalar("SELECT 1 FROM programme_admins WHERE programme_id = $1 AND user_id = $2")
         .bind(programme_id)
         .bind(user_id)
         .fetch_optional(&db.pool)
@@ -100,66 +127,69 @@ pub async fn is_programme_admin(db: &Db, programme_id: i64, user_id: i64) -> Res
 }
 
 pub async fn programme_exists(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM programmes WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    let row: Option<i64> = sqlx::query_scalar("SELECT id FROM programmes WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
     Ok(row.is_some())
 }
 
 async fn viewer_level(db: &Db, uid: i64) -> Result<i32, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT level FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
-    Ok(row.map(|r| r.0 as i32).unwrap_or(1))
+    let level: Option<i64> = sqlx::query_scalar("SELECT level FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
+    Ok(level.map_or(1, |l| l as i32))
 }
 
-async fn to_programme(db: &Db, row: ProgrammeRow, viewer: &SessionUser, level: i32, today: &str) -> Result<Programme, sqlx::Error> {
-    let (id, name, objectives, tags, kind, starts_on, ends_on, enrol_opens, enrol_closes, cap, self_match, config) = row;
-    let kind = ProgrammeKind::parse(&kind).unwrap_or(ProgrammeKind::Reverse);
-    let config: Config = serde_json::from_str(&config).unwrap_or_else(|_| kind.default_config());
-    let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
+async fn to_programme(db: &Db, row: ProgrammeRecord, viewer: &SessionUser, level: i32, today: &str) -> Result<Programme, sqlx::Error> {
+    let kind = row.kind;
+    let config: Config = serde_json::from_str(&row.config).unwrap_or_else(|_| kind.default_config());
+    let counts: CountsRecord = sqlx::query_as(
         "SELECT
-            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = 'applied'),
-            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = 'approved' AND role = 'mentor'),
-            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = 'approved' AND role = 'mentee'),
-            (SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND status = 'active'),
-            (SELECT COUNT(*) FROM match_runs WHERE programme_id = $1)",
+            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = $2) AS applied,
+            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = $3 AND role = $4) AS mentors,
+            (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = $3 AND role = $5) AS mentees,
+            (SELECT COUNT(*) FROM pairs WHERE programme_id = $1 AND status = $6) AS active_pairs,
+            (SELECT COUNT(*) FROM match_runs WHERE programme_id = $1) AS runs",
     )
-    .bind(id)
+    .bind(row.id)
+    .bind(EnrolStatus::Applied)
+    .bind(EnrolStatus::Approved)
+    .bind(EnrolRole::Mentor)
+    .bind(EnrolRole::Mentee)
+    .bind(crate::pairs::PairStatus::Active)
     .fetch_one(&db.pool)
     .await?;
-    let mine: Option<(String, String)> =
-        sqlx::query_as("SELECT role, status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(viewer.id)
-            .fetch_optional(&db.pool)
-            .await?;
-    let can_manage = is_programme_admin(db, id, viewer.id).await?;
+    let mine: Option<MyEnrolment> = sqlx::query_as("SELECT role, status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
+        .bind(row.id)
+        .bind(viewer.id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let can_manage = is_programme_admin(db, row.id, viewer.id).await?;
     Ok(Programme {
-        id,
-        name,
-        objectives,
-        tags: tags.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
+        id: row.id,
+        name: row.name,
+        objectives: row.objectives,
+        tags: row.tags.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
         kind,
-        open: enrol_opens.as_str() <= today && today <= enrol_closes.as_str(),
-        starts_on,
-        ends_on,
-        enrol_opens,
-        enrol_closes,
-        mentor_capacity: cap as u32,
-        self_match: self_match != 0,
+        open: row.enrol_opens.as_str() <= today && today <= row.enrol_closes.as_str(),
+        starts_on: row.starts_on,
+        ends_on: row.ends_on,
+        enrol_opens: row.enrol_opens,
+        enrol_closes: row.enrol_closes,
+        mentor_capacity: row.mentor_capacity as u32,
+        self_match: row.self_match != 0,
         config,
         counts: Counts {
-            applied: counts.0 as u32,
-            mentors: counts.1 as u32,
-            mentees: counts.2 as u32,
-            active_pairs: counts.3 as u32,
-            runs: counts.4 as u32,
+            applied: counts.applied as u32,
+            mentors: counts.mentors as u32,
+            mentees: counts.mentees as u32,
+            active_pairs: counts.active_pairs as u32,
+            runs: counts.runs as u32,
         },
         can_manage,
-        mine: mine.and_then(|(r, s)| Some(MyEnrolment { role: EnrolRole::parse(&r)?, status: EnrolStatus::parse(&s)? })),
+        mine,
         suggested_role: kind.suggested_role(level),
     })
 }
 
 pub async fn load_programme(db: &Db, id: i64, viewer: &SessionUser) -> Result<Option<Programme>, sqlx::Error> {
-    let row: Option<ProgrammeRow> = sqlx::query_as(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes p WHERE p.id = $1"))
+    let row: Option<ProgrammeRecord> = sqlx::query_as(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes p WHERE p.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
@@ -171,9 +201,9 @@ pub async fn load_programme(db: &Db, id: i64, viewer: &SessionUser) -> Result<Op
 
 /// Programmes the viewer may see in lists: open for enrolment, ones they take part in, and
 /// ones they run. Newest cycle first.
-pub async fn list_programmes(db: &Db, viewer: &SessionUser) -> Result<Vec<Programme>, sqlx::Error> {
+pub async fn visible_programmes(db: &Db, viewer: &SessionUser) -> Result<Vec<Programme>, sqlx::Error> {
     let today = today();
-    let rows: Vec<ProgrammeRow> = sqlx::query_as(&format!(
+    let rows: Vec<ProgrammeRecord> = sqlx::query_as(&format!(
         "SELECT {PROGRAMME_COLUMNS} FROM programmes p
          WHERE (p.enrol_opens <= $1 AND $1 <= p.enrol_closes)
             OR EXISTS (SELECT 1 FROM enrolments e WHERE e.programme_id = p.id AND e.user_id = $2)
@@ -201,22 +231,25 @@ pub async fn apply(
     role: EnrolRole,
     motivation: &str,
     topics: &[String],
+    edit: bool,
 ) -> Result<Result<(), String>, sqlx::Error> {
-    let existing: Option<(String,)> = sqlx::query_as("SELECT status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
+    let existing: Option<EnrolStatus> = sqlx::query_scalar("SELECT status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
         .bind(programme_id)
         .bind(user_id)
         .fetch_optional(&mut *conn)
         .await?;
-    match existing.as_ref().map(|r| r.0.as_str()) {
-        Some("approved") => return Ok(Err("You are already enrolled in this programme.".into())),
-        Some("declined") => return Ok(Err("Your application to this programme was declined; ask its admin if you want to try again.".into())),
-        Some(_) => {
-            sqlx::query("UPDATE enrolments SET role = $1, motivation = $2, topics = $3 WHERE programme_id = $4 AND user_id = $5")
-                .bind(role.as_str())
+    match existing {
+        Some(EnrolStatus::Approved) => return Ok(Err("You are already enrolled in this programme.".into())),
+        Some(EnrolStatus::Declined) => return Ok(Err("Your application to this programme was declined; ask its admin if you want to try again.".into())),
+        Some(EnrolStatus::Applied) if !edit => return Ok(Err("You have already applied to this programme; your application is waiting for approval.".into())),
+        Some(EnrolStatus::Applied) => {
+            sqlx::query("UPDATE enrolments SET role = $1, motivation = $2, topics = $3 WHERE programme_id = $4 AND user_id = $5 AND status = $6")
+                .bind(role)
                 .bind(motivation)
                 .bind(topics.join(","))
                 .bind(programme_id)
                 .bind(user_id)
+                .bind(EnrolStatus::Applied)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -225,18 +258,19 @@ pub async fn apply(
             // first one's row and is told so, rather than failing on the unique key.
             let inserted = sqlx::query(
                 "INSERT INTO enrolments (programme_id, user_id, role, status, motivation, topics, created_at)
-                 VALUES ($1, $2, $3, 'applied', $4, $5, $6) ON CONFLICT (programme_id, user_id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (programme_id, user_id) DO NOTHING",
             )
             .bind(programme_id)
             .bind(user_id)
-            .bind(role.as_str())
+            .bind(role)
+            .bind(EnrolStatus::Applied)
             .bind(motivation)
             .bind(topics.join(","))
             .bind(now())
             .execute(&mut *conn)
             .await?;
             if inserted.rows_affected() == 0 {
-                return Ok(Err("You have just applied to this programme (in another tab?).".into()));
+                return Ok(Err("You have already applied to this programme; your application is waiting for approval.".into()));
             }
         }
     }
@@ -245,54 +279,80 @@ pub async fn apply(
 
 /// Withdraws a pending application; returns whether there was one.
 pub async fn withdraw(db: &Db, programme_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM enrolments WHERE programme_id = $1 AND user_id = $2 AND status = 'applied'")
+    let done = sqlx::query("DELETE FROM enrolments WHERE programme_id = $1 AND user_id = $2 AND status = $3")
         .bind(programme_id)
         .bind(user_id)
+        .bind(EnrolStatus::Applied)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-type EnrolmentRow = (i64, i64, String, String, String, String, i64, String, String, String, String, i64);
+/// An enrolment with its person, as the manage page lists it.
+#[derive(sqlx::FromRow)]
+struct EnrolmentRecord {
+    id: i64,
+    user_id: i64,
+    name: String,
+    email: String,
+    job_title: String,
+    department: String,
+    level: i64,
+    role: EnrolRole,
+    status: EnrolStatus,
+    motivation: String,
+    /// Comma-separated.
+    topics: String,
+    created_at: i64,
+}
 
 pub async fn enrolments(db: &Db, programme_id: i64) -> Result<Vec<Enrolment>, sqlx::Error> {
-    let rows: Vec<EnrolmentRow> = sqlx::query_as(
-        "SELECT e.id, u.id, u.name, u.email, u.job_title, u.department, u.level, e.role, e.status, e.motivation,
+    let rows: Vec<EnrolmentRecord> = sqlx::query_as(
+        "SELECT e.id, u.id AS user_id, u.name, u.email, u.job_title, u.department, u.level, e.role, e.status, e.motivation,
                 e.topics, e.created_at
          FROM enrolments e JOIN users u ON u.id = e.user_id
          WHERE e.programme_id = $1
-         ORDER BY CASE e.status WHEN 'applied' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, e.role, u.name",
+         ORDER BY CASE e.status WHEN $2 THEN 0 WHEN $3 THEN 1 ELSE 2 END, e.role, u.name",
     )
     .bind(programme_id)
+    .bind(EnrolStatus::Applied)
+    .bind(EnrolStatus::Approved)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, user_id, name, email, job_title, department, level, role, status, motivation, topics, created_at)| Enrolment {
-            id,
-            user_id,
-            name,
-            email,
-            job_title,
-            department,
-            level: level as i32,
-            role: EnrolRole::parse(&role).unwrap_or(EnrolRole::Mentee),
-            status: EnrolStatus::parse(&status).unwrap_or(EnrolStatus::Applied),
-            motivation,
-            topics: topics.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
-            created_at,
+        .map(|r| Enrolment {
+            id: r.id,
+            user_id: r.user_id,
+            name: r.name,
+            email: r.email,
+            job_title: r.job_title,
+            department: r.department,
+            level: r.level as i32,
+            role: r.role,
+            status: r.status,
+            motivation: r.motivation,
+            topics: r.topics.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
+            created_at: r.created_at,
         })
         .collect())
 }
 
-/// The programme an enrolment belongs to, and the person.
-pub async fn enrolment_owner(db: &Db, enrolment_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
+/// Whose enrolment it is, and in which programme.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct EnrolmentOwner {
+    pub programme_id: i64,
+    pub user_id: i64,
+}
+
+/// The programme and person of enrolment `enrolment_id`.
+pub async fn enrolment_owner(db: &Db, enrolment_id: i64) -> Result<Option<EnrolmentOwner>, sqlx::Error> {
     sqlx::query_as("SELECT programme_id, user_id FROM enrolments WHERE id = $1").bind(enrolment_id).fetch_optional(&db.pool).await
 }
 
 pub async fn decide(conn: &mut AnyConnection, enrolment_id: i64, status: EnrolStatus, by: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE enrolments SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
-        .bind(status.as_str())
+        .bind(status)
         .bind(by)
         .bind(now())
         .bind(enrolment_id)
@@ -310,11 +370,12 @@ pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: Enrol
         // counted, not enrolled twice.
         let inserted = sqlx::query(
             "INSERT INTO enrolments (programme_id, user_id, role, status, created_at, decided_by, decided_at)
-             VALUES ($1, $2, $3, 'approved', $4, $5, $4) ON CONFLICT (programme_id, user_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $5) ON CONFLICT (programme_id, user_id) DO NOTHING",
         )
         .bind(programme_id)
         .bind(uid)
-        .bind(role.as_str())
+        .bind(role)
+        .bind(EnrolStatus::Approved)
         .bind(t)
         .bind(by)
         .execute(&mut *conn)
@@ -330,15 +391,12 @@ pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: Enrol
 
 /// Everyone in a department (empty: any) and level range.
 pub async fn people_by_filter(db: &Db, department: &str, level_min: i32, level_max: i32) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM users WHERE ($1 = '' OR department = $1) AND level BETWEEN $2 AND $3 ORDER BY id",
-    )
-    .bind(department)
-    .bind(level_min as i64)
-    .bind(level_max as i64)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    sqlx::query_scalar("SELECT id FROM users WHERE ($1 = '' OR department = $1) AND level BETWEEN $2 AND $3 ORDER BY id")
+        .bind(department)
+        .bind(level_min as i64)
+        .bind(level_max as i64)
+        .fetch_all(&db.pool)
+        .await
 }
 
 // ----- the matching pool ---------------------------------------------------------------------
@@ -347,7 +405,7 @@ pub async fn people_by_filter(db: &Db, department: &str, level_min: i32, level_m
 #[derive(sqlx::FromRow)]
 pub struct PoolPersonRow {
     pub id: i64,
-    pub role: String,
+    pub role: EnrolRole,
     pub topics: String,
     pub name: String,
     pub job_title: String,
@@ -357,11 +415,11 @@ pub struct PoolPersonRow {
     pub manager_id: Option<i64>,
 }
 
-/// A skill of a participant: `kind` is teach, learn or hobby.
+/// A skill of a participant.
 #[derive(sqlx::FromRow)]
 pub struct PoolSkillRow {
     pub user_id: i64,
-    pub kind: String,
+    pub kind: crate::profiles::SkillKind,
     pub name: String,
     pub level: i64,
 }
@@ -375,13 +433,27 @@ pub struct PoolSlotRow {
     pub end_minute: i64,
 }
 
+/// Someone's line manager: reporting chains cross the pool.
+#[derive(sqlx::FromRow)]
+pub struct ManagerRow {
+    pub id: i64,
+    pub manager_id: i64,
+}
+
+/// A language a participant speaks.
+#[derive(sqlx::FromRow)]
+pub struct PoolLanguageRow {
+    pub user_id: i64,
+    pub language: String,
+}
+
 /// Everything the matching pool is built from, read in one go.
 pub struct PoolRows {
     pub people: Vec<PoolPersonRow>,
-    /// (person, manager) for everyone who has a manager: reporting chains cross the pool.
-    pub managers: Vec<(i64, i64)>,
-    /// (person, language), in each person's order.
-    pub languages: Vec<(i64, String)>,
+    /// Everyone who has a manager.
+    pub managers: Vec<ManagerRow>,
+    /// In each person's order.
+    pub languages: Vec<PoolLanguageRow>,
     pub skills: Vec<PoolSkillRow>,
     pub slots: Vec<PoolSlotRow>,
 }
@@ -393,7 +465,7 @@ pub async fn pool_rows(conn: &mut AnyConnection, programme_id: i64, only: Option
     let among = only.map_or(String::new(), |ids| {
         format!(" AND e.user_id IN ({})", ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
     });
-    let approved = EnrolStatus::Approved.as_str();
+    let approved = EnrolStatus::Approved;
     let people: Vec<PoolPersonRow> = sqlx::query_as(&format!(
         "SELECT u.id, e.role, e.topics, u.name, u.job_title, u.department, u.level, u.timezone, u.manager_id
          FROM enrolments e JOIN users u ON u.id = e.user_id
@@ -433,26 +505,50 @@ pub async fn pool_rows(conn: &mut AnyConnection, programme_id: i64, only: Option
 
 // ----- runs -------------------------------------------------------------------------------
 
-type RunRow = (i64, Option<String>, i64, i64, i64, i64, String, Option<i64>);
+/// A `match_runs` row as [`RUN_COLUMNS`] selects it, with its author's name.
+#[derive(sqlx::FromRow)]
+struct RunRecord {
+    id: i64,
+    /// `None` once the author's account is gone.
+    author: Option<String>,
+    created_at: i64,
+    pairs: i64,
+    participants: i64,
+    total_milli: i64,
+    /// The rules the run used, as JSON.
+    config: String,
+    published_at: Option<i64>,
+}
 
-fn to_summary(row: RunRow) -> RunSummary {
-    let (id, author, created_at, pairs, participants, total_milli, config, published_at) = row;
-    let objective = serde_json::from_str::<Config>(&config).map(|c| c.objective).unwrap_or(Objective::Total);
-    RunSummary {
-        id,
-        author: author.unwrap_or_else(|| "someone no longer here".into()),
-        created_at,
-        pairs: pairs as u32,
-        participants: participants as u32,
-        total: total_milli as f64 / 1000.0,
-        objective,
-        published_at,
+impl From<RunRecord> for RunSummary {
+    fn from(r: RunRecord) -> Self {
+        let objective = serde_json::from_str::<Config>(&r.config).map(|c| c.objective).unwrap_or(Objective::Total);
+        RunSummary {
+            id: r.id,
+            author: r.author.unwrap_or_else(|| "someone no longer here".into()),
+            created_at: r.created_at,
+            pairs: r.pairs as u32,
+            participants: r.participants as u32,
+            total: r.total_milli as f64 / 1000.0,
+            objective,
+            published_at: r.published_at,
+        }
     }
 }
 
-const RUN_COLUMNS: &str = "r.id, u.name, r.created_at, r.pairs, r.participants, r.total_milli, r.config, r.published_at";
+/// A whole saved run: its summary, the programme and the stored result.
+#[derive(sqlx::FromRow)]
+struct SavedRunRecord {
+    programme_id: i64,
+    /// The matching result as JSON.
+    result: String,
+    #[sqlx(flatten)]
+    summary: RunRecord,
+}
 
-pub async fn save_run(
+const RUN_COLUMNS: &str = "r.id, u.name AS author, r.created_at, r.pairs, r.participants, r.total_milli, r.config, r.published_at";
+
+pub async fn insert_run(
     conn: &mut AnyConnection,
     programme_id: i64,
     author: i64,
@@ -460,7 +556,7 @@ pub async fn save_run(
     result: &MatchResult,
     participants: u32,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO match_runs (programme_id, author_id, created_at, config, result, pairs, participants, total_milli)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -478,38 +574,38 @@ pub async fn save_run(
 }
 
 pub async fn runs(db: &Db, programme_id: i64) -> Result<Vec<RunSummary>, sqlx::Error> {
-    let rows: Vec<RunRow> = sqlx::query_as(&format!(
+    let rows: Vec<RunRecord> = sqlx::query_as(&format!(
         "SELECT {RUN_COLUMNS} FROM match_runs r LEFT JOIN users u ON u.id = r.author_id
          WHERE r.programme_id = $1 ORDER BY r.id DESC LIMIT 50"
     ))
     .bind(programme_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(to_summary).collect())
+    Ok(rows.into_iter().map(RunSummary::from).collect())
 }
 
-/// A saved run and the programme it belongs to.
-pub async fn load_run(db: &Db, run_id: i64) -> Result<Option<(i64, SavedRun)>, sqlx::Error> {
-    let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT programme_id, config, result FROM match_runs WHERE id = $1").bind(run_id).fetch_optional(&db.pool).await?;
-    let Some((programme_id, config, result)) = row else { return Ok(None) };
-    let summary: RunRow = sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM match_runs r LEFT JOIN users u ON u.id = r.author_id WHERE r.id = $1"))
-        .bind(run_id)
-        .fetch_one(&db.pool)
-        .await?;
-    let (Ok(config), Ok(result)) = (serde_json::from_str(&config), serde_json::from_str(&result)) else {
+/// Saved run `run_id` and the programme it belongs to.
+pub async fn run_by_id(db: &Db, run_id: i64) -> Result<Option<(i64, SavedRun)>, sqlx::Error> {
+    let row: Option<SavedRunRecord> = sqlx::query_as(&format!(
+        "SELECT r.programme_id, r.result, {RUN_COLUMNS} FROM match_runs r LEFT JOIN users u ON u.id = r.author_id WHERE r.id = $1"
+    ))
+    .bind(run_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let (Ok(config), Ok(result)) = (serde_json::from_str(&row.summary.config), serde_json::from_str(&row.result)) else {
         return Err(sqlx::Error::Decode("a saved run could not be read".into()));
     };
-    Ok(Some((programme_id, SavedRun { summary: to_summary(summary), config, result })))
+    Ok(Some((row.programme_id, SavedRun { summary: row.summary.into(), config, result })))
 }
 
 pub async fn latest_run(db: &Db, programme_id: i64) -> Result<Option<SavedRun>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT MAX(id) FROM match_runs WHERE programme_id = $1 HAVING COUNT(*) > 0")
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM match_runs WHERE programme_id = $1 HAVING COUNT(*) > 0")
         .bind(programme_id)
         .fetch_optional(&db.pool)
         .await?;
-    match row {
-        Some((id,)) => Ok(load_run(db, id).await?.map(|r| r.1)),
+    match id {
+        Some(id) => Ok(run_by_id(db, id).await?.map(|r| r.1)),
         None => Ok(None),
     }
 }
@@ -540,8 +636,10 @@ pub async fn lock_programme(conn: &mut AnyConnection, id: i64) -> Result<(), sql
 
 /// Marks requests past their time as expired.
 pub async fn expire_requests(db: &Db) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("UPDATE match_requests SET status = 'expired', answered_at = $1 WHERE status = 'pending' AND expires_at <= $1")
+    let done = sqlx::query("UPDATE match_requests SET status = $2, answered_at = $1 WHERE status = $3 AND expires_at <= $1")
         .bind(now())
+        .bind(RequestStatus::Expired)
+        .bind(RequestStatus::Pending)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected())
@@ -556,14 +654,15 @@ pub async fn create_request(
     lifetime_secs: i64,
 ) -> Result<i64, sqlx::Error> {
     let t = now();
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO match_requests (programme_id, mentee_id, mentor_id, message, status, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(programme_id)
     .bind(mentee)
     .bind(mentor)
     .bind(message)
+    .bind(RequestStatus::Pending)
     .bind(t)
     .bind(t + lifetime_secs)
     .fetch_one(&mut *conn)
@@ -573,21 +672,33 @@ pub async fn create_request(
 
 /// Pending requests a mentee has sent in a programme (mentor ids).
 pub async fn pending_requests_of(db: &Db, programme_id: i64, mentee: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT mentor_id FROM match_requests WHERE programme_id = $1 AND mentee_id = $2 AND status = 'pending' AND expires_at > $3",
-    )
-    .bind(programme_id)
-    .bind(mentee)
-    .bind(now())
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    sqlx::query_scalar("SELECT mentor_id FROM match_requests WHERE programme_id = $1 AND mentee_id = $2 AND status = $3 AND expires_at > $4")
+        .bind(programme_id)
+        .bind(mentee)
+        .bind(RequestStatus::Pending)
+        .bind(now())
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// A request as the requests page lists it; the two people are looked up after.
+#[derive(sqlx::FromRow)]
+struct RequestRecord {
+    id: i64,
+    programme_id: i64,
+    programme_name: String,
+    message: String,
+    status: RequestStatus,
+    created_at: i64,
+    expires_at: i64,
+    mentee_id: i64,
+    mentor_id: i64,
 }
 
 /// Requests the viewer sent or received, newest first.
 pub async fn requests_for(db: &Db, uid: i64) -> Result<Vec<MentorRequest>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT r.id, g.id, g.name, r.message, r.status, r.created_at, r.expires_at, r.mentee_id, r.mentor_id
+    let rows: Vec<RequestRecord> = sqlx::query_as(
+        "SELECT r.id, g.id AS programme_id, g.name AS programme_name, r.message, r.status, r.created_at, r.expires_at, r.mentee_id, r.mentor_id
          FROM match_requests r JOIN programmes g ON g.id = r.programme_id
          WHERE r.mentee_id = $1 OR r.mentor_id = $1
          ORDER BY r.created_at DESC, r.id DESC LIMIT 100",
@@ -597,28 +708,49 @@ pub async fn requests_for(db: &Db, uid: i64) -> Result<Vec<MentorRequest>, sqlx:
     .await?;
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
-    for (id, programme_id, programme_name, message, status, created_at, expires_at, mentee, mentor) in rows {
-        let (Some(mentee), Some(mentor)) = (crate::people::db::person_label(&mut conn, mentee).await?, crate::people::db::person_label(&mut conn, mentor).await?) else {
-            continue;
-        };
-        out.push(MentorRequest { id, programme_id, programme_name, mentee, mentor, message, status, created_at, expires_at });
+    for r in rows {
+        let people = (crate::people::db::person_label(&mut conn, r.mentee_id).await?, crate::people::db::person_label(&mut conn, r.mentor_id).await?);
+        let (Some(mentee), Some(mentor)) = people else { continue };
+        out.push(MentorRequest {
+            id: r.id,
+            programme_id: r.programme_id,
+            programme_name: r.programme_name,
+            mentee,
+            mentor,
+            message: r.message,
+            status: r.status,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        });
     }
     Ok(out)
 }
 
-/// (programme, mentee, mentor, status, expires_at) of a request.
-pub async fn request(db: &Db, id: i64) -> Result<Option<(i64, i64, i64, String, i64)>, sqlx::Error> {
+/// Who a mentor request joins and where it stands.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct RequestParties {
+    pub programme_id: i64,
+    pub mentee_id: i64,
+    pub mentor_id: i64,
+    pub status: RequestStatus,
+    pub expires_at: i64,
+}
+
+/// Request `id`'s parties and status.
+pub async fn request_parties(db: &Db, id: i64) -> Result<Option<RequestParties>, sqlx::Error> {
     sqlx::query_as("SELECT programme_id, mentee_id, mentor_id, status, expires_at FROM match_requests WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
         .await
 }
 
-pub async fn answer_request(conn: &mut AnyConnection, id: i64, status: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE match_requests SET status = $1, answered_at = $2 WHERE id = $3 AND status = 'pending'")
+/// Gives pending request `id` its answer; `false` when it was no longer pending.
+pub async fn set_request_status(conn: &mut AnyConnection, id: i64, status: RequestStatus) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE match_requests SET status = $1, answered_at = $2 WHERE id = $3 AND status = $4")
         .bind(status)
         .bind(now())
         .bind(id)
+        .bind(RequestStatus::Pending)
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -626,10 +758,12 @@ pub async fn answer_request(conn: &mut AnyConnection, id: i64, status: &str) -> 
 
 /// Withdraws a mentee's other pending requests in a programme once one is accepted.
 pub async fn close_other_requests(conn: &mut AnyConnection, programme_id: i64, mentee: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE match_requests SET status = 'withdrawn', answered_at = $1 WHERE programme_id = $2 AND mentee_id = $3 AND status = 'pending'")
+    sqlx::query("UPDATE match_requests SET status = $4, answered_at = $1 WHERE programme_id = $2 AND mentee_id = $3 AND status = $5")
         .bind(now())
         .bind(programme_id)
         .bind(mentee)
+        .bind(RequestStatus::Withdrawn)
+        .bind(RequestStatus::Pending)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -40,19 +40,9 @@ pub enum ProgrammeKind {
     Group,
 }
 
+stored_as_text!(ProgrammeKind { Reverse = "reverse", Classic = "classic", Peer = "peer", Group = "group" });
+
 impl ProgrammeKind {
-    pub const ALL: [ProgrammeKind; 4] = [ProgrammeKind::Reverse, ProgrammeKind::Classic, ProgrammeKind::Peer, ProgrammeKind::Group];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProgrammeKind::Reverse => "reverse",
-            ProgrammeKind::Classic => "classic",
-            ProgrammeKind::Peer => "peer",
-            ProgrammeKind::Group => "group",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             ProgrammeKind::Reverse => "Reverse mentoring",
@@ -137,21 +127,7 @@ pub enum EnrolRole {
     Mentee,
 }
 
-impl EnrolRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnrolRole::Mentor => "mentor",
-            EnrolRole::Mentee => "mentee",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "mentor" => Some(EnrolRole::Mentor),
-            "mentee" => Some(EnrolRole::Mentee),
-            _ => None,
-        }
-    }
-}
+stored_as_text!(EnrolRole { Mentor = "mentor", Mentee = "mentee" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -161,22 +137,9 @@ pub enum EnrolStatus {
     Declined,
 }
 
+stored_as_text!(EnrolStatus { Applied = "applied", Approved = "approved", Declined = "declined" });
+
 impl EnrolStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnrolStatus::Applied => "applied",
-            EnrolStatus::Approved => "approved",
-            EnrolStatus::Declined => "declined",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "applied" => Some(EnrolStatus::Applied),
-            "approved" => Some(EnrolStatus::Approved),
-            "declined" => Some(EnrolStatus::Declined),
-            _ => None,
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             EnrolStatus::Applied => "Waiting for approval",
@@ -364,18 +327,25 @@ impl Programme {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MyEnrolment {
     pub role: EnrolRole,
     pub status: EnrolStatus,
 }
 
 /// An application to take part, as typed.
+///
+/// `edit` is true when the person changes the application they already have pending; a new
+/// application (`edit` false) to a programme they have applied to is refused with 409, so a
+/// double click or a second tab makes one application, not two and not a silent overwrite.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplyInput {
     pub programme_id: i64,
     pub role: String,
     pub motivation: String,
     pub topics: String,
+    #[serde(default)]
+    pub edit: bool,
 }
 
 impl ApplyInput {
@@ -498,6 +468,36 @@ pub struct Suggestion {
     pub requested: bool,
 }
 
+/// Where a mentee's request to a mentor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Waiting for the mentor's answer.
+    Pending,
+    /// The mentor accepted; the pair was formed.
+    Accepted,
+    Declined,
+    /// Nobody answered before it ran out.
+    Expired,
+    /// Closed without an answer: the mentee was paired another way.
+    Withdrawn,
+}
+
+stored_as_text!(RequestStatus { Pending = "pending", Accepted = "accepted", Declined = "declined", Expired = "expired", Withdrawn = "withdrawn" });
+
+impl RequestStatus {
+    /// The word shown beside a request.
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "Waiting for an answer",
+            RequestStatus::Accepted => "Accepted",
+            RequestStatus::Declined => "Declined",
+            RequestStatus::Expired => "Expired",
+            RequestStatus::Withdrawn => "Withdrawn",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MentorRequest {
     pub id: i64,
@@ -506,7 +506,7 @@ pub struct MentorRequest {
     pub mentee: PersonLabel,
     pub mentor: PersonLabel,
     pub message: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -586,7 +586,7 @@ mod tests {
 
     #[test]
     fn applications_are_checked() {
-        let ok = ApplyInput { programme_id: 1, role: "mentor".into(), motivation: "".into(), topics: "TikTok, tiktok, AI".into() };
+        let ok = ApplyInput { programme_id: 1, role: "mentor".into(), motivation: "".into(), topics: "TikTok, tiktok, AI".into(), edit: false };
         let (role, _, topics) = ok.validate().unwrap();
         assert_eq!(role, EnrolRole::Mentor);
         assert_eq!(topics.len(), 2);

@@ -1,7 +1,9 @@
 //! The matching pool of a programme: its approved people, turned into the engine's participants.
 //! People already in an active pair are left out; mentors keep only the places they have left.
 
-use super::{db, PersonLabel, Programme};
+use super::{db, EnrolRole, PersonLabel, Programme};
+use crate::pairs::db::PairPeople;
+use crate::profiles::SkillKind;
 use crate::matching::{Participant, Problem};
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -40,7 +42,7 @@ pub async fn load_pool(database: &Db, programme: &Programme) -> Result<Pool, sql
 
 /// The pool as it will be once the active pair `(mentor, mentee)` has ended: the mentee is
 /// free again and the mentor has the place back (for rematching before the pair is ended).
-pub async fn load_people_as_if_ended(database: &Db, programme: &Programme, pair: (i64, i64)) -> Result<Pool, sqlx::Error> {
+pub async fn load_people_as_if_ended(database: &Db, programme: &Programme, pair: PairPeople) -> Result<Pool, sqlx::Error> {
     load_people_among(database, programme, None, Some(pair)).await
 }
 
@@ -54,7 +56,7 @@ async fn load_people_among(
     database: &Db,
     programme: &Programme,
     only: Option<&[i64]>,
-    ended: Option<(i64, i64)>,
+    ended: Option<PairPeople>,
 ) -> Result<Pool, sqlx::Error> {
     let mut conn = database.pool.acquire().await?;
     let mut active = crate::pairs::db::active_load(&mut conn, programme.id).await?;
@@ -63,18 +65,18 @@ async fn load_people_among(
     }
     let mut taken: HashMap<i64, u32> = HashMap::new();
     let mut paired: std::collections::HashSet<i64> = Default::default();
-    for (mentor, mentee) in &active {
-        *taken.entry(*mentor).or_default() += 1;
-        paired.insert(*mentee);
+    for pair in &active {
+        *taken.entry(pair.mentor_id).or_default() += 1;
+        paired.insert(pair.mentee_id);
     }
     let db::PoolRows { people: rows, managers, languages: language_rows, skills: skill_rows, slots: slot_rows } =
         db::pool_rows(&mut conn, programme.id, only).await?;
-    let managers: HashMap<i64, i64> = managers.into_iter().collect();
+    let managers: HashMap<i64, i64> = managers.into_iter().map(|m| (m.id, m.manager_id)).collect();
     let mut languages: HashMap<i64, Vec<String>> = HashMap::new();
-    for (uid, language) in language_rows {
-        languages.entry(uid).or_default().push(language);
+    for row in language_rows {
+        languages.entry(row.user_id).or_default().push(row.language);
     }
-    let mut skills: HashMap<i64, Vec<(String, String, i64)>> = HashMap::new();
+    let mut skills: HashMap<i64, Vec<(SkillKind, String, i64)>> = HashMap::new();
     for s in skill_rows {
         skills.entry(s.user_id).or_default().push((s.kind, s.name, s.level));
     }
@@ -87,7 +89,7 @@ async fn load_people_among(
     let mut people = Vec::new();
     let mut offsets: HashMap<String, i32> = HashMap::new();
     for db::PoolPersonRow { id, role, topics, name, job_title, department, level, timezone, manager_id: manager } in rows {
-        let is_mentor = role == "mentor";
+        let is_mentor = role == EnrolRole::Mentor;
         let capacity = if is_mentor {
             programme.mentor_capacity.saturating_sub(taken.get(&id).copied().unwrap_or(0))
         } else if paired.contains(&id) {
@@ -109,12 +111,12 @@ async fn load_people_among(
             current = managers.get(&m).copied();
         }
         let own = skills.remove(&id).unwrap_or_default();
-        let of = |k: &str| -> Vec<(String, u8)> {
-            own.iter().filter(|(kind, _, _)| kind == k).map(|(_, n, l)| (n.clone(), (*l).clamp(1, 5) as u8)).collect()
+        let of = |k: SkillKind| -> Vec<(String, u8)> {
+            own.iter().filter(|(kind, _, _)| *kind == k).map(|(_, n, l)| (n.clone(), (*l).clamp(1, 5) as u8)).collect()
         };
-        let mut offers = of("teach");
-        let mut wants = of("learn");
-        let interests: Vec<String> = of("hobby").into_iter().map(|(n, _)| n).collect();
+        let mut offers = of(SkillKind::Teach);
+        let mut wants = of(SkillKind::Learn);
+        let interests: Vec<String> = of(SkillKind::Hobby).into_iter().map(|(n, _)| n).collect();
         // What someone wrote when applying counts as a top-priority topic for this programme.
         for t in topics.split(',').filter(|t| !t.is_empty()) {
             let list = if is_mentor { &mut offers } else { &mut wants };

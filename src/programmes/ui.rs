@@ -92,6 +92,7 @@ fn ProgrammeCard(programme: Programme, on_change: impl Fn() + Copy + Send + Sync
 fn ApplyForm(programme: Programme, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let id = programme.id;
     let kind = programme.kind;
+    let edit = programme.mine.as_ref().is_some_and(|m| m.status == EnrolStatus::Applied);
     let role = RwSignal::new(programme.mine.as_ref().map(|m| m.role).unwrap_or(programme.suggested_role).as_str().to_string());
     let motivation = RwSignal::new(String::new());
     let topics = RwSignal::new(String::new());
@@ -104,7 +105,7 @@ fn ApplyForm(programme: Programme, on_done: impl Fn() + Copy + Send + Sync + 'st
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = ApplyInput { programme_id: id, role: role.get_untracked(), motivation: motivation.get_untracked(), topics: topics.get_untracked() };
+        let input = ApplyInput { programme_id: id, role: role.get_untracked(), motivation: motivation.get_untracked(), topics: topics.get_untracked(), edit };
         if form.checked(input.validate()) {
             send.dispatch(input);
         }

@@ -113,8 +113,15 @@ pub async fn store_session(db: &Db, id: &str, data: &str, expires_at: i64) -> Re
     Ok(())
 }
 
-/// A session's (data, expiry) if it has not expired by `now`.
-pub async fn live_session(db: &Db, id: &str, now: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+/// A stored session: its data as JSON and when it expires (unix seconds).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub data: String,
+    pub expires_at: i64,
+}
+
+/// A session's data and expiry if it has not expired by `now`.
+pub async fn live_session(db: &Db, id: &str, now: i64) -> Result<Option<SessionRecord>, sqlx::Error> {
     sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2").bind(id).bind(now).fetch_optional(&db.pool).await
 }
 

@@ -310,12 +310,12 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     let mentees: Vec<i64> = programmes::people_by_filter(db, "", 6, 9).await?.into_iter().filter(|id| *id != dana).collect();
     let waiting: Vec<i64> = programmes::people_by_filter(db, "", 4, 4).await?.into_iter().take(3).collect();
     let mut tx = db.begin_write().await?;
-    let programme_id = programmes::create_programme(&mut tx, &programme, admin).await?;
+    let programme_id = programmes::insert_programme(&mut tx, &programme, admin).await?;
     programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentor, &mentors, admin).await?;
     programmes::enrol_many(&mut tx, programme_id, EnrolRole::Mentee, &mentees, admin).await?;
     for id in &waiting {
         let topics = ["Generative AI tools".to_string()];
-        let _ = programmes::apply(&mut tx, programme_id, *id, EnrolRole::Mentor, "I would like to show a senior colleague how our team uses AI day to day.", &topics)
+        let _ = programmes::apply(&mut tx, programme_id, *id, EnrolRole::Mentor, "I would like to show a senior colleague how our team uses AI day to day.", &topics, false)
             .await?;
     }
     tx.commit().await?;
@@ -335,9 +335,9 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
         .map_err(|e| anyhow::anyhow!("demo matching: {e}"))?;
     let mut tx = db.begin_write().await?;
     programmes::save_config(&mut tx, programme_id, &config).await?;
-    let run_id = programmes::save_run(&mut tx, programme_id, admin, &config, &result, participants).await?;
+    let run_id = programmes::insert_run(&mut tx, programme_id, admin, &config, &result, participants).await?;
     tx.commit().await?;
-    let (_, run) = programmes::load_run(db, run_id).await?.ok_or_else(|| anyhow::anyhow!("the demo run vanished"))?;
+    let (_, run) = programmes::run_by_id(db, run_id).await?.ok_or_else(|| anyhow::anyhow!("the demo run vanished"))?;
     let mut tx = db.begin_write().await?;
     let report = crate::programmes::api::publish(&mut tx, &programme, &pool, run_id, &run).await?;
     tx.commit().await?;
@@ -383,7 +383,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
         tx.commit().await?;
         // The mentee has already seen it done: the first milestone of their goal is ticked.
         if let Some(first) = pairs::goals(db, pair.id).await?.first().and_then(|g| g.milestones.first()) {
-            pairs::set_milestone(db, first.id, true).await?;
+            pairs::update_milestone_done(db, first.id, true).await?;
         }
         let checkin = |days: i64, agenda: &str| CheckinInput {
             date: day(days),
@@ -396,7 +396,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
             .validate()
             .map_err(|e| anyhow::anyhow!("demo check-in: {e}"))?;
         let held_id = pairs::create_checkin(&mut *db.pool.acquire().await?, pair.id, t - 7 * 86_400 - (t % 86_400) + 10 * 3600, &held, mentee).await?;
-        pairs::set_checkin_status(db, held_id, crate::pairs::CheckinStatus::Held).await?;
+        pairs::update_checkin_status(db, held_id, crate::pairs::CheckinStatus::Held).await?;
         pairs::set_shared_notes(db, held_id, &format!("We agreed to meet every two weeks. First topic: {learn}.")).await?;
         let mut tx = db.begin_write().await?;
         for (who, rating, fit) in [(mentor, 4 + rng.gen_range(0..2), "good"), (mentee, 3 + rng.gen_range(0..3), if n % 7 == 6 { "unsure" } else { "good" })] {
@@ -428,7 +428,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     let survey = SurveyInput { learned: "How our sales leaders decide which deals to chase.".into(), recommend: "9".into(), again: "yes".into() }
         .validate()
         .map_err(|e| anyhow::anyhow!("demo survey: {e}"))?;
-    pairs::save_survey(db, showcase_pair, dana, &survey).await?;
+    pairs::replace_survey(db, showcase_pair, dana, &survey).await?;
     let mut tx = db.begin_write().await?;
     pairs::add_roadblock(&mut tx, showcase_pair, dana, "Our check-ins keep moving at short notice; I am not sure how to raise it.").await?;
     tx.commit().await?;

@@ -57,7 +57,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let row = db::live_session(&self.db, &id.to_string(), now()).await.map_err(backend)?;
-        let Some((data, expires_at)) = row else { return Ok(None) };
+        let Some(db::SessionRecord { data, expires_at }) = row else { return Ok(None) };
         let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
         let expiry_date =
             OffsetDateTime::from_unix_timestamp(expires_at).map_err(|e| Error::Decode(e.to_string()))?;
