@@ -15,7 +15,12 @@ elif ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/d
     apt_install postgresql
 fi
 
-say "Rust tests (unit, integration, soak; SQLite and PostgreSQL)"
+# The crash test kills the release binary (the one `make run` builds) under write load.
+say "building the server (release) for the crash test"
+cargo build --release --bin upmentor
+export UPMENTOR_CRASH_BIN="$CARGO_TARGET_DIR/release/upmentor"
+
+say "Rust tests (unit, integration, concurrency, crash, soak; SQLite and PostgreSQL)"
 cargo test --features ssr --no-fail-fast
 
 # The browser tests run the server binary that `cargo test` built for the integration tests.

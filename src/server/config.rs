@@ -2,6 +2,7 @@
 //! `upmentor` run on a laptop with no set-up at all.
 
 use clap::{Args, Parser, Subcommand};
+use super::db::SqliteSync;
 use std::{net::SocketAddr, path::PathBuf};
 
 #[derive(Debug, Parser)]
@@ -70,6 +71,10 @@ pub struct Config {
     /// runtime, so a request never runs on two threads at once (see `server::serve`).
     #[arg(long, env = "UPMENTOR_WORKERS", default_value_t = 0, global = true)]
     pub workers: usize,
+    /// With SQLite: how a commit waits for the disk (full: it survives an operating-system
+    /// crash too; normal: faster, only the app being killed is survived). See the README.
+    #[arg(long, env = "UPMENTOR_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::default(), global = true)]
+    pub sqlite_synchronous: SqliteSync,
     /// Log filter, e.g. info or upmentor=debug,tower_http=info.
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -117,6 +122,7 @@ impl Config {
             request_hours: 168,
             housekeeping_secs: 900,
             workers: 1,
+            sqlite_synchronous: SqliteSync::default(),
             log: "warn".into(),
         }
     }

@@ -13,6 +13,29 @@ pub enum Backend {
     Postgres,
 }
 
+/// How long an SQLite commit waits for the disk (`PRAGMA synchronous`), in WAL mode.
+///
+/// `Normal`: a commit is durable against the app being killed (the write is in the operating
+/// system's hands), and the database never corrupts; an operating-system crash or power cut can
+/// undo the last commits before the next WAL checkpoint. `Full`: the WAL is synced to disk at
+/// every commit, so those survive too, at the cost measured in `benches/README.md`
+/// ("SQLite synchronous"). Source: <https://www.sqlite.org/pragma.html#pragma_synchronous>.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SqliteSync {
+    Normal,
+    #[default]
+    Full,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
+            SqliteSync::Full => "PRAGMA synchronous = FULL",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
@@ -23,7 +46,13 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/s
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Db {
+    /// Connects with the default [`SqliteSync`].
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        Self::connect_with(url, SqliteSync::default()).await
+    }
+
+    /// Connects to `url` (`sqlite:…` or `postgres:…`); `sync` applies to SQLite only.
+    pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -54,7 +83,7 @@ impl Db {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute(sync.pragma()).await?;
                     }
                     Ok(())
                 })

@@ -66,7 +66,7 @@ pub fn timezone_names() -> Vec<String> {
 
 /// Connects, migrates and wraps everything into shared state.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
-    let db = Db::connect(&config.database_url()).await?;
+    let db = Db::connect_with(&config.database_url(), config.sqlite_synchronous).await?;
     db.migrate().await?;
     let leptos_options = leptos_options(&config);
     Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), workers: Default::default() })

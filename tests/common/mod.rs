@@ -5,7 +5,7 @@
 pub mod load;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -146,6 +146,8 @@ pub struct TestApp {
     pub base: String,
     data: tempfile::TempDir,
     pg: Option<Shared>,
+    /// The binary this app runs (restarts run it again).
+    bin: PathBuf,
 }
 
 /// The PostgreSQL cluster a test app uses: its own, or another app's (by address).
@@ -164,8 +166,13 @@ impl Shared {
 }
 
 /// Starts the binary and waits for the address it reports.
-pub fn spawn_app(data: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_upmentor"));
+pub fn spawn_app(data: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
+    spawn_binary(Path::new(env!("CARGO_BIN_EXE_upmentor")), data, database_url, env)
+}
+
+/// Starts `bin` (an `upmentor` binary) and waits for the address it reports.
+pub fn spawn_binary(bin: &Path, data: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(bin);
     cmd.arg("serve")
         .env("UPMENTOR_ADDR", "127.0.0.1:0")
         .env("UPMENTOR_DATA_DIR", data)
@@ -209,14 +216,38 @@ impl TestApp {
 
     /// Starts the app with extra environment settings.
     pub fn start_with(backend: Backend, env: &[(&str, &str)]) -> Option<TestApp> {
+        Self::start_binary(backend, Path::new(env!("CARGO_BIN_EXE_upmentor")), env)
+    }
+
+    /// Starts the given `upmentor` binary (a release build, say) with extra settings.
+    pub fn start_binary(backend: Backend, bin: &Path, env: &[(&str, &str)]) -> Option<TestApp> {
         let data = tempfile::tempdir().unwrap();
         let pg = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgCluster::start()?),
         };
         let url = pg.as_ref().map(|p| p.url());
-        let (child, base) = spawn_app(data.path(), url.as_deref(), env);
-        Some(TestApp { child, base, data, pg: pg.map(Shared::Own) })
+        let (child, base) = spawn_binary(bin, data.path(), url.as_deref(), env);
+        Some(TestApp { child, base, data, pg: pg.map(Shared::Own), bin: bin.to_path_buf() })
+    }
+
+    /// Kills the app with SIGKILL (no shutdown of any kind: what a power cut or the OOM killer
+    /// does to the process) and starts it again on the same database. The address changes.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let url = self.pg.as_ref().map(|p| p.url());
+        let (child, base) = spawn_binary(&self.bin, self.data.path(), url.as_deref(), &[]);
+        self.child = child;
+        self.base = base;
+    }
+
+    /// The database the app uses, as a `DATABASE_URL`.
+    pub fn database_url(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.url(),
+            None => format!("sqlite://{}", self.data.path().join("upmentor.db").display()),
+        }
     }
 
     /// The folder the app serves built files from (empty at start).
@@ -239,8 +270,8 @@ impl TestApp {
     pub fn second_instance(&self) -> TestApp {
         let data = tempfile::tempdir().unwrap();
         let url = self.pg.as_ref().map(|p| p.url());
-        let (child, base) = spawn_app(data.path(), url.as_deref(), &[]);
-        TestApp { child, base, data, pg: url.map(Shared::Url) }
+        let (child, base) = spawn_binary(&self.bin, data.path(), url.as_deref(), &[]);
+        TestApp { child, base, data, pg: url.map(Shared::Url), bin: self.bin.clone() }
     }
 
     /// Runs the command-line tool on this app's database and returns what it printed.
@@ -267,10 +298,15 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
+        Self::client_for(&self.base)
+    }
+
+    /// A browser-like client of the app at `base`.
+    pub fn client_for(base: &str) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder().cookie_provider(jar.clone()).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
-            base: self.base.clone(),
+            base: base.to_string(),
             jar,
         }
     }
@@ -306,6 +342,26 @@ impl Client {
     pub async fn json(&self, endpoint: &str, body: serde_json::Value) -> Reply {
         let res = self.http.post(format!("{}/api/{endpoint}", self.base)).json(&body).send().await.unwrap();
         Self::reply(res).await
+    }
+
+    /// Calls a form-encoded server function; None when no answer came (the app went away).
+    pub async fn try_form(&self, endpoint: &str, fields: &[(&str, &str)]) -> Option<Reply> {
+        let res = self.http.post(format!("{}/api/{endpoint}", self.base)).form(fields).send().await.ok()?;
+        Self::try_reply(res).await
+    }
+
+    /// Calls a JSON server function; None when no answer came (the app went away).
+    pub async fn try_json(&self, endpoint: &str, body: serde_json::Value) -> Option<Reply> {
+        let res = self.http.post(format!("{}/api/{endpoint}", self.base)).json(&body).send().await.ok()?;
+        Self::try_reply(res).await
+    }
+
+    async fn try_reply(res: reqwest::Response) -> Option<Reply> {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.ok()?;
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Some(Reply { status, body, headers })
     }
 
     pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
