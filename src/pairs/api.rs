@@ -10,21 +10,13 @@ use crate::{
     server::{auth::*, guards::{pair_member, PairAccess}, AppState},
 };
 
-/// The signed-in member of `pair_id` (401 / 404 / 403), to read the pair.
+/// The signed-in member of `pair_id` (401 / 404 / 403); to change the pair (`Change`) it must
+/// still be running (409 otherwise).
 #[cfg(feature = "ssr")]
-async fn require_member(pair_id: i64) -> Result<(SessionUser, AppState, db::Members), AppError> {
+async fn require_member(pair_id: i64, access: PairAccess) -> Result<(SessionUser, AppState, db::Members), AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let m = pair_member(&state.db, &user, pair_id, PairAccess::Read).await?;
-    Ok((user, state, m))
-}
-
-/// As [`require_member`], to change the pair: it must still be running (409 otherwise).
-#[cfg(feature = "ssr")]
-async fn require_active_member(pair_id: i64) -> Result<(SessionUser, AppState, db::Members), AppError> {
-    let user = require_user().await?;
-    let state = state()?;
-    let m = pair_member(&state.db, &user, pair_id, PairAccess::Change).await?;
+    let m = pair_member(&state.db, &user, pair_id, access).await?;
     Ok((user, state, m))
 }
 
@@ -76,7 +68,7 @@ async fn name_of(state: &AppState, uid: i64) -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "pairs/workspace")]
 pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
-    let (user, state, m) = require_member(pair_id).await?;
+    let (user, state, m) = require_member(pair_id, PairAccess::Read).await?;
     let partner = m.partner_of(user.id);
     let (my_tz, partner_tz) = (db::timezone_of(&state.db, user.id).await?, db::timezone_of(&state.db, partner).await?);
     let programme = crate::programmes::db::load_programme(&state.db, m.programme_id, &user).await?.ok_or(AppError::NotFound)?;
@@ -105,7 +97,7 @@ pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
 
 #[server(prefix = "/api", endpoint = "pairs/goal_add", input = Json)]
 pub async fn add_goal(pair_id: i64, input: GoalInput) -> Result<i64, AppError> {
-    let (user, state, _) = require_active_member(pair_id).await?;
+    let (user, state, _) = require_member(pair_id, PairAccess::Change).await?;
     let valid = input.validate()?;
     let mut tx = state.db.begin_write().await?;
     let id = db::create_goal(&mut tx, pair_id, &valid, user.id).await?;
@@ -155,7 +147,7 @@ pub async fn set_milestone(milestone_id: i64, done: bool) -> Result<(), AppError
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_add", input = Json)]
 pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppError> {
-    let (user, state, m) = require_active_member(pair_id).await?;
+    let (user, state, m) = require_member(pair_id, PairAccess::Change).await?;
     let valid = input.validate()?;
     let my_tz = db::timezone_of(&state.db, user.id).await?;
     let starts_at = crate::calendar::local_to_unix(&valid.date, valid.minute, &my_tz)
@@ -239,14 +231,14 @@ pub async fn give_feedback(input: FeedbackInput) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "pairs/survey", input = Json)]
 pub async fn save_survey(pair_id: i64, input: SurveyInput) -> Result<(), AppError> {
-    let (user, state, _) = require_member(pair_id).await?;
+    let (user, state, _) = require_member(pair_id, PairAccess::Read).await?;
     let survey = input.validate()?;
     Ok(db::replace_survey(&state.db, pair_id, user.id, &survey).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/roadblock")]
 pub async fn raise_roadblock(pair_id: i64, body: String) -> Result<(), AppError> {
-    let (user, state, m) = require_member(pair_id).await?;
+    let (user, state, m) = require_member(pair_id, PairAccess::Read).await?;
     let body = body.trim().to_string();
     if body.is_empty() {
         return Err(AppError::field("roadblock", "Say what is in the way."));
@@ -262,19 +254,19 @@ pub async fn raise_roadblock(pair_id: i64, body: String) -> Result<(), AppError>
 
 #[server(prefix = "/api", endpoint = "pairs/messages")]
 pub async fn messages(pair_id: i64, before: i64) -> Result<MessagePage, AppError> {
-    let (_, state, _) = require_member(pair_id).await?;
+    let (_, state, _) = require_member(pair_id, PairAccess::Read).await?;
     Ok(db::messages_before(&state.db, pair_id, before, 50).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/messages_after")]
 pub async fn messages_after(pair_id: i64, after: i64) -> Result<Vec<Message>, AppError> {
-    let (_, state, _) = require_member(pair_id).await?;
+    let (_, state, _) = require_member(pair_id, PairAccess::Read).await?;
     Ok(db::messages_since(&state.db, pair_id, after).await?)
 }
 
 #[server(prefix = "/api", endpoint = "pairs/read")]
 pub async fn mark_read(pair_id: i64, last_id: i64) -> Result<(), AppError> {
-    let (user, state, _) = require_member(pair_id).await?;
+    let (user, state, _) = require_member(pair_id, PairAccess::Read).await?;
     Ok(db::update_read_marker(&state.db, pair_id, user.id, last_id).await?)
 }
 

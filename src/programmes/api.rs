@@ -232,23 +232,26 @@ pub async fn save_run(id: i64, config: Config) -> Result<SavedRun, AppError> {
     db::run_by_id(&state.db, run_id).await?.map(|r| r.1).ok_or(AppError::Internal)
 }
 
-#[server(prefix = "/api", endpoint = "studio/load_run")]
-pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
+/// Saved run `run_id` and its programme's id, for one of that programme's admins (401 / 404 / 403).
+#[cfg(feature = "ssr")]
+async fn require_managed_run(run_id: i64) -> Result<(SessionUser, AppState, i64, SavedRun), AppError> {
     let user = require_user().await?;
     let state = state()?;
     let (programme_id, run) = db::run_by_id(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
     crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
-    Ok(run)
+    Ok((user, state, programme_id, run))
+}
+
+#[server(prefix = "/api", endpoint = "studio/load_run")]
+pub async fn load_run(run_id: i64) -> Result<SavedRun, AppError> {
+    Ok(require_managed_run(run_id).await?.3)
 }
 
 /// Creates the pairs of a saved run and tells everyone in it. Pairs whose people were paired
 /// or left the programme since the run are skipped and counted as unmatched.
 #[server(prefix = "/api", endpoint = "studio/publish")]
 pub async fn publish_run(run_id: i64) -> Result<PublishReport, AppError> {
-    let user = require_user().await?;
-    let state = state()?;
-    let (programme_id, run) = db::run_by_id(&state.db, run_id).await?.ok_or(AppError::NotFound)?;
-    crate::server::guards::manages_programme(&state.db, &user, programme_id).await?;
+    let (user, state, programme_id, run) = require_managed_run(run_id).await?;
     if run.summary.published_at.is_some() {
         return Err(already_published());
     }
@@ -396,17 +399,25 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<crate::pairs::PairRow>, Ap
     Ok(crate::pairs::db::pairs(&state.db, programme_id).await?)
 }
 
-/// Self-match: the viewer's best possible mentors with reasons (approved mentees only).
-#[server(prefix = "/api", endpoint = "selfmatch/suggestions")]
-pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, AppError> {
-    let user = require_user().await?;
-    let state = state()?;
-    let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
+/// Programme `programme_id` if it lets mentees choose and `user` is an approved mentee in it
+/// (404 when they cannot see it, 403 otherwise); expired requests are closed first.
+#[cfg(feature = "ssr")]
+async fn self_match_mentee(state: &AppState, user: &SessionUser, programme_id: i64) -> Result<Programme, AppError> {
+    let p = db::load_programme(&state.db, programme_id, user).await?.ok_or(AppError::NotFound)?;
     let enrolled_mentee = p.mine.as_ref().is_some_and(|m| m.role == EnrolRole::Mentee && m.status == EnrolStatus::Approved);
     if !p.self_match || !enrolled_mentee {
         return Err(AppError::Forbidden);
     }
     db::expire_requests(&state.db).await?;
+    Ok(p)
+}
+
+/// Self-match: the viewer's best possible mentors with reasons (approved mentees only).
+#[server(prefix = "/api", endpoint = "selfmatch/suggestions")]
+pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    let p = self_match_mentee(&state, &user, programme_id).await?;
     let pool = pool::load_pool(&state.db, &p).await?;
     if !pool.problem.mentees.iter().any(|e| e.id == user.id) {
         return Ok(Vec::new());
@@ -450,12 +461,7 @@ pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) 
     if message.chars().count() > 1000 {
         return Err(AppError::field("message", "Keep the message to 1,000 characters."));
     }
-    let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
-    let enrolled_mentee = p.mine.as_ref().is_some_and(|m| m.role == EnrolRole::Mentee && m.status == EnrolStatus::Approved);
-    if !p.self_match || !enrolled_mentee {
-        return Err(AppError::Forbidden);
-    }
-    db::expire_requests(&state.db).await?;
+    let p = self_match_mentee(&state, &user, programme_id).await?;
     let pool = pool::load_pool(&state.db, &p).await?;
     if !pool.problem.mentees.iter().any(|e| e.id == user.id) {
         return Err(AppError::Conflict("You already have a mentor in this programme.".into()));
