@@ -243,7 +243,7 @@ pub async fn apply(
         Some(EnrolStatus::Declined) => return Ok(Err("Your application to this programme was declined; ask its admin if you want to try again.".into())),
         Some(EnrolStatus::Applied) if !edit => return Ok(Err("You have already applied to this programme; your application is waiting for approval.".into())),
         Some(EnrolStatus::Applied) => {
-            sqlx::query("UPDATE enrolments SET role = $1, motivation = $2, topics = $3 WHERE programme_id = $4 AND user_id = $5 AND status = $6")
+            let changed = sqlx::query("UPDATE enrolments SET role = $1, motivation = $2, topics = $3 WHERE programme_id = $4 AND user_id = $5 AND status = $6")
                 .bind(role)
                 .bind(motivation)
                 .bind(topics.join(","))
@@ -252,6 +252,10 @@ pub async fn apply(
                 .bind(EnrolStatus::Applied)
                 .execute(&mut *conn)
                 .await?;
+            // Decided by an admin between the read and this write (PostgreSQL lets that happen).
+            if changed.rows_affected() == 0 {
+                return Ok(Err("Your application was decided in the meantime; reload the page to see how.".into()));
+            }
         }
         None => {
             // A second application sent at the same moment (a double click, two tabs) finds the

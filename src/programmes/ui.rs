@@ -100,7 +100,7 @@ fn ApplyForm(programme: Programme, on_done: impl Fn() + Copy + Send + Sync + 'st
     let (errors, status) = (form.errors, form.status);
     let send = Action::new(move |input: &ApplyInput| apply_to_programme(input.clone()));
     form.follow(send, move |_| {
-        form.done("Application sent. The programme's admin will approve it.");
+        form.done(if edit { "Application updated." } else { "Application sent. The programme's admin will approve it." });
         on_done();
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -183,6 +183,25 @@ pub fn now() -> i64 {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn the_chosen_synchronous_setting_is_in_effect_on_every_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+        // SQLite reports NORMAL as 1 and FULL as 2.
+        for (sync, expected) in [(SqliteSync::Normal, 1), (SqliteSync::Full, 2)] {
+            let db = Db::connect_with(&url, sync).await.unwrap();
+            let mut seen = Vec::new();
+            let mut held = Vec::new();
+            for _ in 0..3 {
+                let mut conn = db.pool.acquire().await.unwrap();
+                seen.push(sqlx::query_scalar::<_, i64>("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap());
+                held.push(conn);
+            }
+            assert_eq!(seen, [expected; 3], "{sync:?}");
+        }
+        assert_eq!(SqliteSync::default(), SqliteSync::Full, "the README and benches/README.md say FULL is the default");
+    }
+
     #[test]
     fn sqlite_paths_are_found_in_urls() {
         assert_eq!(sqlite_path("sqlite://data/x.db?mode=rwc").as_deref(), Some("data/x.db"));

@@ -146,8 +146,9 @@ pub struct TestApp {
     pub base: String,
     data: tempfile::TempDir,
     pg: Option<Shared>,
-    /// The binary this app runs (restarts run it again).
+    /// The binary this app runs and the settings it was given (restarts use both again).
     bin: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 /// The PostgreSQL cluster a test app uses: its own, or another app's (by address).
@@ -228,7 +229,8 @@ impl TestApp {
         };
         let url = pg.as_ref().map(|p| p.url());
         let (child, base) = spawn_binary(bin, data.path(), url.as_deref(), env);
-        Some(TestApp { child, base, data, pg: pg.map(Shared::Own), bin: bin.to_path_buf() })
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Some(TestApp { child, base, data, pg: pg.map(Shared::Own), bin: bin.to_path_buf(), env })
     }
 
     /// Kills the app with SIGKILL (no shutdown of any kind: what a power cut or the OOM killer
@@ -237,7 +239,8 @@ impl TestApp {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let url = self.pg.as_ref().map(|p| p.url());
-        let (child, base) = spawn_binary(&self.bin, self.data.path(), url.as_deref(), &[]);
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (child, base) = spawn_binary(&self.bin, self.data.path(), url.as_deref(), &env);
         self.child = child;
         self.base = base;
     }
@@ -271,7 +274,7 @@ impl TestApp {
         let data = tempfile::tempdir().unwrap();
         let url = self.pg.as_ref().map(|p| p.url());
         let (child, base) = spawn_binary(&self.bin, data.path(), url.as_deref(), &[]);
-        TestApp { child, base, data, pg: url.map(Shared::Url), bin: self.bin.clone() }
+        TestApp { child, base, data, pg: url.map(Shared::Url), bin: self.bin.clone(), env: Vec::new() }
     }
 
     /// Runs the command-line tool on this app's database and returns what it printed.
