@@ -145,6 +145,18 @@ async fn profile_save_round_trips_and_reports_bad_fields(app: &TestApp) {
     assert_eq!(field_error(&unknown_manager.body, "manager_email").as_deref(), Some("No one with this email is in the directory."));
     let malformed = c.json("profile/save", json!({"input": {"name": 5}})).await;
     assert!(malformed.status >= 400 && malformed.status < 500, "malformed input is a client error, got {}", malformed.status);
+    // Lists far past their limit are refused at their field, counted before anything else.
+    let mut huge = profile("Dana O.", MENTEE);
+    huge["languages"] = json!((0..150_000).map(|i| format!("L{i}")).collect::<Vec<_>>().join(","));
+    huge["teach"] = json!((0..5_000).map(|i| json!({"skill": format!("Skill {i}"), "level": 3})).collect::<Vec<_>>());
+    huge["availability"] = json!((0..5_000).map(|i| json!({"weekday": i % 7, "start": 60, "end": 120})).collect::<Vec<_>>());
+    let started = std::time::Instant::now();
+    let refused = c.json("profile/save", json!({"input": huge})).await;
+    println!("150,000 languages, 5,000 skills and 5,000 slots refused in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert_eq!(field_error(&refused.body, "languages").as_deref(), Some("At most 10 languages."));
+    assert!(field_error(&refused.body, "teach").is_some_and(|m| m.starts_with("At most")), "{:?}", refused.body);
+    assert!(field_error(&refused.body, "availability").is_some_and(|m| m.starts_with("At most")), "{:?}", refused.body);
     let after = c.form("profile/editor", &[]).await;
     assert_eq!(after.body["profile"]["name"], "Dana O.", "refused saves change nothing");
 
@@ -285,4 +297,28 @@ async fn pages_carry_security_headers_and_render_without_javascript() {
     let (status, _, body) = c.get("/people?q=Victor").await;
     assert_eq!(status, 200);
     assert!(body.contains("Victor Lindqvist"), "the directory is rendered on the server");
+}
+
+#[tokio::test]
+async fn personal_answers_are_never_stored_and_https_installs_send_hsts() {
+    let app = TestApp::start(Backend::Sqlite).unwrap();
+    let c = app.client();
+    assert_eq!(c.sign_in(MENTOR, DEMO_PASSWORD).await.status, 200);
+    let (status, page, _) = c.get("/people").await;
+    assert_eq!(status, 200);
+    assert_eq!(page["cache-control"], "no-store", "a signed-in page");
+    let (_, signed_out, _) = app.client().get("/signin").await;
+    assert_eq!(signed_out["cache-control"], "no-store", "every page carries its own nonce");
+    let me = c.form("me", &[]).await;
+    assert_eq!((me.status, me.headers["cache-control"].to_str().unwrap()), (200, "no-store"), "a server function's answer");
+    assert!(!page.contains_key("strict-transport-security"), "no HSTS on a plain-http installation");
+    std::fs::create_dir_all(app.site_dir()).unwrap();
+    std::fs::write(app.site_dir().join("main.css"), "body { margin: 0 }").unwrap();
+    let (status, css, _) = c.get("/main.css").await;
+    assert_eq!(status, 200);
+    assert!(css.get("cache-control").is_none_or(|v| v != "no-store"), "built files may be kept: {css:?}");
+
+    let https = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_PUBLIC_URL", "https://mentoring.example.test")]).unwrap();
+    let (_, headers, _) = https.client().get("/signin").await;
+    assert_eq!(headers["strict-transport-security"], "max-age=31536000");
 }

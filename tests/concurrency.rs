@@ -64,7 +64,7 @@ async fn eight_publishes_of_one_run_make_its_pairs_once(app: &TestApp) {
     enrol(&admin, id, "mentor", 1, 3).await;
     enrol(&admin, id, "mentee", 6, 10).await;
     let studio = admin.form("studio/data", &[("id", &id.to_string())]).await;
-    let run = admin.json("studio/run", json!({"id": id, "config": studio.body["programme"]["config"]})).await;
+    let run = admin.json("studio/run", json!({"id": id, "config": studio.body["config"]})).await;
     assert_eq!(run.status, 200, "{:?}", run.body);
     let run_id = run.body["summary"]["id"].to_string();
     let formed = run.body["result"]["pairs"].as_array().unwrap().len();

@@ -84,12 +84,15 @@ fn answered(reply: Option<Reply>, what: &str) -> Option<Reply> {
     Some(reply)
 }
 
+fn frame_text(client_id: &str, n: usize) -> String {
+    json!({"type": "send", "client_id": client_id, "body": format!("message {n}"), "goal_id": null, "checkin_id": null}).to_string()
+}
+
 /// Sends messages one after another until the connection dies; records each acknowledged one.
 async fn chat(mut ws: Ws, tag: String, ack: Arc<Mutex<Acknowledged>>) {
     for n in 0.. {
         let client_id = format!("{tag}-{n}");
-        let frame = json!({"type": "send", "client_id": client_id, "body": format!("message {n}"), "goal_id": null, "checkin_id": null});
-        if ws.send(tungstenite::Message::Text(frame.to_string().into())).await.is_err() {
+        if ws.send(tungstenite::Message::Text(frame_text(&client_id, n).into())).await.is_err() {
             return;
         }
         loop {
@@ -100,6 +103,13 @@ async fn chat(mut ws: Ws, tag: String, ack: Arc<Mutex<Acknowledged>>) {
             if frame["type"] == "ack" && frame["message"]["client_id"] == client_id.as_str() {
                 ack.lock().unwrap().messages.insert(client_id.clone());
                 break;
+            }
+            // Past the socket's burst: wait as told and send it again (stored once).
+            if frame["type"] == "slow" && frame["client_id"] == client_id.as_str() {
+                tokio::time::sleep(Duration::from_millis(frame["retry_ms"].as_u64().unwrap())).await;
+                if ws.send(tungstenite::Message::Text(frame_text(&client_id, n).into())).await.is_err() {
+                    return;
+                }
             }
         }
     }
@@ -141,7 +151,7 @@ async fn publishing(admin: Client, tag: String, ack: Arc<Mutex<Acknowledged>>) {
             }
         }
         let Some(studio) = answered(admin.try_form("studio/data", &[("id", &id.to_string())]).await, "the studio") else { return };
-        let run = admin.try_json("studio/run", json!({"id": id, "config": studio.body["programme"]["config"]})).await;
+        let run = admin.try_json("studio/run", json!({"id": id, "config": studio.body["config"]})).await;
         let Some(run) = answered(run, "a matching run") else { return };
         let run_id = run.body["summary"]["id"].as_i64().unwrap();
         let Some(r) = answered(admin.try_form("studio/publish", &[("run_id", &run_id.to_string())]).await, "a publish") else { return };

@@ -14,6 +14,7 @@ on_both_backends!(
     only_the_two_members_may_read_or_change_a_pair,
     goals_check_ins_notes_and_feedback,
     chat_messages_are_stored_once_and_delivered_live,
+    a_chat_socket_lives_only_as_long_as_its_session_and_pair,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -148,6 +149,7 @@ async fn goals_check_ins_notes_and_feedback(app: &TestApp) {
     let (status, headers, ics) = victor.get(&format!("/calendar/checkins/{cid}")).await;
     assert_eq!(status, 200);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert_eq!(headers["cache-control"], "no-store", "a calendar file is a person's data");
     assert!(ics.contains("BEGIN:VEVENT") && ics.contains("SUMMARY:Check-in with Dana Okafor"), "{ics}");
     assert_eq!(dana.form("pairs/checkin_notes", &[("checkin_id", &cid), ("shared", "We agreed on 4 posts"), ("private", "Dana's own thought")]).await.status, 200);
     assert_eq!(victor.form("pairs/checkin_notes", &[("checkin_id", &cid), ("shared", "We agreed on 4 posts"), ("private", "Victor's own thought")]).await.status, 200);
@@ -222,6 +224,19 @@ async fn next(ws: &mut Ws) -> Value {
     }
 }
 
+/// Sends a message and, while the server says it comes too fast (`slow`), waits as told and
+/// sends it again, as the browser does; returns the final answer.
+async fn send_until_stored(ws: &mut Ws, client_id: &str, body: &str) -> Value {
+    loop {
+        send(ws, client_id, body).await;
+        let frame = next(ws).await;
+        if frame["type"] != "slow" {
+            return frame;
+        }
+        tokio::time::sleep(Duration::from_millis(frame["retry_ms"].as_u64().unwrap())).await;
+    }
+}
+
 async fn quiet(ws: &mut Ws) -> bool {
     tokio::time::timeout(Duration::from_millis(500), ws.next()).await.is_err()
 }
@@ -259,8 +274,7 @@ async fn chat_messages_are_stored_once_and_delivered_live(app: &TestApp) {
     assert_eq!(victor.form("me/unread_messages", &[]).await.body, 0);
     // History pages: 60 more messages come back 50 at a time, oldest first.
     for i in 0..60 {
-        send(&mut vw, &format!("v-{i}"), &format!("note {i}")).await;
-        assert_eq!(next(&mut vw).await["type"], "ack");
+        assert_eq!(send_until_stored(&mut vw, &format!("v-{i}"), &format!("note {i}")).await["type"], "ack");
     }
     let page = dana.form("pairs/messages", &[("pair_id", &a.to_string()), ("before", "0")]).await;
     let list = page.body["messages"].as_array().unwrap();
@@ -320,4 +334,75 @@ async fn check_in_reminders_go_out_once() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(reminders(&mia.form("me/inbox", &[]).await.body), 1, "once");
     assert_eq!(reminders(&utc.form("me/inbox", &[]).await.body), 1, "the mentor too");
+}
+
+/// The close frame a socket receives within `within`, if any: (code, reason).
+async fn closed_with(ws: &mut Ws, within: Duration) -> Option<(u16, String)> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(tungstenite::Message::Close(Some(frame))))) => return Some((frame.code.into(), frame.reason.to_string())),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+async fn a_chat_socket_lives_only_as_long_as_its_session_and_pair(app: &TestApp) {
+    let (_, a, _) = two_pairs(app).await;
+    // Signing out closes the session's socket at once, with a reason the browser shows.
+    let dana = signed_in(app, MENTOR).await;
+    let mut dw = open_ws(app, &dana, a).await.unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(dana.form("sign_out", &[]).await.status, 200);
+    let closed = closed_with(&mut dw, Duration::from_secs(1)).await;
+    assert_eq!(closed.as_ref().map(|c| c.0), Some(4401), "closed within a second of signing out: {closed:?}");
+    println!("socket closed {:.0} ms after sign-out", started.elapsed().as_secs_f64() * 1000.0);
+    assert_eq!(chat_status(&dana, a).await, 401, "and the browser, asking before it reconnects, is told why");
+
+    // Many messages at once: past the burst they are slowed, not lost; sent again, each is
+    // stored once.
+    let dana = signed_in(app, MENTOR).await;
+    let mut dw = open_ws(app, &dana, a).await.unwrap();
+    for n in 0..30 {
+        send(&mut dw, &format!("burst-{n}"), &format!("burst {n}")).await;
+    }
+    let (mut acked, mut slowed) = (Vec::new(), Vec::new());
+    while acked.len() + slowed.len() < 30 {
+        let frame = next(&mut dw).await;
+        match frame["type"].as_str() {
+            Some("ack") => acked.push(frame["message"]["client_id"].as_str().unwrap().to_string()),
+            Some("slow") => slowed.push(frame["client_id"].as_str().unwrap().to_string()),
+            other => panic!("{other:?}: {frame}"),
+        }
+    }
+    assert!(acked.len() >= 20 && !slowed.is_empty(), "{} acknowledged, {} slowed", acked.len(), slowed.len());
+    for id in &slowed {
+        loop {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            send(&mut dw, id, "again").await;
+            let frame = next(&mut dw).await;
+            if frame["type"] == "ack" {
+                break;
+            }
+            assert_eq!(frame["type"], "slow", "{frame}");
+        }
+    }
+    let history = dana.form("pairs/messages", &[("pair_id", &a.to_string()), ("before", "0")]).await;
+    let stored = history.body["messages"].as_array().unwrap().iter().filter(|m| m["client_id"].as_str().unwrap().starts_with("burst-")).count();
+    assert_eq!(stored, 30, "every message of the burst, once");
+
+    // Once the pair ends (an admin rematches it), the next message closes the socket.
+    let admin = signed_in(app, ADMIN).await;
+    let rematched = admin.form("pairs/rematch", &[("pair_id", &a.to_string())]).await;
+    assert_eq!(rematched.status, 200, "{:?}", rematched.body);
+    send(&mut dw, "after-end", "still there?").await;
+    let closed = closed_with(&mut dw, Duration::from_secs(2)).await;
+    assert_eq!(closed.map(|c| c.0), Some(4409));
+    assert_eq!(chat_status(&dana, a).await, 409);
+    assert_eq!(ws_status(app, &dana, a).await, 409, "and a new socket is refused");
+}
+
+async fn chat_status(c: &Client, pair: i64) -> u16 {
+    c.form("pairs/chat_allowed", &[("pair_id", &pair.to_string())]).await.status
 }

@@ -15,6 +15,7 @@ on_both_backends!(
     rematch_changes_only_the_affected_pair,
     self_match_request_and_accept,
     enrolment_outside_its_window_is_refused,
+    matching_rules_reach_only_the_programmes_admins,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -104,7 +105,7 @@ async fn only_the_programmes_admins_may_run_it(app: &TestApp) {
     assert_eq!(employee.json("programmes/create", json!({"input": programme("Mine", false)})).await.status, 403);
     let id = create(&a, "Reverse 2027", false).await;
     let (_, victor) = populate(app, &a, id).await;
-    let run = a.json("studio/run", json!({"id": id, "config": a.form("studio/data", &[("id", &id.to_string())]).await.body["programme"]["config"]})).await;
+    let run = a.json("studio/run", json!({"id": id, "config": a.form("studio/data", &[("id", &id.to_string())]).await.body["config"]})).await;
     assert_eq!(run.status, 200, "{:?}", run.body);
     let run_id = run.body["summary"]["id"].as_i64().unwrap().to_string();
     let config = run.body["config"].clone();
@@ -154,12 +155,12 @@ async fn bad_programme_input_is_named_by_field(app: &TestApp) {
 
     let id = create(&a, "Rules", false).await;
     let data = a.form("studio/data", &[("id", &id.to_string())]).await;
-    let mut config = data.body["programme"]["config"].clone();
+    let mut config = data.body["config"].clone();
     config["weights"][0] = json!(11.0);
     let r = a.json("studio/run", json!({"id": id, "config": config})).await;
     assert_eq!(r.status, 422);
     assert!(field_error(&r.body, "config").unwrap().contains("weights must be numbers from 0 to 10"), "{:?}", r.body);
-    let mut config = data.body["programme"]["config"].clone();
+    let mut config = data.body["config"].clone();
     config["rules"]["pinned"] = json!([[123456, 654321]]);
     let r = a.json("studio/run", json!({"id": id, "config": config})).await;
     assert_eq!(r.status, 422);
@@ -203,7 +204,7 @@ async fn apply_approve_run_publish_and_see_the_match(app: &TestApp) {
     assert!(dana_wants_topics, "topics from the application count as skills offered");
 
     // Pin Dana with Victor: the authoritative run keeps the pin and saves the configuration.
-    let mut config = data.body["programme"]["config"].clone();
+    let mut config = data.body["config"].clone();
     config["rules"]["pinned"] = json!([[dana, victor]]);
     config["weights"][2] = json!(7.5);
     let run = a.json("studio/run", json!({"id": id, "config": config})).await;
@@ -214,9 +215,8 @@ async fn apply_approve_run_publish_and_see_the_match(app: &TestApp) {
     assert_eq!(pinned["pinned"], true);
     assert!(pairs.iter().all(|p| pairs.iter().filter(|q| q["mentor"] == p["mentor"]).count() <= 2), "capacity holds");
     let run_id = run.body["summary"]["id"].as_i64().unwrap();
-    let saved = a.form("programmes/get", &[("id", &id.to_string())]).await;
-    assert_eq!(saved.body["config"]["weights"][2], 7.5, "the tuned configuration is kept");
     let again = a.form("studio/data", &[("id", &id.to_string())]).await;
+    assert_eq!(again.body["config"]["weights"][2], 7.5, "the tuned configuration is kept");
     assert_eq!(again.body["runs"][0]["id"], run_id, "the run is in the audit trail");
     assert_eq!(again.body["runs"][0]["author"], "Alex Morgan", "with its author");
     let loaded = a.form("studio/load_run", &[("run_id", &run_id.to_string())]).await;
@@ -250,7 +250,7 @@ async fn apply_approve_run_publish_and_see_the_match(app: &TestApp) {
     let dana_left = after.body["problem"]["mentors"].as_array().unwrap().iter().find(|m| m["id"] == dana).map(|m| m["capacity"].as_u64().unwrap());
     let dana_pairs = pairs.iter().filter(|p| p["mentor"] == dana).count() as u64;
     assert_eq!(dana_left.unwrap_or(0), 2 - dana_pairs);
-    assert!(after.body["programme"]["config"]["rules"]["pinned"].as_array().unwrap().is_empty(), "pins of paired people are dropped");
+    assert!(after.body["config"]["rules"]["pinned"].as_array().unwrap().is_empty(), "pins of paired people are dropped");
 }
 
 async fn rematch_changes_only_the_affected_pair(app: &TestApp) {
@@ -258,7 +258,7 @@ async fn rematch_changes_only_the_affected_pair(app: &TestApp) {
     let id = create(&a, "Rematch", false).await;
     let (_, victor) = populate(app, &a, id).await;
     let sid = id.to_string();
-    let config = a.form("studio/data", &[("id", &sid)]).await.body["programme"]["config"].clone();
+    let config = a.form("studio/data", &[("id", &sid)]).await.body["config"].clone();
     let run = a.json("studio/run", json!({"id": id, "config": config})).await;
     let run_id = run.body["summary"]["id"].to_string();
     assert_eq!(a.form("studio/publish", &[("run_id", &run_id)]).await.status, 200);
@@ -339,12 +339,40 @@ async fn enrolment_outside_its_window_is_refused(app: &TestApp) {
     let r = a.json("programmes/create", json!({"input": later})).await;
     let id = r.body.as_i64().unwrap();
     let dana = person(app, MENTOR).await;
+    // Not yet open and not involved: to employees the programme does not exist, and nothing
+    // about it (name, dates) comes back.
     let refused = apply(&dana, id, "mentor").await;
-    assert_eq!(refused.status, 409);
-    assert!(refused.body["Conflict"].as_str().unwrap().contains("Enrolment for Next year is open from"), "{:?}", refused.body);
-    // Not yet open and not involved: the programme is not shown to employees.
+    assert_eq!(refused.status, 404, "{:?}", refused.body);
+    assert!(!refused.body.to_string().contains("Next year"), "{:?}", refused.body);
     assert!(!dana.form("programmes", &[]).await.body.as_array().unwrap().iter().any(|p| p["id"] == id));
-    assert_eq!(dana.form("programmes/get", &[("id", &id.to_string())]).await.status, 403);
+    assert_eq!(dana.form("programmes/get", &[("id", &id.to_string())]).await.status, 404);
+    assert_eq!(dana.form("selfmatch/suggestions", &[("programme_id", &id.to_string())]).await.status, 404);
+    // Someone already in it sees it, and is told when enrolment opens.
+    let enrolled = a
+        .json("programmes/bulk_enrol", json!({"input": {"programme_id": id, "role": "mentor", "source": {"Emails": MENTOR}}}))
+        .await;
+    assert_eq!(enrolled.status, 200, "{:?}", enrolled.body);
+    let told = apply(&dana, id, "mentor").await;
+    assert_eq!(told.status, 409);
+    assert!(told.body["Conflict"].as_str().unwrap().contains("Enrolment for Next year is open from"), "{:?}", told.body);
+}
+
+/// Employees never receive a programme's matching rules (they name forbidden and pinned pairs
+/// by person); the studio gives them to the programme's admins.
+async fn matching_rules_reach_only_the_programmes_admins(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Rules kept", false).await;
+    let dana = person(app, MENTOR).await;
+    for (who, c) in [("an employee", &dana), ("the admin", &a)] {
+        let list = c.form("programmes", &[]).await;
+        let mine = list.body.as_array().unwrap().iter().find(|p| p["id"] == id).unwrap_or_else(|| panic!("{who}: {:?}", list.body)).clone();
+        assert!(mine.get("config").is_none() && !mine.to_string().contains("forbidden"), "{who}: {mine}");
+        let one = c.form("programmes/get", &[("id", &id.to_string())]).await;
+        assert!(one.body.get("config").is_none(), "{who}: {:?}", one.body);
+    }
+    let studio = a.form("studio/data", &[("id", &id.to_string())]).await;
+    assert!(studio.body["config"]["rules"]["forbidden"].is_array(), "{:?}", studio.body);
+    assert_eq!(dana.form("studio/data", &[("id", &id.to_string())]).await.status, 403);
 }
 
 /// Requests nobody answers expire (here at once: the lifetime is set to 0 hours).

@@ -82,7 +82,7 @@ async fn start_session(user_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let session = session().await?;
-    session.flush().await.map_err(|_| AppError::Internal)?;
+    end_session(&state()?, &session).await?;
     leptos_axum::redirect("/signin");
     Ok(())
 }

@@ -20,6 +20,17 @@ pub enum Role {
 
 stored_as_text!(Role { Employee = "employee", Admin = "admin" });
 
+/// Where to go after signing in, from the `next` query parameter: a path on this site, or
+/// `None`. Refused: anything not starting with `/`, `//host`, a backslash anywhere (browsers read
+/// `/\host` as `//host`), and control characters and spaces (browsers drop tabs and newlines
+/// from a URL, so `/<tab>/host` becomes `//host`). Source: the WHATWG URL Standard's parsing of
+/// special schemes.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let rest = next.strip_prefix('/')?;
+    let unsafe_char = |c: char| c == '\\' || c.is_control() || c.is_whitespace();
+    (!rest.starts_with('/') && !next.chars().any(unsafe_char)).then_some(next)
+}
+
 /// The signed-in person as every page sees them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -168,6 +179,16 @@ pub struct InviteInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_sign_in_only_paths_on_this_site_are_followed() {
+        for good in ["/", "/programmes/3", "/people?q=Dana&page=2", "/pairs/7#chat"] {
+            assert_eq!(safe_next(good), Some(good), "{good}");
+        }
+        for bad in ["", "//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil", "/ /evil", "https://evil.example", "javascript:alert(1)", "evil.example", "\\/evil"] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 
     fn row() -> PersonInput {
         PersonInput {

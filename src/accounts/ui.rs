@@ -5,7 +5,7 @@ use super::{ImportReport, InviteLink, PersonInput, CSV_COLUMNS};
 use crate::error::{AppError, FieldErrors};
 use crate::profiles::level_label;
 use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
-use super::use_auth;
+use super::{safe_next, use_auth};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -62,8 +62,8 @@ pub fn SignInPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(user)) = action.value().get() {
             auth.signed_in(user);
-            let next = query.with_untracked(|q| q.get("next")).filter(|n| n.starts_with('/') && !n.starts_with("//"));
-            use_navigate()(&next.unwrap_or_else(|| "/".into()), Default::default());
+            let next = query.with_untracked(|q| q.get("next"));
+            use_navigate()(next.as_deref().and_then(safe_next).unwrap_or("/"), Default::default());
         }
     });
     let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));

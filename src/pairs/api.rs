@@ -252,6 +252,13 @@ pub async fn raise_roadblock(pair_id: i64, body: String) -> Result<(), AppError>
     notify_admins(&state, &m, &format!("Roadblock raised by {}", user.name), &body).await
 }
 
+/// Whether the caller may chat in pair `pair_id` now (signed in, a member, the pair running):
+/// the browser asks before reconnecting a chat that closed, and stops with the reason if not.
+#[server(prefix = "/api", endpoint = "pairs/chat_allowed")]
+pub async fn chat_allowed(pair_id: i64) -> Result<(), AppError> {
+    require_member(pair_id, PairAccess::Change).await.map(|_| ())
+}
+
 #[server(prefix = "/api", endpoint = "pairs/messages")]
 pub async fn messages(pair_id: i64, before: i64) -> Result<MessagePage, AppError> {
     let (_, state, _) = require_member(pair_id, PairAccess::Read).await?;

@@ -5,6 +5,13 @@
 //! messages without creating duplicates. Delivery inside one instance goes through a broadcast
 //! channel per pair; with PostgreSQL every stored message is also announced with NOTIFY and each
 //! instance LISTENs, so a client on another instance receives it too.
+//!
+//! A socket lives only as long as what allowed it: every message re-checks the session and the
+//! pair (active, the sender a member); signing out closes the session's sockets at once (on every
+//! instance); a check every [`RECHECK`] catches sessions that expired and pairs that ended. The
+//! socket then closes with a code the browser reads to stop reconnecting (4401 signed out, 4403
+//! not a member, 4409 the pair ended). Frames are capped at [`MAX_FRAME`] bytes and each socket
+//! may send [`BURST`] messages at once, then [`PER_SECOND`] a second.
 
 use super::{check_message, db, ClientFrame, Message, ServerFrame};
 use crate::error::AppError;
@@ -17,11 +24,47 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+use crate::accounts::SessionUser;
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::broadcast;
+use tower_sessions::Session;
 
 const CHANNEL: &str = "upmentor_messages";
+/// Largest frame a browser may send (bytes): a message is at most 4,000 characters.
+pub const MAX_FRAME: usize = 64 * 1024;
+/// Messages a socket may send back to back, and the pace after that (per second).
+pub const BURST: u32 = 20;
+pub const PER_SECOND: u32 = 2;
+/// How often an idle socket re-checks its session and pair.
+pub const RECHECK: Duration = Duration::from_secs(30);
+
+/// Why a socket was closed, as the close frame tells the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    SignedOut,
+    NotMember,
+    PairEnded,
+}
+
+impl Ended {
+    fn code(self) -> u16 {
+        match self {
+            Ended::SignedOut => 4401,
+            Ended::NotMember => 4403,
+            Ended::PairEnded => 4409,
+        }
+    }
+    fn reason(self) -> &'static str {
+        match self {
+            Ended::SignedOut => "Your session has ended. Sign in again to keep chatting.",
+            Ended::NotMember => "You are no longer in this pair.",
+            Ended::PairEnded => "This pair has ended; its chat is closed.",
+        }
+    }
+}
 
 /// The live connections of this instance, by pair.
 #[derive(Default)]
@@ -50,7 +93,7 @@ impl Hub {
 /// Announces a stored message: through PostgreSQL to every instance, or directly with SQLite.
 pub async fn announce(state: &AppState, pair_id: i64, message: Message) {
     if state.db.backend == Backend::Postgres {
-        if let Err(e) = db::notify_instances(&state.db, CHANNEL, message.id).await {
+        if let Err(e) = crate::server::db::notify(&state.db, CHANNEL, &message.id.to_string()).await {
             tracing::warn!(error = %e, "NOTIFY failed; delivering on this instance only");
             state.hub.deliver(pair_id, message);
         }
@@ -68,11 +111,13 @@ pub fn spawn_listener(state: AppState) {
         loop {
             match sqlx::postgres::PgListener::connect(&state.config.database_url()).await {
                 Ok(mut listener) => {
-                    if let Err(e) = listener.listen(CHANNEL).await {
+                    let sessions = crate::server::auth::SESSIONS_ENDED_CHANNEL;
+                    if let Err(e) = listener.listen_all([CHANNEL, sessions]).await {
                         tracing::warn!(error = %e, "LISTEN failed");
                     } else {
                         loop {
                             match listener.recv().await {
+                                Ok(n) if n.channel() == sessions => state.sessions.ended(n.payload()),
                                 Ok(n) => {
                                     let Ok(id) = n.payload().parse::<i64>() else { continue };
                                     match db::message(&state.db, id).await {
@@ -102,6 +147,7 @@ pub async fn socket(
     Path(pair_id): Path<i64>,
     State(state): State<AppState>,
     headers: HeaderMap,
+    session: Session,
     user: Result<CurrentUser, AppError>,
 ) -> Response {
     // A page of another site may not open a chat with the visitor's cookies.
@@ -119,10 +165,44 @@ pub async fn socket(
     if let Err(e) = pair_member(&state.db, &user, pair_id, PairAccess::Change).await {
         return e.into_response();
     }
+    let Some(session_id) = session.id().map(|id| id.to_string()) else {
+        return AppError::Unauthenticated.into_response();
+    };
     // Subscribed before the handshake answers: a message the partner sends the moment this
-    // client sees 101 reaches it live.
+    // client sees 101 reaches it live, and a sign-out at that moment is seen too.
     let live = state.hub.subscribe(pair_id);
-    ws.max_message_size(64 * 1024).on_upgrade(move |socket| run(socket, state, pair_id, user.id, live))
+    let ended = state.sessions.subscribe();
+    let open = Open { state, pair_id, user, session_id };
+    ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| run(socket, open, live, ended))
+}
+
+/// What a socket was opened with.
+struct Open {
+    state: AppState,
+    pair_id: i64,
+    user: SessionUser,
+    session_id: String,
+}
+
+impl Open {
+    /// Whether the socket may go on: its session still exists and the pair is still running
+    /// with this person in it. A database that does not answer does not close the socket.
+    async fn still_allowed(&self) -> Result<(), Ended> {
+        match crate::server::db::live_session(&self.state.db, &self.session_id, crate::server::db::now()).await {
+            Ok(None) => return Err(Ended::SignedOut),
+            Ok(Some(_)) | Err(_) => {}
+        }
+        match pair_member(&self.state.db, &self.user, self.pair_id, PairAccess::Change).await {
+            Err(AppError::Conflict(_)) => Err(Ended::PairEnded),
+            Err(AppError::Forbidden | AppError::NotFound) => Err(Ended::NotMember),
+            Ok(_) | Err(_) => Ok(()),
+        }
+    }
+}
+
+async fn close(socket: &mut WebSocket, why: Ended) {
+    let frame = ws::CloseFrame { code: why.code(), reason: why.reason().into() };
+    let _ = socket.send(ws::Message::Close(Some(frame))).await;
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
@@ -132,11 +212,34 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
     }
 }
 
-async fn run(mut socket: WebSocket, state: AppState, pair_id: i64, uid: i64, mut live: broadcast::Receiver<Message>) {
+async fn run(mut socket: WebSocket, open: Open, mut live: broadcast::Receiver<Message>, mut ended: broadcast::Receiver<String>) {
+    let (state, pair_id, uid) = (&open.state, open.pair_id, open.user.id);
     // Messages this connection sent: their broadcast copy is not echoed (the ack carried it).
     let mut mine: HashSet<String> = HashSet::new();
+    let pace = governor::Quota::per_second(NonZeroU32::new(PER_SECOND).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN));
+    let limiter = governor::RateLimiter::direct(pace);
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
     loop {
         tokio::select! {
+            gone = ended.recv() => {
+                let ours = match gone {
+                    Ok(id) => id == open.session_id,
+                    // Missed some: ask the database instead.
+                    Err(broadcast::error::RecvError::Lagged(_)) => open.still_allowed().await == Err(Ended::SignedOut),
+                    Err(broadcast::error::RecvError::Closed) => false,
+                };
+                if ours {
+                    close(&mut socket, Ended::SignedOut).await;
+                    break;
+                }
+            }
+            _ = recheck.tick() => {
+                if let Err(why) = open.still_allowed().await {
+                    close(&mut socket, why).await;
+                    break;
+                }
+            }
             incoming = socket.recv() => {
                 let Some(Ok(incoming)) = incoming else { break };
                 let text = match incoming {
@@ -154,7 +257,16 @@ async fn run(mut socket: WebSocket, state: AppState, pair_id: i64, uid: i64, mut
                 };
                 match frame {
                     ClientFrame::Send { client_id, body, goal_id, checkin_id } => {
-                        let reply = handle_send(&state, pair_id, uid, &client_id, &body, goal_id, checkin_id).await;
+                        if let Err(why) = open.still_allowed().await {
+                            close(&mut socket, why).await;
+                            break;
+                        }
+                        if limiter.check().is_err() {
+                            let slow = ServerFrame::Slow { client_id, retry_ms: 1000 / PER_SECOND + 100 };
+                            if !send(&mut socket, &slow).await { break }
+                            continue;
+                        }
+                        let reply = handle_send(state, pair_id, uid, &client_id, &body, goal_id, checkin_id).await;
                         if let ServerFrame::Ack { message } = &reply {
                             mine.insert(message.client_id.clone());
                             if mine.len() > 1000 { mine.clear(); mine.insert(message.client_id.clone()); }

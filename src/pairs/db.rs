@@ -608,12 +608,6 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
     Ok(sent)
 }
 
-/// Tells every instance listening on PostgreSQL `channel` that message `id` was stored
-/// (`NOTIFY`; PostgreSQL only).
-pub async fn notify_instances(db: &Db, channel: &str, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(id.to_string()).execute(&db.pool).await?;
-    Ok(())
-}
 
 // ----- the pairs table -----------------------------------------------------------------
 

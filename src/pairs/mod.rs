@@ -397,6 +397,9 @@ pub enum ServerFrame {
     Message { message: Message },
     /// The message with this client id was refused; nothing was stored.
     Refused { client_id: String, reason: String },
+    /// Too many messages at once: this one was not stored; the browser sends it again after
+    /// `retry_ms` milliseconds (it stays in the browser's outbox).
+    Slow { client_id: String, retry_ms: u32 },
 }
 
 pub const MAX_MESSAGE: usize = 4000;

@@ -434,6 +434,8 @@ struct ChatState {
     problem: RwSignal<Option<String>>,
     socket: StoredValue<Option<web_sys::WebSocket>, LocalStorage>,
     alive: StoredValue<bool>,
+    /// Connection attempts that failed since the last one that opened.
+    retries: StoredValue<u32>,
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -467,6 +469,7 @@ fn send_frame(chat: &ChatState, frame: &ClientFrame) -> bool {
 
 #[cfg(feature = "hydrate")]
 fn connect(chat: ChatState) {
+    use crate::error::AppError;
     use wasm_bindgen::{closure::Closure, JsCast};
     if !chat.alive() {
         return;
@@ -484,6 +487,7 @@ fn connect(chat: ChatState) {
         }
         chat.connected.set(true);
         chat.problem.set(None);
+        chat.retries.try_set_value(0);
         // Resend whatever was not acknowledged; the server stores each client id once.
         for (client_id, body, goal_id, checkin_id) in chat.outbox.try_get_untracked().unwrap_or_default() {
             send_frame(&chat, &ClientFrame::Send { client_id, body, goal_id, checkin_id });
@@ -518,16 +522,44 @@ fn connect(chat: ChatState) {
                 chat.outbox.update(|o| o.retain(|x| x.0 != client_id));
                 chat.problem.set(Some(reason));
             }
+            ServerFrame::Slow { client_id, retry_ms } => {
+                // Still in the outbox: sent again in a moment, stored once.
+                leptos::prelude::set_timeout(
+                    move || {
+                        let queued = chat.outbox.try_with_untracked(|o| o.iter().find(|x| x.0 == client_id).cloned()).flatten();
+                        if let Some((client_id, body, goal_id, checkin_id)) = queued {
+                            send_frame(&chat, &ClientFrame::Send { client_id, body, goal_id, checkin_id });
+                        }
+                    },
+                    std::time::Duration::from_millis(retry_ms.into()),
+                );
+            }
         }
     });
-    let on_close = Closure::<dyn FnMut()>::new(move || {
+    let on_close = Closure::<dyn FnMut(web_sys::CloseEvent)>::new(move |ev: web_sys::CloseEvent| {
         if !chat.alive() {
             return;
         }
         chat.connected.set(false);
-        {
-            leptos::prelude::set_timeout(move || connect(chat), std::time::Duration::from_millis(800));
+        // The server closed it for good (signed out, no longer a member, the pair ended): say
+        // why and stay closed.
+        if (4400..4500).contains(&ev.code()) {
+            chat.problem.set(Some(ev.reason()));
+            return;
         }
+        // Refused at the handshake or cut off: ask whether chatting is still allowed before
+        // trying again, and wait longer after each failure (up to 30 s).
+        let attempt = chat.retries.try_get_value().unwrap_or(0);
+        chat.retries.try_set_value(attempt.saturating_add(1));
+        let wait = std::time::Duration::from_millis((800u64 << attempt.min(6)).min(30_000));
+        leptos::task::spawn_local(async move {
+            match chat_allowed(chat.pair_id).await {
+                Err(e @ (AppError::Unauthenticated | AppError::Forbidden | AppError::NotFound | AppError::Conflict(_))) => {
+                    chat.problem.set(Some(e.to_string()));
+                }
+                _ => leptos::prelude::set_timeout(move || connect(chat), wait),
+            }
+        });
     });
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -560,6 +592,7 @@ fn Chat(pair_id: i64, me: i64, partner: String, goals: Vec<(i64, String)>, check
         problem: RwSignal::new(None),
         socket: StoredValue::new_local(None),
         alive: StoredValue::new(true),
+        retries: StoredValue::new(0),
     };
     let more = RwSignal::new(false);
     // The chat lives in the browser: its history loads there, then the connection opens.

@@ -248,10 +248,30 @@ pub fn normalise_skill(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The distinct names among `items` (normalised with [`normalise_skill`], compared without
+/// case, empty ones dropped), in order; `None` as soon as there are more than `max`, without
+/// reading the rest, so a list of 150,000 items costs what one of `max + 1` does.
+pub fn distinct_names<'a>(items: impl IntoIterator<Item = &'a str>, max: usize) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in items {
+        let name = normalise_skill(raw);
+        if name.is_empty() || out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        if out.len() == max {
+            return None;
+        }
+        out.push(name);
+    }
+    Some(out)
+}
+
 fn validate_skills(errors: &mut FieldErrors, kind: SkillKind, entries: &[SkillEntry]) -> Vec<SkillEntry> {
     let field = kind.field();
+    // Counted before anything else: each entry is compared with the ones before it.
     if entries.len() > MAX_SKILLS {
         errors.add(field, format!("At most {MAX_SKILLS} entries."));
+        return Vec::new();
     }
     let mut out: Vec<SkillEntry> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
@@ -308,29 +328,25 @@ impl ProfileInput {
         } else if !known_timezone(&timezone) {
             errors.add("timezone", format!("“{timezone}” is not a known timezone."));
         }
-        let mut languages: Vec<String> = Vec::new();
-        for lang in self.languages.split(',').map(normalise_skill).filter(|l| !l.is_empty()) {
-            if lang.chars().count() > 40 {
-                errors.add("languages", "Each language must be at most 40 characters.");
-                break;
-            }
-            if !languages.iter().any(|l| l.eq_ignore_ascii_case(&lang)) {
-                languages.push(lang);
-            }
-        }
-        if languages.is_empty() {
-            errors.add("languages", "Name at least one language you can mentor in.");
-        } else if languages.len() > 10 {
+        let languages = distinct_names(self.languages.split(','), 10).unwrap_or_else(|| {
             errors.add("languages", "At most 10 languages.");
+            Vec::new()
+        });
+        if languages.iter().any(|lang| lang.chars().count() > 40) {
+            errors.add("languages", "Each language must be at most 40 characters.");
+        } else if languages.is_empty() && errors.get("languages").is_none() {
+            errors.add("languages", "Name at least one language you can mentor in.");
         }
         let teach = validate_skills(&mut errors, SkillKind::Teach, &self.teach);
         let learn = validate_skills(&mut errors, SkillKind::Learn, &self.learn);
         let hobbies = validate_skills(&mut errors, SkillKind::Hobby, &self.hobbies);
-        if self.availability.len() > MAX_SLOTS {
+        let too_many_slots = self.availability.len() > MAX_SLOTS;
+        if too_many_slots {
             errors.add("availability", format!("At most {MAX_SLOTS} weekly slots."));
         }
         let mut availability = Vec::new();
-        for (i, s) in self.availability.iter().enumerate() {
+        // Each slot is compared with the ones before it: not read at all when there are too many.
+        for (i, s) in self.availability.iter().enumerate().take(if too_many_slots { 0 } else { MAX_SLOTS }) {
             if !(0..7).contains(&s.weekday) {
                 errors.add(format!("availability.{i}.weekday"), "Choose a day of the week.");
             } else if !(0..=24 * 60).contains(&s.start) || !(0..=24 * 60).contains(&s.end) {
@@ -412,6 +428,15 @@ pub struct EditorData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_names_stop_at_the_limit_and_fold_case() {
+        assert_eq!(distinct_names(" English , english, French,,".split(','), 10), Some(vec!["English".to_string(), "French".to_string()]));
+        assert_eq!(distinct_names("a,b,c".split(','), 2), None);
+        assert_eq!(distinct_names("a,b,A,b".split(','), 2), Some(vec!["a".to_string(), "b".to_string()]), "repeats do not count");
+        let many = (0..150_000).map(|i| format!("L{i}")).collect::<Vec<_>>().join(",");
+        assert_eq!(distinct_names(many.split(','), 10), None);
+    }
 
     fn valid_input() -> ProfileInput {
         ProfileInput {

@@ -54,12 +54,7 @@ pub async fn list_programmes() -> Result<Vec<Programme>, AppError> {
 #[server(prefix = "/api", endpoint = "programmes/get")]
 pub async fn get_programme(id: i64) -> Result<Programme, AppError> {
     let user = require_user().await?;
-    let p = db::load_programme(&state()?.db, id, &user).await?.ok_or(AppError::NotFound)?;
-    if p.open || p.mine.is_some() || p.can_manage {
-        Ok(p)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    db::load_programme(&state()?.db, id, &user).await?.ok_or(AppError::NotFound)
 }
 
 #[server(prefix = "/api", endpoint = "programmes/create", input = Json)]
@@ -203,10 +198,12 @@ pub async fn bulk_enrol(input: BulkEnrolInput) -> Result<BulkReport, AppError> {
 #[server(prefix = "/api", endpoint = "studio/data")]
 pub async fn load_studio(id: i64) -> Result<StudioData, AppError> {
     let (user, state) = require_manager(id).await?;
-    let mut programme = load_managed(&state, &user, id).await?;
+    let programme = load_managed(&state, &user, id).await?;
     let pool = pool::load_pool(&state.db, &programme).await?;
-    pool.fit(&mut programme.config);
+    let mut config = db::programme_config(&state.db, id).await?;
+    pool.fit(&mut config);
     Ok(StudioData {
+        config,
         problem: pool.problem,
         people: pool.people,
         runs: db::runs(&state.db, id).await?,
@@ -365,7 +362,7 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<crate::pairs::PairRow>, Ap
     // Matched as if the pair had ended, then ended and replaced in one transaction: a
     // crash between the two cannot leave the pair ended with nobody told.
     let pool = pool::load_people_as_if_ended(&state.db, &programme, crate::pairs::db::PairPeople { mentor_id: old_mentor, mentee_id: old_mentee }).await?;
-    let mut config = programme.config.clone();
+    let mut config = db::programme_config(&state.db, programme_id).await?;
     config.rules.pinned.clear();
     config.rules.forbidden.push((old_mentor, old_mentee));
     pool.fit(&mut config);
@@ -423,7 +420,7 @@ pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, Ap
         return Ok(Vec::new());
     }
     let asked = db::pending_requests_of(&state.db, programme_id, user.id).await?;
-    let config = p.config.clone();
+    let config = db::programme_config(&state.db, programme_id).await?;
     let me = user.id;
     let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<(i64, crate::matching::Pair)>, crate::matching::MatchError> {
         // Only this mentee against every mentor: score all, explain the best five.
@@ -470,7 +467,8 @@ pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) 
         return Err(AppError::Conflict("This mentor has no place left in this programme.".into()));
     }
     let engine = crate::matching::Engine::new(&pool.problem).map_err(engine_error)?;
-    if let Some(rule) = engine.rule_break(&p.config.rules, mentor_id, user.id) {
+    let rules = db::programme_config(&state.db, programme_id).await?.rules;
+    if let Some(rule) = engine.rule_break(&rules, mentor_id, user.id) {
         return Err(AppError::Conflict(format!("The programme's rules rule this pair out: {rule}.")));
     }
     if db::pending_requests_of(&state.db, programme_id, user.id).await?.contains(&mentor_id) {
@@ -516,7 +514,8 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
     let p = db::load_programme(&state.db, programme_id, &user).await?.ok_or(AppError::NotFound)?;
     // Scored before the transaction, so the write lock is held only for the writes.
     let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
-    let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&p.config, mentor, mentee));
+    let config = db::programme_config(&state.db, programme_id).await?;
+    let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&config, mentor, mentee));
     let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
     let no_longer = || AppError::Conflict("This request was answered or withdrawn in the meantime; reload to see it.".into());
     let mut tx = state.db.begin_write().await?;

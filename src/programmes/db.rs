@@ -30,8 +30,6 @@ struct ProgrammeRecord {
     enrol_closes: String,
     mentor_capacity: i64,
     self_match: i64,
-    /// The matching rules as JSON.
-    config: String,
 }
 
 /// How many people stand where in one programme.
@@ -45,7 +43,7 @@ struct CountsRecord {
 }
 
 const PROGRAMME_COLUMNS: &str = "p.id, p.name, p.objectives, p.tags, p.kind, p.starts_on, p.ends_on, p.enrol_opens, \
-                                 p.enrol_closes, p.mentor_capacity, p.self_match, p.config";
+                                 p.enrol_closes, p.mentor_capacity, p.self_match";
 
 pub async fn insert_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: i64) -> Result<i64, sqlx::Error> {
     let config = serde_json::to_string(&v.kind.default_config()).unwrap_or_default();
@@ -138,7 +136,6 @@ async fn viewer_level(db: &Db, uid: i64) -> Result<i32, sqlx::Error> {
 
 async fn to_programme(db: &Db, row: ProgrammeRecord, viewer: &SessionUser, level: i32, today: &str) -> Result<Programme, sqlx::Error> {
     let kind = row.kind;
-    let config: Config = serde_json::from_str(&row.config).unwrap_or_else(|_| kind.default_config());
     let counts: CountsRecord = sqlx::query_as(
         "SELECT
             (SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND status = $2) AS applied,
@@ -174,7 +171,6 @@ async fn to_programme(db: &Db, row: ProgrammeRecord, viewer: &SessionUser, level
         enrol_closes: row.enrol_closes,
         mentor_capacity: row.mentor_capacity as u32,
         self_match: row.self_match != 0,
-        config,
         counts: Counts {
             applied: counts.applied as u32,
             mentors: counts.mentors as u32,
@@ -188,15 +184,29 @@ async fn to_programme(db: &Db, row: ProgrammeRecord, viewer: &SessionUser, level
     })
 }
 
+/// Programme `id` as `viewer` sees it; `None` when it does not exist or they may not see it
+/// ([`Programme::visible`]), so the two answer alike (404).
 pub async fn load_programme(db: &Db, id: i64, viewer: &SessionUser) -> Result<Option<Programme>, sqlx::Error> {
     let row: Option<ProgrammeRecord> = sqlx::query_as(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes p WHERE p.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
     match row {
-        Some(row) => Ok(Some(to_programme(db, row, viewer, viewer_level(db, viewer.id).await?, &today()).await?)),
+        Some(row) => Ok(Some(to_programme(db, row, viewer, viewer_level(db, viewer.id).await?, &today()).await?).filter(Programme::visible)),
         None => Ok(None),
     }
+}
+
+/// Programme `id`'s matching rules (its kind's defaults if the stored rules cannot be read).
+/// For the server's own use and the studio: never part of what an employee receives.
+pub async fn programme_config(db: &Db, id: i64) -> Result<Config, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        kind: ProgrammeKind,
+        config: String,
+    }
+    let row: Row = sqlx::query_as("SELECT kind, config FROM programmes WHERE id = $1").bind(id).fetch_one(&db.pool).await?;
+    Ok(serde_json::from_str(&row.config).unwrap_or_else(|_| row.kind.default_config()))
 }
 
 /// Programmes the viewer may see in lists: open for enrolment, ones they take part in, and

@@ -209,7 +209,11 @@ impl ProgrammeInput {
             errors.add("objectives", "Keep the objectives to 4,000 characters.");
         }
         let mut tags: Vec<String> = Vec::new();
-        for t in &self.tags {
+        // Counted before the tags are compared with each other.
+        if self.tags.len() > 12 {
+            errors.add("tags", "Choose at most 12 tags.");
+        }
+        for t in self.tags.iter().take(12) {
             let t = t.trim().to_lowercase();
             if t.is_empty() || tags.contains(&t) {
                 continue;
@@ -220,9 +224,6 @@ impl ProgrammeInput {
                 errors.add("tags", "A tag cannot contain a comma.");
             }
             tags.push(t);
-        }
-        if tags.len() > 12 {
-            errors.add("tags", "Choose at most 12 tags.");
         }
         let kind = ProgrammeKind::parse(&self.kind);
         if kind.is_none() {
@@ -283,7 +284,9 @@ pub struct Counts {
     pub runs: u32,
 }
 
-/// A programme as its pages show it.
+/// A programme as its pages show it, to anyone who may see it. The matching rules (which name
+/// forbidden and pinned pairs by person) are not part of it: only the studio's
+/// [`StudioData::config`] carries them, to the programme's admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Programme {
     pub id: i64,
@@ -297,7 +300,6 @@ pub struct Programme {
     pub enrol_closes: String,
     pub mentor_capacity: u32,
     pub self_match: bool,
-    pub config: Config,
     pub counts: Counts,
     /// Enrolment is open today.
     pub open: bool,
@@ -307,6 +309,14 @@ pub struct Programme {
     pub mine: Option<MyEnrolment>,
     /// The role offered first to the viewer.
     pub suggested_role: EnrolRole,
+}
+
+impl Programme {
+    /// Whether `viewer`, who sees this programme as it is (enrolment open, their own
+    /// application, their management), may see it at all: the same rule as the programme list.
+    pub fn visible(&self) -> bool {
+        self.open || self.mine.is_some() || self.can_manage
+    }
 }
 
 impl Programme {
@@ -359,10 +369,10 @@ impl ApplyInput {
         if motivation.chars().count() > 2000 {
             errors.add("motivation", "Keep your motivation to 2,000 characters.");
         }
-        let topics = split_topics(&self.topics);
-        if topics.len() > 10 {
+        let topics = crate::profiles::distinct_names(self.topics.split([',', '\n']), 10).unwrap_or_else(|| {
             errors.add("topics", "List at most 10 topics, separated by commas.");
-        }
+            Vec::new()
+        });
         if topics.iter().any(|t| t.chars().count() > 60) {
             errors.add("topics", "A topic can have at most 60 characters.");
         }
@@ -444,6 +454,9 @@ pub struct SavedRun {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudioData {
     pub programme: Programme,
+    /// The programme's matching rules, fitted to the pool (pins and forbidden pairs of people
+    /// no longer in it dropped).
+    pub config: Config,
     /// The pool: approved people not yet in an active pair (mentors with room left).
     pub problem: crate::matching::Problem,
     pub people: Vec<PersonLabel>,

@@ -90,7 +90,7 @@ fn Studio(
     let places: u32 = data.problem.mentors.iter().map(|m| m.capacity).sum();
     let (n_mentors, n_mentees) = (data.problem.mentors.len(), data.problem.mentees.len());
 
-    let config = RwSignal::new(programme.config.clone());
+    let config = RwSignal::new(data.config.clone());
     // Compare with the latest run while it is a proposal; once published, its pairs are real
     // and the pool has changed, so there is nothing to compare with until the next run.
     let baseline = RwSignal::new(data.last.clone().filter(|r| r.summary.published_at.is_none()));

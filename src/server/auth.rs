@@ -36,14 +36,24 @@ pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// At most one argon2 computation per core at a time: each takes 19 MiB and tens of
+/// milliseconds of CPU, so a flood of sign-ins waits its turn here instead of exhausting memory
+/// and the blocking pool while pages starve.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
 /// Hashing takes tens of milliseconds of CPU: keep it off the async workers.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
+    let _slot = hashing_slots().acquire().await.map_err(|_| AppError::Internal)?;
     tokio::task::spawn_blocking(move || hash_password_blocking(&password))
         .await
         .map_err(|_| AppError::Internal)?
 }
 
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else { return false };
     tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_password_blocking(&password, &h),
         None => {
@@ -81,6 +91,45 @@ pub fn state() -> Result<AppState, AppError> {
         tracing::error!("application state missing from the request context");
         AppError::Internal
     })
+}
+
+/// The PostgreSQL channel on which an instance tells the others that a session ended.
+pub const SESSIONS_ENDED_CHANNEL: &str = "upmentor_sessions_ended";
+
+/// Sessions that ended on this instance (or, with PostgreSQL, on any), by id: what is still
+/// open on such a session (a chat socket) closes at once.
+pub struct SessionEnds(tokio::sync::broadcast::Sender<String>);
+
+impl Default for SessionEnds {
+    fn default() -> Self {
+        SessionEnds(tokio::sync::broadcast::channel(1024).0)
+    }
+}
+
+impl SessionEnds {
+    /// Tells this instance's listeners that session `id` ended.
+    pub fn ended(&self, id: &str) {
+        let _ = self.0.send(id.to_string());
+    }
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.0.subscribe()
+    }
+}
+
+/// Ends the caller's session (signing out): the record is deleted, and every instance is told,
+/// so open chat sockets on it close within moments.
+pub async fn end_session(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let id = session.id().map(|id| id.to_string());
+    session.flush().await.map_err(|_| AppError::Internal)?;
+    if let Some(id) = id {
+        state.sessions.ended(&id);
+        if state.db.backend == super::db::Backend::Postgres {
+            if let Err(e) = super::db::notify(&state.db, SESSIONS_ENDED_CHANNEL, &id).await {
+                tracing::warn!(error = %e, "could not tell other instances that a session ended");
+            }
+        }
+    }
+    Ok(())
 }
 
 pub async fn session() -> Result<Session, AppError> {

@@ -154,6 +154,12 @@ pub async fn live_session(db: &Db, id: &str, now: i64) -> Result<Option<SessionR
     sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2").bind(id).bind(now).fetch_optional(&db.pool).await
 }
 
+/// Sends `payload` to every instance listening on PostgreSQL `channel` (`NOTIFY`; PostgreSQL only).
+pub async fn notify(db: &Db, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(&db.pool).await?;
+    Ok(())
+}
+
 /// Ends a session.
 pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&db.pool).await?;

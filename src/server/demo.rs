@@ -320,12 +320,12 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     }
     tx.commit().await?;
 
-    let mut programme = programmes::load_programme(db, programme_id, &admin_user)
+    let programme = programmes::load_programme(db, programme_id, &admin_user)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the demo programme vanished"))?;
     let pool = pool::load_pool(db, &programme).await?;
-    pool.fit(&mut programme.config);
-    let mut config = programme.config.clone();
+    let mut config = programmes::programme_config(db, programme_id).await?;
+    pool.fit(&mut config);
     config.rules.pinned.push((dana, victor));
     let participants = pool.participants();
     let problem = pool.problem.clone();

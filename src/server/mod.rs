@@ -28,6 +28,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Live chat connections of this instance.
     pub hub: Arc<crate::pairs::chat::Hub>,
+    /// Sessions that ended, for what is still open on them.
+    pub sessions: Arc<auth::SessionEnds>,
     /// The serving threads (for the liveness check).
     pub workers: Arc<serve::Workers>,
 }
@@ -69,7 +71,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect_with(&config.database_url(), config.sqlite_synchronous).await?;
     db.migrate().await?;
     let leptos_options = leptos_options(&config);
-    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), workers: Default::default() })
+    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), sessions: Default::default(), workers: Default::default() })
 }
 
 /// Renders a page of the app for a request, as a page route does (the health check and the
@@ -131,7 +133,7 @@ where
         .layer(sessions)
         .layer(middleware::from_fn(security::server_fn_status))
         .layer(middleware::from_fn(security::same_origin_only))
-        .layer(middleware::from_fn(security::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -1,8 +1,10 @@
 //! Response hardening and cross-origin refusal, applied to every route.
 
+use super::AppState;
 use axum::{
     body::Body,
-    http::{header, HeaderValue, Method, Request, StatusCode},
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -20,9 +22,28 @@ pub fn page_csp(nonce: &str) -> String {
 /// For everything that is not a page (API replies, files): nothing may run or embed it.
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
+/// One year, as browsers and the HSTS preload list expect (RFC 6797 leaves the figure open).
+const HSTS: &str = "max-age=31536000";
+
+/// Whether a response may be kept by the browser or a proxy: only the built files (styles,
+/// scripts, WebAssembly, images, fonts). Pages carry a per-response nonce and, signed in, a
+/// person's data; server-function answers and calendar files are a person's data.
+fn may_be_stored(headers: &HeaderMap) -> bool {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    ["text/css", "text/javascript", "application/javascript", "application/wasm", "image/", "font/"]
+        .iter()
+        .any(|allowed| kind.starts_with(allowed))
+}
+
+pub async fn security_headers(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
+    if state.config.secure_cookies() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) && !may_be_stored(headers) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -84,6 +105,22 @@ fn refuse() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_built_files_may_be_stored() {
+        let with = |kind: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_str(kind).unwrap());
+            may_be_stored(&h)
+        };
+        for kind in ["text/css", "text/javascript; charset=utf-8", "application/wasm", "image/svg+xml", "font/woff2"] {
+            assert!(with(kind), "{kind}");
+        }
+        for kind in ["text/html; charset=utf-8", "application/json", "text/calendar; charset=utf-8", "text/plain"] {
+            assert!(!with(kind), "{kind}");
+        }
+        assert!(!may_be_stored(&HeaderMap::new()), "no type: not stored");
+    }
 
     #[test]
     fn page_policy_allows_only_the_nonce_and_wasm() {
