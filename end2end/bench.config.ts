@@ -30,6 +30,7 @@ export default defineConfig({
     env: {
       UPMENTOR_ADDR: `127.0.0.1:${port}`,
       UPMENTOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'upmentor-bench-')),
+      UPMENTOR_DEMO: 'true',
       UPMENTOR_DEMO_PEOPLE: people,
       UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',
       RUST_LOG: 'warn',

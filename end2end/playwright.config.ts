@@ -25,6 +25,7 @@ const server = (at: number, people: string, programme: string) => ({
   env: {
     UPMENTOR_ADDR: `127.0.0.1:${at}`,
     UPMENTOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'upmentor-e2e-')),
+    UPMENTOR_DEMO: 'true',
     UPMENTOR_DEMO_PEOPLE: people,
     UPMENTOR_DEMO_PROGRAMME: programme,
     UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',

@@ -7,4 +7,6 @@ build_site wasm-release
 say "building the server (release)"
 cargo build --release --bin upmentor
 export UPMENTOR_SITE_ROOT="$SITE"
-exec "$CARGO_TARGET_DIR/release/upmentor" serve "$@"
+# The README's command tries Upmentor out: a demo organisation, said so on start. A real
+# installation runs `upmentor serve` without --demo (README, "Deployment").
+exec "$CARGO_TARGET_DIR/release/upmentor" serve --demo "$@"

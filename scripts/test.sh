@@ -9,6 +9,11 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then apt_ins
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 # Every data-layer test runs on SQLite and on a throwaway PostgreSQL cluster; only
 # UPMENTOR_SKIP_POSTGRES=1 leaves PostgreSQL out (and the tests say so).
+if [ "${UPMENTOR_SKIP_NGINX:-}" = 1 ]; then
+    say "UPMENTOR_SKIP_NGINX=1: the reverse-proxy test is left out, as asked"
+elif ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    apt_install nginx-light
+fi
 if [ "${UPMENTOR_SKIP_POSTGRES:-}" = 1 ]; then
     say "UPMENTOR_SKIP_POSTGRES=1: the PostgreSQL half of the tests is left out, as asked"
 elif ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

@@ -37,6 +37,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { people } => {
             let state = server::prepare(config).await?;
+            if let Some(why) = demo::refusal(&state.db, &state.config).await? {
+                anyhow::bail!(why);
+            }
             let n = demo::load(&state.db, people).await?;
             println!("Added a demo organisation of {n} people.");
             if state.config.demo_programme {
@@ -52,7 +55,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let state = server::prepare(config).await?;
-            if state.config.demo_people > 0 && demo::is_empty(&state.db).await? {
+            if state.config.demo {
+                if let Some(why) = demo::refusal(&state.db, &state.config).await? {
+                    anyhow::bail!(why);
+                }
+            }
+            if state.config.demo && state.config.demo_people > 0 && demo::is_empty(&state.db).await? {
                 let started = std::time::Instant::now();
                 let n = demo::load(&state.db, state.config.demo_people).await?;
                 tracing::info!(people = n, ms = started.elapsed().as_millis() as u64, "loaded the demo organisation");
@@ -75,7 +83,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let threads = server::serve::start(listener, app, state.workers.clone(), workers, stopping)?;
             tracing::info!(workers, "serving");
             println!("Upmentor is running at http://{addr}");
-            print_sign_ins();
+            if state.config.demo {
+                println!("DEMO MODE: made-up people who all share the password below. Not for real people's data.");
+                print_sign_ins();
+            } else if demo::is_empty(&state.db).await? {
+                println!("No one is here yet. Create the first admin with:\n  upmentor invite-admin --email you@example.com --name \"Your Name\"");
+            }
             shutdown().await;
             let _ = stop.send(true);
             // Requests in flight get a while to finish; a thread that does not stop (stuck, or

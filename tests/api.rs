@@ -318,7 +318,60 @@ async fn personal_answers_are_never_stored_and_https_installs_send_hsts() {
     assert_eq!(status, 200);
     assert!(css.get("cache-control").is_none_or(|v| v != "no-store"), "built files may be kept: {css:?}");
 
-    let https = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_PUBLIC_URL", "https://mentoring.example.test")]).unwrap();
+    let https = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_PUBLIC_URL", "https://mentoring.example.test"), ("UPMENTOR_DEMO", "false")]).unwrap();
     let (_, headers, _) = https.client().get("/signin").await;
     assert_eq!(headers["strict-transport-security"], "max-age=31536000");
+}
+
+/// Runs `upmentor serve` with `env` on a fresh data folder (or `data`) and returns its exit
+/// status and output, or None if it was still serving after 30 s (then it is stopped).
+fn serve_briefly(data: &std::path::Path, env: &[(&str, &str)]) -> Option<(bool, String)> {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_upmentor"))
+        .arg("serve")
+        .env("UPMENTOR_ADDR", "127.0.0.1:0")
+        .env("UPMENTOR_DATA_DIR", data)
+        .env("UPMENTOR_DEMO_PEOPLE", "20")
+        .env("UPMENTOR_DEMO_PROGRAMME", "0")
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            return Some((status.success(), text));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// The demo's shared password never reaches a real installation: nothing loads without
+/// `--demo`, and demo mode refuses an https address and a database with real people in it.
+#[tokio::test]
+async fn the_demo_runs_only_when_asked_and_never_beside_real_people() {
+    let fresh = tempfile::tempdir().unwrap();
+    let (ok, said) = serve_briefly(fresh.path(), &[("UPMENTOR_DEMO", "true"), ("UPMENTOR_PUBLIC_URL", "https://mentoring.example.test")])
+        .expect("demo mode on an https address stops at once");
+    assert!(!ok && said.contains("does not run on an https address"), "{said}");
+
+    let plain = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_DEMO", "false")]).unwrap();
+    let refused = plain.client().sign_in(ADMIN, DEMO_PASSWORD).await;
+    assert_ne!(refused.status, 200, "no demo people without --demo");
+    drop(plain);
+
+    // A real first admin, then demo mode on that database is refused.
+    let real = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_DEMO", "false")]).unwrap();
+    real.another_admin("first.admin@example.com").await;
+    let data = real.database_url();
+    let folder = std::path::PathBuf::from(data.trim_start_matches("sqlite://")).parent().unwrap().to_path_buf();
+    let (ok, said) = serve_briefly(&folder, &[("UPMENTOR_DEMO", "true")]).expect("demo mode beside real people stops at once");
+    assert!(!ok && said.contains("holds real people (1 with addresses outside demo.upmentor.test)"), "{said}");
 }

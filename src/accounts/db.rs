@@ -275,6 +275,11 @@ pub async fn insert_person(
     Ok(id)
 }
 
+/// How many people have an email outside `domain`.
+pub async fn count_people_outside(db: &Db, domain: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email NOT LIKE $1").bind(format!("%@{domain}")).fetch_one(&db.pool).await
+}
+
 /// How many people the database holds.
 pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await

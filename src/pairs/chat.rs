@@ -15,11 +15,11 @@
 
 use super::{check_message, db, ClientFrame, Message, ServerFrame};
 use crate::error::AppError;
-use crate::server::{db::Backend, guards::{pair_member, CurrentUser, PairAccess}, AppState};
+use crate::server::{db::Backend, guards::{pair_member, CurrentUser, PairAccess}, proxy::Client, security::same_site, AppState};
 use axum::{
     extract::{
         ws::{self, WebSocket, WebSocketUpgrade},
-        Path, State,
+        Extension, Path, State,
     },
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
@@ -147,14 +147,15 @@ pub async fn socket(
     Path(pair_id): Path<i64>,
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: Option<Extension<Client>>,
     session: Session,
     user: Result<CurrentUser, AppError>,
 ) -> Response {
-    // A page of another site may not open a chat with the visitor's cookies.
-    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        let origin = origin.to_str().unwrap_or("");
-        let host = host.to_str().unwrap_or("");
-        if origin.split("://").nth(1) != Some(host) {
+    // A page of another site may not open a chat with the visitor's cookies: the same rule as
+    // every other request that acts for the visitor.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let public = state.config.public_origin();
+        if !origin.to_str().is_ok_and(|o| same_site(o, public.as_deref(), client.as_ref().map(|c| &c.0))) {
             return StatusCode::FORBIDDEN.into_response();
         }
     }

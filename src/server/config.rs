@@ -54,7 +54,17 @@ pub struct Config {
     /// address marks the session cookie Secure. Invite links are built from it.
     #[arg(long, env = "UPMENTOR_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
-    /// People in the demo organisation created when the database is empty (0: none).
+    /// Proxies whose X-Forwarded-For, -Proto and -Host are believed: addresses or CIDR ranges,
+    /// comma-separated (e.g. 127.0.0.1,10.0.0.0/8). Empty: the app is reached directly.
+    #[arg(long, env = "UPMENTOR_TRUSTED_PROXIES", value_delimiter = ',', value_parser = super::proxy::parse_proxy, global = true)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Run as a demo: a made-up organisation is loaded into an empty database and everyone can
+    /// sign in with the published demo password. Refused on an https address and on a database
+    /// that holds anyone else. Without it nothing is loaded: a real installation starts with
+    /// `invite-admin`.
+    #[arg(long, env = "UPMENTOR_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub demo: bool,
+    /// People in the demo organisation (with `--demo`, on an empty database).
     #[arg(long, env = "UPMENTOR_DEMO_PEOPLE", default_value_t = 500, global = true)]
     pub demo_people: u32,
     /// With the demo organisation, also a running programme with published pairs at work
@@ -101,6 +111,15 @@ impl Config {
         }
     }
 
+    /// The public address's origin (`https://mentoring.example.com`, no path, lower case): what
+    /// browsers send as `Origin`.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?.trim().to_ascii_lowercase();
+        let (scheme, rest) = url.split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next()?;
+        (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+    }
+
     /// Base for links shown to people (invites).
     pub fn public_base(&self) -> String {
         match &self.public_url {
@@ -117,6 +136,8 @@ impl Config {
             database_url,
             site_root,
             public_url: None,
+            trusted_proxies: Vec::new(),
+            demo: false,
             demo_people: 0,
             demo_programme: false,
             request_hours: 168,

@@ -440,6 +440,24 @@ pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     Ok(crate::accounts::db::count_people(db).await? == 0)
 }
 
+/// Why demo mode may not run here, if it may not: its accounts share one published password,
+/// so never on an address people reach over https, and never beside real people's data.
+pub async fn refusal(db: &Db, config: &super::config::Config) -> anyhow::Result<Option<String>> {
+    if config.secure_cookies() {
+        return Ok(Some(format!(
+            "demo mode is for trying Upmentor out: its accounts share a published password, so it does not run on an https address ({})",
+            config.public_url.as_deref().unwrap_or_default()
+        )));
+    }
+    let others = crate::accounts::db::count_people_outside(db, DEMO_DOMAIN).await?;
+    if others > 0 {
+        return Ok(Some(format!(
+            "demo mode does not run on a database that holds real people ({others} with addresses outside {DEMO_DOMAIN}); start without --demo"
+        )));
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod guards;
 pub mod health;
+pub mod proxy;
 pub mod security;
 pub mod serve;
 pub mod session;
@@ -132,7 +133,8 @@ where
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_user))
         .layer(sessions)
         .layer(middleware::from_fn(security::server_fn_status))
-        .layer(middleware::from_fn(security::same_origin_only))
+        .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_only))
+        .layer(middleware::from_fn_with_state(state.clone(), proxy::resolve_client))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)

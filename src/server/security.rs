@@ -1,6 +1,6 @@
 //! Response hardening and cross-origin refusal, applied to every route.
 
-use super::AppState;
+use super::{proxy::Client, AppState};
 use axum::{
     body::Body,
     extract::State,
@@ -57,20 +57,29 @@ pub async fn security_headers(State(state): State<AppState>, req: Request<Body>,
     res
 }
 
+/// Whether a browser's `Origin` is this site: the public address (`UPMENTOR_PUBLIC_URL`, what
+/// a browser behind a TLS proxy sends), or the host the request was addressed to (`Host`
+/// directly, or a trusted proxy's `X-Forwarded-Host`).
+pub fn same_site(origin: &str, public_origin: Option<&str>, client: Option<&Client>) -> bool {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    if public_origin.is_some_and(|p| p == origin) {
+        return true;
+    }
+    let Some((_, host)) = origin.split_once("://") else { return false };
+    client.and_then(|c| c.host.as_deref()).is_some_and(|h| h.eq_ignore_ascii_case(host))
+}
+
 /// Refuses state-changing requests that a browser sent from another site. Browsers always
 /// send `Origin` on such requests; tools without it (curl, tests) are not a CSRF vector.
-pub async fn same_origin_only(req: Request<Body>, next: Next) -> Response {
+pub async fn same_origin_only(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin_host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://").map(|(_, rest)| rest.trim_end_matches('/')));
-        if origin_host.is_none() || origin_host != host {
+        let client = req.extensions().get::<Client>();
+        let public = state.config.public_origin();
+        if !origin.to_str().is_ok_and(|o| same_site(o, public.as_deref(), client)) {
             return refuse();
         }
     } else if let Some(site) = headers.get("sec-fetch-site").and_then(|s| s.to_str().ok()) {
@@ -105,6 +114,20 @@ fn refuse() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_address_and_the_requested_host_are_this_site() {
+        let client = Client { ip: None, https: false, host: Some("127.0.0.1:3000".into()) };
+        let public = Some("https://mentoring.example.test");
+        assert!(same_site("https://mentoring.example.test", public, Some(&client)), "through the TLS proxy");
+        assert!(same_site("HTTPS://Mentoring.Example.Test/", public, Some(&client)));
+        assert!(same_site("http://127.0.0.1:3000", public, Some(&client)), "directly");
+        assert!(!same_site("https://evil.example", public, Some(&client)));
+        assert!(!same_site("https://mentoring.example.test.evil.example", public, Some(&client)));
+        assert!(!same_site("null", public, Some(&client)));
+        assert!(!same_site("https://127.0.0.1:3000.evil", None, Some(&client)));
+        assert!(!same_site("http://127.0.0.1:3000", None, None), "no host known: refused");
+    }
 
     #[test]
     fn only_built_files_may_be_stored() {

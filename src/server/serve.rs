@@ -100,6 +100,7 @@ pub fn start(
                             }
                         }
                     };
+                    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
                     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
                         tracing::error!(error = %e, "a serving thread stopped");
                     }

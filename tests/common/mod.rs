@@ -43,7 +43,7 @@ fn pg_bin() -> Option<PathBuf> {
     found.pop()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -177,6 +177,7 @@ pub fn spawn_binary(bin: &Path, data: &Path, database_url: Option<&str>, env: &[
     cmd.arg("serve")
         .env("UPMENTOR_ADDR", "127.0.0.1:0")
         .env("UPMENTOR_DATA_DIR", data)
+        .env("UPMENTOR_DEMO", "true")
         .env("UPMENTOR_DEMO_PEOPLE", "40")
         .env("UPMENTOR_DEMO_PROGRAMME", "0")
         .env("UPMENTOR_SITE_ROOT", data.join("site"))

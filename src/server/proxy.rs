@@ -1,0 +1,115 @@
+//! Where a request came from when Upmentor runs behind a TLS proxy (nginx, Caddy, a load
+//! balancer). `X-Forwarded-For`, `-Proto` and `-Host` are believed only from the addresses in
+//! `UPMENTOR_TRUSTED_PROXIES`: from anyone else they are just text a client wrote.
+
+use super::AppState;
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap},
+    middleware::Next,
+    response::Response,
+};
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
+
+/// The client of a request, as far as it can be trusted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Client {
+    /// The browser's address: the connection's peer, or (through a trusted proxy) the nearest
+    /// address in `X-Forwarded-For` that is not one of our proxies. `None` without a connection
+    /// (a request made inside the process).
+    pub ip: Option<IpAddr>,
+    /// The browser used https (a trusted proxy said so in `X-Forwarded-Proto`).
+    pub https: bool,
+    /// The host the browser asked for: `Host`, or a trusted proxy's `X-Forwarded-Host`.
+    pub host: Option<String>,
+}
+
+/// One entry of `UPMENTOR_TRUSTED_PROXIES`: an address (`10.0.0.5`, `::1`) or a range in CIDR
+/// form (`10.0.0.0/8`).
+pub fn parse_proxy(entry: &str) -> Result<IpNet, String> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpNet>()
+        .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{entry:?} is neither an address nor a CIDR range"))
+}
+
+fn first_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Works out the client of a request that arrived from `peer` with `headers`.
+///
+/// Each proxy appends the address it received the request from to `X-Forwarded-For`, so the
+/// entries are read from the right and our own proxies skipped; what a client wrote itself
+/// stands further left and is never reached while a proxy of ours added an entry after it.
+/// Source: MDN, "X-Forwarded-For: Security and privacy concerns".
+pub fn client_of(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Client {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
+    let Some(peer) = peer.filter(is_trusted) else {
+        return Client { ip: peer, https: false, host };
+    };
+    let chain: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect();
+    let ip = chain.iter().rev().find(|a| !is_trusted(a)).or(chain.first()).copied().unwrap_or(peer);
+    let https = first_value(headers, "x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let host = first_value(headers, "x-forwarded-host").map(str::to_string).or(host);
+    Client { ip: Some(ip), https, host }
+}
+
+/// Middleware: adds the request's [`Client`] to its extensions, for the origin check, limits
+/// and logs.
+pub async fn resolve_client(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = client_of(peer, req.headers(), &state.config.trusted_proxies);
+    req.extensions_mut().insert(client);
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let trusted = vec![parse_proxy("10.0.0.0/8").unwrap(), parse_proxy("127.0.0.1").unwrap()];
+        let h = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("x-forwarded-for", "6.6.6.6, 203.0.113.9"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "mentoring.example.test"),
+        ]);
+        let via_proxy = client_of(Some("10.1.2.3".parse().unwrap()), &h, &trusted);
+        assert_eq!(via_proxy.ip, Some("203.0.113.9".parse().unwrap()), "the address our proxy saw, not what the client wrote");
+        assert!(via_proxy.https);
+        assert_eq!(via_proxy.host.as_deref(), Some("mentoring.example.test"));
+
+        let direct = client_of(Some("198.51.100.7".parse().unwrap()), &h, &trusted);
+        assert_eq!(direct, Client { ip: Some("198.51.100.7".parse().unwrap()), https: false, host: Some("127.0.0.1:3000".into()) });
+
+        let chain = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.2")]);
+        assert_eq!(client_of(Some("127.0.0.1".parse().unwrap()), &chain, &trusted).ip, Some("203.0.113.9".parse().unwrap()), "two proxies of ours");
+    }
+
+    #[test]
+    fn proxy_entries_are_addresses_or_ranges() {
+        assert!(parse_proxy("10.0.0.0/8").is_ok() && parse_proxy(" ::1 ").is_ok() && parse_proxy("192.168.1.4").is_ok());
+        assert!(parse_proxy("proxy.local").unwrap_err().contains("neither"));
+    }
+}
