@@ -59,6 +59,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Some(why) = demo::refusal(&state.db, &state.config).await? {
                     anyhow::bail!(why);
                 }
+            } else if let Some(why) = demo::left_behind(&state.db).await? {
+                anyhow::bail!(why);
             }
             if state.config.demo && state.config.demo_people > 0 && demo::is_empty(&state.db).await? {
                 let started = std::time::Instant::now();

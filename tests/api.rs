@@ -374,4 +374,38 @@ async fn the_demo_runs_only_when_asked_and_never_beside_real_people() {
     let folder = std::path::PathBuf::from(data.trim_start_matches("sqlite://")).parent().unwrap().to_path_buf();
     let (ok, said) = serve_briefly(&folder, &[("UPMENTOR_DEMO", "true")]).expect("demo mode beside real people stops at once");
     assert!(!ok && said.contains("holds real people (1 with addresses outside demo.upmentor.test)"), "{said}");
+
+    // And a demo database is not served as a real installation: its admin's password is public.
+    let demo = TestApp::start(Backend::Sqlite).unwrap();
+    let url = demo.database_url();
+    let folder = std::path::PathBuf::from(url.trim_start_matches("sqlite://")).parent().unwrap().to_path_buf();
+    let (ok, said) = serve_briefly(&folder, &[("UPMENTOR_DEMO", "false")]).expect("a demo database without --demo stops at once");
+    assert!(!ok && said.contains("demo accounts, whose password is published"), "{said}");
+}
+
+/// Guessing at an account from one address slows that address only: attempts sent at once are
+/// counted before any password is checked, and the owner signs in from elsewhere meanwhile.
+#[tokio::test]
+async fn a_guesser_slows_only_itself() {
+    let app = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_TRUSTED_PROXIES", "127.0.0.1")]).unwrap();
+    let from = |c: &Client, address: &'static str, password: &'static str| {
+        c.http
+            .post(format!("{}/api/sign_in", c.base))
+            .header("x-forwarded-for", address)
+            .form(&[("email", MENTEE), ("password", password)])
+            .send()
+    };
+    let guesser = app.client();
+    for _ in 0..5 {
+        assert_eq!(from(&guesser, "203.0.113.7", "wrong password").await.unwrap().status(), 422, "five guesses are checked");
+    }
+    // Twenty more at once: none is checked, however they interleave.
+    let replies = futures_util::future::join_all((0..20).map(|_| from(&guesser, "203.0.113.7", "wrong password"))).await;
+    let statuses: Vec<u16> = replies.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 429), "{statuses:?}");
+    let owner = app.client();
+    assert_eq!(from(&owner, "198.51.100.4", DEMO_PASSWORD).await.unwrap().status(), 200, "the owner, elsewhere, is not locked out");
+    let again = from(&guesser, "203.0.113.7", DEMO_PASSWORD).await.unwrap();
+    assert_eq!(again.status(), 429);
+    assert!(again.text().await.unwrap().contains("Try again in"), "the wait is said");
 }

@@ -296,6 +296,17 @@ async fn self_match_request_and_accept(app: &TestApp) {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
     assert!(!list[0]["reasons"].as_array().unwrap().is_empty());
     let mentor_id = list[0]["mentor"]["id"].as_i64().unwrap();
+    // A pair the admins rule out is neither suggested nor asked for.
+    let studio = a.form("studio/data", &[("id", &sid)]).await;
+    let kept = studio.body["config"].clone();
+    let mut ruled_out = kept.clone();
+    ruled_out["rules"]["forbidden"] = json!([[mentor_id, victor]]);
+    assert_eq!(a.json("studio/run", json!({"id": id, "config": ruled_out})).await.status, 200);
+    let s = victor_c.form("selfmatch/suggestions", &[("programme_id", &sid)]).await;
+    assert!(!s.body.as_array().unwrap().iter().any(|x| x["mentor"]["id"] == mentor_id), "{:?}", s.body);
+    let r = victor_c.form("selfmatch/request", &[("programme_id", &sid), ("mentor_id", &mentor_id.to_string()), ("message", "")]).await;
+    assert_eq!((r.status, r.body["Conflict"].as_str()), (409, Some("The programme's admins have ruled this pair out.")));
+    assert_eq!(a.json("studio/run", json!({"id": id, "config": kept})).await.status, 200);
     // Only approved mentees of a self-match programme may ask.
     let dana_c = person(app, MENTOR).await;
     assert_eq!(dana_c.form("selfmatch/suggestions", &[("programme_id", &sid)]).await.status, 403);

@@ -13,9 +13,6 @@ use {
     crate::server::{auth::*, db::now, known_timezone},
 };
 
-/// Failed sign-ins allowed per account within the window before it is paused.
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// Largest CSV accepted in one upload.
 pub const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
 
@@ -42,13 +39,15 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     }
     errors.into_result(())?;
 
-    let failures = db::failures_since(&state.db, &email, now() - FAILURE_WINDOW_SECS).await?;
-    if failures.count >= MAX_FAILURES {
-        let wait = failures.first_at.unwrap_or_else(now) + FAILURE_WINDOW_SECS - now();
-        let minutes = ((wait + 59) / 60).max(1);
+    // Counted before the password is checked: attempts sent at once all see each other.
+    let client = super::throttle::address_key(client_ip().await);
+    let at = now();
+    let (attempt, attempts) = db::record_attempt(&state.db, &email, &client, at, at - super::throttle::WINDOW_SECS).await?;
+    if let Some(wait) = super::throttle::wait(&attempts, at) {
+        db::forget_attempt(&state.db, attempt).await?;
         return Err(AppError::TooManyRequests(format!(
-            "Too many failed sign-ins for this account. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
+            "Too many sign-in attempts. Try again in {}.",
+            super::throttle::say_wait(wait)
         )));
     }
     let (id, hash) = match db::credentials(&state.db, &email).await? {
@@ -57,11 +56,11 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     };
     let has_password = hash.is_some();
     if !verify_password(password, hash).await || !has_password {
-        db::record_failure(&state.db, &email).await?;
+        // The attempt stays recorded: it counts towards the next one's wait.
         return Err(AppError::field("password", "That email and password do not match."));
     }
     let id = id.ok_or(AppError::Internal)?;
-    db::clear_failures(&state.db, &email).await?;
+    db::clear_attempts(&state.db, &email, &client).await?;
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }

@@ -33,39 +33,49 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, sq
         .await
 }
 
-/// Failed sign-ins for one email within a window.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
-pub struct Failures {
-    pub count: i64,
-    /// When the oldest of them happened (unix seconds); `None` when there were none.
-    pub first_at: Option<i64>,
-}
-
-pub async fn failures_since(db: &Db, email: &str, since: i64) -> Result<Failures, sqlx::Error> {
-    sqlx::query_as("SELECT COUNT(*) AS count, MIN(at) AS first_at FROM sign_in_failures WHERE email = $1 AND at >= $2")
+/// Records a sign-in attempt for `email` from `client` at `now` (before its password is
+/// checked) and counts the attempts of its three scopes since `since`, itself included.
+pub async fn record_attempt(db: &Db, email: &str, client: &str, now: i64, since: i64) -> Result<(i64, super::throttle::Attempts), sqlx::Error> {
+    use super::throttle::{Attempts, Scope};
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        count: i64,
+        previous_at: Option<i64>,
+    }
+    let id: i64 = sqlx::query_scalar("INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3) RETURNING id")
         .bind(email)
-        .bind(since)
+        .bind(client)
+        .bind(now)
         .fetch_one(&db.pool)
-        .await
-}
-
-pub async fn record_failure(db: &Db, email: &str) -> Result<(), sqlx::Error> {
-    let at = now();
-    sqlx::query("INSERT INTO sign_in_failures (email, at) VALUES ($1, $2)")
-        .bind(email)
-        .bind(at)
-        .execute(&db.pool)
         .await?;
     // Old records serve no purpose; keep the table small.
-    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
-        .bind(at - 24 * 3600)
-        .execute(&db.pool)
+    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1").bind(now - 24 * 3600).execute(&db.pool).await?;
+    let mut scopes = Vec::with_capacity(3);
+    for condition in ["email = $1 AND client = $2", "client = $2", "email = $1"] {
+        let row: Row = sqlx::query_as(&format!(
+            "SELECT COUNT(*) AS count, MAX(CASE WHEN id <> $3 THEN at END) AS previous_at
+             FROM sign_in_failures WHERE {condition} AND at >= $4"
+        ))
+        .bind(email)
+        .bind(client)
+        .bind(id)
+        .bind(since)
+        .fetch_one(&db.pool)
         .await?;
+        scopes.push(Scope { count: row.count, previous_at: row.previous_at });
+    }
+    Ok((id, Attempts { account_and_client: scopes[0], client: scopes[1], account: scopes[2] }))
+}
+
+/// Removes attempt `id` (the throttle refused it, so it tried nothing).
+pub async fn forget_attempt(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE id = $1").bind(id).execute(&db.pool).await?;
     Ok(())
 }
 
-pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email).execute(&db.pool).await?;
+/// Forgets `email`'s attempts from `client` (it signed in there).
+pub async fn clear_attempts(db: &Db, email: &str, client: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1 AND client = $2").bind(email).bind(client).execute(&db.pool).await?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 pub mod ui;
 
 use crate::error::{AppError, FieldErrors};

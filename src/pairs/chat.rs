@@ -159,6 +159,8 @@ pub async fn socket(
             return StatusCode::FORBIDDEN.into_response();
         }
     }
+    // Subscribed before anything is looked up: a sign-out while this handshake runs is seen.
+    let ended = state.sessions.subscribe();
     let user = match user {
         Ok(CurrentUser(user)) => user,
         Err(e) => return e.into_response(),
@@ -170,9 +172,8 @@ pub async fn socket(
         return AppError::Unauthenticated.into_response();
     };
     // Subscribed before the handshake answers: a message the partner sends the moment this
-    // client sees 101 reaches it live, and a sign-out at that moment is seen too.
+    // client sees 101 reaches it live.
     let live = state.hub.subscribe(pair_id);
-    let ended = state.sessions.subscribe();
     let open = Open { state, pair_id, user, session_id };
     ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| run(socket, open, live, ended))
 }
@@ -187,16 +188,19 @@ struct Open {
 
 impl Open {
     /// Whether the socket may go on: its session still exists and the pair is still running
-    /// with this person in it. A database that does not answer does not close the socket.
-    async fn still_allowed(&self) -> Result<(), Ended> {
+    /// with this person in it. `Ok(false)`: the database did not answer, so it cannot be told
+    /// (the socket stays open, but nothing is stored on its word).
+    async fn still_allowed(&self) -> Result<bool, Ended> {
         match crate::server::db::live_session(&self.state.db, &self.session_id, crate::server::db::now()).await {
             Ok(None) => return Err(Ended::SignedOut),
-            Ok(Some(_)) | Err(_) => {}
+            Ok(Some(_)) => {}
+            Err(_) => return Ok(false),
         }
         match pair_member(&self.state.db, &self.user, self.pair_id, PairAccess::Change).await {
             Err(AppError::Conflict(_)) => Err(Ended::PairEnded),
             Err(AppError::Forbidden | AppError::NotFound) => Err(Ended::NotMember),
-            Ok(_) | Err(_) => Ok(()),
+            Ok(_) => Ok(true),
+            Err(_) => Ok(false),
         }
     }
 }
@@ -220,6 +224,13 @@ async fn run(mut socket: WebSocket, open: Open, mut live: broadcast::Receiver<Me
     let pace = governor::Quota::per_second(NonZeroU32::new(PER_SECOND).unwrap_or(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN));
     let limiter = governor::RateLimiter::direct(pace);
+    // Read markers: each browser sends one per message it shows; only an advance is written,
+    // and at most the same pace as messages.
+    let reads = governor::RateLimiter::direct(pace);
+    let mut last_read = 0i64;
+    // A marker past the pace waits here and is written a moment later.
+    let mut pending_read: Option<i64> = None;
+    let mut flush = tokio::time::interval(Duration::from_secs(2));
     let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
     loop {
         tokio::select! {
@@ -233,6 +244,14 @@ async fn run(mut socket: WebSocket, open: Open, mut live: broadcast::Receiver<Me
                 if ours {
                     close(&mut socket, Ended::SignedOut).await;
                     break;
+                }
+            }
+            _ = flush.tick(), if pending_read.is_some() => {
+                if let Some(last_id) = pending_read.take().filter(|id| *id > last_read) {
+                    last_read = last_id;
+                    if let Err(e) = db::update_read_marker(&state.db, pair_id, uid, last_id).await {
+                        tracing::warn!(error = %e, "could not mark messages read");
+                    }
                 }
             }
             _ = recheck.tick() => {
@@ -250,6 +269,8 @@ async fn run(mut socket: WebSocket, open: Open, mut live: broadcast::Receiver<Me
                 };
                 let frame: ClientFrame = match serde_json::from_str(text.as_str()) {
                     Ok(f) => f,
+                    // Unreadable frames cost a reply each: they count against the pace.
+                    Err(_) if limiter.check().is_err() => continue,
                     Err(_) => {
                         let refused = ServerFrame::Refused { client_id: String::new(), reason: "The message could not be read.".into() };
                         if !send(&mut socket, &refused).await { break }
@@ -258,14 +279,23 @@ async fn run(mut socket: WebSocket, open: Open, mut live: broadcast::Receiver<Me
                 };
                 match frame {
                     ClientFrame::Send { client_id, body, goal_id, checkin_id } => {
-                        if let Err(why) = open.still_allowed().await {
-                            close(&mut socket, why).await;
-                            break;
-                        }
+                        // Paced before any database work.
                         if limiter.check().is_err() {
                             let slow = ServerFrame::Slow { client_id, retry_ms: 1000 / PER_SECOND + 100 };
                             if !send(&mut socket, &slow).await { break }
                             continue;
+                        }
+                        match open.still_allowed().await {
+                            Err(why) => {
+                                close(&mut socket, why).await;
+                                break;
+                            }
+                            Ok(false) => {
+                                let slow = ServerFrame::Slow { client_id, retry_ms: 2000 };
+                                if !send(&mut socket, &slow).await { break }
+                                continue;
+                            }
+                            Ok(true) => {}
                         }
                         let reply = handle_send(state, pair_id, uid, &client_id, &body, goal_id, checkin_id).await;
                         if let ServerFrame::Ack { message } = &reply {
@@ -275,6 +305,14 @@ async fn run(mut socket: WebSocket, open: Open, mut live: broadcast::Receiver<Me
                         if !send(&mut socket, &reply).await { break }
                     }
                     ClientFrame::Read { last_id } => {
+                        if last_id <= last_read {
+                            continue;
+                        }
+                        if reads.check().is_err() {
+                            pending_read = Some(pending_read.map_or(last_id, |p| p.max(last_id)));
+                            continue;
+                        }
+                        last_read = last_id;
                         if let Err(e) = db::update_read_marker(&state.db, pair_id, uid, last_id).await {
                             tracing::warn!(error = %e, "could not mark messages read");
                         }

@@ -430,7 +430,7 @@ pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, Ap
         let mut scored: Vec<(i64, f64)> = problem
             .mentors
             .iter()
-            .filter(|m| engine.rule_break(&config.rules, m.id, me).is_none())
+            .filter(|m| engine.rule_break(&config.rules, m.id, me).is_none() && !config.rules.forbidden.contains(&(m.id, me)))
             .filter_map(|m| engine.pair_score(&config, m.id, me).map(|score| (m.id, score)))
             .filter(|&(_, score)| score >= config.rules.min_score && score > 0.0)
             .collect();
@@ -451,6 +451,10 @@ pub async fn mentor_suggestions(programme_id: i64) -> Result<Vec<Suggestion>, Ap
     Ok(out)
 }
 
+/// What a mentee or mentor is told when the programme's admins have ruled their pair out.
+#[cfg(feature = "ssr")]
+const FORBIDDEN_PAIR: &str = "The programme's admins have ruled this pair out.";
+
 #[server(prefix = "/api", endpoint = "selfmatch/request")]
 pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) -> Result<(), AppError> {
     let user = require_user().await?;
@@ -470,6 +474,9 @@ pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) 
     let rules = db::programme_config(&state.db, programme_id).await?.rules;
     if let Some(rule) = engine.rule_break(&rules, mentor_id, user.id) {
         return Err(AppError::Conflict(format!("The programme's rules rule this pair out: {rule}.")));
+    }
+    if rules.forbidden.contains(&(mentor_id, user.id)) {
+        return Err(AppError::Conflict(FORBIDDEN_PAIR.into()));
     }
     if db::pending_requests_of(&state.db, programme_id, user.id).await?.contains(&mentor_id) {
         return Err(AppError::Conflict("You have already asked this mentor and are waiting for their answer.".into()));
@@ -515,6 +522,10 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
     // Scored before the transaction, so the write lock is held only for the writes.
     let pool = pool::load_people(&state.db, &p, Some(&[mentor, mentee])).await?;
     let config = db::programme_config(&state.db, programme_id).await?;
+    // Ruled out by an admin after the request was sent: it can only be declined.
+    if accept && config.rules.forbidden.contains(&(mentor, mentee)) {
+        return Err(AppError::Conflict(FORBIDDEN_PAIR.into()));
+    }
     let pair = crate::matching::Engine::new(&pool.problem).ok().and_then(|e| e.explain(&config, mentor, mentee));
     let (score, reasons) = pair.map(|p| (p.score, p.reasons)).unwrap_or((0.0, Vec::new()));
     let no_longer = || AppError::Conflict("This request was answered or withdrawn in the meantime; reload to see it.".into());

@@ -39,24 +39,33 @@ pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
 /// At most one argon2 computation per core at a time: each takes 19 MiB and tens of
 /// milliseconds of CPU, so a flood of sign-ins waits its turn here instead of exhausting memory
 /// and the blocking pool while pages starve.
-fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+/// The slot is held by the blocking job itself, so a client that hangs up does not free it
+/// while the hash still runs.
+fn hashing_slots() -> std::sync::Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))).clone()
 }
 
 /// Hashing takes tens of milliseconds of CPU: keep it off the async workers.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    let _slot = hashing_slots().acquire().await.map_err(|_| AppError::Internal)?;
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
-        .await
-        .map_err(|_| AppError::Internal)?
+    let slot = hashing_slots().acquire_owned().await.map_err(|_| AppError::Internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        hash_password_blocking(&password)
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
 }
 
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    let Ok(_slot) = hashing_slots().acquire().await else { return false };
+    let Ok(slot) = hashing_slots().acquire_owned().await else { return false };
     tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_password_blocking(&password, &h),
+        Some(h) => {
+            let _slot = slot;
+            verify_password_blocking(&password, &h)
+        }
         None => {
+            let _slot = slot;
             // Spend the same time for unknown accounts so response times do not reveal them.
             let _ = verify_password_blocking(&password, dummy_hash());
             false
@@ -130,6 +139,12 @@ pub async fn end_session(state: &AppState, session: &Session) -> Result<(), AppE
         }
     }
     Ok(())
+}
+
+/// The calling client's address as [`super::proxy::resolve_client`] found it (through trusted
+/// proxies); `None` when unknown.
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    leptos_axum::extract::<axum::Extension<super::proxy::Client>>().await.ok().and_then(|c| c.0.ip)
 }
 
 pub async fn session() -> Result<Session, AppError> {

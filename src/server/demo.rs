@@ -440,6 +440,19 @@ pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     Ok(crate::accounts::db::count_people(db).await? == 0)
 }
 
+/// Outside demo mode: why this database may not be served, if it holds demo accounts (they
+/// share a published password, and one of them is an admin).
+pub async fn left_behind(db: &Db) -> anyhow::Result<Option<String>> {
+    let everyone = crate::accounts::db::count_people(db).await?;
+    let others = crate::accounts::db::count_people_outside(db, DEMO_DOMAIN).await?;
+    Ok((everyone > others).then(|| {
+        format!(
+            "this database holds {} demo accounts, whose password is published; serve it with --demo, or start a real installation on a fresh database",
+            everyone - others
+        )
+    }))
+}
+
 /// Why demo mode may not run here, if it may not: its accounts share one published password,
 /// so never on an address people reach over https, and never beside real people's data.
 pub async fn refusal(db: &Db, config: &super::config::Config) -> anyhow::Result<Option<String>> {

@@ -35,8 +35,21 @@ pub fn parse_proxy(entry: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{entry:?} is neither an address nor a CIDR range"))
 }
 
-fn first_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim).filter(|v| !v.is_empty())
+/// The value our nearest proxy wrote: the last one (proxies append).
+fn nearest_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(name).iter().last().and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`), as some load balancers write it.
+fn parse_hop(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| entry.strip_prefix('[').and_then(|e| e.strip_suffix(']')).and_then(|e| e.parse().ok()))
+        .map(|ip: IpAddr| ip.to_canonical())
 }
 
 /// Works out the client of a request that arrived from `peer` with `headers`.
@@ -48,19 +61,25 @@ fn first_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub fn client_of(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Client {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
+    // An IPv4 client of a dual-stack socket arrives as ::ffff:a.b.c.d.
+    let peer = peer.map(|ip| ip.to_canonical());
     let Some(peer) = peer.filter(is_trusted) else {
         return Client { ip: peer, https: false, host };
     };
-    let chain: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .collect();
-    let ip = chain.iter().rev().find(|a| !is_trusted(a)).or(chain.first()).copied().unwrap_or(peer);
-    let https = first_value(headers, "x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    let host = first_value(headers, "x-forwarded-host").map(str::to_string).or(host);
+    // From the right: our proxies' entries, then the client our outermost proxy saw. An entry
+    // that cannot be read ends the walk (what stands left of it is not ours to believe).
+    let entries: Vec<&str> =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).collect();
+    let mut ip = peer;
+    for entry in entries.iter().rev() {
+        let Some(hop) = parse_hop(entry) else { break };
+        ip = hop;
+        if !is_trusted(&hop) {
+            break;
+        }
+    }
+    let https = nearest_value(headers, "x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let host = nearest_value(headers, "x-forwarded-host").map(str::to_string).or(host);
     Client { ip: Some(ip), https, host }
 }
 
@@ -105,6 +124,15 @@ mod tests {
 
         let chain = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.2")]);
         assert_eq!(client_of(Some("127.0.0.1".parse().unwrap()), &chain, &trusted).ip, Some("203.0.113.9".parse().unwrap()), "two proxies of ours");
+        let ported = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9:51234")]);
+        assert_eq!(client_of(Some("10.0.0.1".parse().unwrap()), &ported, &trusted).ip, Some("203.0.113.9".parse().unwrap()), "an entry with a port");
+        let garbled = headers(&[("x-forwarded-for", "6.6.6.6, unknown")]);
+        assert_eq!(client_of(Some("10.0.0.1".parse().unwrap()), &garbled, &trusted).ip, Some("10.0.0.1".parse().unwrap()), "nothing left of an unreadable entry is believed");
+        let mapped = client_of(Some("::ffff:127.0.0.1".parse().unwrap()), &h, &trusted);
+        assert_eq!(mapped.ip, Some("203.0.113.9".parse().unwrap()), "a dual-stack socket's IPv4 proxy is still trusted");
+        let appended = headers(&[("x-forwarded-host", "evil.example, mentoring.example.test"), ("x-forwarded-proto", "http, https")]);
+        let c = client_of(Some("10.0.0.1".parse().unwrap()), &appended, &trusted);
+        assert_eq!((c.host.as_deref(), c.https), (Some("mentoring.example.test"), true), "the nearest proxy's values");
     }
 
     #[test]

@@ -57,13 +57,14 @@ pub async fn security_headers(State(state): State<AppState>, req: Request<Body>,
     res
 }
 
-/// Whether a browser's `Origin` is this site: the public address (`UPMENTOR_PUBLIC_URL`, what
-/// a browser behind a TLS proxy sends), or the host the request was addressed to (`Host`
-/// directly, or a trusted proxy's `X-Forwarded-Host`).
+/// Whether a browser's `Origin` is this site. With a public address (`UPMENTOR_PUBLIC_URL`,
+/// what a browser behind a TLS proxy sends) that address only: a page whose own name points at
+/// the app (DNS rebinding) is not this site. Without one, the host the request was addressed to
+/// (`Host` directly, or a trusted proxy's `X-Forwarded-Host`).
 pub fn same_site(origin: &str, public_origin: Option<&str>, client: Option<&Client>) -> bool {
     let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-    if public_origin.is_some_and(|p| p == origin) {
-        return true;
+    if let Some(public) = public_origin {
+        return public == origin;
     }
     let Some((_, host)) = origin.split_once("://") else { return false };
     client.and_then(|c| c.host.as_deref()).is_some_and(|h| h.eq_ignore_ascii_case(host))
@@ -121,7 +122,8 @@ mod tests {
         let public = Some("https://mentoring.example.test");
         assert!(same_site("https://mentoring.example.test", public, Some(&client)), "through the TLS proxy");
         assert!(same_site("HTTPS://Mentoring.Example.Test/", public, Some(&client)));
-        assert!(same_site("http://127.0.0.1:3000", public, Some(&client)), "directly");
+        assert!(!same_site("http://127.0.0.1:3000", public, Some(&client)), "with a public address, only it");
+        assert!(same_site("http://127.0.0.1:3000", None, Some(&client)), "without one, the requested host");
         assert!(!same_site("https://evil.example", public, Some(&client)));
         assert!(!same_site("https://mentoring.example.test.evil.example", public, Some(&client)));
         assert!(!same_site("null", public, Some(&client)));
