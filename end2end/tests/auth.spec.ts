@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { DESIGNER, MENTOR, hydrated, signIn } from './helpers';
+import { DESIGNER, MENTOR, PASSWORD, hydrated, signIn } from './helpers';
 
 test('a wrong password is refused with a clear message and the typing is kept', async ({ page }) => {
   await page.goto('/signin');
@@ -55,3 +55,17 @@ test('signing out ends the session', async ({ page }) => {
   await page.goto('/profile');
   await expect(page.getByText('Please sign in to see this page.')).toBeVisible();
 });
+
+// After signing in the page follows `next` only to a path on this site.
+for (const next of ['/\\evil.example', '/\t/evil.example', '//evil.example', 'https://evil.example', 'javascript:alert(1)', '/people']) {
+  test(`after signing in, next=${JSON.stringify(next)} stays on this site`, async ({ page, baseURL }) => {
+    await page.goto(`/signin?next=${encodeURIComponent(next)}`);
+    await hydrated(page);
+    await page.getByLabel('Work email').fill(MENTOR);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+    const expected = next === '/people' ? '/people' : '/';
+    await expect(page).toHaveURL(new URL(expected, baseURL).toString());
+  });
+}

@@ -103,4 +103,15 @@ test('mentor and mentee chat live, share goals, schedule a check-in, give feedba
   await dana.reload();
   await hydrated(dana);
   await expect(dana.locator('.messages li', { hasText: 'Sent while offline' })).toHaveCount(1);
+
+  // Signing out in another tab closes the chat here at once, says why, and it stays closed.
+  await expect(dana.locator('[data-connected="true"]')).toHaveCount(1);
+  const danaTab = await dana.context().newPage();
+  await danaTab.goto('/');
+  await hydrated(danaTab);
+  await danaTab.getByRole('button', { name: 'Sign out' }).click();
+  await expect(dana.getByRole('alert').filter({ hasText: 'Your session has ended' })).toBeVisible();
+  await expect(dana.locator('[data-connected="false"]')).toHaveCount(1);
+  await dana.waitForTimeout(3000);
+  await expect(dana.locator('[data-connected="false"]')).toHaveCount(1);
 });
