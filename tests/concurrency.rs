@@ -17,12 +17,6 @@ on_both_backends!(
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
 
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let c = app.client();
-    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200, "{email} signs in");
-    c
-}
-
 /// A reverse programme (capacity per mentor, self-match or not); returns its id.
 async fn programme(admin: &Client, name: &str, capacity: u32, self_match: bool) -> i64 {
     let input = json!({

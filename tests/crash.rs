@@ -52,12 +52,6 @@ fn binary() -> PathBuf {
     }
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let c = app.client();
-    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200, "{email} signs in");
-    c
-}
-
 /// The pair the chat, goal and check-in writers work in (Dana mentors Victor).
 async fn workspace_pair(app: &TestApp) -> i64 {
     let admin = signed_in(app, ADMIN).await;

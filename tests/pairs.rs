@@ -19,12 +19,6 @@ on_both_backends!(
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
 
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let c = app.client();
-    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200);
-    c
-}
-
 /// A programme run by the demo admin with two pairs made by hand: Dana → Victor (A) and
 /// Mia → the admin (B). Returns (programme, pair A, pair B).
 async fn two_pairs(app: &TestApp) -> (i64, i64, i64) {

@@ -388,6 +388,13 @@ impl Client {
     }
 }
 
+/// A client of `app` signed in as `email` with the demo password (the sign-in must succeed).
+pub async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status, 200, "{email} signs in");
+    c
+}
+
 /// The date `offset` days from today (UTC), as forms take it: `YYYY-MM-DD`.
 pub fn day(offset: i64) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
