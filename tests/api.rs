@@ -15,6 +15,8 @@ on_both_backends!(
     csv_import_keeps_good_rows_and_reports_bad_ones,
     directory_searches_by_name_skill_department_and_level,
     repeated_failures_are_throttled,
+    lists_files_and_bodies_past_their_limits_are_refused_before_any_work,
+    guessed_invitation_links_are_throttled,
 );
 
 async fn sign_in_works_and_refuses_wrong_passwords(app: &TestApp) {
@@ -272,6 +274,103 @@ async fn repeated_failures_are_throttled(app: &TestApp) {
     assert!(blocked.body["TooManyRequests"].as_str().unwrap().contains("Try again in"));
     // Other accounts are not affected.
     assert_eq!(app.client().sign_in(MENTOR, DEMO_PASSWORD).await.status, 200);
+}
+
+async fn lists_files_and_bodies_past_their_limits_are_refused_before_any_work(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let input = json!({"name": "Limits", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(30), "ends_on": day(200),
+        "enrol_opens": day(-1), "enrol_closes": day(20), "mentor_capacity": "1", "self_match": false});
+    let id = admin.json("programmes/create", json!({"input": input})).await.body.as_i64().unwrap();
+
+    // Bulk enrolment: 5,001 addresses (none of them known) are counted, not looked up.
+    let emails: Vec<String> = (0..5_001).map(|i| format!("nobody{i}@corp.test")).collect();
+    let enrol = |text: String| admin.json("programmes/bulk_enrol", json!({"input": {"programme_id": id, "role": "mentee", "source": {"Emails": text}}}));
+    let refused = enrol(emails.join("\n")).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert_eq!(field_error(&refused.body, "emails").as_deref(), Some("5001 addresses were pasted; enrol at most 5000 at a time."));
+    let fine = enrol(format!("email\n{MENTEE}; {MENTOR}\nnobody@corp.test")).await;
+    assert_eq!((fine.status, fine.body["enrolled"].as_u64()), (200, Some(2)), "{:?}", fine.body);
+    assert_eq!(fine.body["errors"][0]["line"], 3, "a problem is told with its line");
+
+    // People file: 20,001 rows import nobody.
+    let mut csv = String::from("name,email\n");
+    for i in 0..20_001 {
+        csv.push_str(&format!("Person {i},limit{i}@corp.test\n"));
+    }
+    let refused = admin.json("admin/import", json!({"csv": csv})).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert_eq!(field_error(&refused.body, "csv").as_deref(), Some("The file has 20001 rows; import at most 20000 at a time (split the file)."));
+    let found = admin.json("directory", json!({"query": {"q": "limit1@corp.test", "department": "", "skill": "", "level": 0, "page": 0}})).await;
+    assert_eq!(found.body["people"].as_array().map(Vec::len), Some(0), "nothing of a refused file is stored");
+
+    // Matching rules: 10,001 forbidden pairs.
+    let mut config = admin.form("studio/data", &[("id", &id.to_string())]).await.body["config"].clone();
+    config["rules"]["forbidden"] = json!((0..10_001).map(|i| [i, i + 1]).collect::<Vec<_>>());
+    let refused = admin.json("studio/run", json!({"id": id, "config": config})).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert_eq!(field_error(&refused.body, "config").as_deref(), Some("10001 forbidden pairs are more than the 10000 a run takes"));
+
+    // A body past 8 MiB is refused before it is read.
+    // Only the headers are sent: the answer comes without the body being waited for.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = admin.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/admin/import HTTP/1.1\r\nHost: {address}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        admin.cookie().unwrap(),
+        9 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer)).await.expect("answered before the body").unwrap();
+    let status_line = String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string();
+    assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
+    // A password longer than any that can be set is not hashed, and says what every wrong one says.
+    let long = app.client().sign_in(MENTOR, &"x".repeat(100_000)).await;
+    assert_eq!(field_error(&long.body, "password").as_deref(), Some("That email and password do not match."));
+}
+
+/// Guessing invitation links from one address meets the same growing waits as guessing
+/// passwords; a real link from another address still works.
+async fn guessed_invitation_links_are_throttled(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let person = json!({"name": "Ida Invited", "email": "ida@corp.test", "job_title": "", "level": "2", "department": "",
+        "manager_email": "", "location": "", "timezone": "Europe/London"});
+    let link = admin.json("admin/invite", json!({"person": person})).await;
+    let token = link.body["path"].as_str().unwrap().trim_start_matches("/invite/").to_string();
+    let guesser = app.client();
+    for i in 0..5 {
+        let guess = guesser.form("accept_invite", &[("token", &format!("guess{i}")), ("password", "a long password"), ("confirm", "a long password")]).await;
+        assert_eq!(guess.status, 404, "five guesses are checked");
+    }
+    let slowed = guesser.form("invitation", &[("token", "guess-again")]).await;
+    assert_eq!(slowed.status, 429, "{:?}", slowed.body);
+    assert!(slowed.body["TooManyRequests"].as_str().unwrap().contains("Too many invitation attempts. Try again in"));
+    let even_real = guesser.form("accept_invite", &[("token", &token), ("password", "a long password"), ("confirm", "a long password")]).await;
+    assert_eq!(even_real.status, 429, "the guessing address waits, whatever it sends");
+}
+
+/// Behind a trusted proxy that says the browser used https, the session cookie is `Secure`
+/// even without an https public address; a client that writes the header itself gets nothing.
+#[tokio::test]
+async fn cookies_are_secure_when_a_trusted_proxy_says_https() {
+    let app = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_TRUSTED_PROXIES", "127.0.0.1")]).unwrap();
+    let sign_in = |proto: &'static str| {
+        let c = app.client();
+        async move {
+            let r = c.http.post(format!("{}/api/sign_in", c.base)).header("x-forwarded-proto", proto).form(&[("email", MENTOR), ("password", DEMO_PASSWORD)]).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    let https = sign_in("https").await;
+    assert!(!https.is_empty() && https.iter().all(|c| c.contains("; Secure")), "{https:?}");
+    let http = sign_in("http").await;
+    assert!(!http.is_empty() && http.iter().all(|c| !c.contains("Secure")), "{http:?}");
+    let untrusted = TestApp::start(Backend::Sqlite).unwrap();
+    let c = untrusted.client();
+    let r = c.http.post(format!("{}/api/sign_in", c.base)).header("x-forwarded-proto", "https").form(&[("email", MENTOR), ("password", DEMO_PASSWORD)]).send().await.unwrap();
+    assert!(r.headers().get_all("set-cookie").iter().all(|v| !v.to_str().unwrap().contains("Secure")), "a client's own header is not believed");
 }
 
 #[tokio::test]

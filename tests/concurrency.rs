@@ -13,6 +13,7 @@ on_both_backends!(
     eight_acceptances_for_one_place_make_one_pair,
     two_applications_at_once_make_one_enrolment,
     two_admins_pairing_one_mentee_at_once_make_one_pair,
+    goals_and_milestones_added_at_once_stop_at_their_limits,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -194,4 +195,56 @@ async fn two_admins_pairing_one_mentee_at_once_make_one_pair(app: &TestApp) {
     );
     let made = pairs(&admin, id).await;
     assert_eq!(made.len(), 1, "{made:?}");
+}
+
+fn goal(title: &str, milestones: usize) -> Value {
+    let lines: Vec<String> = (0..milestones).map(|i| format!("Step {i}")).collect();
+    json!({"side": "mentee", "title": title, "measure": "", "target_date": "", "status": "", "milestones": lines.join("\n")})
+}
+
+/// Both members adding goals (and milestones) at once never take a pair past 30 goals or a
+/// goal past 20 milestones; the ones past the limit are told so at their field.
+async fn goals_and_milestones_added_at_once_stop_at_their_limits(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let id = programme(&admin, "Goal limits", 1, false).await;
+    let made = admin.form("pairs/create", &[("programme_id", &id.to_string()), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let pair = made.body.as_i64().unwrap();
+    let (dana, victor) = (signed_in(app, MENTOR).await, signed_in(app, MENTEE).await);
+    for i in 0..26 {
+        let r = dana.json("pairs/goal_add", json!({"pair_id": pair, "input": goal(&format!("Goal {i}"), 0)})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let last = dana.json("pairs/goal_add", json!({"pair_id": pair, "input": goal("Goal with steps", 17)})).await;
+    assert_eq!(last.status, 200, "{:?}", last.body);
+    let goal_id = last.body.as_i64().unwrap().to_string();
+
+    // Three goals fit; eight arrive at once from both members.
+    let adds = (0..8).map(|i| {
+        let who = if i % 2 == 0 { &dana } else { &victor };
+        who.json("pairs/goal_add", json!({"pair_id": pair, "input": goal(&format!("At once {i}"), 0)}))
+    });
+    let replies = futures_util::future::join_all(adds).await;
+    assert_eq!(statuses(&replies), vec![200, 200, 200, 422, 422, 422, 422, 422], "{:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
+    for refused in replies.iter().filter(|r| r.status == 422) {
+        assert_eq!(field_error(&refused.body, "title").as_deref(), Some("A pair keeps at most 30 goals; delete or finish one first."));
+    }
+    // Three milestones fit under the goal with 17; six arrive at once.
+    let adds = (0..6).map(|i| {
+        let who = if i % 2 == 0 { &dana } else { &victor };
+        let title = format!("Extra {i}");
+        let goal_id = goal_id.clone();
+        async move { who.form("pairs/milestone_add", &[("goal_id", &goal_id), ("title", &title)]).await }
+    });
+    let replies = futures_util::future::join_all(adds).await;
+    assert_eq!(statuses(&replies), vec![200, 200, 200, 422, 422, 422]);
+    assert!(replies.iter().filter(|r| r.status == 422).all(|r| field_error(&r.body, "milestone").as_deref() == Some("A goal has at most 20 milestones.")));
+
+    let workspace = victor.form("pairs/workspace", &[("pair_id", &pair.to_string())]).await;
+    let goals = workspace.body["goals"].as_array().unwrap();
+    assert_eq!(goals.len(), 30, "exactly the limit is stored");
+    let steps = goals.iter().find(|g| g["id"].to_string() == goal_id).unwrap()["milestones"].as_array().unwrap();
+    assert_eq!(steps.len(), 20);
+    let titles: Vec<&str> = steps.iter().map(|m| m["title"].as_str().unwrap()).collect();
+    assert!(titles[17..].iter().all(|t| t.starts_with("Extra")), "the added ones follow the first 17, in order: {titles:?}");
 }

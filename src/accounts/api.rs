@@ -15,6 +15,8 @@ use {
 
 /// Largest CSV accepted in one upload.
 pub const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
+/// Most people (rows after the header) imported from one file.
+pub const MAX_CSV_ROWS: usize = 20_000;
 
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
@@ -36,20 +38,14 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     });
     if password.is_empty() {
         errors.add("password", "Enter your password.");
+    } else if password.len() > 1024 {
+        // Longer than any password that can be set (128 characters of up to 4 bytes each, with
+        // room): refused without hashing it.
+        errors.add("password", "That email and password do not match.");
     }
     errors.into_result(())?;
 
-    // Counted before the password is checked: attempts sent at once all see each other.
-    let client = super::throttle::address_key(client_ip().await);
-    let at = now();
-    let (attempt, attempts) = db::record_attempt(&state.db, &email, &client, at, at - super::throttle::WINDOW_SECS).await?;
-    if let Some(wait) = super::throttle::wait(&attempts, at) {
-        db::forget_attempt(&state.db, attempt).await?;
-        return Err(AppError::TooManyRequests(format!(
-            "Too many sign-in attempts. Try again in {}.",
-            super::throttle::say_wait(wait)
-        )));
-    }
+    let (client, _) = admit_attempt(&state, &email, "sign-in").await?;
     let (id, hash) = match db::credentials(&state.db, &email).await? {
         Some(account) => (Some(account.id), account.password_hash),
         None => (None, None),
@@ -63,6 +59,39 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     db::clear_attempts(&state.db, &email, &client).await?;
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
+}
+
+/// Records an attempt at `account` from the caller's address before any secret is checked (so
+/// attempts sent at once all see each other) and lets it through unless the throttle says wait
+/// (429, and the refused attempt is not kept). Returns the address as counted and the attempt's
+/// id; a failed attempt is left recorded, counting towards the next one's wait.
+#[cfg(feature = "ssr")]
+async fn admit_attempt(state: &crate::server::AppState, account: &str, what: &str) -> Result<(String, i64), AppError> {
+    use super::throttle;
+    let client = throttle::address_key(client_ip().await);
+    let at = now();
+    let (attempt, attempts) = db::record_attempt(&state.db, account, &client, at, at - throttle::WINDOW_SECS).await?;
+    if let Some(wait) = throttle::wait(&attempts, at) {
+        db::forget_attempt(&state.db, attempt).await?;
+        tracing::info!(%client, what, wait, "attempt throttled");
+        return Err(AppError::TooManyRequests(format!("Too many {what} attempts. Try again in {}.", throttle::say_wait(wait))));
+    }
+    Ok((client, attempt))
+}
+
+/// The throttle's account for invitation links: one scope for all tokens, so guessing tokens
+/// from one address is slowed as guessing passwords is.
+#[cfg(feature = "ssr")]
+const INVITATION_ACCOUNT: &str = "invitation link";
+
+/// The person a still-valid invitation `token` belongs to, with a failed lookup counted against
+/// the caller's address and a good one forgotten.
+#[cfg(feature = "ssr")]
+async fn throttled_invitee(state: &crate::server::AppState, token: &str) -> Result<db::Invitee, AppError> {
+    let (_, attempt) = admit_attempt(state, INVITATION_ACCOUNT, "invitation").await?;
+    let invitee = db::invitee(&state.db, token).await?.ok_or(AppError::NotFound)?;
+    db::forget_attempt(&state.db, attempt).await?;
+    Ok(invitee)
 }
 
 /// Signs the person in on this browser, under a fresh session id (no fixation).
@@ -185,7 +214,16 @@ async fn import_inner(csv_text: String) -> Result<ImportReport, AppError> {
 /// Reads the CSV: the good rows with their line numbers, and a message for every bad one.
 #[cfg(feature = "ssr")]
 pub fn parse_people_csv(text: &str) -> Result<(Vec<(i64, ValidPerson)>, Vec<RowError>), AppError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    let reader = || csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    // Counted before any row is read for what it says; a file past the limit imports nothing.
+    let rows = reader().byte_records().count();
+    if rows > MAX_CSV_ROWS {
+        return Err(AppError::field(
+            "csv",
+            &format!("The file has {rows} rows; import at most {MAX_CSV_ROWS} at a time (split the file)."),
+        ));
+    }
+    let mut reader = reader();
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| AppError::field("csv", &format!("The header line could not be read: {e}")))?
@@ -209,10 +247,6 @@ pub fn parse_people_csv(text: &str) -> Result<(Vec<(i64, ValidPerson)>, Vec<RowE
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i as i64 + 2;
-        if good.len() + errors.len() >= 20_000 {
-            errors.push(RowError { line, field: "csv".into(), message: "Only 20,000 rows are read per upload.".into() });
-            break;
-        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -275,7 +309,10 @@ pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
 #[server(prefix = "/api", endpoint = "invitation")]
 pub async fn invitation(token: String) -> Result<InviteInfo, AppError> {
     let state = state()?;
-    let db::Invitee { name, email, .. } = db::invitee(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    if token.len() > 200 {
+        return Err(AppError::NotFound);
+    }
+    let db::Invitee { name, email, .. } = throttled_invitee(&state, token.trim()).await?;
     Ok(InviteInfo { name, email })
 }
 
@@ -289,9 +326,10 @@ pub async fn accept_invite(token: String, password: String, confirm: String) -> 
         errors.add("confirm", "The two passwords differ.");
     }
     errors.into_result(())?;
-    if db::invitee(&state.db, token.trim()).await?.is_none() {
+    if token.len() > 200 {
         return Err(AppError::NotFound);
     }
+    throttled_invitee(&state, token.trim()).await?;
     let hash = hash_password(password).await?;
     let id = db::redeem_invite(&state.db, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
     start_session(id).await?;

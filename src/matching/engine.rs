@@ -4,7 +4,7 @@
 
 use super::lap;
 use super::large;
-use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules};
+use super::model::{Config, Criterion, Direction, MatchError, Objective, Problem, PersonId, Rules, MAX_FORBIDDEN_PAIRS, MAX_PINNED_PAIRS};
 use super::result::{quantile, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 use super::par;
 use super::score::{self, Axes, Figures, Interner, PairCode, Postings, Prepared, RuleBreak, Weighted};
@@ -199,7 +199,7 @@ impl Engine {
     }
 
     fn validate(&self, config: &Config) -> Result<(), MatchError> {
-        check_weights(config)?;
+        check_config(config)?;
         for (what, list) in [("a forbidden pair", &config.rules.forbidden), ("a pin", &config.rules.pinned)] {
             for &(m, e) in list.iter() {
                 if !self.mentor_index.contains_key(&m) {
@@ -853,8 +853,17 @@ pub(crate) fn check_pool(problem: &Problem) -> Result<(), MatchError> {
     Ok(())
 }
 
-/// Weights from 0 to 10 and a minimum score from 0 to 1, all finite.
-pub(crate) fn check_weights(config: &Config) -> Result<(), MatchError> {
+/// At most [`MAX_FORBIDDEN_PAIRS`] forbidden and [`MAX_PINNED_PAIRS`] pinned pairs (counted
+/// first), weights from 0 to 10 and a minimum score from 0 to 1, all finite.
+pub(crate) fn check_config(config: &Config) -> Result<(), MatchError> {
+    for (what, count, limit) in [
+        ("forbidden pairs", config.rules.forbidden.len(), MAX_FORBIDDEN_PAIRS),
+        ("pinned pairs", config.rules.pinned.len(), MAX_PINNED_PAIRS),
+    ] {
+        if count > limit {
+            return Err(MatchError::TooManyRules { what: what.into(), count, limit });
+        }
+    }
     for c in Criterion::ALL {
         let w = config.weights.get(c);
         if !w.is_finite() || !(0.0..=10.0).contains(&w) {

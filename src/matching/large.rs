@@ -281,7 +281,7 @@ pub(crate) fn bmatch(rows: usize, capacity: &[u32], k: usize, scan: &(dyn Fn(usi
 /// Solves a large pool under the *total* objective. `k` candidates per mentee to start with.
 pub fn solve_large(problem: &Problem, config: &Config, k: usize) -> Result<LargeResult, MatchError> {
     super::engine::check_pool(problem)?;
-    super::engine::check_weights(config)?;
+    super::engine::check_config(config)?;
     if !config.rules.pinned.is_empty() || !config.rules.forbidden.is_empty() {
         // Pins and forbids belong to interactive tuning on studio-sized pools (the engine).
         return Err(MatchError::UnknownId { what: "a large run (pins and forbids are not supported there)".into(), id: 0, side: "pair".into() });

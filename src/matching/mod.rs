@@ -18,13 +18,15 @@ pub use large::{solve_large, LargeResult};
 pub use lap::{certify as certify_assignment, solve as solve_assignment, Assignment, LapError};
 pub use model::{
     Config, Criterion, Direction, MatchError, Objective, Participant, PersonId, Problem, Rules, WeeklySlot, Weights,
+    MAX_FORBIDDEN_PAIRS, MAX_PINNED_PAIRS,
 };
 pub use result::{diff, ChangedPair, Diff, Fairness, GroupFigures, MatchResult, Pair, Reason, Unmatched, UnmatchedReason, WhyNot};
 pub use score::{combine, RuleBreak};
 
-/// Checks weights (0–10, finite) and the minimum score (0–1) before a configuration is kept.
+/// Checks the rule lists' sizes, the weights (0–10, finite) and the minimum score (0–1)
+/// before a configuration is kept or run.
 pub fn check_config(config: &Config) -> Result<(), MatchError> {
-    engine::check_weights(config)
+    engine::check_config(config)
 }
 
 /// Maps and sets of ids and words for one run (seeded per process, as the standard ones are).

@@ -184,6 +184,11 @@ impl Default for Config {
     }
 }
 
+/// Most forbidden pairs one configuration holds.
+pub const MAX_FORBIDDEN_PAIRS: usize = 10_000;
+/// Most pinned pairs one configuration holds (a 5,000-person pool has at most 2,500 pairs).
+pub const MAX_PINNED_PAIRS: usize = 5_000;
+
 /// Input the engine refuses, with what to fix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum MatchError {
@@ -207,6 +212,8 @@ pub enum MatchError {
     PinsOverCapacity(PersonId),
     #[error("the pin of mentor {0} with mentee {1} is also forbidden")]
     PinAndForbid(PersonId, PersonId),
+    #[error("{count} {what} are more than the {limit} a run takes")]
+    TooManyRules { what: String, count: usize, limit: usize },
     /// The assignment solver found no answer (costs it could not use, or no assignment): the
     /// run fails rather than claiming that nobody could be matched.
     #[error("the assignment solver failed ({0}); nothing was matched")]

@@ -100,7 +100,9 @@ pub async fn add_goal(pair_id: i64, input: GoalInput) -> Result<i64, AppError> {
     let (user, state, _) = require_member(pair_id, PairAccess::Change).await?;
     let valid = input.validate()?;
     let mut tx = state.db.begin_write().await?;
-    let id = db::create_goal(&mut tx, pair_id, &valid, user.id).await?;
+    let id = db::create_goal(&mut tx, pair_id, &valid, user.id)
+        .await?
+        .ok_or_else(|| AppError::field("title", &format!("A pair keeps at most {MAX_GOALS_PER_PAIR} goals; delete or finish one first.")))?;
     tx.commit().await?;
     Ok(id)
 }
@@ -126,17 +128,17 @@ pub async fn delete_goal(goal_id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "pairs/milestone_add")]
 pub async fn add_milestone(goal_id: i64, title: String) -> Result<(), AppError> {
-    let state = goal_member(goal_id).await?;
     let title = title.trim();
+    let (_, state, _, pair_id) = require_member_of(async |db| db::goal_pair(db, goal_id).await, |pair| *pair).await?;
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::field("milestone", "A milestone needs a title of at most 200 characters."));
     }
-    let count = db::milestone_count(&state.db, goal_id).await?;
-    if count >= 20 {
-        return Err(AppError::field("milestone", "A goal can have at most 20 milestones."));
+    let mut tx = state.db.begin_write().await?;
+    if !db::add_milestone(&mut tx, pair_id, goal_id, title).await? {
+        return Err(AppError::field("milestone", &format!("A goal has at most {MAX_MILESTONES_PER_GOAL} milestones.")));
     }
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(db::insert_milestone(&mut conn, goal_id, title, count).await?)
+    tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "pairs/milestone")]

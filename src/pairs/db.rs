@@ -126,11 +126,26 @@ pub async fn goals(db: &Db, pair_id: i64) -> Result<Vec<Goal>, sqlx::Error> {
         .collect())
 }
 
-pub async fn create_goal(conn: &mut AnyConnection, pair_id: i64, g: &ValidGoal, by: i64) -> Result<i64, sqlx::Error> {
+/// Takes the pair's row lock until the transaction ends, so counts read under it stay true
+/// until the write (PostgreSQL; SQLite's write transaction already excludes other writers).
+pub async fn lock_pair(conn: &mut AnyConnection, pair_id: i64) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM pairs WHERE id = $1 FOR UPDATE").bind(pair_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Adds a goal with its milestones, unless the pair already keeps [`MAX_GOALS_PER_PAIR`]
+/// (`None`). Call inside a write transaction: it locks the pair so that goals added at once
+/// cannot pass the limit together.
+pub async fn create_goal(conn: &mut AnyConnection, pair_id: i64, g: &ValidGoal, by: i64) -> Result<Option<i64>, sqlx::Error> {
+    lock_pair(conn, pair_id).await?;
     let t = now();
-    let id: i64 = sqlx::query_scalar(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO goals (pair_id, side, title, measure, target_date, status, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $8
+         WHERE (SELECT COUNT(*) FROM goals WHERE pair_id = $1) < $9
+         RETURNING id",
     )
     .bind(pair_id)
     .bind(g.side)
@@ -140,27 +155,37 @@ pub async fn create_goal(conn: &mut AnyConnection, pair_id: i64, g: &ValidGoal, 
     .bind(g.status)
     .bind(by)
     .bind(t)
-    .fetch_one(&mut *conn)
+    .bind(MAX_GOALS_PER_PAIR)
+    .fetch_optional(&mut *conn)
     .await?;
-    for (i, m) in g.milestones.iter().enumerate() {
-        insert_milestone(conn, id, m, i as i64).await?;
+    if let Some(id) = id {
+        for (i, m) in g.milestones.iter().enumerate() {
+            sqlx::query("INSERT INTO milestones (goal_id, title, done, position) VALUES ($1, $2, 0, $3)")
+                .bind(id)
+                .bind(m)
+                .bind(i as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     Ok(id)
 }
 
-/// How many milestones a goal has.
-pub async fn milestone_count(db: &Db, goal_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM milestones WHERE goal_id = $1").bind(goal_id).fetch_one(&db.pool).await
-}
-
-pub async fn insert_milestone(conn: &mut AnyConnection, goal_id: i64, title: &str, position: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO milestones (goal_id, title, done, position) VALUES ($1, $2, 0, $3)")
-        .bind(goal_id)
-        .bind(title)
-        .bind(position)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// Adds a milestone at the end of goal `goal_id` (of pair `pair_id`), unless the goal already
+/// has [`MAX_MILESTONES_PER_GOAL`] (false). Call inside a write transaction (it locks the pair).
+pub async fn add_milestone(conn: &mut AnyConnection, pair_id: i64, goal_id: i64, title: &str) -> Result<bool, sqlx::Error> {
+    lock_pair(conn, pair_id).await?;
+    let done = sqlx::query(
+        "INSERT INTO milestones (goal_id, title, done, position)
+         SELECT $1, $2, 0, COUNT(*) FROM milestones WHERE goal_id = $1
+         HAVING COUNT(*) < $3",
+    )
+    .bind(goal_id)
+    .bind(title)
+    .bind(MAX_MILESTONES_PER_GOAL as i64)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn update_goal_status(db: &Db, goal_id: i64, status: GoalStatus) -> Result<(), sqlx::Error> {

@@ -92,6 +92,11 @@ impl Goal {
     }
 }
 
+/// Most goals one pair keeps, both sides together.
+pub const MAX_GOALS_PER_PAIR: i64 = 30;
+/// Most milestones under one goal.
+pub const MAX_MILESTONES_PER_GOAL: usize = 20;
+
 /// The SMART goal form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GoalInput {
@@ -139,10 +144,14 @@ impl GoalInput {
         if status.is_none() {
             errors.add("status", "Choose a status.");
         }
-        let milestones: Vec<String> = self.milestones.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
-        if milestones.len() > 20 {
-            errors.add("milestones", "At most 20 milestones.");
-        }
+        // Counted before anything is copied.
+        let milestone_lines = || self.milestones.lines().map(str::trim).filter(|l| !l.is_empty());
+        let milestones: Vec<String> = if milestone_lines().count() > MAX_MILESTONES_PER_GOAL {
+            errors.add("milestones", format!("At most {MAX_MILESTONES_PER_GOAL} milestones."));
+            Vec::new()
+        } else {
+            milestone_lines().map(str::to_string).collect()
+        };
         if milestones.iter().any(|m| m.chars().count() > 200) {
             errors.add("milestones", "Keep each milestone to 200 characters.");
         }

@@ -132,6 +132,20 @@ pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), 
     Ok(())
 }
 
+/// Most addresses enrolled by one paste or file (a 5,000-person programme in two goes).
+pub const MAX_BULK_EMAILS: usize = 5_000;
+
+/// The addresses in a pasted list or CSV column, with their line numbers (1-based): split on
+/// line breaks, commas and semicolons; blanks and an `email` header left out.
+#[cfg(feature = "ssr")]
+fn bulk_email_entries(text: &str) -> Vec<(i64, &str)> {
+    text.lines()
+        .enumerate()
+        .flat_map(|(i, line)| line.split([',', ';']).map(str::trim).map(move |raw| (i as i64 + 1, raw)))
+        .filter(|(_, raw)| !raw.is_empty() && !raw.eq_ignore_ascii_case("email"))
+        .collect()
+}
+
 #[server(prefix = "/api", endpoint = "programmes/bulk_enrol", input = Json)]
 pub async fn bulk_enrol(input: BulkEnrolInput) -> Result<BulkReport, AppError> {
     let (user, state) = require_manager(input.programme_id).await?;
@@ -162,26 +176,29 @@ pub async fn bulk_enrol(input: BulkEnrolInput) -> Result<BulkReport, AppError> {
             if text.len() > 1_000_000 {
                 return Err(AppError::field("emails", "Paste at most 1 MB of addresses at a time."));
             }
+            // Counted before any address is looked at.
+            let entries = bulk_email_entries(text);
+            if entries.len() > MAX_BULK_EMAILS {
+                return Err(AppError::field(
+                    "emails",
+                    &format!("{} addresses were pasted; enrol at most {MAX_BULK_EMAILS} at a time.", entries.len()),
+                ));
+            }
             let mut conn = state.db.pool.acquire().await?;
             let mut ids = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                for raw in line.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
-                    if raw.eq_ignore_ascii_case("email") {
-                        continue;
-                    }
-                    let problem = match crate::profiles::validate_email(raw) {
-                        Ok(email) => match crate::accounts::db::user_id_by_email(&mut conn, &email).await? {
-                            Some(id) => {
-                                ids.push(id);
-                                None
-                            }
-                            None => Some(format!("{raw}: no one with this email is in the directory.")),
-                        },
-                        Err(message) => Some(format!("{raw}: {message}")),
-                    };
-                    if let Some(message) = problem {
-                        report.errors.push(crate::accounts::RowError { line: i as i64 + 1, field: "email".into(), message });
-                    }
+            for (line, raw) in entries {
+                let problem = match crate::profiles::validate_email(raw) {
+                    Ok(email) => match crate::accounts::db::user_id_by_email(&mut conn, &email).await? {
+                        Some(id) => {
+                            ids.push(id);
+                            None
+                        }
+                        None => Some(format!("{raw}: no one with this email is in the directory.")),
+                    },
+                    Err(message) => Some(format!("{raw}: {message}")),
+                };
+                if let Some(message) = problem {
+                    report.errors.push(crate::accounts::RowError { line, field: "email".into(), message });
                 }
             }
             ids

@@ -75,6 +75,10 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), sessions: Default::default(), workers: Default::default() })
 }
 
+/// The largest request body read (bytes): a 5 MB people file, JSON-encoded, with room to spare.
+/// Larger bodies are refused with 413 before they are read.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
 /// Renders a page of the app for a request, as a page route does (the health check and the
 /// "not found" page use it).
 pub type PageRenderer =
@@ -134,6 +138,7 @@ where
         .layer(sessions)
         .layer(middleware::from_fn(security::server_fn_status))
         .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_only))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), proxy::resolve_client))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())

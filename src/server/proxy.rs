@@ -84,12 +84,54 @@ pub fn client_of(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
 }
 
 /// Middleware: adds the request's [`Client`] to its extensions, for the origin check, limits
-/// and logs.
+/// and logs. Everything logged while the request runs carries the client's address, and each
+/// request is logged once (at `debug`, or `warn` when it fails on our side) with its status and
+/// time. A browser that reached a trusted proxy over https gets its cookies marked `Secure` even
+/// when no https public address is configured.
 pub async fn resolve_client(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    use tracing::Instrument;
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client = client_of(peer, req.headers(), &state.config.trusted_proxies);
+    let https = client.https;
+    let address = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let span = tracing::info_span!("request", client = %address, method = %req.method(), path = %req.uri().path());
     req.extensions_mut().insert(client);
-    next.run(req).await
+    let started = std::time::Instant::now();
+    async move {
+        let mut res = next.run(req).await;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if res.status().is_server_error() {
+            tracing::warn!(status = res.status().as_u16(), ms, "request failed");
+        } else {
+            tracing::debug!(status = res.status().as_u16(), ms, "request");
+        }
+        if https && !state.config.secure_cookies() {
+            mark_cookies_secure(res.headers_mut());
+        }
+        res
+    }
+    .instrument(span)
+    .await
+}
+
+/// Adds `Secure` to every `Set-Cookie` that lacks it.
+fn mark_cookies_secure(headers: &mut HeaderMap) {
+    let cookies: Vec<header::HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+    if cookies.is_empty() {
+        return;
+    }
+    headers.remove(header::SET_COOKIE);
+    for cookie in cookies {
+        let secure = cookie.to_str().is_ok_and(|c| c.split(';').any(|part| part.trim().eq_ignore_ascii_case("secure")));
+        let value = if secure {
+            cookie
+        } else {
+            let mut bytes = cookie.as_bytes().to_vec();
+            bytes.extend_from_slice(b"; Secure");
+            header::HeaderValue::from_bytes(&bytes).unwrap_or(cookie)
+        };
+        headers.append(header::SET_COOKIE, value);
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +175,14 @@ mod tests {
         let appended = headers(&[("x-forwarded-host", "evil.example, mentoring.example.test"), ("x-forwarded-proto", "http, https")]);
         let c = client_of(Some("10.0.0.1".parse().unwrap()), &appended, &trusted);
         assert_eq!((c.host.as_deref(), c.https), (Some("mentoring.example.test"), true), "the nearest proxy's values");
+    }
+
+    #[test]
+    fn cookies_are_marked_secure_once() {
+        let mut h = headers(&[("set-cookie", "upmentor_session=abc; HttpOnly; Path=/"), ("set-cookie", "other=1; Secure")]);
+        mark_cookies_secure(&mut h);
+        let cookies: Vec<&str> = h.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(cookies, vec!["upmentor_session=abc; HttpOnly; Path=/; Secure", "other=1; Secure"]);
     }
 
     #[test]
