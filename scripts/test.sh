@@ -20,10 +20,11 @@ elif ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/d
     apt_install postgresql
 fi
 
-# The crash test kills the release binary (the one `make run` builds) under write load.
-say "building the server (release) for the crash test"
+# The crash test kills the release binary (the one `make run` builds) under write load, and the
+# abuse test measures it under a flood.
+say "building the server (release) for the crash and abuse tests"
 cargo build --release --bin upmentor
-export UPMENTOR_CRASH_BIN="$CARGO_TARGET_DIR/release/upmentor"
+export UPMENTOR_RELEASE_BIN="$CARGO_TARGET_DIR/release/upmentor"
 
 say "Rust tests (unit, integration, concurrency, crash, soak; SQLite and PostgreSQL)"
 cargo test --features ssr --no-fail-fast

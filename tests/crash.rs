@@ -3,7 +3,7 @@
 //! published with their pairs and notices), ten times, on SQLite and on PostgreSQL. After each
 //! restart every write the app acknowledged is in the database, and nothing is half-written.
 //!
-//! `make test` runs it on the release binary (`UPMENTOR_CRASH_BIN`, built as `make run` builds
+//! `make test` runs it on the release binary (`UPMENTOR_RELEASE_BIN`, built as `make run` builds
 //! it); a plain `cargo test` runs it on the debug binary and says so.
 //!
 //! What it proves: the app acknowledges a write only after its transaction commits, and each
@@ -21,7 +21,6 @@ use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
@@ -40,16 +39,6 @@ struct Acknowledged {
     checkins: BTreeSet<i64>,
     /// Runs whose publication answered 200, with the pairs it reported.
     published: Vec<(i64, u64)>,
-}
-
-fn binary() -> PathBuf {
-    match std::env::var("UPMENTOR_CRASH_BIN") {
-        Ok(path) if !path.is_empty() => PathBuf::from(path),
-        _ => {
-            println!("the crash test runs on the debug binary here; make test runs it on the release binary (UPMENTOR_CRASH_BIN)");
-            PathBuf::from(env!("CARGO_BIN_EXE_upmentor"))
-        }
-    }
 }
 
 /// The pair the chat, goal and check-in writers work in (Dana mentors Victor).
@@ -229,7 +218,7 @@ async fn verify(db: &Db, sqlite: bool, pair: i64, ack: &Acknowledged) -> String 
 }
 
 async fn killed_at_random_moments(backend: Backend) {
-    let bin = binary();
+    let (bin, _) = release_binary("the crash test");
     let Some(mut app) = TestApp::start_binary(backend, &bin, &[]) else { return };
     let sqlite = matches!(backend, Backend::Sqlite);
     let pair = workspace_pair(&app).await;

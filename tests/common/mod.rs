@@ -166,6 +166,29 @@ impl Shared {
     }
 }
 
+/// The release binary `make test` built (`UPMENTOR_RELEASE_BIN`), and whether it is one: a
+/// plain `cargo test` runs `test` on the debug binary and says so.
+pub fn release_binary(test: &str) -> (PathBuf, bool) {
+    match std::env::var("UPMENTOR_RELEASE_BIN") {
+        Ok(path) if !path.is_empty() => (PathBuf::from(path), true),
+        _ => {
+            println!("{test} runs on the debug binary here; make test runs it on the release binary (UPMENTOR_RELEASE_BIN)");
+            (PathBuf::from(env!("CARGO_BIN_EXE_upmentor")), false)
+        }
+    }
+}
+
+/// Resident memory of process `pid` in KiB, from `/proc` (Linux) or `ps` (macOS and others).
+pub fn resident_kib(pid: u32) -> u64 {
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        if let Some(kib) = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()) {
+            return kib;
+        }
+    }
+    let out = Command::new("ps").args(["-o", "rss=", "-p", &pid.to_string()]).output().expect("ps runs");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| panic!("no resident size for process {pid}"))
+}
+
 /// Starts the binary and waits for the address it reports.
 pub fn spawn_app(data: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> (Child, String) {
     spawn_binary(Path::new(env!("CARGO_BIN_EXE_upmentor")), data, database_url, env)
@@ -246,6 +269,11 @@ impl TestApp {
         self.base = base;
     }
 
+    /// The app's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The database the app uses, as a `DATABASE_URL`.
     pub fn database_url(&self) -> String {
         match &self.pg {
@@ -316,6 +344,7 @@ impl TestApp {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
