@@ -33,8 +33,11 @@ const ROUNDS: usize = 10;
 struct Acknowledged {
     /// Client ids of chat messages the sender's socket acknowledged.
     messages: BTreeSet<String>,
-    /// Titles of goals whose creation answered 200.
+    /// Titles of goals whose creation answered 200 (and whose deletion was not asked for).
     goals: BTreeSet<String>,
+    /// The goals the writer keeps, oldest first (id, title): it deletes the oldest to stay under
+    /// a pair's limit of 30 goals.
+    kept_goals: std::collections::VecDeque<(i64, String)>,
     /// Ids of check-ins whose creation answered 200.
     checkins: BTreeSet<i64>,
     /// Runs whose publication answered 200, with the pairs it reported.
@@ -98,15 +101,31 @@ async fn chat(mut ws: Ws, tag: String, ack: Arc<Mutex<Acknowledged>>) {
     }
 }
 
-/// Adds goals of two milestones each until a request fails.
+/// Adds goals of two milestones each until a request fails, deleting the oldest so that the
+/// pair stays under its limit of 30 goals: at most 15 acknowledged ones are kept, and each
+/// round can leave one more that was cut off before its answer.
 async fn goals(c: Client, pair: i64, tag: String, ack: Arc<Mutex<Acknowledged>>) {
     for n in 0.. {
+        let oldest = {
+            let mut ack = ack.lock().unwrap();
+            let oldest = if ack.kept_goals.len() >= 15 { ack.kept_goals.pop_front() } else { None };
+            // Once its deletion is asked for, the goal may or may not be there after a crash.
+            if let Some((_, title)) = &oldest {
+                ack.goals.remove(title);
+            }
+            oldest
+        };
+        if let Some((id, _)) = oldest {
+            if answered(c.try_form("pairs/goal_delete", &[("goal_id", &id.to_string())]).await, "a goal's deletion").is_none() {
+                return;
+            }
+        }
         let title = format!("{tag}-{n}");
         let goal = json!({"side": "mentee", "title": title, "measure": "", "target_date": day(30), "status": "", "milestones": "First\nSecond"});
-        if answered(c.try_json("pairs/goal_add", json!({"pair_id": pair, "input": goal})).await, "a goal").is_none() {
-            return;
-        }
-        ack.lock().unwrap().goals.insert(title);
+        let Some(r) = answered(c.try_json("pairs/goal_add", json!({"pair_id": pair, "input": goal})).await, "a goal") else { return };
+        let mut ack = ack.lock().unwrap();
+        ack.goals.insert(title.clone());
+        ack.kept_goals.push_back((r.body.as_i64().unwrap(), title));
     }
 }
 
