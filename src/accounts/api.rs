@@ -10,7 +10,7 @@ use {
     super::{db, RowError, ValidPerson, CSV_COLUMNS},
     crate::error::FieldErrors,
     crate::profiles::validate_email,
-    crate::server::{auth::*, db::now, known_timezone},
+    crate::server::{auth::*, canonical_timezone, db::now},
 };
 
 /// Largest CSV accepted in one upload.
@@ -124,7 +124,7 @@ pub async fn invite_person(person: PersonInput) -> Result<InviteLink, AppError> 
 async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
     let admin = require_admin().await?;
     let state = state()?;
-    let person = person.validate(known_timezone)?;
+    let person = person.validate(canonical_timezone)?;
     let mut tx = state.db.begin_write().await?;
     if let Some(id) = db::user_id_by_email(&mut tx, &person.email).await? {
         if db::account_state(&mut tx, id).await?.is_some_and(|a| a.active) {
@@ -268,7 +268,7 @@ pub fn parse_people_csv(text: &str) -> Result<(Vec<(i64, ValidPerson)>, Vec<RowE
             location: get(6),
             timezone: get(7),
         };
-        match input.validate(known_timezone) {
+        match input.validate(canonical_timezone) {
             Ok(person) => {
                 if good.iter().any(|(_, p)| p.email == person.email) {
                     errors.push(RowError { line, field: "email".into(), message: format!("{} appears earlier in the file.", person.email) });

@@ -11,7 +11,7 @@ pub const INVITE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 
 /// Person `uid` as a session sees them, if they can sign in (have set a password).
 pub async fn session_user(db: &Db, uid: i64) -> Result<Option<SessionUser>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, email, role FROM users WHERE id = $1 AND password_hash IS NOT NULL")
+    sqlx::query_as("SELECT id, name, email, role FROM users WHERE id = $1 AND password_hash IS NOT NULL AND deactivated_at IS NULL")
         .bind(uid)
         .fetch_optional(&db.pool)
         .await
@@ -27,7 +27,7 @@ pub struct Credentials {
 
 /// The account's id and password hash, for sign-in.
 pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1 AND deactivated_at IS NULL")
         .bind(email)
         .fetch_optional(&db.pool)
         .await

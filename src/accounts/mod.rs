@@ -80,7 +80,9 @@ pub const CSV_COLUMNS: [&str; 8] =
     ["name", "email", "job_title", "level", "department", "manager_email", "location", "timezone"];
 
 impl PersonInput {
-    pub fn validate(&self, known_timezone: impl Fn(&str) -> bool) -> Result<ValidPerson, AppError> {
+    /// Checks every field; `canonical_timezone` gives the stored name for a written timezone or
+    /// the message to show.
+    pub fn validate(&self, canonical_timezone: impl Fn(&str) -> Result<String, String>) -> Result<ValidPerson, AppError> {
         let mut errors = FieldErrors::new();
         let name = self.name.trim().to_string();
         if name.is_empty() {
@@ -126,10 +128,14 @@ impl PersonInput {
         if location.chars().count() > 100 {
             errors.add("location", "Location must be at most 100 characters.");
         }
-        let timezone = if self.timezone.trim().is_empty() { "UTC".to_string() } else { self.timezone.trim().to_string() };
-        if !known_timezone(&timezone) {
-            errors.add("timezone", format!("“{timezone}” is not a known timezone (use a name like Europe/London)."));
-        }
+        let timezone = if self.timezone.trim().is_empty() {
+            "UTC".to_string()
+        } else {
+            canonical_timezone(&self.timezone).unwrap_or_else(|message| {
+                errors.add("timezone", message);
+                String::new()
+            })
+        };
         errors.into_result(ValidPerson { name, email, job_title, level, department, manager_email, location, timezone })
     }
 }
@@ -207,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_good_row_is_normalised() {
-        let v = row().validate(|_| true).unwrap();
+        let v = row().validate(|tz| Ok(tz.to_string())).unwrap();
         assert_eq!(v.email, "sam.lee@example.com");
         assert_eq!(v.level, 3);
     }
@@ -219,7 +225,7 @@ mod tests {
         r.manager_email = "sam.lee@example.com".into();
         r.email = "sam.lee@example.com".into();
         r.timezone = "Nowhere/Land".into();
-        let errs = r.validate(|tz| tz == "UTC").unwrap_err().field_errors();
+        let errs = r.validate(|tz| if tz == "UTC" { Ok(tz.into()) } else { Err("unknown".into()) }).unwrap_err().field_errors();
         assert!(errs.get("level").is_some());
         assert!(errs.get("manager_email").unwrap().contains("own manager"));
         assert!(errs.get("timezone").is_some());

@@ -226,7 +226,7 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
             timezone: timezone.get_untracked(),
         };
         // The same rules as the server, at once; the server checks the timezone name itself.
-        match person.validate(|_| true) {
+        match person.validate(|tz| Ok(tz.to_string())) {
             Err(e) => {
                 errors.set(e.field_errors());
                 status.set(Some((false, e.to_string())));

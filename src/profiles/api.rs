@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
-use crate::server::{auth::*, known_timezone, timezone_names};
+use crate::server::{auth::*, canonical_timezone, timezone_names};
 
 #[server(prefix = "/api", endpoint = "profile/editor")]
 pub async fn profile_editor() -> Result<EditorData, AppError> {
@@ -21,7 +21,7 @@ pub async fn profile_editor() -> Result<EditorData, AppError> {
 pub async fn save_profile(input: ProfileInput) -> Result<Profile, AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let valid = input.validate(known_timezone)?;
+    let valid = input.validate(canonical_timezone)?;
     let mut tx = state.db.begin_write().await?;
     let manager_id = match &valid.manager_email {
         Some(email) => {

@@ -191,7 +191,8 @@ fn like_pattern(text: &str) -> String {
 }
 
 const DIRECTORY_WHERE: &str = "
-    WHERE ($1 = '' OR LOWER(u.name) LIKE $2 ESCAPE '\\' OR LOWER(u.job_title) LIKE $2 ESCAPE '\\')
+    WHERE u.deactivated_at IS NULL
+    AND ($1 = '' OR LOWER(u.name) LIKE $2 ESCAPE '\\' OR LOWER(u.job_title) LIKE $2 ESCAPE '\\')
     AND ($3 = '' OR u.department = $3)
     AND ($4 = 0 OR u.level = $4)
     AND ($5 = '' OR EXISTS (SELECT 1 FROM user_skills us JOIN skills s ON s.id = us.skill_id

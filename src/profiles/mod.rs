@@ -300,9 +300,10 @@ fn validate_skills(errors: &mut FieldErrors, kind: SkillKind, entries: &[SkillEn
 }
 
 impl ProfileInput {
-    /// Checks every field. `known_timezone` decides whether a timezone name exists (the server
-    /// passes the IANA database; the browser only offers names from that list).
-    pub fn validate(&self, known_timezone: impl Fn(&str) -> bool) -> Result<ValidProfile, AppError> {
+    /// Checks every field. `timezone` gives the stored name for what was written, or the
+    /// message to show (the server passes [`crate::people::timezones::canonical_timezone`]; the
+    /// browser accepts the names of its list).
+    pub fn validate(&self, canonical_timezone: impl Fn(&str) -> Result<String, String>) -> Result<ValidProfile, AppError> {
         let mut errors = FieldErrors::new();
         let name = required_text(&mut errors, "name", "Name", &self.name, 100);
         let job_title = required_text(&mut errors, "job_title", "Job title", &self.job_title, 100);
@@ -322,12 +323,16 @@ impl ProfileInput {
             }
         };
         let location = optional_text(&mut errors, "location", "Location", &self.location, 100);
-        let timezone = self.timezone.trim().to_string();
-        if timezone.is_empty() {
+        let written = self.timezone.trim();
+        let timezone = if written.is_empty() {
             errors.add("timezone", "Choose your timezone.");
-        } else if !known_timezone(&timezone) {
-            errors.add("timezone", format!("“{timezone}” is not a known timezone."));
-        }
+            String::new()
+        } else {
+            canonical_timezone(written).unwrap_or_else(|message| {
+                errors.add("timezone", message);
+                String::new()
+            })
+        };
         let languages = distinct_names(self.languages.split(','), 10).unwrap_or_else(|| {
             errors.add("languages", "At most 10 languages.");
             Vec::new()
@@ -457,8 +462,8 @@ mod tests {
         }
     }
 
-    fn any_tz(_: &str) -> bool {
-        true
+    fn any_tz(tz: &str) -> Result<String, String> {
+        Ok(tz.to_string())
     }
 
     #[test]
@@ -484,7 +489,7 @@ mod tests {
         input.availability.push(Slot { weekday: 2, start: 12 * 60 + 30, end: 14 * 60 });
         input.availability.push(Slot { weekday: 3, start: 10 * 60, end: 9 * 60 });
         input.bio = "x".repeat(MAX_BIO + 1);
-        let errs = input.validate(|tz| tz == "Europe/London").unwrap_err().field_errors();
+        let errs = input.validate(|tz| if tz == "Europe/London" { Ok(tz.into()) } else { Err("unknown".into()) }).unwrap_err().field_errors();
         for field in [
             "name", "level", "manager_email", "timezone", "languages", "teach.1.skill",
             "learn.0.level", "hobbies.1.skill", "availability.1.start", "availability.2.end", "bio",

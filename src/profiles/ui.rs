@@ -305,7 +305,9 @@ fn ProfileEditor(data: EditorData) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (input, time_errors) = collect();
-        let checked = input.validate(|tz| timezones.with_value(|t| t.iter().any(|n| n == tz)));
+        let checked = input.validate(|tz| {
+            timezones.with_value(|t| t.iter().any(|n| n == tz)).then(|| tz.to_string()).ok_or_else(|| format!("“{tz}” is not in the list."))
+        });
         let mut all = checked.as_ref().err().map(|e| e.field_errors()).unwrap_or_default();
         all.0.extend(time_errors.0);
         if all.is_empty() {

@@ -405,7 +405,7 @@ pub async fn enrol_many(conn: &mut AnyConnection, programme_id: i64, role: Enrol
 
 /// Everyone in a department (empty: any) and level range.
 pub async fn people_by_filter(db: &Db, department: &str, level_min: i32, level_max: i32) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM users WHERE ($1 = '' OR department = $1) AND level BETWEEN $2 AND $3 ORDER BY id")
+    sqlx::query_scalar("SELECT id FROM users WHERE deactivated_at IS NULL AND ($1 = '' OR department = $1) AND level BETWEEN $2 AND $3 ORDER BY id")
         .bind(department)
         .bind(level_min as i64)
         .bind(level_max as i64)
@@ -483,7 +483,7 @@ pub async fn pool_rows(conn: &mut AnyConnection, programme_id: i64, only: Option
     let people: Vec<PoolPersonRow> = sqlx::query_as(&format!(
         "SELECT u.id, e.role, e.topics, u.name, u.job_title, u.department, u.level, u.timezone, u.manager_id
          FROM enrolments e JOIN users u ON u.id = e.user_id
-         WHERE e.programme_id = $1 AND e.status = $2{among} ORDER BY u.id"
+         WHERE e.programme_id = $1 AND e.status = $2 AND u.deactivated_at IS NULL{among} ORDER BY u.id"
     ))
     .bind(programme_id)
     .bind(approved)

@@ -181,14 +181,20 @@ pub async fn end_session(state: &AppState, session: &Session) -> Result<(), AppE
     let id = session.id().map(|id| id.to_string());
     session.flush().await.map_err(|_| AppError::Internal)?;
     if let Some(id) = id {
-        state.sessions.ended(&id);
-        if state.db.backend == super::db::Backend::Postgres {
-            if let Err(e) = super::db::notify(&state.db, SESSIONS_ENDED_CHANNEL, &id).await {
-                tracing::warn!(error = %e, "could not tell other instances that a session ended");
-            }
-        }
+        end_session_everywhere(state, &id).await;
     }
     Ok(())
+}
+
+/// Tells this instance's open sockets, and (on PostgreSQL) every other instance's, that session
+/// `id` has ended (its record is already deleted), so they close at once.
+pub async fn end_session_everywhere(state: &AppState, id: &str) {
+    state.sessions.ended(id);
+    if state.db.backend == super::db::Backend::Postgres {
+        if let Err(e) = super::db::notify(&state.db, SESSIONS_ENDED_CHANNEL, id).await {
+            tracing::warn!(error = %e, "could not tell other instances that a session ended");
+        }
+    }
 }
 
 /// The calling client's address as [`super::proxy::resolve_client`] found it (through trusted

@@ -118,25 +118,28 @@ impl Db {
 // ----- sessions (the store tower-sessions calls, `server::session`) ---------------------------
 
 /// Inserts a session unless its id exists; `false` when it does (the caller picks another id).
-pub async fn insert_session(db: &Db, id: &str, data: &str, expires_at: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+pub async fn insert_session(db: &Db, id: &str, data: &str, expires_at: i64, user_id: Option<i64>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
         .bind(id)
         .bind(data)
         .bind(expires_at)
+        .bind(user_id)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Writes a session's data and expiry, creating it if needed.
-pub async fn store_session(db: &Db, id: &str, data: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+/// Writes a session's data, expiry and signed-in person (so a person's sessions can all be
+/// ended at once), creating it if needed.
+pub async fn store_session(db: &Db, id: &str, data: &str, expires_at: i64, user_id: Option<i64>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id",
     )
     .bind(id)
     .bind(data)
     .bind(expires_at)
+    .bind(user_id)
     .execute(&db.pool)
     .await?;
     Ok(())

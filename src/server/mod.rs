@@ -50,21 +50,12 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// Whether a name is in the IANA timezone database.
-pub fn known_timezone(name: &str) -> bool {
-    name.parse::<chrono_tz::Tz>().is_ok()
-}
+pub use crate::people::timezones::canonical_timezone;
 
-/// Every IANA timezone name, for the profile editor's list.
+/// The timezones a person may choose, for the profile editor's list (see
+/// [`crate::people::timezones`]).
 pub fn timezone_names() -> Vec<String> {
-    let mut names: Vec<String> = chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|tz| tz.name().to_string())
-        .filter(|n| n.contains('/') || n == "UTC")
-        .filter(|n| !n.starts_with("Etc/") && !n.starts_with("SystemV/") && !n.starts_with("US/"))
-        .collect();
-    names.sort();
-    names
+    crate::people::timezones::choosable().to_vec()
 }
 
 /// Connects, migrates and wraps everything into shared state.
@@ -190,7 +181,7 @@ pub async fn invite_admin(db: &Db, email: &str, name: &str) -> anyhow::Result<St
         timezone: "UTC".into(),
         ..Default::default()
     }
-    .validate(known_timezone)
+    .validate(canonical_timezone)
     .map_err(|e| anyhow::anyhow!("{:?}", e.field_errors()))?;
     let mut tx = db.begin_write().await?;
     let id = match accounts::user_id_by_email(&mut tx, &person.email).await? {

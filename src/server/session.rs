@@ -28,6 +28,11 @@ fn backend(e: sqlx::Error) -> Error {
     Error::Backend(e.to_string())
 }
 
+/// The person a session is signed in as, if any.
+fn user_of(record: &Record) -> Option<i64> {
+    record.data.get(super::auth::SESSION_USER_KEY).and_then(|v| v.as_i64())
+}
+
 fn encode(record: &Record) -> Result<String> {
     serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))
 }
@@ -38,7 +43,7 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         // A collision of 128-bit random ids is practically impossible, but never overwrite.
         for _ in 0..4 {
-            let inserted = db::insert_session(&self.db, &record.id.to_string(), &data, record.expiry_date.unix_timestamp())
+            let inserted = db::insert_session(&self.db, &record.id.to_string(), &data, record.expiry_date.unix_timestamp(), user_of(record))
                 .await
                 .map_err(backend)?;
             if inserted {
@@ -50,7 +55,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        db::store_session(&self.db, &record.id.to_string(), &encode(record)?, record.expiry_date.unix_timestamp())
+        db::store_session(&self.db, &record.id.to_string(), &encode(record)?, record.expiry_date.unix_timestamp(), user_of(record))
             .await
             .map_err(backend)
     }
