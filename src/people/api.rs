@@ -220,3 +220,28 @@ pub async fn set_person_active(user_id: i64, active: bool) -> Result<(), AppErro
     }
     Ok(())
 }
+
+/// A person's HR record by email, active or not (admins only; 404 when there is no one).
+#[server(prefix = "/api", endpoint = "people/by_email")]
+pub async fn person_by_email(email: String) -> Result<super::PersonRecord, AppError> {
+    require_admin().await?;
+    let state = state()?;
+    if email.len() > 320 {
+        return Err(AppError::NotFound);
+    }
+    let email = email.trim().to_lowercase();
+    let stored = super::db::stored_person(&state.db, &email).await?.ok_or(AppError::NotFound)?;
+    Ok(super::PersonRecord {
+        id: stored.id,
+        name: stored.name,
+        email: stored.email,
+        employee_id: stored.employee_id,
+        job_title: stored.job_title,
+        level: stored.level,
+        department: stored.department,
+        manager_email: stored.manager_email,
+        location: stored.location,
+        timezone: stored.timezone,
+        active: stored.active,
+    })
+}

@@ -31,18 +31,13 @@ struct StoredRecord {
     deactivated_at: Option<i64>,
 }
 
-/// Everyone in the directory as an import compares them (active or not).
-pub async fn stored_people(db: &Db) -> Result<Vec<StoredPerson>, sqlx::Error> {
-    let rows: Vec<StoredRecord> = sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.employee_id, u.job_title, u.level, u.department, m.email AS manager_email,
-                u.location, u.timezone, u.timezone_chosen, u.deactivated_at
-         FROM users u LEFT JOIN users m ON m.id = u.manager_id ORDER BY u.id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredPerson {
+const STORED_COLUMNS: &str = "SELECT u.id, u.email, u.name, u.employee_id, u.job_title, u.level, u.department, m.email AS manager_email,
+            u.location, u.timezone, u.timezone_chosen, u.deactivated_at
+     FROM users u LEFT JOIN users m ON m.id = u.manager_id";
+
+impl From<StoredRecord> for StoredPerson {
+    fn from(r: StoredRecord) -> Self {
+        StoredPerson {
             id: r.id,
             email: r.email,
             name: r.name,
@@ -55,8 +50,20 @@ pub async fn stored_people(db: &Db) -> Result<Vec<StoredPerson>, sqlx::Error> {
             timezone: r.timezone,
             timezone_chosen: r.timezone_chosen != 0,
             active: r.deactivated_at.is_none(),
-        })
-        .collect())
+        }
+    }
+}
+
+/// Everyone in the directory as an import compares them (active or not).
+pub async fn stored_people(db: &Db) -> Result<Vec<StoredPerson>, sqlx::Error> {
+    let rows: Vec<StoredRecord> = sqlx::query_as(&format!("{STORED_COLUMNS} ORDER BY u.id")).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(StoredPerson::from).collect())
+}
+
+/// One person by email, as an import compares them.
+pub async fn stored_person(db: &Db, email: &str) -> Result<Option<StoredPerson>, sqlx::Error> {
+    let row: Option<StoredRecord> = sqlx::query_as(&format!("{STORED_COLUMNS} WHERE u.email = $1")).bind(email).fetch_optional(&db.pool).await?;
+    Ok(row.map(StoredPerson::from))
 }
 
 /// Keeps an uploaded file for its preview pages and its apply; returns its id.

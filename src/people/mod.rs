@@ -247,3 +247,19 @@ pub struct ImportApplied {
     /// One-time links for the people created.
     pub invites: Vec<crate::accounts::InviteLink>,
 }
+
+/// A person as HR keeps them, for admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub employee_id: Option<String>,
+    pub job_title: String,
+    pub level: i32,
+    pub department: String,
+    pub manager_email: Option<String>,
+    pub location: String,
+    pub timezone: String,
+    pub active: bool,
+}

@@ -14,13 +14,25 @@ pub async fn profile_editor() -> Result<EditorData, AppError> {
     let state = state()?;
     let profile = super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
     let vocabulary = super::db::vocabulary(&state.db).await?;
-    Ok(EditorData { profile, timezones: timezone_names(), vocabulary })
+    let from_hr = super::db::from_hr(&state.db, user.id).await?;
+    Ok(EditorData { profile, from_hr, timezones: timezone_names(), vocabulary })
 }
 
 #[server(prefix = "/api", endpoint = "profile/save", input = Json)]
 pub async fn save_profile(input: ProfileInput) -> Result<Profile, AppError> {
     let user = require_user().await?;
     let state = state()?;
+    let mut input = input;
+    // HR's fields are not the person's to change (the update keeps them): check the stored ones,
+    // so that nothing is refused at a field the person cannot edit.
+    if super::db::from_hr(&state.db, user.id).await? {
+        let stored = super::db::load_profile(&state.db, user.id).await?.ok_or(AppError::NotFound)?;
+        let or_dash = |v: String| if v.trim().is_empty() { "—".to_string() } else { v };
+        input.job_title = or_dash(stored.job_title);
+        input.level = stored.level;
+        input.department = or_dash(stored.department);
+        input.manager_email = stored.manager_email.unwrap_or_default();
+    }
     let valid = input.validate(canonical_timezone)?;
     let mut tx = state.db.begin_write().await?;
     let manager_id = match &valid.manager_email {

@@ -116,7 +116,16 @@ pub async fn ensure_skill(conn: &mut AnyConnection, name: &str, by: Option<i64>)
     Ok(id)
 }
 
-/// Replaces the person's profile fields, skills, languages and availability.
+/// Whether an import has written person `id` (their job title, level, department and manager
+/// are then HR's).
+pub async fn from_hr(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT hr_synced_at FROM users WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    Ok(at.flatten().is_some())
+}
+
+/// Replaces the person's profile fields, skills, languages and availability. Level, department,
+/// manager and job title stay as HR set them once an import has written the person; a timezone
+/// the person changes becomes theirs (an import no longer changes it).
 pub async fn replace_profile(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -124,8 +133,14 @@ pub async fn replace_profile(
     manager_id: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET name = $1, job_title = $2, level = $3, department = $4, manager_id = $5, location = $6,
-         timezone = $7, format = $8, bio = $9, updated_at = $10 WHERE id = $11",
+        "UPDATE users SET name = $1,
+             job_title = CASE WHEN hr_synced_at IS NULL THEN $2 ELSE job_title END,
+             level = CASE WHEN hr_synced_at IS NULL THEN $3 ELSE level END,
+             department = CASE WHEN hr_synced_at IS NULL THEN $4 ELSE department END,
+             manager_id = CASE WHEN hr_synced_at IS NULL THEN $5 ELSE manager_id END,
+             location = $6,
+             timezone_chosen = CASE WHEN timezone <> $7 THEN 1 ELSE timezone_chosen END,
+             timezone = $7, format = $8, bio = $9, updated_at = $10 WHERE id = $11",
     )
     .bind(&p.name)
     .bind(&p.job_title)

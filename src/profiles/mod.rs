@@ -426,6 +426,9 @@ pub struct DirectoryPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EditorData {
     pub profile: Profile,
+    /// Job title, level, department and manager come from HR (an import wrote them): shown
+    /// read-only, and kept as they are when the profile is saved.
+    pub from_hr: bool,
     pub timezones: Vec<String>,
     pub vocabulary: Vec<String>,
 }

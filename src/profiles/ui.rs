@@ -208,7 +208,7 @@ impl Keys {
 
 #[component]
 fn ProfileEditor(data: EditorData) -> impl IntoView {
-    let EditorData { profile, timezones, vocabulary } = data;
+    let EditorData { profile, from_hr, timezones, vocabulary } = data;
     let input = ProfileInput::from(&profile);
     let keys = Keys(StoredValue::new(0));
     let name = RwSignal::new(input.name.clone());
@@ -334,16 +334,30 @@ fn ProfileEditor(data: EditorData) -> impl IntoView {
             <fieldset>
                 <legend>"About you"</legend>
                 <TextField label="Name" name="name".to_string() value=name errors=errors autocomplete="name" />
-                <TextField label="Job title" name="job_title".to_string() value=job_title errors=errors autocomplete="organization-title" />
-                <div class="field" class:invalid=move || level_err1().is_some()>
-                    <label for="f-level">"Seniority level"</label>
-                    <select id="f-level" name="level" on:change=move |ev| level.set(event_target_value(&ev).parse().unwrap_or(0))>
-                        {(1..=10).map(|l| view! { <option value=l.to_string() selected=move || level.get() == l>{level_label(l)}</option> }).collect_view()}
-                    </select>
-                    <p class="error">{level_err}</p>
-                </div>
-                <TextField label="Department" name="department".to_string() value=department errors=errors />
-                <TextField label="Manager's email" name="manager_email".to_string() value=manager_email errors=errors kind="email" hint="Leave empty if you report to no one here." />
+                {if from_hr {
+                    view! {
+                        <dl class="from-hr" aria-label="From HR">
+                            <dt>"Job title"</dt><dd>{job_title.get_untracked()} <span class="badge">"from HR"</span></dd>
+                            <dt>"Seniority level"</dt><dd>{level_label(level.get_untracked())} <span class="badge">"from HR"</span></dd>
+                            <dt>"Department"</dt><dd>{department.get_untracked()} <span class="badge">"from HR"</span></dd>
+                            <dt>"Manager"</dt><dd>{let m = manager_email.get_untracked(); if m.is_empty() { "—".to_string() } else { m }} <span class="badge">"from HR"</span></dd>
+                        </dl>
+                        <p class="hint">"These come from your HR system; ask HR to change them."</p>
+                    }.into_any()
+                } else {
+                    view! {
+                        <TextField label="Job title" name="job_title".to_string() value=job_title errors=errors autocomplete="organization-title" />
+                        <div class="field" class:invalid=move || level_err1().is_some()>
+                            <label for="f-level">"Seniority level"</label>
+                            <select id="f-level" name="level" on:change=move |ev| level.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                {(1..=10).map(|l| view! { <option value=l.to_string() selected=move || level.get() == l>{level_label(l)}</option> }).collect_view()}
+                            </select>
+                            <p class="error">{level_err}</p>
+                        </div>
+                        <TextField label="Department" name="department".to_string() value=department errors=errors />
+                        <TextField label="Manager's email" name="manager_email".to_string() value=manager_email errors=errors kind="email" hint="Leave empty if you report to no one here." />
+                    }.into_any()
+                }}
                 <TextField label="Location" name="location".to_string() value=location errors=errors hint="City or office." />
                 <div class="field" class:invalid=move || tz_err1().is_some()>
                     <label for="f-timezone">"Timezone"</label>

@@ -130,6 +130,8 @@ where
         .layer(middleware::from_fn(security::server_fn_status))
         .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_only))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
+        // axum's own default (2 MB) would otherwise stop a 5 MB people file.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), proxy::resolve_client))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())

@@ -1,0 +1,247 @@
+//! People sync as an HR admin meets it: upload a file as the browser sends it (its bytes),
+//! preview what it would change, apply it once; people who leave. On SQLite and PostgreSQL.
+// The shared load module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
+
+mod common;
+use base64::Engine;
+use common::*;
+use serde_json::{json, Value};
+
+on_both_backends!(
+    an_hr_export_is_previewed_then_applied_once,
+    a_partial_re_import_changes_only_what_the_file_says,
+    files_from_excel_and_other_systems_read_right,
+    rows_are_told_by_their_line_and_spreadsheet_row,
+    grades_and_columns_mapped_once_are_remembered,
+    timezones_have_one_list_everywhere,
+    two_applies_at_once_write_once_and_a_stale_preview_is_refused,
+    people_who_leave_lose_access_and_their_pairs_end,
+    only_admins_sync_people,
+);
+
+async fn upload(admin: &Client, bytes: &[u8]) -> i64 {
+    let r = admin.json("people/import_upload", json!({"file_name": "people.csv", "file_base64": base64::engine::general_purpose::STANDARD.encode(bytes)})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body.as_i64().unwrap()
+}
+
+fn no_choices() -> Value {
+    json!({"columns": {}, "grades": {}, "clear_blank_cells": false, "deactivate_missing": false})
+}
+
+async fn preview(admin: &Client, id: i64, choices: &Value, filter: &str) -> Value {
+    let r = admin.json("people/import_preview", json!({"import_id": id, "choices": choices, "filter": filter, "page": 0})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body
+}
+
+async fn apply(admin: &Client, id: i64, choices: &Value) -> Value {
+    let fingerprint = preview(admin, id, choices, "all").await["fingerprint"].clone();
+    let r = admin.json("people/import_apply", json!({"import_id": id, "choices": choices, "fingerprint": fingerprint})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body
+}
+
+async fn person(admin: &Client, email: &str) -> Value {
+    let r = admin.form("people/by_email", &[("email", email)]).await;
+    assert_eq!(r.status, 200, "{email}: {:?}", r.body);
+    r.body
+}
+
+fn row<'a>(preview: &'a Value, email: &str) -> &'a Value {
+    preview["rows"].as_array().unwrap().iter().find(|r| r["email"] == email).unwrap_or_else(|| panic!("no row for {email}: {preview}"))
+}
+
+async fn an_hr_export_is_previewed_then_applied_once(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let file = "Name,Email,Job Title,Job Level,Department,Manager Email,Location,Time Zone,Badge Colour\n\
+                Vera VP,vera@corp.test,VP Sales,9,Sales,,Kyiv,Europe/Kyiv,red\n\
+                Jon Junior,jon@corp.test,Analyst,2,Sales,vera@corp.test,Leeds,Europe/London,blue\n";
+    let id = upload(&admin, file.as_bytes()).await;
+    let p = preview(&admin, id, &no_choices(), "all").await;
+    assert_eq!(p["counts"]["new"], 2, "{p}");
+    let not_imported: Vec<&str> = p["columns"].as_array().unwrap().iter().filter(|c| c["field"].is_null()).map(|c| c["header"].as_str().unwrap()).collect();
+    assert_eq!(not_imported, vec!["Badge Colour"], "the one unknown column is listed");
+    let vera = row(&p, "vera@corp.test");
+    assert!(vera["changes"].as_array().unwrap().iter().any(|c| c["field"] == "level" && c["new"] == "9"), "{vera}");
+    // Nothing is written by a preview.
+    assert_eq!(admin.form("people/by_email", &[("email", "vera@corp.test")]).await.status, 404);
+    let applied = apply(&admin, id, &no_choices()).await;
+    assert_eq!((applied["created"].as_u64(), applied["invites"].as_array().map(Vec::len)), (Some(2), Some(2)), "{applied}");
+    let vera = person(&admin, "vera@corp.test").await;
+    assert_eq!((vera["level"].as_i64(), vera["timezone"].as_str(), vera["job_title"].as_str()), (Some(9), Some("Europe/Kyiv"), Some("VP Sales")));
+    assert_eq!(person(&admin, "jon@corp.test").await["manager_email"], "vera@corp.test");
+    // The same file again changes nothing.
+    let again = preview(&admin, upload(&admin, file.as_bytes()).await, &no_choices(), "changes").await;
+    assert_eq!((again["counts"]["unchanged"].as_u64(), again["rows"].as_array().map(Vec::len)), (Some(2), Some(0)), "{again}");
+}
+
+async fn a_partial_re_import_changes_only_what_the_file_says(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    apply(&admin, upload(&admin, b"name,email,job_title,level,department,location,timezone\nOlena CMO,olena@corp.test,CMO,10,Marketing,Kyiv,Europe/Kyiv\n").await, &no_choices()).await;
+    let id = upload(&admin, b"name,email,department,job_title,location\nOlena CMO,olena@corp.test,Brand,,\n").await;
+    let p = preview(&admin, id, &no_choices(), "all").await;
+    let changes = row(&p, "olena@corp.test")["changes"].clone();
+    assert_eq!(changes, json!([{"field": "department", "old": "Marketing", "new": "Brand"}]), "blank cells and absent columns change nothing");
+    apply(&admin, id, &no_choices()).await;
+    let olena = person(&admin, "olena@corp.test").await;
+    assert_eq!((olena["level"].as_i64(), olena["timezone"].as_str(), olena["job_title"].as_str(), olena["location"].as_str()), (Some(10), Some("Europe/Kyiv"), Some("CMO"), Some("Kyiv")));
+    // Asked to, blank cells clear.
+    let clearing = json!({"columns": {}, "grades": {}, "clear_blank_cells": true, "deactivate_missing": false});
+    let p = preview(&admin, upload(&admin, b"name,email,job_title,location\nOlena CMO,olena@corp.test,,\n").await, &clearing, "all").await;
+    let fields: Vec<&str> = row(&p, "olena@corp.test")["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["job_title", "location"]);
+}
+
+async fn files_from_excel_and_other_systems_read_right(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode("Name;E-mail;Grade\r\nRenée Müller;renee@corp.test;4\r\nJörg Weiß;jorg@corp.test;5\r\n");
+    let p = preview(&admin, upload(&admin, &cp1252).await, &no_choices(), "all").await;
+    assert_eq!(p["encoding"], "windows-1252");
+    assert_eq!(p["separator"], "semicolons");
+    assert!(p["notices"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("not UTF-8")), "{p}");
+    assert_eq!(row(&p, "jorg@corp.test")["name"], "Jörg Weiß");
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("Full Name\tWork Email\tBand\nÅsa Öberg\tasa@corp.test\t6\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let p = preview(&admin, upload(&admin, &utf16).await, &no_choices(), "all").await;
+    assert_eq!((p["encoding"].as_str(), p["separator"].as_str()), (Some("UTF-16LE"), Some("tabs")));
+    assert_eq!(row(&p, "asa@corp.test")["name"], "Åsa Öberg");
+    let bom = upload(&admin, "\u{feff}First Name,Last Name,Email,Level\nAda,Lovelace,ada@corp.test,3\n".as_bytes()).await;
+    assert_eq!(row(&preview(&admin, bom, &no_choices(), "all").await, "ada@corp.test")["name"], "Ada Lovelace");
+    // A file that cannot be read says why, at the file.
+    let one_column = upload(&admin, b"name email\nA a@corp.test\n").await;
+    let r = admin.json("people/import_preview", json!({"import_id": one_column, "choices": no_choices(), "filter": "all", "page": 0})).await;
+    assert_eq!(r.status, 422);
+    assert!(field_error(&r.body, "file").unwrap().contains("separator"), "{:?}", r.body);
+}
+
+async fn rows_are_told_by_their_line_and_spreadsheet_row(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let file = "name,email,level,department\n\nAda,ada@corp.test,3,\"Research\nand Development\"\nBad,not-an-email,3,Ops\nDup,ada@corp.test,3,Ops\n";
+    let p = preview(&admin, upload(&admin, file.as_bytes()).await, &no_choices(), "errors").await;
+    let errors = p["rows"].as_array().unwrap();
+    let places: Vec<(i64, Option<i64>)> = errors.iter().map(|r| (r["line"].as_i64().unwrap(), r["sheet_row"].as_i64())).collect();
+    assert_eq!(places, vec![(5, Some(4)), (6, Some(5))], "text lines after a blank line and a two-line cell, with the spreadsheet rows: {p}");
+    assert!(errors[1]["errors"][0]["message"].as_str().unwrap().contains("earlier in the file, on line 3"));
+}
+
+async fn grades_and_columns_mapped_once_are_remembered(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let file = b"Name,Corp Mail,Grade\nSam Senior,sam@corp.test,Senior\nLee Lead,lee@corp.test,L5\n";
+    let id = upload(&admin, file).await;
+    let r = admin.json("people/import_preview", json!({"import_id": id, "choices": no_choices(), "filter": "all", "page": 0})).await;
+    assert!(field_error(&r.body, "file").unwrap().contains("No column holds email"), "{:?}", r.body);
+    let choices = json!({"columns": {"Corp Mail": "email"}, "grades": {}, "clear_blank_cells": false, "deactivate_missing": false});
+    let p = preview(&admin, id, &choices, "all").await;
+    let grades: Vec<&str> = p["grades"].as_array().unwrap().iter().map(|g| g["grade"].as_str().unwrap()).collect();
+    assert_eq!(grades, vec!["Senior", "L5"]);
+    assert_eq!(p["counts"]["errors"], 2, "new people need a level");
+    let choices = json!({"columns": {"Corp Mail": "email"}, "grades": {"Senior": 7, "L5": 5}, "clear_blank_cells": false, "deactivate_missing": false});
+    apply(&admin, id, &choices).await;
+    assert_eq!(person(&admin, "sam@corp.test").await["level"], 7);
+    // The next file with the same columns needs no choices.
+    let p = preview(&admin, upload(&admin, b"Name,Corp Mail,Grade\nNew Senior,new@corp.test,senior\n").await, &no_choices(), "all").await;
+    assert_eq!(p["counts"]["new"], 1, "{p}");
+    assert_eq!(p["grades"][0]["level"], 7);
+    let bad = admin.json("people/import_preview", json!({"import_id": id, "choices": {"columns": {}, "grades": {"Senior": 11}, "clear_blank_cells": false, "deactivate_missing": false}, "filter": "all", "page": 0})).await;
+    assert_eq!(bad.status, 422);
+    assert!(field_error(&bad.body, "grades").is_some());
+}
+
+async fn timezones_have_one_list_everywhere(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let file = b"name,email,level,tz\nAl,al@corp.test,3,US/Eastern\nBe,be@corp.test,3,EST\nCi,ci@corp.test,3,Etc/UTC\nDi,di@corp.test,3,Asia/Calcutta\n";
+    let id = upload(&admin, file).await;
+    let p = preview(&admin, id, &no_choices(), "all").await;
+    assert!(row(&p, "be@corp.test")["warnings"][0]["message"].as_str().unwrap().contains("America/New_York"), "{p}");
+    apply(&admin, id, &no_choices()).await;
+    for (email, tz) in [("al@corp.test", "America/New_York"), ("be@corp.test", "UTC"), ("ci@corp.test", "UTC"), ("di@corp.test", "Asia/Kolkata")] {
+        assert_eq!(person(&admin, email).await["timezone"], tz, "{email}");
+    }
+    // The profile editor accepts what the import accepts and offers only current names.
+    let dana = signed_in(app, MENTOR).await;
+    let editor = dana.form("profile/editor", &[]).await;
+    let offered = editor.body["timezones"].as_array().unwrap();
+    assert!(offered.iter().any(|t| t == "America/New_York") && !offered.iter().any(|t| t == "US/Eastern" || t == "Etc/UTC"));
+    let mut input = json!({
+        "name": "Dana Analyst", "job_title": "Data analyst", "level": 2, "department": "Data", "manager_email": "",
+        "location": "London", "timezone": "US/Eastern", "languages": "English", "teach": [], "learn": [], "hobbies": [],
+        "availability": [], "format": "remote", "bio": ""
+    });
+    let saved = dana.json("profile/save", json!({"input": input.clone()})).await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    assert_eq!(dana.form("profile/editor", &[]).await.body["profile"]["timezone"], "America/New_York");
+    input["timezone"] = json!("EST");
+    let refused = dana.json("profile/save", json!({"input": input})).await;
+    assert!(field_error(&refused.body, "timezone").unwrap().contains("America/New_York"), "{:?}", refused.body);
+}
+
+async fn two_applies_at_once_write_once_and_a_stale_preview_is_refused(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let other = app.another_admin("second.admin@demo.upmentor.test").await;
+    let id = upload(&admin, b"name,email,level\nOnce Only,once@corp.test,4\n").await;
+    let fingerprint = preview(&admin, id, &no_choices(), "all").await["fingerprint"].clone();
+    let body = json!({"import_id": id, "choices": no_choices(), "fingerprint": fingerprint});
+    let (a, b) = tokio::join!(admin.json("people/import_apply", body.clone()), other.json("people/import_apply", body));
+    let mut statuses = vec![a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409], "{:?} {:?}", a.body, b.body);
+    let created: u64 = [a, b].iter().filter_map(|r| r.body["created"].as_u64()).sum();
+    assert_eq!(created, 1);
+    // A preview made before someone else changed the directory is not applied.
+    let id = upload(&admin, b"name,email,level\nOnce Only,once@corp.test,6\n").await;
+    let fingerprint = preview(&admin, id, &no_choices(), "all").await["fingerprint"].clone();
+    apply(&other, upload(&other, b"name,email,level\nOnce Only,once@corp.test,5\n").await, &no_choices()).await;
+    let stale = admin.json("people/import_apply", json!({"import_id": id, "choices": no_choices(), "fingerprint": fingerprint})).await;
+    assert_eq!(stale.status, 409, "{:?}", stale.body);
+    assert_eq!(person(&admin, "once@corp.test").await["level"], 5);
+}
+
+async fn people_who_leave_lose_access_and_their_pairs_end(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let input = json!({"name": "Leavers", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(1), "ends_on": day(100),
+        "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "1", "self_match": false});
+    let programme = admin.json("programmes/create", json!({"input": input})).await.body.as_i64().unwrap();
+    let pair = admin.form("pairs/create", &[("programme_id", &programme.to_string()), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await;
+    assert_eq!(pair.status, 200, "{:?}", pair.body);
+    let (dana, victor) = (signed_in(app, MENTOR).await, signed_in(app, MENTEE).await);
+    assert_eq!(dana.form("me", &[]).await.body["email"], MENTOR);
+    let file = format!("name,email,status\nDana,{MENTOR},Terminated\n");
+    let id = upload(&admin, file.as_bytes()).await;
+    let p = preview(&admin, id, &no_choices(), "leaving").await;
+    assert_eq!((p["counts"]["leaving"].as_u64(), p["rows"][0]["email"].as_str()), (Some(1), Some(MENTOR)), "{p}");
+    assert!(p["counts"]["missing"].as_u64().unwrap() > 10, "people missing from the file are counted, not deactivated");
+    assert_eq!(apply(&admin, id, &no_choices()).await["deactivated"], 1);
+    assert!(dana.form("me", &[]).await.body.is_null(), "every session of a person who left ends at once");
+    assert_eq!(app.client().sign_in(MENTOR, DEMO_PASSWORD).await.status, 422, "and they cannot sign in");
+    let inbox = victor.form("me/inbox", &[]).await;
+    assert!(inbox.body.to_string().contains("has left the organisation"), "the partner is told: {:?}", inbox.body);
+    let matches = victor.form("me/matches", &[]).await;
+    assert!(!matches.body.as_array().unwrap().iter().any(|m| m["programme_id"] == programme), "the pair ended");
+    let found = admin.json("directory", json!({"query": {"q": "Dana", "department": "", "skill": "", "level": 0, "page": 0}})).await;
+    assert!(!found.body.to_string().contains(MENTOR), "they leave the directory");
+    // An admin can bring them back, and deactivate one person directly.
+    let dana_id = person(&admin, MENTOR).await["id"].as_i64().unwrap();
+    assert_eq!(admin.form("people/set_active", &[("user_id", &dana_id.to_string()), ("active", "true")]).await.status, 200);
+    let dana = signed_in(app, MENTOR).await;
+    assert_eq!(admin.form("people/set_active", &[("user_id", &dana_id.to_string()), ("active", "false")]).await.status, 200);
+    assert!(dana.form("me", &[]).await.body.is_null());
+    let admin_id = admin.form("me", &[]).await.body["id"].as_i64().unwrap();
+    let myself = admin.form("people/set_active", &[("user_id", &admin_id.to_string()), ("active", "false")]).await;
+    assert_eq!(myself.status, 422);
+}
+
+async fn only_admins_sync_people(app: &TestApp) {
+    let dana = signed_in(app, MENTOR).await;
+    let bytes = base64::engine::general_purpose::STANDARD.encode(b"name,email,level\nX,x@corp.test,3\n");
+    assert_eq!(dana.json("people/import_upload", json!({"file_name": "x.csv", "file_base64": bytes})).await.status, 403);
+    assert_eq!(dana.json("people/import_preview", json!({"import_id": 1, "choices": no_choices(), "filter": "all", "page": 0})).await.status, 403);
+    assert_eq!(dana.form("people/set_active", &[("user_id", "1"), ("active", "false")]).await.status, 403);
+    let anonymous = app.client().form("people/by_email", &[("email", MENTOR)]).await;
+    assert_eq!(anonymous.status, 401, "{:?}", anonymous.body);
+    let admin = signed_in(app, ADMIN).await;
+    let huge = base64::engine::general_purpose::STANDARD.encode(vec![b'a'; 5 * 1024 * 1024 + 10]);
+    let refused = admin.json("people/import_upload", json!({"file_name": "x.csv", "file_base64": huge})).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert!(field_error(&refused.body, "file").unwrap().contains("5 MB"));
+}
