@@ -24,6 +24,25 @@ fn client() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     (reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap(), jar)
 }
 
+/// Uploads a people file, previews it and applies it; returns what the apply answered.
+async fn import_people(admin: &reqwest::Client, base: &str, csv: &str) -> Value {
+    use base64::Engine;
+    let send = |endpoint: &'static str, body: Value| {
+        let request = admin.post(format!("{base}/api/{endpoint}")).json(&body).send();
+        async move {
+            let res = request.await.unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            assert!(status.is_success(), "{endpoint}: {status} {body}");
+            body
+        }
+    };
+    let id = send("people/import_upload", json!({"file_name": "load.csv", "file_base64": base64::engine::general_purpose::STANDARD.encode(csv)})).await;
+    let choices = json!({"columns": {}, "grades": {}, "clear_blank_cells": false, "deactivate_missing": false});
+    let preview = send("people/import_preview", json!({"import_id": id, "choices": choices, "filter": "all", "page": 0})).await;
+    send("people/import_apply", json!({"import_id": id, "choices": choices, "fingerprint": preview["fingerprint"]})).await
+}
+
 async fn post(c: &reqwest::Client, base: &str, endpoint: &str, form: &[(&str, &str)]) -> Value {
     let res = c.post(format!("{base}/api/{endpoint}")).form(form).send().await.unwrap();
     let status = res.status();
@@ -54,8 +73,7 @@ async fn run(base: String, people: usize, per_client: usize, interval: u64) {
         let level = if i % 2 == 0 { 2 } else { 8 };
         csv.push_str(&format!("Load {i},load{i}@load.test,Tester,{level},Load,,Loopback,UTC\n"));
     }
-    let res = admin.post(format!("{base}/api/admin/import")).json(&json!({ "csv": csv })).send().await.unwrap();
-    let report: Value = res.json().await.unwrap();
+    let report = import_people(&admin, &base, &csv).await;
     let links: Vec<String> = report["invites"].as_array().unwrap().iter().map(|l| l["path"].as_str().unwrap().to_string()).collect();
     assert_eq!(links.len(), people, "{report}");
     let clients: Vec<(reqwest::Client, Arc<reqwest::cookie::Jar>)> = futures_util::stream::iter(links.into_iter().map(|path| {

@@ -12,7 +12,6 @@ on_both_backends!(
     employees_cannot_use_admin_endpoints,
     profile_save_round_trips_and_reports_bad_fields,
     invite_then_set_password_then_sign_in,
-    csv_import_keeps_good_rows_and_reports_bad_ones,
     directory_searches_by_name_skill_department_and_level,
     repeated_failures_are_throttled,
     lists_files_and_bodies_past_their_limits_are_refused_before_any_work,
@@ -52,7 +51,7 @@ async fn every_protected_endpoint_needs_a_session(app: &TestApp) {
     assert_eq!(c.json("profile/save", json!({"input": {}})).await.status, 400, "malformed, whoever asks");
     assert_eq!(c.json("directory", json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 0}})).await.status, 401);
     assert_eq!(c.form("admin/pending_invites", &[]).await.status, 401);
-    assert_eq!(c.json("admin/import", json!({"csv": "name,email\nA,a@x.com"})).await.status, 401);
+    assert_eq!(c.json("people/import_upload", json!({"file_name": "a.csv", "file_base64": "bmFtZQ=="})).await.status, 401);
 
     // A tampered or invented session cookie is worth nothing.
     let signed = app.client();
@@ -92,7 +91,7 @@ async fn employees_cannot_use_admin_endpoints(app: &TestApp) {
     let c = app.client();
     c.sign_in(MENTOR, DEMO_PASSWORD).await;
     assert_eq!(c.form("admin/pending_invites", &[]).await.status, 403);
-    assert_eq!(c.json("admin/import", json!({"csv": "name,email\nA,a@x.com"})).await.status, 403);
+    assert_eq!(c.json("people/import_upload", json!({"file_name": "a.csv", "file_base64": "bmFtZQ=="})).await.status, 403);
     let invite = c
         .json("admin/invite", json!({"person": {"name": "X", "email": "x@x.com", "job_title": "", "level": "1", "department": "", "manager_email": "", "location": "", "timezone": "UTC"}}))
         .await;
@@ -208,38 +207,6 @@ async fn invite_then_set_password_then_sign_in(app: &TestApp) {
     assert_eq!(admin.json("admin/invite", json!({"person": person})).await.status, 422, "an active account cannot be re-invited");
 }
 
-async fn csv_import_keeps_good_rows_and_reports_bad_ones(app: &TestApp) {
-    let admin = app.client();
-    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
-    let csv = format!(
-        "name,email,job_title,level,department,manager_email,location,timezone\n\
-         Ola Boss,ola@corp.test,Director,9,Ops,,Oslo,Europe/Oslo\n\
-         Pat Junior,pat@corp.test,Analyst,2,Ops,ola@corp.test,Oslo,Europe/Oslo\n\
-         Bad Level,bad@corp.test,Analyst,eleven,Ops,,Oslo,Europe/Oslo\n\
-         ,noname@corp.test,Analyst,2,Ops,,Oslo,Europe/Oslo\n\
-         Lost Manager,lost@corp.test,Analyst,2,Ops,ghost@corp.test,Oslo,Europe/Oslo\n\
-         Dana Renamed,{MENTOR},Analyst,3,Data,,London,Europe/London\n"
-    );
-    let report = admin.json("admin/import", json!({"csv": csv})).await;
-    assert_eq!(report.status, 200, "{:?}", report.body);
-    assert_eq!(report.body["created"], 3);
-    assert_eq!(report.body["updated"], 1);
-    let errors = report.body["errors"].as_array().unwrap();
-    let at = |line: i64, field: &str| errors.iter().any(|e| e["line"] == line && e["field"] == field);
-    assert!(at(4, "level"), "{errors:?}");
-    assert!(at(5, "name"), "{errors:?}");
-    assert!(at(6, "manager_email"), "{errors:?}");
-    assert_eq!(report.body["invites"].as_array().unwrap().len(), 3);
-    let pat = admin.json("directory", json!({"query": {"q": "Pat Junior", "department": "", "skill": "", "level": 0, "page": 0}})).await;
-    let pat_id = pat.body["people"][0]["id"].as_i64().unwrap().to_string();
-    let pat = admin.form("profile/get", &[("id", &pat_id)]).await;
-    assert_eq!(pat.body["manager_email"], "ola@corp.test", "managers resolve within the file");
-    let empty = admin.json("admin/import", json!({"csv": "  "})).await;
-    assert!(field_error(&empty.body, "csv").is_some());
-    let no_header = admin.json("admin/import", json!({"csv": "who,mail\nx,y"})).await;
-    assert!(field_error(&no_header.body, "csv").unwrap().contains("missing"));
-}
-
 async fn directory_searches_by_name_skill_department_and_level(app: &TestApp) {
     let c = app.client();
     c.sign_in(MENTEE, DEMO_PASSWORD).await;
@@ -297,9 +264,12 @@ async fn lists_files_and_bodies_past_their_limits_are_refused_before_any_work(ap
     for i in 0..20_001 {
         csv.push_str(&format!("Person {i},limit{i}@corp.test\n"));
     }
-    let refused = admin.json("admin/import", json!({"csv": csv})).await;
+    use base64::Engine;
+    let upload = admin.json("people/import_upload", json!({"file_name": "big.csv", "file_base64": base64::engine::general_purpose::STANDARD.encode(csv)})).await;
+    let refused = admin.json("people/import_preview", json!({"import_id": upload.body, "filter": "all", "page": 0,
+        "choices": {"columns": {}, "grades": {}, "clear_blank_cells": false, "deactivate_missing": false}})).await;
     assert_eq!(refused.status, 422, "{:?}", refused.body);
-    assert_eq!(field_error(&refused.body, "csv").as_deref(), Some("The file has 20001 rows; import at most 20000 at a time (split the file)."));
+    assert_eq!(field_error(&refused.body, "file").as_deref(), Some("The file has more than 20000 rows; import at most 20000 at a time (split the file)."));
     let found = admin.json("directory", json!({"query": {"q": "limit1@corp.test", "department": "", "skill": "", "level": 0, "page": 0}})).await;
     assert_eq!(found.body["people"].as_array().map(Vec::len), Some(0), "nothing of a refused file is stored");
 
@@ -316,7 +286,7 @@ async fn lists_files_and_bodies_past_their_limits_are_refused_before_any_work(ap
     let address = admin.base.trim_start_matches("http://").to_string();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     let head = format!(
-        "POST /api/admin/import HTTP/1.1\r\nHost: {address}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/people/import_upload HTTP/1.1\r\nHost: {address}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         admin.cookie().unwrap(),
         9 * 1024 * 1024
     );

@@ -1,22 +1,18 @@
 //! Server functions for accounts. Each one finds its caller first, then checks the role,
 //! then validates, and only then touches the database.
 
-use super::{ImportReport, InviteInfo, InviteLink, PendingInvite, PersonInput, SessionUser};
+use super::{InviteInfo, InviteLink, PendingInvite, PersonInput, SessionUser};
 use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
-    super::{db, RowError, ValidPerson, CSV_COLUMNS},
+    super::db,
     crate::error::FieldErrors,
     crate::profiles::validate_email,
     crate::server::{auth::*, canonical_timezone, db::now},
 };
 
-/// Largest CSV accepted in one upload.
-pub const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
-/// Most people (rows after the header) imported from one file.
-pub const MAX_CSV_ROWS: usize = 20_000;
 
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
@@ -151,141 +147,6 @@ async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
     Ok(InviteLink { user_id: id, name: person.name, email: person.email, path: format!("/invite/{token}"), expires_at })
 }
 
-#[server(prefix = "/api", endpoint = "admin/import", input = Json)]
-pub async fn import_people(csv: String) -> Result<ImportReport, AppError> {
-    import_inner(csv).await
-}
-
-#[cfg(feature = "ssr")]
-async fn import_inner(csv_text: String) -> Result<ImportReport, AppError> {
-    let admin = require_admin().await?;
-    let state = state()?;
-    if csv_text.trim().is_empty() {
-        return Err(AppError::field("csv", "Choose a CSV file or paste its contents."));
-    }
-    if csv_text.len() > MAX_CSV_BYTES {
-        return Err(AppError::field("csv", "The file is larger than 5 MB; split it into several uploads."));
-    }
-    let (rows, mut errors) = parse_people_csv(&csv_text)?;
-    let mut report = ImportReport::default();
-    let mut tx = state.db.begin_write().await?;
-    let mut managers: Vec<(i64, i64, String)> = Vec::new();
-    for (line, person) in &rows {
-        let (id, created) = db::upsert_person(&mut tx, person, Some(admin.id)).await?;
-        if created {
-            report.created += 1;
-            let (token, expires_at) = db::issue_invite(&mut tx, id).await?;
-            report.invites.push(InviteLink {
-                user_id: id,
-                name: person.name.clone(),
-                email: person.email.clone(),
-                path: format!("/invite/{token}"),
-                expires_at,
-            });
-        } else {
-            report.updated += 1;
-        }
-        if let Some(m) = &person.manager_email {
-            managers.push((*line, id, m.clone()));
-        }
-    }
-    // Managers second, so a manager may appear anywhere in the file.
-    for (line, id, manager_email) in managers {
-        match db::user_id_by_email(&mut tx, &manager_email).await? {
-            None => errors.push(RowError {
-                line,
-                field: "manager_email".into(),
-                message: format!("No one with the email {manager_email} is in the file or the directory; the person was kept without a manager."),
-            }),
-            Some(manager_id) if db::would_cycle(&mut tx, id, manager_id).await? => errors.push(RowError {
-                line,
-                field: "manager_email".into(),
-                message: "This manager would make a loop in the reporting lines; the person was kept without a manager.".into(),
-            }),
-            Some(manager_id) => db::set_manager(&mut tx, id, Some(manager_id)).await?,
-        }
-    }
-    tx.commit().await?;
-    errors.sort_by_key(|e| e.line);
-    report.errors = errors;
-    Ok(report)
-}
-
-/// Reads the CSV: the good rows with their line numbers, and a message for every bad one.
-#[cfg(feature = "ssr")]
-pub fn parse_people_csv(text: &str) -> Result<(Vec<(i64, ValidPerson)>, Vec<RowError>), AppError> {
-    let reader = || csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
-    // Counted before any row is read for what it says; a file past the limit imports nothing.
-    let rows = reader().byte_records().count();
-    if rows > MAX_CSV_ROWS {
-        return Err(AppError::field(
-            "csv",
-            &format!("The file has {rows} rows; import at most {MAX_CSV_ROWS} at a time (split the file)."),
-        ));
-    }
-    let mut reader = reader();
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| AppError::field("csv", &format!("The header line could not be read: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_lowercase().replace(' ', "_"))
-        .collect();
-    let missing: Vec<&str> = ["name", "email"].into_iter().filter(|c| !headers.iter().any(|h| h == c)).collect();
-    if !missing.is_empty() {
-        return Err(AppError::field(
-            "csv",
-            &format!(
-                "The header line must name the columns {}; missing: {}.",
-                CSV_COLUMNS.join(", "),
-                missing.join(", ")
-            ),
-        ));
-    }
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let idx: Vec<Option<usize>> = CSV_COLUMNS.iter().map(|c| col(c)).collect();
-    let mut good: Vec<(i64, ValidPerson)> = Vec::new();
-    let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as i64 + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError { line, field: "csv".into(), message: format!("This line could not be read: {e}") });
-                continue;
-            }
-        };
-        if record.iter().all(|f| f.is_empty()) {
-            continue;
-        }
-        let get = |k: usize| idx[k].and_then(|i| record.get(i)).unwrap_or("").to_string();
-        let input = PersonInput {
-            name: get(0),
-            email: get(1),
-            job_title: get(2),
-            level: if idx[3].is_some() { get(3) } else { "1".into() },
-            department: get(4),
-            manager_email: get(5),
-            location: get(6),
-            timezone: get(7),
-        };
-        match input.validate(canonical_timezone) {
-            Ok(person) => {
-                if good.iter().any(|(_, p)| p.email == person.email) {
-                    errors.push(RowError { line, field: "email".into(), message: format!("{} appears earlier in the file.", person.email) });
-                } else {
-                    good.push((line, person));
-                }
-            }
-            Err(err) => {
-                for fe in err.field_errors().0 {
-                    errors.push(RowError { line, field: fe.field, message: fe.message });
-                }
-            }
-        }
-    }
-    Ok((good, errors))
-}
-
 #[server(prefix = "/api", endpoint = "admin/pending_invites")]
 pub async fn pending_invites() -> Result<Vec<PendingInvite>, AppError> {
     require_admin().await?;
@@ -334,33 +195,4 @@ pub async fn accept_invite(token: String, password: String, confirm: String) -> 
     let id = db::redeem_invite(&state.db, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_rows_are_checked_one_by_one_and_good_rows_kept() {
-        let text = "name,email,job_title,level,department,manager_email,location,timezone\n\
-                    Ann,ann@x.com,VP,9,Sales,,NYC,America/New_York\n\
-                    Bob,not-an-email,Analyst,2,Sales,ann@x.com,NYC,America/New_York\n\
-                    Cy,cy@x.com,Analyst,12,Sales,ann@x.com,NYC,Mars/Base\n\
-                    Di,di@x.com,Analyst,3,Sales,ann@x.com,NYC,\n\
-                    Ann Again,ANN@x.com,VP,9,Sales,,NYC,UTC\n";
-        let (good, errors) = parse_people_csv(text).unwrap();
-        let emails: Vec<_> = good.iter().map(|(_, p)| p.email.as_str()).collect();
-        assert_eq!(emails, vec!["ann@x.com", "di@x.com"]);
-        assert_eq!(good[1].1.timezone, "UTC");
-        assert!(errors.iter().any(|e| e.line == 3 && e.field == "email"));
-        assert!(errors.iter().any(|e| e.line == 4 && e.field == "level"));
-        assert!(errors.iter().any(|e| e.line == 4 && e.field == "timezone"));
-        assert!(errors.iter().any(|e| e.line == 6 && e.message.contains("earlier")));
-    }
-
-    #[test]
-    fn a_csv_without_the_needed_columns_is_refused_whole() {
-        let err = parse_people_csv("full name,mail\nA,a@x.com\n").unwrap_err();
-        assert!(err.field_errors().get("csv").unwrap().contains("missing: name, email"));
-    }
 }

@@ -75,10 +75,6 @@ pub struct ValidPerson {
     pub timezone: String,
 }
 
-/// The CSV columns, in order; the header row must name them.
-pub const CSV_COLUMNS: [&str; 8] =
-    ["name", "email", "job_title", "level", "department", "manager_email", "location", "timezone"];
-
 impl PersonInput {
     /// Checks every field; `canonical_timezone` gives the stored name for a written timezone or
     /// the message to show.
@@ -156,15 +152,6 @@ pub struct RowError {
     pub line: i64,
     pub field: String,
     pub message: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ImportReport {
-    pub created: i64,
-    pub updated: i64,
-    pub errors: Vec<RowError>,
-    /// One-time links for the people created by this import.
-    pub invites: Vec<InviteLink>,
 }
 
 /// Someone invited who has not set a password yet.

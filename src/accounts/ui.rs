@@ -1,8 +1,8 @@
 //! Pages for signing in, accepting an invitation, and the admin area.
 
-use super::api::{AcceptInvite, SignIn, import_people, invitation, invite_person, pending_invites, reissue_invite};
-use super::{ImportReport, InviteLink, PersonInput, CSV_COLUMNS};
-use crate::error::{AppError, FieldErrors};
+use super::api::{AcceptInvite, SignIn, invitation, invite_person, pending_invites, reissue_invite};
+use super::{InviteLink, PersonInput};
+use crate::error::AppError;
 use crate::profiles::level_label;
 use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use super::{safe_next, use_auth};
@@ -144,8 +144,9 @@ fn absolute(path: &str) -> String {
     path.to_string()
 }
 
+/// One invitation link with its copy button.
 #[component]
-fn InviteLinkRow(link: InviteLink) -> impl IntoView {
+pub fn InviteLinkRow(link: InviteLink) -> impl IntoView {
     let url = absolute(&link.path);
     view! {
         <li class="invite-link">
@@ -185,7 +186,7 @@ fn AdminTools() -> impl IntoView {
     view! {
         <div class="admin-grid">
             <InviteForm on_done=move || refresh_pending.update(|v| *v += 1) />
-            <ImportForm on_done=move || refresh_pending.update(|v| *v += 1) />
+            <crate::people::ui::PeopleSync on_done=move || refresh_pending.update(|v| *v += 1) />
             <PendingList refresh=refresh_pending />
         </div>
     }
@@ -259,62 +260,6 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
                 <button type="submit" class="primary" disabled=move || send.pending().get()>"Create invitation"</button>
             </form>
             {move || created.get().map(|link| view! { <ul class="links"><InviteLinkRow link /></ul> })}
-        </section>
-    }
-}
-
-#[component]
-fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::new());
-    let report = RwSignal::new(None::<ImportReport>);
-    let status = RwSignal::new(None::<(bool, String)>);
-    let import = Action::new(move |csv: &String| import_people(csv.clone()));
-    Effect::new(move |_| match import.value().get() {
-        Some(Ok(r)) => {
-            errors.set(FieldErrors::new());
-            status.set(Some((
-                r.errors.is_empty(),
-                format!("{} created, {} updated, {} problem{}.", r.created, r.updated, r.errors.len(), if r.errors.len() == 1 { "" } else { "s" }),
-            )));
-            report.set(Some(r));
-            on_done();
-        }
-        Some(Err(e)) => {
-            errors.set(e.field_errors());
-            status.set(Some((false, e.field_errors().get("csv").unwrap_or_else(|| e.to_string()))));
-        }
-        None => {}
-    });
-    view! {
-        <section class="panel" aria-labelledby="import-h">
-            <h2 id="import-h">"Import people from CSV"</h2>
-            <p class="hint">"Columns: " <code>{CSV_COLUMNS.join(",")}</code> ". Existing people (same email) are updated; new people get a one-time link. Rows with problems are listed and the good rows kept."</p>
-            <form on:submit=move |ev| { ev.prevent_default(); import.dispatch(text.get_untracked()); } novalidate>
-                <div class="field">
-                    <label for="f-csv-file">"CSV file"</label>
-                    <input id="f-csv-file" type="file" accept=".csv,text/csv" on:change=move |ev| crate::ui::read_file_into(ev, text) />
-                </div>
-                <div class="field" class:invalid=move || errors.with(|e| e.get("csv").is_some())>
-                    <label for="f-csv">"…or paste the rows"</label>
-                    <textarea id="f-csv" name="csv" rows="6" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) aria-describedby="f-csv-err"></textarea>
-                    <p class="error" id="f-csv-err">{move || errors.with(|e| e.get("csv"))}</p>
-                </div>
-                <FormStatus message=status />
-                <button type="submit" class="primary" disabled=move || import.pending().get()>"Import"</button>
-            </form>
-            {move || report.get().map(|r| view! {
-                {(!r.errors.is_empty()).then(|| view! {
-                    <table class="report">
-                        <caption>"Rows not imported as they were"</caption>
-                        <thead><tr><th scope="col">"Line"</th><th scope="col">"Field"</th><th scope="col">"Problem"</th></tr></thead>
-                        <tbody>
-                            {r.errors.iter().map(|e| view! { <tr><td>{e.line}</td><td>{e.field.clone()}</td><td>{e.message.clone()}</td></tr> }).collect_view()}
-                        </tbody>
-                    </table>
-                })}
-                <ul class="links">{r.invites.into_iter().map(|link| view! { <InviteLinkRow link /> }).collect_view()}</ul>
-            })}
         </section>
     }
 }

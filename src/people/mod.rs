@@ -2,6 +2,7 @@
 //! that give it. Profiles, the directory and accounts own the rest of a person.
 
 pub mod api;
+pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod db;
 
@@ -262,4 +263,9 @@ pub struct PersonRecord {
     pub location: String,
     pub timezone: String,
     pub active: bool,
+}
+
+/// A text as an element id may carry it: lower-case letters and digits only.
+pub fn sync_key(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }

@@ -235,6 +235,31 @@ pub fn read_file_into(ev: leptos::ev::Event, into: RwSignal<String>) {
     let _ = (ev, into);
 }
 
+/// Reads a chosen file's bytes into `into` as (file name, base64), leaving the decoding of its
+/// text to the server (the browser half only).
+pub fn read_file_base64(ev: leptos::ev::Event, into: RwSignal<Option<(String, String)>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use base64::Engine;
+        use wasm_bindgen::JsCast;
+        let file = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0));
+        if let Some(file) = file {
+            leptos::task::spawn_local(async move {
+                if let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                    into.set(Some((file.name(), base64::engine::general_purpose::STANDARD.encode(bytes))));
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, into);
+}
+
 /// `YYYY-MM-DD HH:MM` in UTC.
 pub fn format_date_time(unix: i64) -> String {
     let minutes = unix.rem_euclid(86_400) / 60;
