@@ -16,6 +16,7 @@ on_both_backends!(
     repeated_failures_are_throttled,
     lists_files_and_bodies_past_their_limits_are_refused_before_any_work,
     guessed_invitation_links_are_throttled,
+    changing_a_password_ends_the_other_sessions,
 );
 
 async fn sign_in_works_and_refuses_wrong_passwords(app: &TestApp) {
@@ -298,6 +299,27 @@ async fn lists_files_and_bodies_past_their_limits_are_refused_before_any_work(ap
     // A password longer than any that can be set is not hashed, and says what every wrong one says.
     let long = app.client().sign_in(MENTOR, &"x".repeat(100_000)).await;
     assert_eq!(field_error(&long.body, "password").as_deref(), Some("That email and password do not match."));
+}
+
+async fn changing_a_password_ends_the_other_sessions(app: &TestApp) {
+    let (here, elsewhere) = (signed_in(app, MENTEE).await, signed_in(app, MENTEE).await);
+    let change = |current: &str, password: &str, confirm: &str| {
+        let (current, password, confirm) = (current.to_string(), password.to_string(), confirm.to_string());
+        let here = &here;
+        async move { here.form("me/password", &[("current", &current), ("password", &password), ("confirm", &confirm)]).await }
+    };
+    let wrong = change("not it", "a brand new password", "a brand new password").await;
+    assert_eq!(field_error(&wrong.body, "current").as_deref(), Some("That is not your current password."));
+    let short = change(DEMO_PASSWORD, "short", "short").await;
+    assert!(field_error(&short.body, "password").is_some());
+    let differ = change(DEMO_PASSWORD, "a brand new password", "a brand new passwore").await;
+    assert!(field_error(&differ.body, "confirm").is_some());
+    assert_eq!(change(DEMO_PASSWORD, "a brand new password", "a brand new password").await.status, 200);
+    assert_eq!(here.form("me", &[]).await.body["email"], MENTEE, "this session stays");
+    assert!(elsewhere.form("me", &[]).await.body.is_null(), "the other one ends at once");
+    assert_eq!(app.client().sign_in(MENTEE, DEMO_PASSWORD).await.status, 422);
+    assert_eq!(app.client().sign_in(MENTEE, "a brand new password").await.status, 200);
+    assert_eq!(app.client().form("me/password", &[("current", "x"), ("password", "y"), ("confirm", "y")]).await.status, 401);
 }
 
 /// Guessing invitation links from one address meets the same growing waits as guessing

@@ -18,6 +18,7 @@ on_both_backends!(
     two_applies_at_once_write_once_and_a_stale_preview_is_refused,
     people_who_leave_lose_access_and_their_pairs_end,
     only_admins_sync_people,
+    an_export_imports_again_with_no_change,
 );
 
 async fn upload(admin: &Client, bytes: &[u8]) -> i64 {
@@ -244,4 +245,21 @@ async fn only_admins_sync_people(app: &TestApp) {
     let refused = admin.json("people/import_upload", json!({"file_name": "x.csv", "file_base64": huge})).await;
     assert_eq!(refused.status, 422, "{:?}", refused.body);
     assert!(field_error(&refused.body, "file").unwrap().contains("5 MB"));
+}
+
+async fn an_export_imports_again_with_no_change(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    // A cell a spreadsheet would run as a formula, and one that starts with a minus.
+    apply(&admin, upload(&admin, "name,email,level,department,job title,employee id\nEve Formula,eve@corp.test,4,=HYPERLINK(\"http://x\"),-lead,E-77\n".as_bytes()).await, &no_choices()).await;
+    let (status, headers, body) = admin.get("/admin/people-file").await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(body.contains("'=HYPERLINK") && body.contains(",'-lead,"), "formula-looking cells are neutralised: {}", body.lines().find(|l| l.contains("eve@")).unwrap_or(""));
+    assert!(body.trim_start_matches('\u{feff}').starts_with("Employee ID,Name,Email,Job Title,Level,Department,Manager Email,Location,Time Zone,Status"));
+    let p = preview(&admin, upload(&admin, body.as_bytes()).await, &no_choices(), "changes").await;
+    assert_eq!(p["rows"].as_array().map(Vec::len), Some(0), "export → import = no change: {p}");
+    assert!(p["counts"]["unchanged"].as_u64().unwrap() > 10);
+    let dana = signed_in(app, MENTOR).await;
+    assert_eq!(dana.get("/admin/people-file").await.0, 403);
+    assert_eq!(app.client().get("/admin/people-file").await.0, 401);
 }

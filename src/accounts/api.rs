@@ -147,6 +147,45 @@ async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
     Ok(InviteLink { user_id: id, name: person.name, email: person.email, path: format!("/invite/{token}"), expires_at })
 }
 
+/// Changes the signed-in person's password: the current one must match (attempts are throttled
+/// as sign-ins are), the new one follows the password rule, and every other session of theirs
+/// ends at once (this one stays). 422 at `current`, `password` or `confirm`; 429 when waiting.
+#[server(prefix = "/api", endpoint = "me/password")]
+pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    let mut errors = FieldErrors::new();
+    if current.is_empty() || current.len() > 1024 {
+        errors.add("current", "Enter your current password.");
+    }
+    if let Some(problem) = password_problem(&password) {
+        errors.add("password", problem);
+    } else if password != confirm {
+        errors.add("confirm", "The two passwords differ.");
+    }
+    errors.into_result(())?;
+    let (client, _) = admit_attempt(&state, &user.email, "password").await?;
+    let Some(stored) = db::credentials(&state.db, &user.email).await?.and_then(|c| c.password_hash) else {
+        return Err(AppError::Unauthenticated);
+    };
+    if !verify_password(current, Some(stored.clone())).await {
+        return Err(AppError::field("current", "That is not your current password."));
+    }
+    db::clear_attempts(&state.db, &user.email, &client).await?;
+    let hash = hash_password(password).await?;
+    let session = session().await?;
+    let keep = session.id().map(|id| id.to_string()).unwrap_or_default();
+    let mut tx = state.db.begin_write().await?;
+    let ended = db::change_password(&mut tx, user.id, &stored, &hash, &keep)
+        .await?
+        .ok_or_else(|| AppError::Conflict("Your password was changed elsewhere a moment ago; sign in again.".into()))?;
+    tx.commit().await?;
+    for id in ended {
+        end_session_everywhere(&state, &id).await;
+    }
+    Ok(())
+}
+
 #[server(prefix = "/api", endpoint = "admin/pending_invites")]
 pub async fn pending_invites() -> Result<Vec<PendingInvite>, AppError> {
     require_admin().await?;

@@ -164,6 +164,16 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A fresh one-time invitation: the token (256 random bits, for the link), its hash (what is
+/// stored) and its expiry.
+pub fn new_invitation() -> (String, String, i64) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash, now() + INVITE_LIFETIME_SECS)
+}
+
 /// Issues a fresh one-time token (256 random bits) and returns it with its expiry.
 /// Only its hash is stored, so a database leak does not leak usable links.
 pub async fn issue_invite(conn: &mut AnyConnection, user_id: i64) -> Result<(String, i64), sqlx::Error> {
@@ -293,4 +303,24 @@ pub async fn count_people_outside(db: &Db, domain: &str) -> Result<i64, sqlx::Er
 /// How many people the database holds.
 pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await
+}
+
+/// Sets person `id`'s password hash, if `old_hash` is still the stored one (false otherwise: it
+/// changed in between), and deletes their sessions other than `keep`; returns the deleted
+/// sessions' ids, for the caller to close their sockets once committed.
+pub async fn change_password(conn: &mut AnyConnection, id: i64, old_hash: &str, new_hash: &str, keep: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4")
+        .bind(new_hash)
+        .bind(now())
+        .bind(id)
+        .bind(old_hash)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let ended: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1 AND id <> $2").bind(id).bind(keep).fetch_all(&mut *conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2").bind(id).bind(keep).execute(&mut *conn).await?;
+    Ok(Some(ended))
 }

@@ -1,6 +1,6 @@
 //! Pages for signing in, accepting an invitation, and the admin area.
 
-use super::api::{AcceptInvite, SignIn, invitation, invite_person, pending_invites, reissue_invite};
+use super::api::{AcceptInvite, ChangePassword, SignIn, invitation, invite_person, pending_invites, reissue_invite};
 use super::{InviteLink, PersonInput};
 use crate::error::AppError;
 use crate::profiles::level_label;
@@ -132,6 +132,30 @@ pub fn AcceptInvitePage() -> impl IntoView {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }})}
             </Suspense>
+        </section>
+    }
+}
+
+/// Changing one's own password; every other session of the person ends.
+#[component]
+pub fn ChangePasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error = errors_of(action.value());
+    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));
+    view! {
+        <section class="panel" aria-labelledby="password-h">
+            <h2 id="password-h">"Password"</h2>
+            <ActionForm action=action attr:novalidate=true>
+                <PlainField label="Current password" name="current" kind="password" autocomplete="current-password" error=field("current") />
+                <PlainField label="New password (at least 10 characters)" name="password" kind="password" autocomplete="new-password" error=field("password") />
+                <PlainField label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error=field("confirm") />
+                <FormStatus message=Signal::derive(move || match action.value().get() {
+                    Some(Ok(())) => Some((true, "Your password is changed; you are signed out everywhere else.".into())),
+                    Some(Err(e)) => general_message(Some(e)),
+                    None => None,
+                }) />
+                <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
+            </ActionForm>
         </section>
     }
 }

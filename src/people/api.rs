@@ -146,14 +146,30 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
         return Err(AppError::Conflict("This file has been applied already.".into()));
     }
     let mut applied = ImportApplied::default();
-    let mut ids: BTreeMap<String, i64> = BTreeMap::new();
+    let mut ids: BTreeMap<String, i64> = super::db::ids_by_email(&mut tx).await?;
     let mut ended_sessions = Vec::new();
-    for p in planned.plan.rows.iter().filter(|p| matches!(p.row.kind, RowKind::New | RowKind::Updated | RowKind::Leaving)) {
-        let id = super::db::write_person(&mut tx, p.person, &p.row.changes, admin.id).await?;
+    let writes: Vec<&sync::PlannedRow> =
+        planned.plan.rows.iter().filter(|p| matches!(p.row.kind, RowKind::New | RowKind::Updated | RowKind::Leaving)).collect();
+    let mut managers_later = Vec::new();
+    for p in &writes {
+        // The manager in the same statement when they are known already; else once all are in.
+        let manager = match p.row.changes.iter().find(|c| c.field == PersonField::ManagerEmail).map(|c| c.new.as_str()) {
+            None => None,
+            Some("") => Some(None),
+            Some(email) => match ids.get(email) {
+                Some(id) => Some(Some(*id)),
+                None => {
+                    managers_later.push((p.row.email.clone(), email.to_string()));
+                    None
+                }
+            },
+        };
+        let invitation = p.person.is_none().then(crate::accounts::db::new_invitation);
+        let extras = super::db::WriteExtras { manager, invitation: invitation.as_ref().map(|(_, hash, expires)| (hash.as_str(), *expires)) };
+        let id = super::db::write_person(&mut tx, p.person, &p.row.changes, admin.id, extras).await?;
         ids.insert(p.row.email.clone(), id);
-        if p.person.is_none() {
+        if let Some((token, _, expires_at)) = invitation {
             applied.created += 1;
-            let (token, expires_at) = crate::accounts::db::issue_invite(&mut tx, id).await?;
             applied.invites.push(InviteLink { user_id: id, name: p.row.name.clone(), email: p.row.email.clone(), path: format!("/invite/{token}"), expires_at });
         }
         match p.row.changes.iter().find(|c| c.field == PersonField::Status).map(|c| c.new.as_str()) {
@@ -168,17 +184,8 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
             _ => {}
         }
     }
-    // Managers last: a manager may be a new person further down the file.
-    for p in planned.plan.rows.iter().filter(|p| matches!(p.row.kind, RowKind::New | RowKind::Updated | RowKind::Leaving)) {
-        let Some(change) = p.row.changes.iter().find(|c| c.field == PersonField::ManagerEmail) else { continue };
-        let manager = match change.new.as_str() {
-            "" => None,
-            email => match ids.get(email) {
-                Some(id) => Some(*id),
-                None => crate::accounts::db::user_id_by_email(&mut tx, email).await?,
-            },
-        };
-        crate::accounts::db::set_manager(&mut tx, ids[&p.row.email], manager).await?;
+    for (email, manager) in managers_later {
+        crate::accounts::db::set_manager(&mut tx, ids[&email], ids.get(&manager).copied()).await?;
     }
     for (header, field) in &choices.columns {
         let value = field.map(|f| serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()).unwrap_or_default();

@@ -143,7 +143,7 @@ pub struct ReadFile {
 pub fn cell_value(raw: &str) -> String {
     let trimmed = raw.trim();
     match trimmed.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.trim().to_string(),
         _ => trimmed.to_string(),
     }
 }
@@ -204,13 +204,17 @@ pub fn read_file(bytes: &[u8], mapping: &BTreeMap<String, Option<PersonField>>, 
     let mut rows = Vec::new();
     // Line breaks inside the cells of earlier rows: each makes a text line but no spreadsheet row.
     let mut breaks_before = 0i64;
+    // Lines are counted from where the previous row started, so the whole file is read once.
+    let (mut counted_to, mut lines_before) = (0usize, 0i64);
     for record in records {
         let record = record.map_err(|e| format!("The file could not be read past {}: {e}.", e.position().map_or(0, |p| p.line())))?;
         // The reader's position is where it began reading the record, before any blank lines it
         // skipped: the record's own line is that of its first character that is not a line end.
         let offset = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
         let start = offset + text[offset..].bytes().take_while(|b| *b == b'\n').count();
-        let line = 1 + text.as_bytes()[..start].iter().filter(|b| **b == b'\n').count() as i64;
+        lines_before += text.as_bytes()[counted_to..start].iter().filter(|b| **b == b'\n').count() as i64;
+        counted_to = start;
+        let line = 1 + lines_before;
         let breaks: i64 = record.iter().map(|c| c.matches('\n').count() as i64).sum();
         let sheet_row = line - breaks_before;
         breaks_before += breaks;

@@ -22,6 +22,8 @@ pub struct PersonLabel {
 }
 
 #[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
 pub mod file;
 #[cfg(feature = "ssr")]
 pub mod timezones;

@@ -73,6 +73,12 @@ fn links() -> &'static HashMap<&'static str, &'static str> {
     })
 }
 
+/// Every name of the tz database by its lower-case spelling.
+fn by_lower_case() -> &'static HashMap<String, &'static str> {
+    static NAMES: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| chrono_tz::TZ_VARIANTS.iter().map(|tz| (tz.name().to_ascii_lowercase(), tz.name())).collect())
+}
+
 /// The zones a person may choose, sorted: every current zone named for a place, and `UTC`.
 pub fn choosable() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
@@ -99,7 +105,7 @@ pub fn is_choosable(name: &str) -> bool {
 /// or `Err` with a message for the person who wrote it.
 pub fn canonical_timezone(written: &str) -> Result<String, String> {
     let written = written.trim();
-    let known = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).find(|n| n.eq_ignore_ascii_case(written));
+    let known = by_lower_case().get(written.to_ascii_lowercase().as_str()).copied();
     if UTC_NAMES.iter().any(|n| n.eq_ignore_ascii_case(written)) {
         return Ok("UTC".into());
     }

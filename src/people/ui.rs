@@ -97,6 +97,7 @@ pub fn PeopleSync(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
         <section class="panel" aria-labelledby="sync-h">
             <h2 id="sync-h">"Keep people in step with HR"</h2>
             <p class="hint">"Upload the export of your HR system (CSV in any encoding, separated by commas, semicolons, tabs or bars). You see every change before anything is written; a column the file does not have, or a blank cell, changes nothing."</p>
+            <p><a href="/admin/people-file" download="people.csv" rel="external">"Download everyone as a people file"</a>" (the same columns; edit it and upload it again)."</p>
             <form on:submit=send novalidate>
                 <div class="field" class:invalid=move || errors.with(|e| e.get("file").is_some())>
                     <label for="f-people-file">"People file"</label>

@@ -173,7 +173,7 @@ pub fn EditProfilePage() -> impl IntoView {
         <h1>"My profile"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move { match data.await {
-                Ok(d) => view! { <ProfileEditor data=d /> }.into_any(),
+                Ok(d) => view! { <ProfileEditor data=d /> <crate::accounts::ui::ChangePasswordForm /> }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
             }})}
         </Suspense>

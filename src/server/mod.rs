@@ -106,6 +106,7 @@ where
         .route("/readyz", get(move |State(state): State<AppState>| health::readyz(state, ready.clone())))
         .route("/ws/pairs/{id}", get(crate::pairs::chat::socket))
         .route("/calendar/checkins/{id}", get(crate::pairs::calendar::checkin_ics))
+        .route("/admin/people-file", get(crate::people::export::people_file))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -83,13 +83,24 @@ pub fn page_status(error: &AppError) {
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     page_status(&error);
     match error {
-        AppError::Unauthenticated => view! {
+        AppError::Unauthenticated => {
+            // The session ended while the page was open (signed out elsewhere, or the person
+            // was deactivated): go to the sign-in page, coming back here afterwards.
+            #[cfg(feature = "hydrate")]
+            Effect::new(move |_| {
+                let location = window().location();
+                let here = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+                let next = js_sys::encode_uri_component(&here);
+                let _ = location.assign(&format!("/signin?next={next}"));
+            });
+            view! {
             <div class="notice" role="alert">
                 <p>"Please sign in to see this page."</p>
                 <p><a href="/signin">"Sign in"</a></p>
             </div>
+            }
+            .into_any()
         }
-        .into_any(),
         other => view! { <div class="notice" role="alert"><p>{other.to_string()}</p></div> }.into_any(),
     }
 }
