@@ -14,6 +14,7 @@ on_both_backends!(
     two_applications_at_once_make_one_enrolment,
     two_admins_pairing_one_mentee_at_once_make_one_pair,
     goals_and_milestones_added_at_once_stop_at_their_limits,
+    two_admins_deactivating_one_person_at_once_end_their_pair_once,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -247,4 +248,21 @@ async fn goals_and_milestones_added_at_once_stop_at_their_limits(app: &TestApp) 
     assert_eq!(steps.len(), 20);
     let titles: Vec<&str> = steps.iter().map(|m| m["title"].as_str().unwrap()).collect();
     assert!(titles[17..].iter().all(|t| t.starts_with("Extra")), "the added ones follow the first 17, in order: {titles:?}");
+}
+
+/// Two admins deactivate the same person at the same moment: both are told it is done, and the
+/// person's pair ends once, with one notice to the partner.
+async fn two_admins_deactivating_one_person_at_once_end_their_pair_once(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let other = app.another_admin("second.admin@demo.upmentor.test").await;
+    let id = programme(&admin, "Leaving at once", 1, false).await;
+    let made = admin.form("pairs/create", &[("programme_id", &id.to_string()), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let dana = admin.form("people/by_email", &[("email", MENTOR)]).await.body["id"].as_i64().unwrap().to_string();
+    let fields = [("user_id", dana.as_str()), ("active", "false")];
+    let (a, b) = tokio::join!(admin.form("people/set_active", &fields), other.form("people/set_active", &fields));
+    assert_eq!((a.status, b.status), (200, 200), "{:?} {:?}", a.body, b.body);
+    let victor = signed_in(app, MENTEE).await;
+    let inbox = victor.form("me/inbox", &[]).await.body.to_string();
+    assert_eq!(inbox.matches("has left the organisation").count(), 1, "one notice: {inbox}");
 }

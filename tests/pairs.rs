@@ -15,6 +15,7 @@ on_both_backends!(
     goals_check_ins_notes_and_feedback,
     chat_messages_are_stored_once_and_delivered_live,
     a_chat_socket_lives_only_as_long_as_its_session_and_pair,
+    deactivating_someone_closes_their_chat_at_once,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -399,4 +400,25 @@ async fn a_chat_socket_lives_only_as_long_as_its_session_and_pair(app: &TestApp)
 
 async fn chat_status(c: &Client, pair: i64) -> u16 {
     c.form("pairs/chat_allowed", &[("pair_id", &pair.to_string())]).await.status
+}
+
+/// A person deactivated by an admin (they left) is cut off at once: their open chat socket
+/// closes within a second, and their partner's is told the pair ended.
+async fn deactivating_someone_closes_their_chat_at_once(app: &TestApp) {
+    let (_, a, _) = two_pairs(app).await;
+    let (dana, victor) = (signed_in(app, MENTOR).await, signed_in(app, MENTEE).await);
+    let mut dw = open_ws(app, &dana, a).await.unwrap();
+    let mut vw = open_ws(app, &victor, a).await.unwrap();
+    let admin = signed_in(app, ADMIN).await;
+    let id = admin.form("people/by_email", &[("email", MENTOR)]).await.body["id"].as_i64().unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(admin.form("people/set_active", &[("user_id", &id.to_string()), ("active", "false")]).await.status, 200);
+    let closed = closed_with(&mut dw, Duration::from_secs(1)).await;
+    assert_eq!(closed.as_ref().map(|c| c.0), Some(4401), "closed within a second: {closed:?}");
+    println!("socket closed {:.0} ms after deactivation", started.elapsed().as_secs_f64() * 1000.0);
+    // The partner's socket ends with the pair at its next check (each send, and every 30 s).
+    let frame = json!({"type": "send", "client_id": "after-leaving", "body": "Are you there?", "goal_id": null, "checkin_id": null});
+    vw.send(tungstenite::Message::Text(frame.to_string().into())).await.unwrap();
+    let closed = closed_with(&mut vw, Duration::from_secs(2)).await;
+    assert_eq!(closed.map(|c| c.0), Some(4409), "the pair has ended");
 }

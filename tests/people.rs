@@ -19,6 +19,7 @@ on_both_backends!(
     people_who_leave_lose_access_and_their_pairs_end,
     only_admins_sync_people,
     an_export_imports_again_with_no_change,
+    a_programmes_enrolments_and_pairs_export_for_its_admins,
 );
 
 async fn upload(admin: &Client, bytes: &[u8]) -> i64 {
@@ -262,4 +263,24 @@ async fn an_export_imports_again_with_no_change(app: &TestApp) {
     let dana = signed_in(app, MENTOR).await;
     assert_eq!(dana.get("/admin/people-file").await.0, 403);
     assert_eq!(app.client().get("/admin/people-file").await.0, 401);
+}
+
+async fn a_programmes_enrolments_and_pairs_export_for_its_admins(app: &TestApp) {
+    let admin = signed_in(app, ADMIN).await;
+    let input = json!({"name": "Exported", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(1), "ends_on": day(100),
+        "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "1", "self_match": false});
+    let programme = admin.json("programmes/create", json!({"input": input})).await.body.as_i64().unwrap();
+    let pair = admin.form("pairs/create", &[("programme_id", &programme.to_string()), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await;
+    assert_eq!(pair.status, 200, "{:?}", pair.body);
+    let (status, _, pairs) = admin.get(&format!("/programmes/{programme}/pairs-file")).await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = pairs.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "Mentor Email,Mentor Name,Mentee Email,Mentee Name,Score,Status,Since,Ended,End Reason");
+    assert!(lines[1].starts_with(MENTOR) && lines[1].contains(MENTEE) && lines[1].contains(",active,"), "{pairs}");
+    let (status, _, enrolments) = admin.get(&format!("/programmes/{programme}/enrolments-file")).await;
+    assert_eq!(status, 200);
+    assert!(enrolments.trim_start_matches('\u{feff}').starts_with("Email,Name,Role,Status,Level,Department,Job Title,Topics,Applied"));
+    let dana = signed_in(app, MENTOR).await;
+    assert_eq!(dana.get(&format!("/programmes/{programme}/pairs-file")).await.0, 403, "a member of a pair is not its programme's admin");
+    assert_eq!(admin.get("/programmes/999999/pairs-file").await.0, 404);
 }

@@ -24,55 +24,65 @@ pub fn neutralised(cell: &str) -> String {
     }
 }
 
-/// The people file of `people`, in [`EXPORT_COLUMNS`] (UTF-8 with a byte-order mark, which
-/// tells Excel the encoding; commas; CRLF line ends).
-pub fn people_csv(people: &[super::sync::StoredPerson]) -> Result<Vec<u8>, csv::Error> {
+/// Writes `rows` under `columns` as a CSV file: UTF-8 with a byte-order mark (which tells Excel
+/// the encoding), commas, CRLF line ends, every cell [`neutralised`].
+pub fn csv_file(columns: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        writer.write_record(EXPORT_COLUMNS)?;
-        for p in people {
-            let level = p.level.to_string();
-            let cells = [
-                p.employee_id.as_deref().unwrap_or(""),
-                &p.name,
-                &p.email,
-                &p.job_title,
-                &level,
-                &p.department,
-                p.manager_email.as_deref().unwrap_or(""),
-                &p.location,
-                &p.timezone,
-                if p.active { "active" } else { "inactive" },
-            ];
-            writer.write_record(cells.iter().map(|c| neutralised(c)))?;
+        writer.write_record(columns)?;
+        for row in rows {
+            writer.write_record(row.iter().map(|c| neutralised(c)))?;
         }
         writer.flush()?;
     }
     Ok(out)
 }
 
-pub async fn people_file(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Response {
-    if user.role != Role::Admin {
-        return crate::error::AppError::Forbidden.into_response();
-    }
-    let people = match db::stored_people(&state.db).await {
-        Ok(p) => p,
-        Err(e) => return crate::error::AppError::from(e).into_response(),
-    };
-    match people_csv(&people) {
+/// A CSV download named `file_name`, or 500 (logged) when it could not be written.
+pub fn download(file_name: &str, body: Result<Vec<u8>, csv::Error>) -> Response {
+    match body {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"people.csv\"".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
             ],
             body,
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "could not write the people file");
+            tracing::error!(error = %e, "could not write {file_name}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// The people file of `people`, in [`EXPORT_COLUMNS`].
+pub fn people_csv(people: &[super::sync::StoredPerson]) -> Result<Vec<u8>, csv::Error> {
+    let rows = people.iter().map(|p| {
+        vec![
+            p.employee_id.clone().unwrap_or_default(),
+            p.name.clone(),
+            p.email.clone(),
+            p.job_title.clone(),
+            p.level.to_string(),
+            p.department.clone(),
+            p.manager_email.clone().unwrap_or_default(),
+            p.location.clone(),
+            p.timezone.clone(),
+            if p.active { "active" } else { "inactive" }.to_string(),
+        ]
+    });
+    csv_file(&EXPORT_COLUMNS, rows)
+}
+
+pub async fn people_file(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Response {
+    if user.role != Role::Admin {
+        return crate::error::AppError::Forbidden.into_response();
+    }
+    match db::stored_people(&state.db).await {
+        Ok(people) => download("people.csv", people_csv(&people)),
+        Err(e) => crate::error::AppError::from(e).into_response(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The admin's people sync: upload a file (or paste it), see what it would change, map columns
 //! and grades, apply it.
 
-use super::api::{apply_import, preview_import, upload_people_file};
+use super::api::{apply_import, person_by_email, preview_import, set_person_active, upload_people_file};
 use super::{ColumnSource, ImportApplied, ImportChoices, ImportPreview, PersonField, PreviewRow, RowFilter, RowKind, IMPORT_PAGE_SIZE};
 use crate::error::{AppError, FieldErrors};
 use crate::ui::{ErrorNotice, FormStatus};
@@ -280,5 +280,43 @@ fn RowView(row: PreviewRow) -> impl IntoView {
                 </ul>
             </td>
         </tr>
+    }
+}
+
+/// For admins on a person's page: whether they can sign in, and the button that deactivates
+/// (someone who left) or reactivates them.
+#[component]
+pub fn AccountPanel(email: String) -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let record = Resource::new(move || (email.clone(), refresh.get()), |(email, _)| person_by_email(email));
+    let change = Action::new(move |(id, active): &(i64, bool)| set_person_active(*id, *active));
+    let status = RwSignal::new(None::<(bool, String)>);
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(())) => {
+            status.set(Some((true, "Done.".into())));
+            refresh.update(|v| *v += 1);
+        }
+        Some(Err(e)) => status.set(Some((false, e.field_errors().get("active").unwrap_or_else(|| e.to_string())))),
+        None => {}
+    });
+    view! {
+        <section class="panel" aria-labelledby="account-h">
+            <h2 id="account-h">"Account"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move { match record.await {
+                    Ok(r) => {
+                        let (id, active) = (r.id, r.active);
+                        view! {
+                            <p>{if active { "Active: can sign in and take part." } else { "Deactivated: cannot sign in, not in the directory or any pool; their history stays." }}</p>
+                            <button type="button" disabled=move || change.pending().get() on:click=move |_| { change.dispatch((id, !active)); }>
+                                {if active { "Deactivate (has left)" } else { "Reactivate" }}
+                            </button>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }})}
+            </Transition>
+            <FormStatus message=status />
+        </section>
     }
 }

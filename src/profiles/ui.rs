@@ -147,6 +147,7 @@ fn ProfileView(profile: Profile) -> impl IntoView {
                 <dt>"Email"</dt><dd><a href=format!("mailto:{}", p.email)>{p.email.clone()}</a></dd>
             </dl>
             {(!p.bio.is_empty()).then(|| view! { <p class="bio">{p.bio.clone()}</p> })}
+            {move || crate::accounts::use_auth().is_admin().then(|| view! { <crate::people::ui::AccountPanel email=p.email.clone() /> })}
             <section>
                 <h2>"Can teach"</h2>
                 <p>{if p.teach.is_empty() { "Nothing listed yet.".to_string() } else { skill_list(&p.teach) }}</p>

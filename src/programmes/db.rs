@@ -782,3 +782,30 @@ pub async fn close_other_requests(conn: &mut AnyConnection, programme_id: i64, m
         .await?;
     Ok(())
 }
+
+/// A pair as the pairs file lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PairExportRow {
+    pub mentor_name: String,
+    pub mentor_email: String,
+    pub mentee_name: String,
+    pub mentee_email: String,
+    pub score_milli: i64,
+    pub status: crate::pairs::PairStatus,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+    pub end_reason: Option<String>,
+}
+
+/// Every pair of programme `programme_id`, active and ended, oldest first.
+pub async fn pairs_for_export(db: &Db, programme_id: i64) -> Result<Vec<PairExportRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.name AS mentor_name, m.email AS mentor_email, e.name AS mentee_name, e.email AS mentee_email,
+                p.score_milli, p.status, p.created_at, p.ended_at, p.end_reason
+         FROM pairs p JOIN users m ON m.id = p.mentor_id JOIN users e ON e.id = p.mentee_id
+         WHERE p.programme_id = $1 ORDER BY p.created_at, p.id",
+    )
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await
+}

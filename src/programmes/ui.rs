@@ -401,6 +401,7 @@ fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() 
     view! {
         <section class="panel wide" aria-labelledby="apps-h">
             <h2 id="apps-h">"People"</h2>
+            <p><a href=format!("/programmes/{programme_id}/enrolments-file") download rel="external">"Download the enrolments (CSV)"</a></p>
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -519,6 +520,7 @@ fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="pairs-h">
             <h2 id="pairs-h">"Pairs"</h2>
+            <p><a href=format!("/programmes/{programme_id}/pairs-file") download rel="external">"Download the pairs (CSV)"</a></p>
             <FormStatus message=status />
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {

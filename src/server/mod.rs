@@ -107,6 +107,8 @@ where
         .route("/ws/pairs/{id}", get(crate::pairs::chat::socket))
         .route("/calendar/checkins/{id}", get(crate::pairs::calendar::checkin_ics))
         .route("/admin/people-file", get(crate::people::export::people_file))
+        .route("/programmes/{id}/enrolments-file", get(crate::programmes::export::enrolments_file))
+        .route("/programmes/{id}/pairs-file", get(crate::programmes::export::pairs_file))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
