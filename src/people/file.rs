@@ -126,6 +126,8 @@ pub struct FileRow {
     /// The row a spreadsheet shows it on: differs from `line` after a cell with a line break.
     pub sheet_row: i64,
     pub cells: BTreeMap<PersonField, String>,
+    /// Said of the row as a whole (more cells than the header names).
+    pub notes: Vec<String>,
 }
 
 /// A file read into columns and rows.
@@ -228,7 +230,17 @@ pub fn read_file(bytes: &[u8], mapping: &BTreeMap<String, Option<PersonField>>, 
             .iter()
             .filter_map(|c| Some((c.field?, cell_value(record.get(c.index as usize).unwrap_or("")))))
             .collect();
-        rows.push(FileRow { line, sheet_row, cells });
+        let mut notes = Vec::new();
+        let extra: Vec<&str> = record.iter().skip(columns.len()).filter(|c| !c.trim().is_empty()).collect();
+        if !extra.is_empty() {
+            notes.push(format!(
+                "This row has {} cells where the header names {} columns; “{}” beyond them is not imported.",
+                record.len(),
+                columns.len(),
+                extra.join("”, “")
+            ));
+        }
+        rows.push(FileRow { line, sheet_row, cells, notes });
     }
     Ok(ReadFile { encoding: decoded.encoding, separator: separator_name, notices, columns, rows })
 }
@@ -293,6 +305,9 @@ mod tests {
         let places: Vec<(i64, i64)> = file.rows.iter().map(|r| (r.line, r.sheet_row)).collect();
         assert_eq!(places, vec![(3, 3), (5, 4), (7, 6)], "a blank line is a row in both; a line break in a cell is a line only");
         assert_eq!(file.rows[0].cells[&Department], "Research\nand Development");
+        let extra = read(b"name,email\nAda,ada@x.com,surplus\nBo,bo@x.com,\n");
+        assert!(extra.rows[0].notes[0].contains("“surplus” beyond them is not imported"), "{:?}", extra.rows[0].notes);
+        assert!(extra.rows[1].notes.is_empty(), "an empty trailing cell says nothing");
     }
 
     #[test]

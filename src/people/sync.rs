@@ -213,7 +213,7 @@ fn plan_row(
     canonical_timezone: &impl Fn(&str) -> Result<String, String>,
 ) -> PlannedRow {
     let cell = |f: PersonField| file_row.cells.get(&f).map(String::as_str);
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<RowNote> = file_row.notes.iter().map(|n| RowNote { field: None, message: n.clone() }).collect();
     let mut errors = Vec::new();
 
     let written_email = cell(PersonField::Email).unwrap_or("");
