@@ -197,6 +197,17 @@ async fn two_applies_at_once_write_once_and_a_stale_preview_is_refused(app: &Tes
     let stale = admin.json("people/import_apply", json!({"import_id": id, "choices": no_choices(), "fingerprint": fingerprint})).await;
     assert_eq!(stale.status, 409, "{:?}", stale.body);
     assert_eq!(person(&admin, "once@corp.test").await["level"], 5);
+    // Two different files adding the same new person, applied at once: one is written, the
+    // other is told the directory changed; nothing fails.
+    let (first, second) = (upload(&admin, b"name,email,level\nBoth Files,both@corp.test,3\n").await, upload(&other, b"name,email,level\nBoth Files,both@corp.test,4\n").await);
+    let (f1, f2) = (preview(&admin, first, &no_choices(), "all").await["fingerprint"].clone(), preview(&other, second, &no_choices(), "all").await["fingerprint"].clone());
+    let (a, b) = tokio::join!(
+        admin.json("people/import_apply", json!({"import_id": first, "choices": no_choices(), "fingerprint": f1})),
+        other.json("people/import_apply", json!({"import_id": second, "choices": no_choices(), "fingerprint": f2}))
+    );
+    let mut statuses = vec![a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409], "{:?} {:?}", a.body, b.body);
 }
 
 async fn people_who_leave_lose_access_and_their_pairs_end(app: &TestApp) {
@@ -222,6 +233,14 @@ async fn people_who_leave_lose_access_and_their_pairs_end(app: &TestApp) {
     assert!(!matches.body.as_array().unwrap().iter().any(|m| m["programme_id"] == programme), "the pair ended");
     let found = admin.json("directory", json!({"query": {"q": "Dana", "department": "", "skill": "", "level": 0, "page": 0}})).await;
     assert!(!found.body.to_string().contains(MENTOR), "they leave the directory");
+    let enrol = admin.json("programmes/bulk_enrol", json!({"input": {"programme_id": programme, "role": "mentor", "source": {"Emails": MENTOR}}})).await;
+    assert_eq!(enrol.body["enrolled"], 0, "nor can they be enrolled: {:?}", enrol.body);
+    let invite = json!({"name": "Dana", "email": MENTOR, "job_title": "", "level": "2", "department": "", "manager_email": "", "location": "", "timezone": "UTC"});
+    let reinvited = admin.json("admin/invite", json!({"person": invite})).await;
+    assert!(field_error(&reinvited.body, "email").unwrap().contains("has left"), "{:?}", reinvited.body);
+    let dana_id_seen = person(&admin, MENTOR).await["id"].as_i64().unwrap().to_string();
+    assert_eq!(victor.form("profile/get", &[("id", &dana_id_seen)]).await.status, 404, "their page is gone for colleagues");
+    assert_eq!(admin.form("profile/get", &[("id", &dana_id_seen)]).await.status, 200, "admins still see it");
     // An admin can bring them back, and deactivate one person directly.
     let dana_id = person(&admin, MENTOR).await["id"].as_i64().unwrap();
     assert_eq!(admin.form("people/set_active", &[("user_id", &dana_id.to_string()), ("active", "true")]).await.status, 200);

@@ -239,3 +239,8 @@ WHERE timezone IN (
     'US/Indiana-Starke', 'US/Michigan', 'US/Mountain', 'US/Pacific', 'US/Samoa', 'Universal',
     'W-SU', 'WET', 'Zulu'
 );
+
+-- Sessions open before this migration: their person, so that ending a person's sessions ends them too.
+UPDATE sessions SET user_id = CAST(json_extract(data, '$.uid') AS INTEGER) WHERE user_id IS NULL;
+-- Whoever has an account may have chosen their timezone: an import shows it rather than changing it.
+UPDATE users SET timezone_chosen = 1 WHERE password_hash IS NOT NULL;

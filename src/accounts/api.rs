@@ -123,8 +123,10 @@ async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
     let person = person.validate(canonical_timezone)?;
     let mut tx = state.db.begin_write().await?;
     if let Some(id) = db::user_id_by_email(&mut tx, &person.email).await? {
-        if db::account_state(&mut tx, id).await?.is_some_and(|a| a.active) {
-            return Err(AppError::field("email", "This person already has an account."));
+        match db::account_state(&mut tx, id).await? {
+            Some(a) if a.left => return Err(AppError::field("email", "This person has left; reactivate them on their page first.")),
+            Some(a) if a.active => return Err(AppError::field("email", "This person already has an account.")),
+            _ => {}
         }
     }
     let manager_id = match &person.manager_email {
@@ -197,7 +199,10 @@ pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
     require_admin().await?;
     let state = state()?;
     let mut tx = state.db.begin_write().await?;
-    let db::AccountState { name, email, active } = db::account_state(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let db::AccountState { name, email, active, left } = db::account_state(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    if left {
+        return Err(AppError::Conflict(format!("{name} has left; reactivate them on their page first.")));
+    }
     if active {
         return Err(AppError::Conflict(format!("{name} has already set a password.")));
     }

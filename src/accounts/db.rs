@@ -125,6 +125,11 @@ pub async fn upsert_person(
     Ok((id, true))
 }
 
+/// The id of the person with `email` who has not left.
+pub async fn active_user_id_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND deactivated_at IS NULL").bind(email).fetch_optional(&mut *conn).await
+}
+
 pub async fn user_id_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut *conn).await
 }
@@ -238,6 +243,8 @@ pub struct AccountState {
     pub email: String,
     /// Whether the person has set a password.
     pub active: bool,
+    /// Whether the person has left (deactivated).
+    pub left: bool,
 }
 
 /// Person `user_id`'s name, email and whether they have set a password.
@@ -247,12 +254,13 @@ pub async fn account_state(conn: &mut AnyConnection, user_id: i64) -> Result<Opt
         name: String,
         email: String,
         password_hash: Option<String>,
+        deactivated_at: Option<i64>,
     }
-    let row: Option<Row> = sqlx::query_as("SELECT name, email, password_hash FROM users WHERE id = $1")
+    let row: Option<Row> = sqlx::query_as("SELECT name, email, password_hash, deactivated_at FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.map(|r| AccountState { name: r.name, email: r.email, active: r.password_hash.is_some() }))
+    Ok(row.map(|r| AccountState { name: r.name, email: r.email, active: r.password_hash.is_some(), left: r.deactivated_at.is_some() }))
 }
 
 pub async fn set_role(conn: &mut AnyConnection, user_id: i64, role: Role) -> Result<(), sqlx::Error> {

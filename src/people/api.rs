@@ -52,8 +52,10 @@ struct Planned {
     fingerprint: String,
 }
 
+/// Plans import `id` against `stored` (read by the caller: from the pool for a preview, inside
+/// the apply's transaction for an apply).
 #[cfg(feature = "ssr")]
-async fn plan_import(state: &AppState, importer: i64, id: i64, choices: &ImportChoices) -> Result<Planned, AppError> {
+async fn plan_import(state: &AppState, importer: i64, id: i64, choices: &ImportChoices, stored: Vec<sync::StoredPerson>) -> Result<Planned, AppError> {
     if choices.columns.len() > 200 || choices.grades.len() > 1_000 {
         return Err(AppError::field("file", "Too many column or grade choices."));
     }
@@ -66,8 +68,10 @@ async fn plan_import(state: &AppState, importer: i64, id: i64, choices: &ImportC
     }
     let bytes = decode_base64(&staged.file_base64)?;
     let (mut columns, grades) = super::db::remembered_mappings(&state.db).await?;
+    // A remembered "not imported" never hides the email or name columns: the file could not be
+    // previewed at all, and so the choice could not be undone.
+    columns.retain(|header, field| field.is_some() || !matches!(file::field_for_header(header), Some(PersonField::Email | PersonField::Name)));
     columns.extend(choices.columns.iter().map(|(header, field)| (file::header_key(header), *field)));
-    let stored = super::db::stored_people(&state.db).await?;
     let choices = choices.clone();
     // Reading and planning 20,000 rows is CPU work: off the async workers.
     tokio::task::spawn_blocking(move || {
@@ -98,7 +102,11 @@ fn fingerprint(plan: &sync::Plan) -> String {
 pub async fn preview_import(import_id: i64, choices: ImportChoices, filter: RowFilter, page: u32) -> Result<ImportPreview, AppError> {
     let admin = require_admin().await?;
     let state = state()?;
-    let Planned { file_name, read, plan, fingerprint } = plan_import(&state, admin.id, import_id, &choices).await?;
+    let stored = {
+        let mut conn = state.db.pool.acquire().await?;
+        super::db::stored_people(&mut conn).await?
+    };
+    let Planned { file_name, read, plan, fingerprint } = plan_import(&state, admin.id, import_id, &choices, stored).await?;
     let shown = |kind: RowKind, warned: bool| match filter {
         RowFilter::All => true,
         RowFilter::Changes => kind != RowKind::Unchanged || warned,
@@ -137,13 +145,22 @@ pub async fn preview_import(import_id: i64, choices: ImportChoices, filter: RowF
 pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: String) -> Result<ImportApplied, AppError> {
     let admin = require_admin().await?;
     let state = state()?;
-    let planned = plan_import(&state, admin.id, import_id, &choices).await?;
-    if planned.fingerprint != fingerprint {
-        return Err(AppError::Conflict("The directory or the choices changed since this preview; look at the preview again before applying.".into()));
-    }
+    // One apply at a time, planned inside its own transaction: what it writes is what the
+    // directory holds as it writes (two admins applying files at once meet a 409, not a
+    // half-applied file).
     let mut tx = state.db.begin_write().await?;
+    super::db::lock_people_sync(&mut tx).await?;
     if !super::db::claim_import(&mut tx, import_id, admin.id).await? {
         return Err(AppError::Conflict("This file has been applied already.".into()));
+    }
+    let stored = super::db::stored_people(&mut tx).await?;
+    let planned = match plan_import(&state, admin.id, import_id, &choices, stored).await {
+        // Claimed a moment ago in this transaction; the plan reads the staged file outside it.
+        Err(AppError::Conflict(_)) => return Err(AppError::Conflict("This file has been applied already.".into())),
+        other => other?,
+    };
+    if planned.fingerprint != fingerprint {
+        return Err(AppError::Conflict("The directory or the choices changed since this preview; look at the preview again before applying.".into()));
     }
     let mut applied = ImportApplied::default();
     let mut ids: BTreeMap<String, i64> = super::db::ids_by_email(&mut tx).await?;
@@ -185,7 +202,10 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
         }
     }
     for (email, manager) in managers_later {
-        crate::accounts::db::set_manager(&mut tx, ids[&email], ids.get(&manager).copied()).await?;
+        // The plan found the manager in the file or the directory, so they have an id by now.
+        if let Some(manager) = ids.get(&manager).copied() {
+            crate::accounts::db::set_manager(&mut tx, ids[&email], Some(manager)).await?;
+        }
     }
     for (header, field) in &choices.columns {
         let value = field.map(|f| serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()).unwrap_or_default();
@@ -237,18 +257,5 @@ pub async fn person_by_email(email: String) -> Result<super::PersonRecord, AppEr
         return Err(AppError::NotFound);
     }
     let email = email.trim().to_lowercase();
-    let stored = super::db::stored_person(&state.db, &email).await?.ok_or(AppError::NotFound)?;
-    Ok(super::PersonRecord {
-        id: stored.id,
-        name: stored.name,
-        email: stored.email,
-        employee_id: stored.employee_id,
-        job_title: stored.job_title,
-        level: stored.level,
-        department: stored.department,
-        manager_email: stored.manager_email,
-        location: stored.location,
-        timezone: stored.timezone,
-        active: stored.active,
-    })
+    super::db::stored_person(&state.db, &email).await?.ok_or(AppError::NotFound)
 }

@@ -55,8 +55,8 @@ impl From<StoredRecord> for StoredPerson {
 }
 
 /// Everyone in the directory as an import compares them (active or not).
-pub async fn stored_people(db: &Db) -> Result<Vec<StoredPerson>, sqlx::Error> {
-    let rows: Vec<StoredRecord> = sqlx::query_as(&format!("{STORED_COLUMNS} ORDER BY u.id")).fetch_all(&db.pool).await?;
+pub async fn stored_people(conn: &mut AnyConnection) -> Result<Vec<StoredPerson>, sqlx::Error> {
+    let rows: Vec<StoredRecord> = sqlx::query_as(&format!("{STORED_COLUMNS} ORDER BY u.id")).fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().map(StoredPerson::from).collect())
 }
 
@@ -101,6 +101,15 @@ pub struct StagedImport {
 /// The staged file `id`, if it exists.
 pub async fn staged_import(db: &Db, id: i64) -> Result<Option<StagedImport>, sqlx::Error> {
     sqlx::query_as("SELECT file_name, file_base64, applied_at FROM people_imports WHERE id = $1").bind(id).fetch_optional(&db.pool).await
+}
+
+/// Makes applies wait for each other until the transaction ends (PostgreSQL; SQLite's write
+/// transaction already does).
+pub async fn lock_people_sync(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(7140001)").execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Marks import `id` applied, unless it already was (false): two applies at once write once.
@@ -295,6 +304,12 @@ pub async fn deactivate(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>
         }
     }
     Ok(sessions)
+}
+
+/// Whether person `id` has left (deactivated).
+pub async fn has_left(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT deactivated_at FROM users WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    Ok(at.flatten().is_some())
 }
 
 /// Lets person `id` back in (they can sign in with their password again, or be invited).

@@ -54,6 +54,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     })
 }
 
+/// The most columns a people file may have.
+pub const MAX_COLUMNS: usize = 500;
+
 /// The separators tried, with how the preview names them.
 pub const SEPARATORS: [(u8, &str); 4] = [(b',', "commas"), (b';', "semicolons"), (b'\t', "tabs"), (b'|', "vertical bars")];
 
@@ -144,8 +147,10 @@ pub struct ReadFile {
 /// `+`, `-`, `@`, tab or CR (so that an exported file imports as it was).
 pub fn cell_value(raw: &str) -> String {
     let trimmed = raw.trim();
+    let formula = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     match trimmed.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.trim().to_string(),
+        // The export's guard, before a formula character or before a stored guard of its own.
+        Some(rest) if formula(rest) || rest.strip_prefix('\'').is_some_and(formula) => rest.trim().to_string(),
         _ => trimmed.to_string(),
     }
 }
@@ -169,6 +174,9 @@ pub fn read_file(bytes: &[u8], mapping: &BTreeMap<String, Option<PersonField>>, 
         Some(Err(e)) => return Err(format!("The header line could not be read: {e}.")),
         None => return Err("The file is empty.".into()),
     };
+    if header.len() > MAX_COLUMNS {
+        return Err(format!("The header names {} columns; a people file has at most {MAX_COLUMNS}. Is this the right file?", header.len()));
+    }
     let mut columns: Vec<ColumnInfo> = Vec::new();
     for (index, raw) in header.iter().enumerate() {
         let header = raw.trim().trim_start_matches('\u{feff}').to_string();

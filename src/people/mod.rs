@@ -251,7 +251,7 @@ pub struct ImportApplied {
     pub invites: Vec<crate::accounts::InviteLink>,
 }
 
-/// A person as HR keeps them, for admins.
+/// A person as HR keeps them: what an import compares and an export writes, and what admins see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonRecord {
     pub id: i64,
@@ -264,6 +264,8 @@ pub struct PersonRecord {
     pub manager_email: Option<String>,
     pub location: String,
     pub timezone: String,
+    /// The person chose their timezone themselves: an import leaves it.
+    pub timezone_chosen: bool,
     pub active: bool,
 }
 

@@ -7,22 +7,7 @@ use super::{FieldChange, GradeChoice, ImportChoices, ImportCounts, PersonField, 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A person as stored, with what an import compares.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredPerson {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub employee_id: Option<String>,
-    pub job_title: String,
-    pub level: i32,
-    pub department: String,
-    pub manager_email: Option<String>,
-    pub location: String,
-    pub timezone: String,
-    /// The person chose their timezone themselves: an import leaves it.
-    pub timezone_chosen: bool,
-    pub active: bool,
-}
+pub use super::PersonRecord as StoredPerson;
 
 /// A preview row and whom it writes (`None`: a new person).
 #[derive(Debug, Clone, PartialEq)]
@@ -90,14 +75,24 @@ pub fn plan(
     let mut grades: Vec<GradeChoice> = Vec::new();
     let mut rows: Vec<PlannedRow> = Vec::new();
     let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut seen_ids: HashMap<String, i64> = HashMap::new();
     let mut named: HashSet<i64> = HashSet::new();
     let mut emails_in_file: HashSet<String> = HashSet::new();
     for file_row in &file.rows {
-        let planned = plan_row(file_row, &by_email, &by_employee_id, &mut seen, choices, &grades_chosen, &mut grades, has_column(PersonField::Level), &canonical_timezone);
+        let mut planned = plan_row(file_row, &by_email, &by_employee_id, &mut seen, choices, &grades_chosen, &mut grades, has_column(PersonField::Level), &canonical_timezone);
+        if let Some(id) = file_row.cells.get(&PersonField::EmployeeId).filter(|v| !v.is_empty()) {
+            if let Some(line) = seen_ids.insert(id.clone(), file_row.line) {
+                planned.row.errors.push(note(PersonField::EmployeeId, format!("Employee ID {id} appears earlier in the file, on line {line}; this row is left out.")));
+            }
+        }
+        if planned.person == Some(importer) && planned.row.changes.iter().any(|c| c.field == PersonField::Status && c.new == "left") {
+            planned.row.errors.push(note(PersonField::Status, "This file would deactivate you; another admin can do that.".into()));
+        }
         if let Some(id) = planned.person {
             named.insert(id);
         }
-        if planned.row.kind != RowKind::Error {
+        // Only rows that will be written can supply a manager.
+        if planned.row.errors.is_empty() {
             emails_in_file.insert(planned.row.email.clone());
         }
         rows.push(planned);
@@ -252,10 +247,19 @@ fn plan_row(
         }
     }
 
-    // The name: Name, or First Name and Last Name.
+    // The name: Name, or First Name and Last Name. For someone stored, both halves must be
+    // given (a missing or blank half is not a shorter name); a new person takes what is there.
     let name = match cell(PersonField::Name).filter(|n| !n.is_empty()) {
         Some(n) => n.to_string(),
-        None => [cell(PersonField::FirstName), cell(PersonField::LastName)].into_iter().flatten().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" "),
+        None => {
+            let halves = [cell(PersonField::FirstName), cell(PersonField::LastName)];
+            let whole = halves.iter().all(|h| h.is_some_and(|v| !v.is_empty()));
+            if whole || person.is_none() {
+                halves.into_iter().flatten().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+            } else {
+                String::new()
+            }
+        }
     };
     if name.chars().count() > TEXT_LIMIT {
         errors.push(note(PersonField::Name, format!("A name has at most {TEXT_LIMIT} characters.")));
@@ -554,6 +558,22 @@ mod tests {
         let p = planned("name,email\nOlena K,olena@corp.test\n", &[cmo(), other], &ImportChoices { deactivate_missing: true, ..Default::default() });
         assert_eq!(p.rows.len(), 2);
         assert_eq!((p.rows[1].row.kind, p.rows[1].row.email.as_str()), (RowKind::Leaving, "gone@corp.test"));
+    }
+
+    #[test]
+    fn half_a_name_changes_no_stored_name_and_ids_and_the_importer_are_guarded() {
+        let p = planned("first name,last name,email\nOlena,,olena@corp.test\n", &[cmo()], &ImportChoices::default());
+        assert_eq!(p.rows[0].row.kind, RowKind::Unchanged, "{:?}", p.rows[0].row);
+        let p = planned("first name,email,level\nNew,new@corp.test,3\n", &[], &ImportChoices::default());
+        assert_eq!(p.rows[0].row.name, "New", "a new person takes what is there");
+        let p = planned("employee id,name,email,level\nE1,A,a@corp.test,3\nE1,B,b@corp.test,3\n", &[], &ImportChoices::default());
+        assert!(p.rows[1].row.errors[0].message.contains("Employee ID E1 appears earlier"));
+        let file = read_file(b"name,email,status\nOlena K,olena@corp.test,left\n", &BTreeMap::new(), 10).unwrap();
+        let p = plan(&file, &[cmo()], &ImportChoices::default(), &BTreeMap::new(), 1, tz);
+        assert_eq!(p.rows[0].row.kind, RowKind::Error, "an admin's file cannot deactivate the admin");
+        // A manager named only on a row in error is not found.
+        let p = planned("name,email,level,manager\nA,a@corp.test,3,bad@corp.test\nBad,bad@corp.test,eleven,\n", &[], &ImportChoices::default());
+        assert!(p.rows[0].row.warnings.iter().any(|w| w.field == Some(ManagerEmail)), "{:?}", p.rows[0].row);
     }
 
     #[test]

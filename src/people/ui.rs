@@ -41,7 +41,6 @@ pub fn PeopleSync(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
         Some(Ok(id)) => {
             errors.set(FieldErrors::new());
             applied.set(None);
-            choices.set(ImportChoices::default());
             page.set(0);
             import_id.set(Some(id));
         }
@@ -119,7 +118,14 @@ pub fn PeopleSync(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                         Some(Err(e)) => {
                             let why = e.field_errors().get("file");
                             match why {
-                                Some(why) => view! { <p class="bad" role="alert">{why}</p> }.into_any(),
+                                Some(why) => view! {
+                                    <p class="bad" role="alert">{why}</p>
+                                    {move || (!choices.with(|c| c.columns.is_empty())).then(|| view! {
+                                        <button type="button" class="small" on:click=move |_| choices.update(|c| c.columns.clear())>
+                                            "Undo my column choices"
+                                        </button>
+                                    })}
+                                }.into_any(),
                                 None => view! { <ErrorNotice error=e /> }.into_any(),
                             }
                         }

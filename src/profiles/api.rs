@@ -57,8 +57,13 @@ pub async fn save_profile(input: ProfileInput) -> Result<Profile, AppError> {
 
 #[server(prefix = "/api", endpoint = "profile/get")]
 pub async fn get_profile(id: i64) -> Result<Profile, AppError> {
-    require_user().await?;
-    super::db::load_profile(&state()?.db, id).await?.ok_or(AppError::NotFound)
+    let user = require_user().await?;
+    let state = state()?;
+    // Someone who left is out of the directory; admins still see their page (to reactivate them).
+    if !user.is_admin() && crate::people::db::has_left(&state.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    super::db::load_profile(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Every department someone works in, for the directory's filter.

@@ -188,7 +188,7 @@ pub async fn bulk_enrol(input: BulkEnrolInput) -> Result<BulkReport, AppError> {
             let mut ids = Vec::new();
             for (line, raw) in entries {
                 let problem = match crate::profiles::validate_email(raw) {
-                    Ok(email) => match crate::accounts::db::user_id_by_email(&mut conn, &email).await? {
+                    Ok(email) => match crate::accounts::db::active_user_id_by_email(&mut conn, &email).await? {
                         Some(id) => {
                             ids.push(id);
                             None

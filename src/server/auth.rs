@@ -68,6 +68,10 @@ pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
     let check = || -> Result<bool, argon2::password_hash::Error> {
         let parsed = PasswordHash::new(hash)?;
         let params = Params::try_from(&parsed)?;
+        // Hashes are ours (19 MiB); a larger one would grow this thread's kept memory for good.
+        if params.m_cost() > 64 * 1024 {
+            return Ok(false);
+        }
         let algorithm = Algorithm::try_from(parsed.algorithm)?;
         let version = parsed.version.map(Version::try_from).transpose()?.unwrap_or_default();
         let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Ok(false) };

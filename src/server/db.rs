@@ -129,13 +129,11 @@ pub async fn insert_session(db: &Db, id: &str, data: &str, expires_at: i64, user
     Ok(done.rows_affected() == 1)
 }
 
-/// Writes a session's data, expiry and signed-in person (so a person's sessions can all be
-/// ended at once), creating it if needed.
+/// Writes an existing session's data, expiry and signed-in person (so a person's sessions can
+/// all be ended at once). A session deleted meanwhile (signed out, password changed, person
+/// deactivated) stays deleted: a request still in flight on it does not bring it back.
 pub async fn store_session(db: &Db, id: &str, data: &str, expires_at: i64, user_id: Option<i64>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id",
-    )
+    sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, user_id = $4 WHERE id = $1")
     .bind(id)
     .bind(data)
     .bind(expires_at)

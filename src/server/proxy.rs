@@ -94,7 +94,12 @@ pub async fn resolve_client(State(state): State<AppState>, mut req: Request, nex
     let client = client_of(peer, req.headers(), &state.config.trusted_proxies);
     let https = client.https;
     let address = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    let span = tracing::info_span!("request", client = %address, method = %req.method(), path = %req.uri().path());
+    // Invitation links are secrets: their token stays out of the logs.
+    let path = match req.uri().path() {
+        p if p.starts_with("/invite/") => "/invite/…",
+        p => p,
+    };
+    let span = tracing::info_span!("request", client = %address, method = %req.method(), path = %path);
     req.extensions_mut().insert(client);
     let started = std::time::Instant::now();
     async move {

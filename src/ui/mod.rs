@@ -224,23 +224,22 @@ pub fn FormStatus(#[prop(into)] message: Signal<Option<(bool, String)>>) -> impl
     }
 }
 
+/// The file chosen in the `<input type="file">` an event came from (the browser half only).
+#[cfg(feature = "hydrate")]
+fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.files()).and_then(|f| f.get(0))
+}
+
 /// Reads a chosen text file into `into` (the browser half only).
 pub fn read_file_into(ev: leptos::ev::Event, into: RwSignal<String>) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0));
-        if let Some(file) = file {
-            leptos::task::spawn_local(async move {
-                if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    into.set(value.as_string().unwrap_or_default());
-                }
-            });
-        }
+    if let Some(file) = chosen_file(&ev) {
+        leptos::task::spawn_local(async move {
+            if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                into.set(value.as_string().unwrap_or_default());
+            }
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (ev, into);
@@ -250,22 +249,14 @@ pub fn read_file_into(ev: leptos::ev::Event, into: RwSignal<String>) {
 /// text to the server (the browser half only).
 pub fn read_file_base64(ev: leptos::ev::Event, into: RwSignal<Option<(String, String)>>) {
     #[cfg(feature = "hydrate")]
-    {
+    if let Some(file) = chosen_file(&ev) {
         use base64::Engine;
-        use wasm_bindgen::JsCast;
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0));
-        if let Some(file) = file {
-            leptos::task::spawn_local(async move {
-                if let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    into.set(Some((file.name(), base64::engine::general_purpose::STANDARD.encode(bytes))));
-                }
-            });
-        }
+        leptos::task::spawn_local(async move {
+            if let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                into.set(Some((file.name(), base64::engine::general_purpose::STANDARD.encode(bytes))));
+            }
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (ev, into);
