@@ -154,6 +154,7 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
         return Err(AppError::Conflict("This file has been applied already.".into()));
     }
     let stored = super::db::stored_people(&mut tx).await?;
+    let mut ids: BTreeMap<String, i64> = stored.iter().map(|p| (p.email.clone(), p.id)).collect();
     let planned = match plan_import(&state, admin.id, import_id, &choices, stored).await {
         // Claimed a moment ago in this transaction; the plan reads the staged file outside it.
         Err(AppError::Conflict(_)) => return Err(AppError::Conflict("This file has been applied already.".into())),
@@ -163,7 +164,6 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
         return Err(AppError::Conflict("The directory or the choices changed since this preview; look at the preview again before applying.".into()));
     }
     let mut applied = ImportApplied::default();
-    let mut ids: BTreeMap<String, i64> = super::db::ids_by_email(&mut tx).await?;
     let mut ended_sessions = Vec::new();
     let writes: Vec<&sync::PlannedRow> =
         planned.plan.rows.iter().filter(|p| matches!(p.row.kind, RowKind::New | RowKind::Updated | RowKind::Leaving)).collect();
@@ -208,7 +208,7 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
         }
     }
     for (header, field) in &choices.columns {
-        let value = field.map(|f| serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()).unwrap_or_default();
+        let value = field.map(PersonField::key).unwrap_or_default();
         super::db::remember_mapping(&mut tx, "column", &file::header_key(header), &value, admin.id).await?;
     }
     for (grade, level) in &choices.grades {

@@ -66,17 +66,6 @@ pub async fn stored_person(db: &Db, email: &str) -> Result<Option<StoredPerson>,
     Ok(row.map(StoredPerson::from))
 }
 
-/// Everyone's id by email.
-pub async fn ids_by_email(conn: &mut AnyConnection) -> Result<BTreeMap<String, i64>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        email: String,
-        id: i64,
-    }
-    let rows: Vec<Row> = sqlx::query_as("SELECT email, id FROM users").fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(|r| (r.email, r.id)).collect())
-}
-
 /// Keeps an uploaded file for its preview pages and its apply; returns its id.
 pub async fn stage_import(db: &Db, by: i64, file_name: &str, file_base64: &str) -> Result<i64, sqlx::Error> {
     // Staged files a day old serve no one.
@@ -138,7 +127,7 @@ pub async fn remembered_mappings(db: &Db) -> Result<(BTreeMap<String, Option<Per
     for r in rows {
         match r.kind.as_str() {
             "column" => {
-                let field = serde_json::from_value::<PersonField>(serde_json::Value::String(r.value.clone())).ok();
+                let field = PersonField::from_key(&r.value);
                 columns.insert(r.key, field);
             }
             _ => {

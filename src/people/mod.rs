@@ -62,6 +62,16 @@ impl PersonField {
         PersonField::Status,
     ];
 
+    /// The field's stored and sent name (`manager_email`), as serde writes it.
+    pub fn key(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
+
+    /// The field a [`key`](Self::key) names.
+    pub fn from_key(key: &str) -> Option<PersonField> {
+        PersonField::ALL.into_iter().find(|f| f.key() == key)
+    }
+
     /// How the preview and the mapping menu name the field.
     pub fn label(self) -> &'static str {
         match self {

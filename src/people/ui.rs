@@ -19,10 +19,6 @@ const FILTERS: [(RowFilter, &str); 8] = [
     (RowFilter::All, "All"),
 ];
 
-fn field_key(field: PersonField) -> String {
-    serde_json::to_value(field).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
 /// Upload, preview and apply a people file from the HR system.
 #[component]
 pub fn PeopleSync(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -178,7 +174,7 @@ fn Preview(
                     <tbody>
                         {columns.into_iter().map(|c| {
                             let header = c.header.clone();
-                            let current = c.field.map(field_key).unwrap_or_default();
+                            let current = c.field.map(PersonField::key).unwrap_or_default();
                             let id = format!("f-col-{}", c.index);
                             view! {
                                 <tr class:unused=c.field.is_none()>
@@ -186,12 +182,12 @@ fn Preview(
                                     <td>
                                         <select id=id on:change=move |ev| {
                                             let value = event_target_value(&ev);
-                                            let field = PersonField::ALL.into_iter().find(|f| field_key(*f) == value);
+                                            let field = PersonField::from_key(&value);
                                             choices.update(|ch| { ch.columns.insert(header.clone(), field); });
                                         }>
                                             <option value="" selected=current.is_empty()>"Not imported"</option>
                                             {PersonField::ALL.into_iter().map(|f| {
-                                                let key = field_key(f);
+                                                let key = f.key();
                                                 view! { <option value=key.clone() selected=key == current>{f.label()}</option> }
                                             }).collect_view()}
                                         </select>
