@@ -10,6 +10,7 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod calendar;
 pub mod error;
+pub mod insights;
 pub mod matching;
 pub mod notifications;
 pub mod pairs;

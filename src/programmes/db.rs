@@ -30,6 +30,8 @@ struct ProgrammeRecord {
     enrol_closes: String,
     mentor_capacity: i64,
     self_match: i64,
+    targets: String,
+    health: String,
 }
 
 /// How many people stand where in one programme.
@@ -43,7 +45,7 @@ struct CountsRecord {
 }
 
 const PROGRAMME_COLUMNS: &str = "p.id, p.name, p.objectives, p.tags, p.kind, p.starts_on, p.ends_on, p.enrol_opens, \
-                                 p.enrol_closes, p.mentor_capacity, p.self_match";
+                                 p.enrol_closes, p.mentor_capacity, p.self_match, p.targets, p.health";
 
 pub async fn insert_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: i64) -> Result<i64, sqlx::Error> {
     let config = serde_json::to_string(&v.kind.default_config()).unwrap_or_default();
@@ -73,6 +75,7 @@ pub async fn insert_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: 
         .bind(by)
         .execute(&mut *conn)
         .await?;
+    crate::insights::db::save_objectives(conn, id, &v.targets, &v.health).await?;
     Ok(id)
 }
 
@@ -102,6 +105,7 @@ pub async fn update_programme_settings(conn: &mut AnyConnection, id: i64, v: &Va
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    crate::insights::db::save_objectives(conn, id, &v.targets, &v.health).await?;
     Ok(())
 }
 
@@ -158,6 +162,7 @@ async fn to_programme(db: &Db, row: ProgrammeRecord, viewer: &SessionUser, level
         .fetch_optional(&db.pool)
         .await?;
     let can_manage = is_programme_admin(db, row.id, viewer.id).await?;
+    let (targets, health) = crate::insights::db::parse_objectives(&row.targets, &row.health);
     Ok(Programme {
         id: row.id,
         name: row.name,
@@ -171,6 +176,8 @@ async fn to_programme(db: &Db, row: ProgrammeRecord, viewer: &SessionUser, level
         enrol_closes: row.enrol_closes,
         mentor_capacity: row.mentor_capacity as u32,
         self_match: row.self_match != 0,
+        targets,
+        health,
         counts: Counts {
             applied: counts.applied as u32,
             mentors: counts.mentors as u32,

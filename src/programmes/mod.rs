@@ -164,6 +164,12 @@ pub struct ProgrammeInput {
     pub enrol_closes: String,
     pub mentor_capacity: String,
     pub self_match: bool,
+    /// Metrics with targets; rows left empty are ignored.
+    #[serde(default)]
+    pub targets: Vec<crate::insights::TargetInput>,
+    /// When a pair counts as at risk, and when it is nudged first.
+    #[serde(default)]
+    pub health: crate::insights::HealthInput,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +184,8 @@ pub struct ValidProgramme {
     pub enrol_closes: String,
     pub mentor_capacity: u32,
     pub self_match: bool,
+    pub targets: Vec<crate::insights::Target>,
+    pub health: crate::insights::HealthSettings,
 }
 
 /// `YYYY-MM-DD` with a real day of a real month.
@@ -262,6 +270,7 @@ impl ProgrammeInput {
                 1
             }
         };
+        let (targets, health) = crate::insights::check_objectives(&self.targets, &self.health, &mut errors);
         errors.into_result(ValidProgramme {
             name,
             objectives,
@@ -273,6 +282,8 @@ impl ProgrammeInput {
             enrol_closes: d(&self.enrol_closes),
             mentor_capacity,
             self_match: self.self_match,
+            targets,
+            health,
         })
     }
 }
@@ -302,6 +313,9 @@ pub struct Programme {
     pub enrol_closes: String,
     pub mentor_capacity: u32,
     pub self_match: bool,
+    /// The admin's targets, shown against the actual figures on the insights page.
+    pub targets: Vec<crate::insights::Target>,
+    pub health: crate::insights::HealthSettings,
     pub counts: Counts,
     /// Enrolment is open today.
     pub open: bool,
@@ -334,6 +348,8 @@ impl Programme {
             enrol_closes: self.enrol_closes.clone(),
             mentor_capacity: self.mentor_capacity.to_string(),
             self_match: self.self_match,
+            targets: self.targets.iter().map(|t| crate::insights::TargetInput { metric: t.metric.as_str().into(), target: format!("{}", t.target) }).collect(),
+            health: self.health.to_input(),
         }
     }
 }
@@ -552,6 +568,7 @@ mod tests {
             enrol_closes: "2026-12-31".into(),
             mentor_capacity: "2".into(),
             self_match: false,
+            ..Default::default()
         }
     }
 

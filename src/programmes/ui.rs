@@ -4,6 +4,7 @@
 use super::api::*;
 use super::*;
 use crate::error::{AppError, FieldErrors};
+use crate::insights::{HealthInput, Metric, TargetInput, Unit};
 use crate::profiles::level_label;
 use crate::ui::{loading, format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
@@ -223,6 +224,16 @@ fn ProgrammeForm(
     let enrol_closes = RwSignal::new(initial.enrol_closes);
     let capacity = RwSignal::new(initial.mentor_capacity);
     let self_match = RwSignal::new(initial.self_match);
+    // One row per metric, in `Metric::ALL` order, so row i's errors are `targets.i.*`.
+    let targets: Vec<(Metric, RwSignal<String>)> = Metric::ALL
+        .iter()
+        .map(|m| (*m, RwSignal::new(initial.targets.iter().find(|t| t.metric == m.as_str()).map(|t| t.target.clone()).unwrap_or_default())))
+        .collect();
+    let targets_for_submit = targets.clone();
+    let quiet_checkin = RwSignal::new(initial.health.quiet_checkin_days);
+    let quiet_message = RwSignal::new(initial.health.quiet_message_days);
+    let low_rating = RwSignal::new(initial.health.low_rating);
+    let nudge_checkin = RwSignal::new(initial.health.nudge_checkin_days);
     let form = Outcome { errors, status };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -239,6 +250,19 @@ fn ProgrammeForm(
             enrol_closes: enrol_closes.get_untracked(),
             mentor_capacity: capacity.get_untracked(),
             self_match: self_match.get_untracked(),
+            targets: targets_for_submit
+                .iter()
+                .map(|(m, v)| {
+                    let target = v.get_untracked();
+                    TargetInput { metric: if target.trim().is_empty() { String::new() } else { m.as_str().to_string() }, target }
+                })
+                .collect(),
+            health: HealthInput {
+                quiet_checkin_days: quiet_checkin.get_untracked(),
+                quiet_message_days: quiet_message.get_untracked(),
+                low_rating: low_rating.get_untracked(),
+                nudge_checkin_days: nudge_checkin.get_untracked(),
+            },
         };
         if form.checked(input.validate()) {
             errors.set(FieldErrors::new());
@@ -296,9 +320,38 @@ fn ProgrammeForm(
                 <input type="checkbox" id="f-self-match" prop:checked=move || self_match.get() on:change=move |ev| self_match.set(event_target_checked(&ev)) />
                 "Self-match: mentees see suggested mentors and ask one themselves"
             </label>
+            <fieldset class="targets-field">
+                <legend>"Objectives and targets"</legend>
+                <p class="hint">"What should this programme achieve? The insights page shows each target against the actual figure. Leave a metric blank for no target."</p>
+                {targets.into_iter().enumerate().map(|(i, (m, value))| view! {
+                    <TextField label=m.label() name=format!("targets.{i}.target") value errors=errors hint=unit_hint(m.unit()) />
+                }).collect_view()}
+                <p class="error">{move || errors.with(|e| e.get("targets"))}</p>
+            </fieldset>
+            <fieldset class="targets-field">
+                <legend>"Pair health"</legend>
+                <p class="hint">"When a pair appears on the at-risk list, and when it gets a gentle reminder first."</p>
+                <div class="row">
+                    <TextField label="At risk after days without a check-in" name="quiet_checkin_days".to_string() value=quiet_checkin errors=errors kind="number" />
+                    <TextField label="At risk after days without a message" name="quiet_message_days".to_string() value=quiet_message errors=errors kind="number" />
+                </div>
+                <div class="row">
+                    <TextField label="At risk at a rating of (or below)" name="low_rating".to_string() value=low_rating errors=errors kind="number" hint="1 to 4" />
+                    <TextField label="Remind the pair after days without a check-in" name="nudge_checkin_days".to_string() value=nudge_checkin errors=errors kind="number" hint="0 for no reminders" />
+                </div>
+            </fieldset>
             <FormStatus message=status />
             <button type="submit" class="primary" disabled=move || pending.get()>{submit_label}</button>
         </form>
+    }
+}
+
+fn unit_hint(u: Unit) -> &'static str {
+    match u {
+        Unit::Percent => "Percent, 0 to 100",
+        Unit::Rating => "Rating, 1 to 5",
+        Unit::Score => "Score, -100 to 100",
+        Unit::Days => "Days, 0 to 365",
     }
 }
 
@@ -372,7 +425,10 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
     view! {
         <div class="page-head">
             <h1>{programme.name.clone()}</h1>
-            <A href=format!("/programmes/{id}/studio") attr:class="button primary">"Open the matching studio"</A>
+            <div class="actions">
+                <A href=format!("/programmes/{id}/insights") attr:class="button">"Insights"</A>
+                <A href=format!("/programmes/{id}/studio") attr:class="button primary">"Open the matching studio"</A>
+            </div>
         </div>
         <p class="muted">{programme.kind.label()} " · " {format!("{} mentors and {} mentees enrolled, {} waiting for approval, {} active pairs", c.mentors, c.mentees, c.applied, c.active_pairs)}</p>
         <div class="admin-grid">

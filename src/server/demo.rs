@@ -303,6 +303,11 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
         ends_on: day(160),
         mentor_capacity: "1".into(),
         self_match: false,
+        targets: [("meeting_cadence", "75"), ("first_checkin_fortnight", "80"), ("mean_rating", "4"), ("mentors_gained", "70"), ("roadblock_ack_days", "2")]
+            .into_iter()
+            .map(|(metric, target)| crate::insights::TargetInput { metric: metric.into(), target: target.into() })
+            .collect(),
+        health: Default::default(),
     }
     .validate()
     .map_err(|e| anyhow::anyhow!("demo programme: {e}"))?;

@@ -109,6 +109,7 @@ where
         .route("/admin/people-file", get(crate::people::export::people_file))
         .route("/programmes/{id}/enrolments-file", get(crate::programmes::export::enrolments_file))
         .route("/programmes/{id}/pairs-file", get(crate::programmes::export::pairs_file))
+        .route("/programmes/{id}/insights-file/{file}", get(crate::insights::export::insights_file))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -154,8 +155,8 @@ fn not_found_page(
     })
 }
 
-/// Every `every` (15 minutes by default): deletes expired sessions, expires unanswered mentor requests, and reminds
-/// pairs of check-ins starting within a day.
+/// Every `every` (15 minutes by default): deletes expired sessions, expires unanswered mentor requests, reminds
+/// pairs of check-ins starting within a day, and nudges pairs gone quiet (`insights::db`).
 pub fn spawn_housekeeping(db: Db, every: std::time::Duration) {
     tokio::spawn(async move {
         let store = session::DbSessionStore::new(db.clone());
@@ -170,6 +171,9 @@ pub fn spawn_housekeeping(db: Db, every: std::time::Duration) {
             }
             if let Err(e) = crate::pairs::db::send_reminders(&db).await {
                 tracing::warn!(error = %e, "could not send check-in reminders");
+            }
+            if let Err(e) = crate::insights::db::send_automatic_nudges(&db).await {
+                tracing::warn!(error = %e, "could not send automatic nudges");
             }
         }
     });

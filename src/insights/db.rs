@@ -1,0 +1,594 @@
+//! Reading a programme's [`Snapshot`] (a dozen grouped statements, whatever the programme's
+//! size), and the writes of this domain: nudges, "handled" notes, roadblock triage and the
+//! automatic nudges of the housekeeping loop.
+
+use super::compute::{Enrolment, Feedback, GoalCounts, PairFacts, Person, Roadblock, Snapshot, SurveyAnswer, MISSED_WINDOW, NUDGE_INTERVAL};
+use super::*;
+use crate::matching::{Config, Criterion, Reason};
+use crate::pairs::{CheckinStatus, Fit, GoalSide, GoalStatus, PairStatus};
+use crate::programmes::{EnrolRole, EnrolStatus, ProgrammeKind};
+use crate::server::db::{now, Db};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct ProgrammeRecord {
+    name: String,
+    objectives: String,
+    kind: ProgrammeKind,
+    config: String,
+    targets: String,
+    health: String,
+}
+
+/// A programme's targets and health thresholds as stored (JSON); anything unreadable reads as
+/// none and the defaults.
+pub fn parse_objectives(targets: &str, health: &str) -> (Vec<Target>, HealthSettings) {
+    (serde_json::from_str(targets).unwrap_or_default(), serde_json::from_str(health).unwrap_or_default())
+}
+
+/// Stores a programme's targets and health thresholds.
+pub async fn save_objectives(conn: &mut AnyConnection, programme_id: i64, targets: &[Target], health: &HealthSettings) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE programmes SET targets = $1, health = $2 WHERE id = $3")
+        .bind(serde_json::to_string(targets).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(health).unwrap_or_default())
+        .bind(programme_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRecord {
+    id: i64,
+    name: String,
+    level: i32,
+    department: String,
+    location: String,
+    deactivated_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PairRecord {
+    id: i64,
+    mentor_id: i64,
+    mentee_id: i64,
+    status: PairStatus,
+    created_at: i64,
+    ended_at: Option<i64>,
+    reasons: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckinRecord {
+    pair_id: i64,
+    held: i64,
+    missed: i64,
+    first_held: Option<i64>,
+    last_held: Option<i64>,
+    missed_recent: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRecord {
+    pair_id: i64,
+    last_message: Option<i64>,
+    mentor_recent: i64,
+    mentee_recent: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct GoalRecord {
+    pair_id: i64,
+    side: GoalSide,
+    goals: i64,
+    done: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct MilestoneRecord {
+    pair_id: i64,
+    side: GoalSide,
+    milestones: i64,
+    done: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct FeedbackRecord {
+    pair_id: i64,
+    checkin_id: i64,
+    user_id: i64,
+    starts_at: i64,
+    rating: i64,
+    fit: Option<Fit>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SurveyRecord {
+    pair_id: i64,
+    user_id: i64,
+    recommend: i64,
+    again: i64,
+    gained: Option<i64>,
+    learned: String,
+    share_quote: i64,
+    created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RoadblockRecord {
+    id: i64,
+    pair_id: i64,
+    user_id: i64,
+    state: RoadblockState,
+    created_at: i64,
+    acknowledged_at: Option<i64>,
+    resolved_at: Option<i64>,
+}
+
+/// Reads everything the figures of programme `programme_id` are computed from, as of `at`.
+/// `with_breakdown` also reads each pair's criterion scores (for calibration). `None` when
+/// there is no such programme.
+pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool) -> Result<Option<Snapshot>, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let Some(p): Option<ProgrammeRecord> =
+        sqlx::query_as("SELECT name, objectives, kind, config, targets, health FROM programmes WHERE id = $1").bind(programme_id).fetch_optional(&mut *conn).await?
+    else {
+        return Ok(None);
+    };
+    let (targets, health) = parse_objectives(&p.targets, &p.health);
+    let config: Config = serde_json::from_str(&p.config).unwrap_or_else(|_| p.kind.default_config());
+    let people: Vec<PersonRecord> =
+        sqlx::query_as("SELECT id, name, level, department, location, deactivated_at FROM users").fetch_all(&mut *conn).await?;
+    let people: HashMap<i64, Person> = people
+        .into_iter()
+        .map(|r| (r.id, Person { id: r.id, name: r.name, level: r.level, department: r.department, location: r.location, active: r.deactivated_at.is_none() }))
+        .collect();
+    let enrolments: Vec<(i64, EnrolRole, EnrolStatus)> =
+        sqlx::query_as("SELECT user_id, role, status FROM enrolments WHERE programme_id = $1").bind(programme_id).fetch_all(&mut *conn).await?;
+    let pair_rows: Vec<PairRecord> = sqlx::query_as(if with_breakdown {
+        "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, reasons FROM pairs WHERE programme_id = $1"
+    } else {
+        "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, '' AS reasons FROM pairs WHERE programme_id = $1"
+    })
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut index: HashMap<i64, usize> = HashMap::with_capacity(pair_rows.len());
+    let mut pairs: Vec<PairFacts> = Vec::with_capacity(pair_rows.len());
+    for (i, r) in pair_rows.into_iter().enumerate() {
+        index.insert(r.id, i);
+        let breakdown = with_breakdown
+            .then(|| serde_json::from_str::<Vec<Reason>>(&r.reasons).ok())
+            .flatten()
+            .filter(|reasons| reasons.len() == Criterion::ALL.len())
+            .map(|reasons| {
+                let mut b = [0.0; 7];
+                for reason in reasons {
+                    b[reason.criterion.index()] = reason.score;
+                }
+                b
+            });
+        pairs.push(PairFacts {
+            id: r.id,
+            mentor_id: r.mentor_id,
+            mentee_id: r.mentee_id,
+            active: r.status == PairStatus::Active,
+            created_at: r.created_at,
+            ended_at: r.ended_at,
+            breakdown,
+            ..Default::default()
+        });
+    }
+    let checkins: Vec<CheckinRecord> = sqlx::query_as(
+        "SELECT c.pair_id,
+            SUM(CASE WHEN c.status = $2 THEN 1 ELSE 0 END) AS held,
+            SUM(CASE WHEN c.status = $3 THEN 1 ELSE 0 END) AS missed,
+            MIN(CASE WHEN c.status = $2 THEN c.starts_at END) AS first_held,
+            MAX(CASE WHEN c.status = $2 THEN c.starts_at END) AS last_held,
+            SUM(CASE WHEN c.status = $3 AND c.starts_at >= $4 THEN 1 ELSE 0 END) AS missed_recent
+         FROM checkins c JOIN pairs p ON p.id = c.pair_id
+         WHERE p.programme_id = $1 GROUP BY c.pair_id",
+    )
+    .bind(programme_id)
+    .bind(CheckinStatus::Held)
+    .bind(CheckinStatus::Missed)
+    .bind(at - MISSED_WINDOW)
+    .fetch_all(&mut *conn)
+    .await?;
+    for c in checkins {
+        if let Some(p) = index.get(&c.pair_id).map(|i| &mut pairs[*i]) {
+            p.held = c.held as u32;
+            p.missed = c.missed as u32;
+            p.first_held = c.first_held;
+            p.last_held = c.last_held;
+            p.missed_recent = c.missed_recent as u32;
+        }
+    }
+    let messages: Vec<MessageRecord> = sqlx::query_as(
+        "SELECT m.pair_id, MAX(m.created_at) AS last_message,
+            SUM(CASE WHEN m.sender_id = p.mentor_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentor_recent,
+            SUM(CASE WHEN m.sender_id = p.mentee_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentee_recent
+         FROM messages m JOIN pairs p ON p.id = m.pair_id
+         WHERE p.programme_id = $1 GROUP BY m.pair_id",
+    )
+    .bind(programme_id)
+    .bind(at - health.quiet_message_days as i64 * DAY)
+    .fetch_all(&mut *conn)
+    .await?;
+    for m in messages {
+        if let Some(p) = index.get(&m.pair_id).map(|i| &mut pairs[*i]) {
+            p.last_message = m.last_message;
+            p.mentor_recent_messages = m.mentor_recent as u32;
+            p.mentee_recent_messages = m.mentee_recent as u32;
+        }
+    }
+    let side = |s: GoalSide| if s == GoalSide::Mentee { 0 } else { 1 };
+    let goals: Vec<GoalRecord> = sqlx::query_as(
+        "SELECT g.pair_id, g.side, COUNT(*) AS goals, SUM(CASE WHEN g.status = $2 THEN 1 ELSE 0 END) AS done
+         FROM goals g JOIN pairs p ON p.id = g.pair_id WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
+    )
+    .bind(programme_id)
+    .bind(GoalStatus::Done)
+    .fetch_all(&mut *conn)
+    .await?;
+    for g in goals {
+        if let Some(p) = index.get(&g.pair_id).map(|i| &mut pairs[*i]) {
+            let c: &mut GoalCounts = &mut p.goals[side(g.side)];
+            c.goals = g.goals as u32;
+            c.done = g.done as u32;
+        }
+    }
+    let milestones: Vec<MilestoneRecord> = sqlx::query_as(
+        "SELECT g.pair_id, g.side, COUNT(*) AS milestones, SUM(CASE WHEN m.done = 1 THEN 1 ELSE 0 END) AS done
+         FROM milestones m JOIN goals g ON g.id = m.goal_id JOIN pairs p ON p.id = g.pair_id
+         WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for m in milestones {
+        if let Some(p) = index.get(&m.pair_id).map(|i| &mut pairs[*i]) {
+            let c = &mut p.goals[side(m.side)];
+            c.milestones = m.milestones as u32;
+            c.milestones_done = m.done as u32;
+        }
+    }
+    let nudges: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT n.pair_id, MAX(n.sent_at) FROM pair_nudges n JOIN pairs p ON p.id = n.pair_id WHERE p.programme_id = $1 GROUP BY n.pair_id",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (pair_id, last) in nudges {
+        if let Some(p) = index.get(&pair_id).map(|i| &mut pairs[*i]) {
+            p.last_nudge = last;
+        }
+    }
+    let reviews: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT r.pair_id, r.reviewed_at, r.reasons FROM pair_reviews r JOIN pairs p ON p.id = r.pair_id
+         WHERE p.programme_id = $1 ORDER BY r.reviewed_at, r.id",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (pair_id, at, reasons) in reviews {
+        if let Some(p) = index.get(&pair_id).map(|i| &mut pairs[*i]) {
+            p.review = Some((at, reasons.split(',').filter_map(HealthReason::parse).collect()));
+        }
+    }
+    let feedback: Vec<FeedbackRecord> = sqlx::query_as(
+        "SELECT c.pair_id, f.checkin_id, f.user_id, c.starts_at, f.rating, f.fit
+         FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id JOIN pairs p ON p.id = c.pair_id
+         WHERE p.programme_id = $1",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let surveys: Vec<SurveyRecord> = sqlx::query_as(
+        "SELECT s.pair_id, s.user_id, s.recommend, s.again, s.gained, s.learned, s.share_quote, s.created_at
+         FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = $1",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let roadblocks: Vec<RoadblockRecord> = sqlx::query_as(
+        "SELECT r.id, r.pair_id, r.user_id, r.state, r.created_at, r.acknowledged_at, r.resolved_at
+         FROM roadblocks r JOIN pairs p ON p.id = r.pair_id WHERE p.programme_id = $1",
+    )
+    .bind(programme_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Some(Snapshot {
+        programme_id,
+        name: p.name,
+        objectives: p.objectives,
+        kind: p.kind,
+        targets,
+        health,
+        weights: config.weights.0,
+        now: at,
+        people,
+        enrolments: enrolments.into_iter().map(|(user_id, role, status)| Enrolment { user_id, role, status }).collect(),
+        pairs,
+        feedback: feedback
+            .into_iter()
+            .map(|f| Feedback { pair_id: f.pair_id, checkin_id: f.checkin_id, user_id: f.user_id, at: f.starts_at, rating: f.rating as u8, fit: f.fit })
+            .collect(),
+        surveys: surveys
+            .into_iter()
+            .map(|s| SurveyAnswer {
+                pair_id: s.pair_id,
+                user_id: s.user_id,
+                recommend: s.recommend as u8,
+                again: s.again != 0,
+                gained: s.gained.map(|g| g != 0),
+                learned: s.learned,
+                share_quote: s.share_quote != 0,
+                created_at: s.created_at,
+            })
+            .collect(),
+        roadblocks: roadblocks
+            .into_iter()
+            .map(|r| Roadblock {
+                id: r.id,
+                pair_id: r.pair_id,
+                user_id: r.user_id,
+                state: r.state,
+                created_at: r.created_at,
+                acknowledged_at: r.acknowledged_at,
+                resolved_at: r.resolved_at,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct ProgrammeFiguresRecord {
+    id: i64,
+    name: String,
+    pairs: i64,
+    first_held: i64,
+    mean_rating: Option<f64>,
+    goals: i64,
+    goals_done: i64,
+    answers: i64,
+    promoters: i64,
+    detractors: i64,
+}
+
+/// Key figures of the (at most 20 newest) programmes `admin_id` runs, to compare cohorts.
+pub async fn programme_rows(db: &Db, admin_id: i64) -> Result<Vec<ProgrammeRow>, sqlx::Error> {
+    let rows: Vec<ProgrammeFiguresRecord> = sqlx::query_as(
+        "SELECT g.id, g.name,
+            (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id) AS pairs,
+            (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id
+                AND EXISTS (SELECT 1 FROM checkins c WHERE c.pair_id = p.id AND c.status = $2)) AS first_held,
+            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id
+                JOIN pairs p ON p.id = c.pair_id WHERE p.programme_id = g.id) AS mean_rating,
+            (SELECT COUNT(*) FROM goals x JOIN pairs p ON p.id = x.pair_id WHERE p.programme_id = g.id) AS goals,
+            (SELECT COUNT(*) FROM goals x JOIN pairs p ON p.id = x.pair_id WHERE p.programme_id = g.id AND x.status = $3) AS goals_done,
+            (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id) AS answers,
+            (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id AND s.recommend >= 9) AS promoters,
+            (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id AND s.recommend <= 6) AS detractors
+         FROM programmes g JOIN programme_admins a ON a.programme_id = g.id
+         WHERE a.user_id = $1 ORDER BY g.id DESC LIMIT 20",
+    )
+    .bind(admin_id)
+    .bind(CheckinStatus::Held)
+    .bind(GoalStatus::Done)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ProgrammeRow {
+            id: r.id,
+            name: r.name,
+            pairs: r.pairs as u32,
+            first_held: r.first_held as u32,
+            mean_rating: r.mean_rating,
+            goal_completion: compute::percent(r.goals_done as u32, r.goals as u32),
+            survey_answers: r.answers as u32,
+            recommend_score: (r.answers > 0).then(|| 100.0 * (r.promoters - r.detractors) as f64 / r.answers as f64),
+        })
+        .collect())
+}
+
+/// Records a nudge to pair `pair_id` unless it had one in the last [`NUDGE_INTERVAL`]; the
+/// insert itself carries the condition, under the pair's row lock, so two admins (or an admin
+/// and the housekeeping loop) at once send one. `Ok(false)`: nudged recently, nothing written.
+pub async fn record_nudge(conn: &mut AnyConnection, pair_id: i64, by: Option<i64>, reason: &str, at: i64) -> Result<bool, sqlx::Error> {
+    crate::pairs::db::lock_pair(conn, pair_id).await?;
+    let done = sqlx::query(
+        "INSERT INTO pair_nudges (pair_id, sent_by, reason, sent_at)
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM pair_nudges WHERE pair_id = $1 AND sent_at > $5)",
+    )
+    .bind(pair_id)
+    .bind(by)
+    .bind(reason)
+    .bind(at)
+    .bind(at - NUDGE_INTERVAL)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// When pair `pair_id` was last nudged.
+pub async fn last_nudge(conn: &mut AnyConnection, pair_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(sent_at) FROM pair_nudges WHERE pair_id = $1").bind(pair_id).fetch_one(&mut *conn).await
+}
+
+/// How many nudges pair `pair_id` has had (for tests and the audit).
+pub async fn nudge_count(db: &Db, pair_id: i64) -> Result<u32, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pair_nudges WHERE pair_id = $1").bind(pair_id).fetch_one(&db.pool).await?;
+    Ok(n as u32)
+}
+
+/// Notes that an admin handled pair `pair_id` for `reasons`.
+pub async fn record_review(conn: &mut AnyConnection, pair_id: i64, by: i64, reasons: &[HealthReason], note: &str) -> Result<(), sqlx::Error> {
+    let reasons: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+    sqlx::query("INSERT INTO pair_reviews (pair_id, reviewed_by, reviewed_at, reasons, note) VALUES ($1, $2, $3, $4, $5)")
+        .bind(pair_id)
+        .bind(by)
+        .bind(now())
+        .bind(reasons.join(","))
+        .bind(note)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RoadblockListRecord {
+    id: i64,
+    pair_id: i64,
+    raised_by: String,
+    partner: String,
+    body: String,
+    state: RoadblockState,
+    created_at: i64,
+    acknowledged_at: Option<i64>,
+    resolved_at: Option<i64>,
+    admin_note: String,
+}
+
+/// Programme `programme_id`'s roadblocks for triage: open first, then acknowledged, then the
+/// 100 most recently resolved; newest first within each.
+pub async fn roadblocks(db: &Db, programme_id: i64) -> Result<Vec<RoadblockRow>, sqlx::Error> {
+    let rows: Vec<RoadblockListRecord> = sqlx::query_as(
+        "SELECT r.id, r.pair_id, u.name AS raised_by, o.name AS partner, r.body, r.state, r.created_at,
+                r.acknowledged_at, r.resolved_at, r.admin_note
+         FROM roadblocks r JOIN pairs p ON p.id = r.pair_id JOIN users u ON u.id = r.user_id
+         JOIN users o ON o.id = CASE WHEN p.mentor_id = r.user_id THEN p.mentee_id ELSE p.mentor_id END
+         WHERE p.programme_id = $1
+         ORDER BY CASE r.state WHEN 'open' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END, r.created_at DESC, r.id DESC",
+    )
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut resolved = 0;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            resolved += (r.state == RoadblockState::Resolved) as u32;
+            r.state != RoadblockState::Resolved || resolved <= 100
+        })
+        .map(|r| RoadblockRow {
+            id: r.id,
+            pair_id: r.pair_id,
+            raised_by: r.raised_by,
+            partner: r.partner,
+            body: r.body,
+            state: r.state,
+            created_at: r.created_at,
+            acknowledged_at: r.acknowledged_at,
+            resolved_at: r.resolved_at,
+            note: r.admin_note,
+        })
+        .collect())
+}
+
+/// The programme and pair of roadblock `id`, and who raised it.
+pub async fn roadblock_owner(db: &Db, id: i64) -> Result<Option<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT p.programme_id, r.pair_id, r.user_id FROM roadblocks r JOIN pairs p ON p.id = r.pair_id WHERE r.id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Moves roadblock `id` to `to` (open → acknowledged → resolved; acknowledged or resolved may
+/// also go back to open) and stores the admin's note. The update carries the allowed starting
+/// states, so of two admins acting at once only a valid move lands. `Ok(false)`: it was not in a
+/// state that allows the move (someone else moved it).
+pub async fn move_roadblock(conn: &mut AnyConnection, id: i64, to: RoadblockState, by: i64, note: &str) -> Result<bool, sqlx::Error> {
+    let t = now();
+    let (from_a, from_b) = match to {
+        RoadblockState::Open => (RoadblockState::Acknowledged, RoadblockState::Resolved),
+        RoadblockState::Acknowledged => (RoadblockState::Open, RoadblockState::Open),
+        RoadblockState::Resolved => (RoadblockState::Open, RoadblockState::Acknowledged),
+    };
+    let done = sqlx::query(
+        "UPDATE roadblocks SET state = $1,
+            acknowledged_at = CASE WHEN $1 = 'open' THEN NULL ELSE COALESCE(acknowledged_at, $2) END,
+            resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE NULL END,
+            handled_by = $3, admin_note = $4
+         WHERE id = $5 AND state IN ($6, $7)",
+    )
+    .bind(to)
+    .bind(t)
+    .bind(by)
+    .bind(note)
+    .bind(id)
+    .bind(from_a)
+    .bind(from_b)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Keeps roadblock `id`'s state and changes only the admin's note.
+pub async fn note_roadblock(conn: &mut AnyConnection, id: i64, by: i64, note: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE roadblocks SET admin_note = $1, handled_by = $2 WHERE id = $3").bind(note).bind(by).bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The roadblocks `user_id` raised in pair `pair_id`, newest first.
+pub async fn my_roadblocks(db: &Db, pair_id: i64, user_id: i64) -> Result<Vec<MyRoadblock>, sqlx::Error> {
+    let rows: Vec<(i64, String, RoadblockState, i64)> = sqlx::query_as("SELECT id, body, state, created_at FROM roadblocks WHERE pair_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC")
+        .bind(pair_id)
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|(id, body, state, created_at)| MyRoadblock { id, body, state, created_at }).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct QuietPairRecord {
+    pair_id: i64,
+    programme_name: String,
+    health: String,
+    mentor_id: i64,
+    mentee_id: i64,
+    created_at: i64,
+    last_held: Option<i64>,
+    last_nudge: Option<i64>,
+}
+
+/// The housekeeping loop's gentle reminder: every active pair whose programme's
+/// `nudge_checkin_days` passed without a held check-in (and not yet at risk) gets one inbox
+/// message for both members, at most once a [`NUDGE_INTERVAL`]. Returns the pairs nudged.
+pub async fn send_automatic_nudges(db: &Db) -> Result<u32, sqlx::Error> {
+    let t = now();
+    let rows: Vec<QuietPairRecord> = sqlx::query_as(
+        "SELECT p.id AS pair_id, g.name AS programme_name, g.health, p.mentor_id, p.mentee_id, p.created_at,
+            (SELECT MAX(c.starts_at) FROM checkins c WHERE c.pair_id = p.id AND c.status = $2) AS last_held,
+            (SELECT MAX(n.sent_at) FROM pair_nudges n WHERE n.pair_id = p.id) AS last_nudge
+         FROM pairs p JOIN programmes g ON g.id = p.programme_id WHERE p.status = $1",
+    )
+    .bind(PairStatus::Active)
+    .bind(CheckinStatus::Held)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut sent = 0;
+    for r in rows {
+        let (_, settings) = parse_objectives("[]", &r.health);
+        let quiet_since = r.last_held.unwrap_or(r.created_at);
+        if !compute::auto_nudge_due(quiet_since, r.last_nudge, &settings, t) {
+            continue;
+        }
+        let days = (t - quiet_since) / DAY;
+        let mut tx = db.begin_write().await?;
+        if record_nudge(&mut tx, r.pair_id, None, &format!("automatic: {days} days without a check-in"), t).await? {
+            let body = format!(
+                "It has been {days} days since your last check-in in {}. A short one keeps the momentum: pick a time in your workspace.",
+                r.programme_name
+            );
+            for uid in [r.mentor_id, r.mentee_id] {
+                crate::notifications::db::notify(&mut tx, uid, "Time for a check-in?", &body, &format!("/pairs/{}", r.pair_id)).await?;
+            }
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
