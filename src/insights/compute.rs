@@ -540,6 +540,7 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, progr
     let (promoters, passives, detractors, score) = recommend_score(answers.iter().map(|a| a.recommend));
     let mut learned: Vec<&&SurveyAnswer> = answers.iter().filter(|a| !a.learned.trim().is_empty()).collect();
     learned.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.pair_id.cmp(&a.pair_id)));
+    let side_of = |a: &SurveyAnswer| if mentors.contains(&a.user_id) { s.kind.mentor_word().to_string() } else { s.kind.mentee_word().to_string() };
     let mentor_answers: Vec<&&SurveyAnswer> = answers.iter().filter(|a| mentors.contains(&a.user_id) && a.gained.is_some()).collect();
     let mentee_answers: Vec<&&SurveyAnswer> = answers.iter().filter(|a| !mentors.contains(&a.user_id) && a.gained.is_some()).collect();
     out.survey = SurveyFigures {
@@ -553,10 +554,8 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, progr
         mentors_gained: mentor_answers.iter().filter(|a| a.gained == Some(true)).count() as u32,
         mentee_answers: mentee_answers.len() as u32,
         mentees_gained: mentee_answers.iter().filter(|a| a.gained == Some(true)).count() as u32,
-        learned: learned
-            .iter()
-            .map(|a| (if mentors.contains(&a.user_id) { out.mentor_word.clone() } else { out.mentee_word.clone() }, a.learned.clone()))
-            .collect(),
+        learned: learned.iter().map(|a| (side_of(a), a.learned.clone())).collect(),
+        quotes: learned.iter().filter(|a| a.share_quote).map(|a| (side_of(a), a.learned.clone())).collect(),
     };
 
     let blocks: Vec<&Roadblock> = sc.roadblocks().collect();
@@ -893,6 +892,7 @@ mod tests {
         assert_eq!(i.survey.recommend_score, Some(0.0));
         assert_eq!((i.survey.mentor_answers, i.survey.mentors_gained), (2, 1));
         assert_eq!(i.survey.learned, vec![("mentor".to_string(), "How budgets are set".to_string()), ("mentor".to_string(), "Forecasting".to_string())]);
+        assert_eq!(i.survey.quotes, vec![("mentor".to_string(), "How budgets are set".to_string())]);
         assert_eq!((i.roadblocks.raised, i.roadblocks.open, i.roadblocks.resolved), (2, 1, 1));
         assert_eq!(i.roadblocks.median_ack_hours, Some(2.0));
         assert_eq!(i.roadblocks.median_resolve_hours, Some(48.0));

@@ -18,10 +18,6 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// The file names (`{slug}.csv`) the page offers, in page order.
-pub const TABLES: [&str; 11] =
-    ["targets", "funnel", "first-checkin", "cadence", "goals", "ratings", "survey", "learned", "roadblocks", "groups", "programmes"];
-
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }

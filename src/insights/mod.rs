@@ -30,6 +30,22 @@ pub const MAX_TARGETS: usize = 12;
 pub const MAX_NUDGE: usize = 1000;
 /// An admin's note on a roadblock or on a handled pair, in characters.
 pub const MAX_NOTE: usize = 2000;
+/// The CSV files of the page (`/programmes/{id}/insights-file/{slug}.csv`): slug and label.
+pub const TABLES_FOR_PAGE: [(&str, &str); 13] = [
+    ("targets", "Targets against actual"),
+    ("funnel", "Funnel"),
+    ("first-checkin", "Match to first check-in"),
+    ("cadence", "Check-in cadence"),
+    ("goals", "Goals on both sides"),
+    ("ratings", "Ratings and fit by month"),
+    ("survey", "Survey figures"),
+    ("learned", "What people learned (survey answers)"),
+    ("roadblocks", "Roadblock figures"),
+    ("groups", "Figures by group"),
+    ("programmes", "Programmes compared"),
+    ("pairs", "Every pair with its figures"),
+    ("health", "Pairs at risk"),
+];
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
 
@@ -376,6 +392,8 @@ pub struct SurveyFigures {
     /// "What I learned", newest first, without names: `(side, text)`; side is the programme's
     /// word for mentor or mentee.
     pub learned: Vec<(String, String)>,
+    /// The answers among `learned` whose authors agreed to an anonymous quote in the report.
+    pub quotes: Vec<(String, String)>,
 }
 
 /// Roadblocks raised and how fast they were handled.

@@ -360,26 +360,32 @@ struct SurveyRecord {
     learned: String,
     recommend: i64,
     again: i64,
+    gained: Option<i64>,
+    share_quote: i64,
 }
 
 pub async fn survey(db: &Db, pair_id: i64, uid: i64) -> Result<Option<Survey>, sqlx::Error> {
-    let row: Option<SurveyRecord> = sqlx::query_as("SELECT learned, recommend, again FROM surveys WHERE pair_id = $1 AND user_id = $2")
+    let row: Option<SurveyRecord> = sqlx::query_as("SELECT learned, recommend, again, gained, share_quote FROM surveys WHERE pair_id = $1 AND user_id = $2")
         .bind(pair_id)
         .bind(uid)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(|s| Survey { learned: s.learned, recommend: s.recommend as u8, again: s.again != 0 }))
+    Ok(row.map(|s| Survey { learned: s.learned, recommend: s.recommend as u8, again: s.again != 0, gained: s.gained.map(|g| g != 0), share_quote: s.share_quote != 0 }))
 }
 
 pub async fn replace_survey(db: &Db, pair_id: i64, uid: i64, s: &Survey) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM surveys WHERE pair_id = $1 AND user_id = $2").bind(pair_id).bind(uid).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO surveys (pair_id, user_id, learned, recommend, again, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query(
+        "INSERT INTO surveys (pair_id, user_id, learned, recommend, again, gained, share_quote, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
         .bind(pair_id)
         .bind(uid)
         .bind(&s.learned)
         .bind(s.recommend as i64)
         .bind(s.again as i64)
+        .bind(s.gained.map(|g| g as i64))
+        .bind(s.share_quote as i64)
         .bind(now())
         .execute(&mut *tx)
         .await?;

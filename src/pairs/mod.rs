@@ -336,6 +336,12 @@ pub struct SurveyInput {
     pub learned: String,
     pub recommend: String,
     pub again: String,
+    /// `yes`, `no` or empty (not answered).
+    #[serde(default)]
+    pub gained: String,
+    /// "What I learned" may be quoted without a name in the programme's report.
+    #[serde(default)]
+    pub share_quote: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -343,6 +349,9 @@ pub struct Survey {
     pub learned: String,
     pub recommend: u8,
     pub again: bool,
+    /// Whether the person gained something from the pairing; `None`: not answered.
+    pub gained: Option<bool>,
+    pub share_quote: bool,
 }
 
 impl SurveyInput {
@@ -369,7 +378,16 @@ impl SurveyInput {
                 false
             }
         };
-        errors.into_result(Survey { learned, recommend, again })
+        let gained = match self.gained.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            "" => None,
+            _ => {
+                errors.add("gained", "Choose yes or no.");
+                None
+            }
+        };
+        errors.into_result(Survey { learned, recommend, again, gained, share_quote: self.share_quote })
     }
 }
 

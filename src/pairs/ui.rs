@@ -374,6 +374,8 @@ fn AfterCycle(w: Workspace) -> impl IntoView {
     let learned = RwSignal::new(s.as_ref().map(|s| s.learned.clone()).unwrap_or_default());
     let recommend = RwSignal::new(s.as_ref().map(|s| s.recommend.to_string()).unwrap_or_default());
     let again = RwSignal::new(s.as_ref().map(|s| if s.again { "yes" } else { "no" }.to_string()).unwrap_or_default());
+    let gained = RwSignal::new(s.as_ref().and_then(|s| s.gained).map(|g| if g { "yes" } else { "no" }.to_string()).unwrap_or_default());
+    let share_quote = RwSignal::new(s.as_ref().is_some_and(|s| s.share_quote));
     let form = Outcome::new();
     let (errors, status) = (form.errors, form.status);
     let send = Action::new(move |i: &SurveyInput| save_survey(pair_id, i.clone()));
@@ -382,14 +384,17 @@ fn AfterCycle(w: Workspace) -> impl IntoView {
     let rb = Outcome::new();
     let (rb_errors, rb_status) = (rb.errors, rb.status);
     let raise = Action::new(move |b: &String| raise_roadblock(pair_id, b.clone()));
+    let raised = RwSignal::new(0u32);
+    let mine = Resource::new(move || raised.get(), move |_| crate::insights::api::my_roadblocks(pair_id));
     rb.follow(raise, move |()| {
+        raised.update(|v| *v += 1);
         roadblock.set(String::new());
         rb.done("Sent privately to the programme's admins.");
     });
     view! {
         <section class="panel" aria-labelledby="survey-h">
             <h2 id="survey-h">"End of cycle"</h2>
-            <form on:submit=move |ev| { ev.prevent_default(); send.dispatch(SurveyInput { learned: learned.get_untracked(), recommend: recommend.get_untracked(), again: again.get_untracked() }); } novalidate>
+            <form on:submit=move |ev| { ev.prevent_default(); send.dispatch(SurveyInput { learned: learned.get_untracked(), recommend: recommend.get_untracked(), again: again.get_untracked(), gained: gained.get_untracked(), share_quote: share_quote.get_untracked() }); } novalidate>
                 <div class="field" class:invalid=move || errors.with(|e| e.get("learned").is_some())>
                     <label for="f-learned">"What I learned"</label>
                     <textarea id="f-learned" rows="3" prop:value=move || learned.get() on:input=move |ev| learned.set(event_target_value(&ev))></textarea>
@@ -405,6 +410,19 @@ fn AfterCycle(w: Workspace) -> impl IntoView {
                     </select>
                     <p class="error">{move || errors.with(|e| e.get("again"))}</p>
                 </div>
+                <div class="field" class:invalid=move || errors.with(|e| e.get("gained").is_some())>
+                    <label for="f-gained">"Did you gain something yourself from the pairing?"</label>
+                    <select id="f-gained" on:change=move |ev| gained.set(event_target_value(&ev))>
+                        <option value="" selected=move || gained.get().is_empty()>"—"</option>
+                        <option value="yes" selected=move || gained.get() == "yes">"Yes"</option>
+                        <option value="no" selected=move || gained.get() == "no">"No"</option>
+                    </select>
+                    <p class="error">{move || errors.with(|e| e.get("gained"))}</p>
+                </div>
+                <label class="choice" for="f-share-quote">
+                    <input type="checkbox" id="f-share-quote" prop:checked=move || share_quote.get() on:change=move |ev| share_quote.set(event_target_checked(&ev)) />
+                    "My \"what I learned\" may be quoted, without my name, in the programme's report"
+                </label>
                 <FormStatus message=status />
                 <button type="submit">"Save survey"</button>
             </form>
@@ -418,6 +436,23 @@ fn AfterCycle(w: Workspace) -> impl IntoView {
                 <FormStatus message=rb_status />
                 <button type="submit">"Raise a roadblock"</button>
             </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move { match mine.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => ().into_any(),
+                    Ok(list) => view! {
+                        <h3>"Roadblocks you raised"</h3>
+                        <ul class="my-roadblocks">
+                            {list.into_iter().map(|r| view! {
+                                <li data-roadblock=r.id>
+                                    <span class=format!("badge {}", if r.state == crate::insights::RoadblockState::Resolved { "good" } else { "" })>{r.state.label()}</span>
+                                    " " {format_date(r.created_at)} ": " {r.body}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }})}
+            </Transition>
         </section>
     }
 }

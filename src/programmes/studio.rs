@@ -90,7 +90,14 @@ fn Studio(
     let places: u32 = data.problem.mentors.iter().map(|m| m.capacity).sum();
     let (n_mentors, n_mentees) = (data.problem.mentors.len(), data.problem.mentees.len());
 
-    let config = RwSignal::new(data.config.clone());
+    // Weights suggested by the insights page's calibration arrive in the link; the sliders
+    // start there, and nothing changes until the admin runs and publishes.
+    let suggested = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("weights")).and_then(|w| crate::insights::parse_weights(&w));
+    let mut initial = data.config.clone();
+    if let Some(w) = suggested {
+        initial.weights.0 = w;
+    }
+    let config = RwSignal::new(initial);
     // Compare with the latest run while it is a proposal; once published, its pairs are real
     // and the pool has changed, so there is nothing to compare with until the next run.
     let baseline = RwSignal::new(data.last.clone().filter(|r| r.summary.published_at.is_none()));
@@ -182,6 +189,9 @@ fn Studio(
             {format!("Pool: {n_mentors} {}s with {places} places, {n_mentees} {}s waiting.", programme.kind.mentor_word(), programme.kind.mentee_word())}
             " People already paired are not in the pool."
         </p>
+        {suggested.map(|_| view! {
+            <p class="notice" role="status" id="suggested-weights">"The weights are set as the insights page's calibration suggests. Look at the preview before you save or publish a run."</p>
+        })}
         <FormStatus message=status />
         <div class="studio">
             <aside class="panel tuning" aria-labelledby="tuning-h">

@@ -430,7 +430,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
         }
     }
     // The showcase pair has reached the end-of-cycle survey and raised a roadblock.
-    let survey = SurveyInput { learned: "How our sales leaders decide which deals to chase.".into(), recommend: "9".into(), again: "yes".into() }
+    let survey = SurveyInput { learned: "How our sales leaders decide which deals to chase.".into(), recommend: "9".into(), again: "yes".into(), gained: "yes".into(), share_quote: true }
         .validate()
         .map_err(|e| anyhow::anyhow!("demo survey: {e}"))?;
     pairs::replace_survey(db, showcase_pair, dana, &survey).await?;

@@ -74,6 +74,32 @@ pub fn BarChart(#[prop(into)] bars: Signal<Vec<Bar>>) -> impl IntoView {
     }
 }
 
+/// Horizontal bars with their labels on the left and their values at the end (a funnel, a
+/// ranking): one row of `ROW` user units per bar. Like [`BarChart`], decoration beside the
+/// figures written out as text.
+#[component]
+pub fn HBarChart(bars: Vec<Bar>) -> impl IntoView {
+    const ROW: f64 = 22.0;
+    const LABEL: f64 = 170.0;
+    const VALUE: f64 = 44.0;
+    let height = ROW * bars.len().max(1) as f64;
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(1e-9);
+    let span = WIDTH - LABEL - VALUE;
+    view! {
+        <svg class="chart hbars" viewBox=format!("0 0 {WIDTH} {height}") aria-hidden="true" focusable="false">
+            {bars.into_iter().enumerate().map(|(i, b)| {
+                let y = ROW * i as f64;
+                let w = (span * b.value.max(0.0) / max).max(if b.value > 0.0 { 1.0 } else { 0.0 });
+                view! {
+                    <text class="label" x={LABEL - 6.0} y={y + ROW * 0.65} text-anchor="end">{b.label}</text>
+                    <rect class="bar" x=LABEL y={y + 3.0} width=w height={ROW - 6.0} />
+                    <text class="tick" x={LABEL + w + 4.0} y={y + ROW * 0.65}>{format_tick(b.value)}</text>
+                }
+            }).collect_view()}
+        </svg>
+    }
+}
+
 fn format_tick(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{v:.0}")
