@@ -30,7 +30,7 @@ pub const MAX_TARGETS: usize = 12;
 pub const MAX_NUDGE: usize = 1000;
 /// An admin's note on a roadblock or on a handled pair, in characters.
 pub const MAX_NOTE: usize = 2000;
-/// The CSV files of the page (`/programmes/{id}/insights-file/{slug}.csv`): slug and label.
+/// The CSV files of the page (`/programmes/{id}/insights-file/{slug}`): slug and label.
 pub const TABLES_FOR_PAGE: [(&str, &str); 13] = [
     ("targets", "Targets against actual"),
     ("funnel", "Funnel"),

@@ -61,7 +61,7 @@ impl PageQuery {
     /// A CSV file of this view.
     fn file(&self, id: i64, slug: &str) -> String {
         let (d, v) = self.filter();
-        format!("/programmes/{id}/insights-file/{slug}.csv?dimension={}&value={}&compare_by={}&key={}", enc(&d), enc(&v), enc(&self.compare), enc(&self.pairs))
+        format!("/programmes/{id}/insights-file/{slug}?dimension={}&value={}&compare_by={}&key={}", enc(&d), enc(&v), enc(&self.compare), enc(&self.pairs))
     }
 }
 
@@ -464,7 +464,7 @@ fn HealthPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="at-risk-h" id="health">
             <h2 id="at-risk-h">"Pairs at risk"</h2>
-            <p><a href=format!("/programmes/{programme_id}/insights-file/health.csv") download rel="external">"Download (CSV)"</a></p>
+            <p><a href=format!("/programmes/{programme_id}/insights-file/health") download rel="external">"Download (CSV)"</a></p>
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
