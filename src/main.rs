@@ -45,6 +45,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if state.config.demo_programme {
                 let p = demo::load_programme(&state.db).await?;
                 println!("Added the demo programme (id {}) with {} pairs at work.", p.programme_id, p.pairs);
+                if state.config.demo_history {
+                    let h = upmentor::server::demo_history::load_history(&state.db, p.programme_id, p.showcase_pair, 2026).await?;
+                    println!(
+                        "Added its history: {} check-ins, {} ratings, {} messages, {} surveys, {} roadblocks; {} pairs went quiet.",
+                        h.checkins, h.feedback, h.messages, h.surveys, h.roadblocks, h.quiet
+                    );
+                }
             }
             print_sign_ins();
         }
@@ -70,7 +77,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 // to serve it.
                 if state.config.demo_programme {
                     match demo::load_programme(&state.db).await {
-                        Ok(p) => tracing::info!(programme = p.programme_id, pairs = p.pairs, ms = started.elapsed().as_millis() as u64, "loaded the demo programme"),
+                        Ok(p) => {
+                            tracing::info!(programme = p.programme_id, pairs = p.pairs, ms = started.elapsed().as_millis() as u64, "loaded the demo programme");
+                            if state.config.demo_history {
+                                match upmentor::server::demo_history::load_history(&state.db, p.programme_id, p.showcase_pair, 2026).await {
+                                    Ok(h) => tracing::info!(checkins = h.checkins, ms = started.elapsed().as_millis() as u64, "loaded the demo programme's history"),
+                                    Err(e) => tracing::error!(error = %e, "could not load the demo programme's history"),
+                                }
+                            }
+                        }
                         Err(e) => tracing::error!(error = %e, "could not load the demo programme"),
                     }
                 }

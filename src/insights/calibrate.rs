@@ -1,15 +1,25 @@
 //! Matching weights calibrated on a programme's own outcomes.
 //!
-//! Method. For each matching criterion, Spearman's rank correlation ρ between the criterion's
-//! score for each pair (stored when the pair was formed) and one outcome of the pair (mean
-//! rating, cadence, goal completion or "would recommend"). Ranks take the mean rank for ties.
+//! Method. Each pair's criterion scores (stored when the pair was formed) and one outcome of
+//! the pair (mean rating, cadence, goal completion or "would recommend") are turned into ranks
+//! (ties share their mean rank) and standardised. Two figures per criterion:
+//! - Spearman's rank correlation ρ with the outcome: the plain association;
+//! - β, the criterion's coefficient in a ridge regression (A. Hoerl and R. Kennard,
+//!   Technometrics 12, 1970) of the outcome's ranks on all criteria's ranks, λ = [`RIDGE`]
+//!   per pair: the association with the other criteria held fixed. Matching trades criteria
+//!   against each other, so a criterion can look harmful only because the pairs strong on it
+//!   were weak on the one that matters; β separates them, ρ does not.
 //! Uncertainty comes from the nonparametric bootstrap (B. Efron and R. Tibshirani, "An
 //! Introduction to the Bootstrap", 1993, ch. 13, percentile intervals): [`RESAMPLES`] resamples
-//! of the pairs with replacement, the correlation of the full sample's ranks computed on each.
-//! The page shows the 95% interval; a criterion counts as evidence only when its Bonferroni
-//! interval for seven criteria (99.3%, so that pure noise shows evidence for any criterion at
-//! most one time in twenty) lies wholly above or below zero. Below [`MIN_PAIRS`] pairs nothing
-//! is estimated. Alongside ρ, the mean outcome of the top third of pairs by the criterion minus
+//! of the pairs with replacement, both figures computed on each from the full sample's ranks.
+//! The page shows 95% percentile intervals. Whether a criterion counts as evidence is a
+//! permutation test with the max-T correction for the seven criteria (P. Westfall and
+//! S. Young, "Resampling-Based Multiple Testing", 1993): [`PERMUTATIONS`] shuffles of the
+//! outcome across pairs give the distribution of the largest |β| when nothing matters, and a
+//! criterion's |β| must pass its 95th percentile, so pure noise shows evidence for some
+//! criterion about one time in twenty. (Bootstrap intervals at that level were measured too
+//! narrow here: noise showed evidence in 6 of 40 data sets.) Below [`MIN_PAIRS`] pairs nothing
+//! is estimated. Alongside, the mean outcome of the top third of pairs by the criterion minus
 //! the bottom third, with its 95% interval, says what the difference means in the outcome's unit.
 //!
 //! Limits, said on the page too: the relations are associations, not causes (pairs were formed
@@ -19,12 +29,17 @@
 
 use super::{Calibration, CriterionEffect, Evidence, Outcome};
 use crate::matching::Criterion;
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 
 /// Pairs with an outcome needed before anything is estimated.
 pub const MIN_PAIRS: u32 = 30;
 /// Bootstrap resamples.
 pub const RESAMPLES: usize = 2000;
+/// Permutations of the outcome behind the evidence threshold.
+pub const PERMUTATIONS: usize = 1000;
+/// The ridge penalty per pair on standardised ranks: small, to keep the fit stable when two
+/// criteria move together, not to shrink real effects.
+pub const RIDGE: f64 = 0.01;
 /// A criterion whose most common score covers more than this share of pairs cannot be related
 /// to anything.
 const MAX_SAME: f64 = 0.9;
@@ -101,6 +116,77 @@ fn weighted_difference(y: &[f64], low: &[bool], high: &[bool], w: &[u32]) -> Opt
     (nl > 0.0 && nh > 0.0).then(|| sh / nh - sl / nl)
 }
 
+/// Solves `a x = b` for a small symmetric positive definite `a` (Cholesky); `None` if it is not.
+fn solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
+    let n = b.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = a[i][i] - s;
+                if d <= 1e-12 {
+                    return None;
+                }
+                l[i][j] = d.sqrt();
+            } else {
+                l[i][j] = (a[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        x[i] = (y[i] - (i + 1..n).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
+    }
+    Some(x)
+}
+
+/// Ridge coefficients of `y` on the columns `x` (each standardised within the weighted sample)
+/// with integer row weights `w`.
+fn weighted_ridge(x: &[&Vec<f64>], y: &[f64], w: &[u32]) -> Option<Vec<f64>> {
+    let k = x.len();
+    let n: f64 = w.iter().map(|c| *c as f64).sum();
+    let mean = |v: &[f64]| v.iter().zip(w).map(|(a, c)| a * *c as f64).sum::<f64>() / n;
+    let mx: Vec<f64> = x.iter().map(|c| mean(c)).collect();
+    let my = mean(y);
+    let sd = |v: &[f64], m: f64| (v.iter().zip(w).map(|(a, c)| (a - m) * (a - m) * *c as f64).sum::<f64>() / n).sqrt();
+    let sx: Vec<f64> = x.iter().zip(&mx).map(|(c, m)| sd(c, *m)).collect();
+    let sy = sd(y, my);
+    if sy <= 1e-12 || sx.iter().any(|s| *s <= 1e-12) {
+        return None;
+    }
+    let mut a = vec![vec![0.0; k]; k];
+    let mut b = vec![0.0; k];
+    let mut row = vec![0.0; k];
+    for i in 0..y.len() {
+        if w[i] == 0 {
+            continue;
+        }
+        let c = w[i] as f64;
+        for j in 0..k {
+            row[j] = (x[j][i] - mx[j]) / sx[j];
+        }
+        let yi = (y[i] - my) / sy;
+        for j in 0..k {
+            b[j] += c * row[j] * yi;
+            for l in 0..=j {
+                a[j][l] += c * row[j] * row[l];
+            }
+        }
+    }
+    for j in 0..k {
+        for l in 0..j {
+            a[l][j] = a[j][l];
+        }
+        a[j][j] += RIDGE * n;
+    }
+    solve(&a, &b)
+}
+
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -147,6 +233,9 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
     let split: Vec<Option<(Vec<bool>, Vec<bool>)>> = columns.iter().map(|c| thirds(c)).collect();
     let ones = vec![1u32; n];
     let mut rho_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); 7];
+    let mut beta_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); 7];
+    let used: Vec<usize> = (0..7).filter(|c| varies[*c]).collect();
+    let used_columns: Vec<&Vec<f64>> = used.iter().map(|c| &rx[*c]).collect();
     let mut diff_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); 7];
     let mut rng = StdRng::seed_from_u64(seed);
     let mut counts = vec![0u32; n];
@@ -154,6 +243,11 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
         counts.iter_mut().for_each(|c| *c = 0);
         for _ in 0..n {
             counts[rng.gen_range(0..n)] += 1;
+        }
+        if let Some(beta) = weighted_ridge(&used_columns, &ry, &counts) {
+            for (j, c) in used.iter().enumerate() {
+                beta_samples[*c].push(beta[j]);
+            }
         }
         for c in 0..7 {
             if !varies[c] {
@@ -167,8 +261,19 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
             }
         }
     }
-    // Bonferroni for seven criteria at 5%: each tail 0.05 / 7 / 2.
-    let tail = 0.05 / 7.0 / 2.0;
+    let beta_full = weighted_ridge(&used_columns, &ry, &ones).unwrap_or_else(|| vec![0.0; used.len()]);
+    // The permutation null of the largest |β| over the criteria (max-T, P. Westfall and S. Young,
+    // "Resampling-Based Multiple Testing", 1993): outcomes shuffled across pairs, refitted;
+    // a criterion has evidence when its |β| passes the 95th percentile of that maximum.
+    let mut shuffled = ry.clone();
+    let mut maxima: Vec<f64> = (0..PERMUTATIONS)
+        .filter_map(|_| {
+            shuffled.shuffle(&mut rng);
+            weighted_ridge(&used_columns, &shuffled, &ones).map(|b| b.iter().fold(0.0f64, |m, x| m.max(x.abs())))
+        })
+        .collect();
+    maxima.sort_by(|a, b| a.total_cmp(b));
+    let max_null = if maxima.is_empty() { f64::INFINITY } else { quantile(&maxima, 0.95) };
     for (c, criterion) in Criterion::ALL.into_iter().enumerate() {
         let w = weights_now[c];
         if !varies[c] {
@@ -177,6 +282,9 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
                 rho: 0.0,
                 low: 0.0,
                 high: 0.0,
+                beta: 0.0,
+                beta_low: 0.0,
+                beta_high: 0.0,
                 top_minus_bottom: 0.0,
                 diff_low: 0.0,
                 diff_high: 0.0,
@@ -190,7 +298,11 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
         let s = &mut rho_samples[c];
         s.sort_by(|a, b| a.total_cmp(b));
         let (low, high) = (quantile(s, 0.025), quantile(s, 0.975));
-        let (strict_low, strict_high) = (quantile(s, tail), quantile(s, 1.0 - tail));
+        let beta = used.iter().position(|u| *u == c).map(|j| beta_full[j]).unwrap_or(0.0);
+        let bs = &mut beta_samples[c];
+        bs.sort_by(|a, b| a.total_cmp(b));
+        let (strict_low, strict_high) = (beta - max_null, beta + max_null);
+        let (beta_low, beta_high) = (quantile(bs, 0.025), quantile(bs, 0.975));
         let d = &mut diff_samples[c];
         d.sort_by(|a, b| a.total_cmp(b));
         let diff = split[c].as_ref().and_then(|(l, h)| weighted_difference(&y, l, h, &ones)).unwrap_or(0.0);
@@ -203,7 +315,7 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
         };
         let suggested = match evidence {
             Evidence::Helps | Evidence::Hurts => {
-                let moved = ((w + 10.0 * rho) * 2.0).round() / 2.0;
+                let moved = ((w + 10.0 * beta) * 2.0).round() / 2.0;
                 let moved = if evidence == Evidence::Helps { moved.max(w + 0.5) } else { moved.min(w - 0.5) };
                 moved.clamp(0.0, 10.0)
             }
@@ -215,6 +327,9 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
             rho,
             low,
             high,
+            beta,
+            beta_low,
+            beta_high,
             top_minus_bottom: diff,
             diff_low: quantile(d, 0.025),
             diff_high: quantile(d, 0.975),
@@ -263,14 +378,24 @@ mod tests {
         let schedule = &c.effects[3];
         assert_eq!(schedule.criterion, Criterion::Schedule);
         assert_eq!(schedule.evidence, Evidence::Helps, "{schedule:?}");
-        assert!(schedule.low > 0.0 && schedule.rho > 0.3);
+        assert!(schedule.low > 0.0 && schedule.rho > 0.3 && schedule.beta_low > 0.0);
         assert!(schedule.top_minus_bottom > 0.5 && schedule.diff_low > 0.0);
         assert!(c.weights_suggested[3] > WEIGHTS[3]);
-        for e in c.effects.iter().filter(|e| e.criterion != Criterion::Schedule) {
-            assert_eq!(e.evidence, Evidence::None, "{e:?}");
-            assert_eq!(e.weight_suggested, e.weight_now);
-            assert!(e.low < e.rho && e.rho < e.high);
+        for e in &c.effects {
+            assert!(e.low <= e.rho && e.rho <= e.high && e.beta_low <= e.beta && e.beta <= e.beta_high, "{e:?}");
         }
+        // Over twenty data sets the driver is found every time, and another criterion is
+        // blamed or credited rarely (about one set in twenty by design).
+        let mut false_alarms = 0;
+        for seed in 200..220 {
+            let c = calibrate(Outcome::Rating, &synthetic(150, Some(3), seed), WEIGHTS, seed);
+            assert_eq!(c.effects[3].evidence, Evidence::Helps, "seed {seed}");
+            if c.effects.iter().any(|e| e.criterion != Criterion::Schedule && e.evidence != Evidence::None) {
+                false_alarms += 1;
+                eprintln!("seed {seed}: {:?}", c.effects.iter().filter(|e| e.evidence != Evidence::None).map(|e| (e.criterion, e.beta, e.beta_low, e.beta_high)).collect::<Vec<_>>());
+            }
+        }
+        assert!(false_alarms <= 3, "{false_alarms} of 20 data sets credited or blamed an unrelated criterion");
     }
 
     #[test]
@@ -284,7 +409,8 @@ mod tests {
         let false_alarms = (100..140)
             .filter(|seed| calibrate(Outcome::Rating, &synthetic(80, None, *seed), WEIGHTS, *seed).effects.iter().any(|e| e.evidence != Evidence::None))
             .count();
-        assert!(false_alarms <= 6, "{false_alarms} of 40 noise data sets showed evidence");
+        eprintln!("noise: {false_alarms} of 40 data sets showed evidence");
+        assert!(false_alarms <= 5, "{false_alarms} of 40 noise data sets showed evidence (2 expected)");
     }
 
     #[test]
@@ -299,6 +425,30 @@ mod tests {
         }
         let c = calibrate(Outcome::Rating, &rows, WEIGHTS, 1);
         assert_eq!(c.effects[6].evidence, Evidence::NoVariation);
+    }
+
+    #[test]
+    fn a_criterion_that_only_trades_off_against_the_one_that_matters_is_not_blamed() {
+        // As after a matching run: pairs strong on skills are weak on schedule, and only the
+        // schedule drives ratings. The plain correlation blames skills; holding schedule fixed
+        // does not.
+        let mut rng = StdRng::seed_from_u64(21);
+        let rows: Vec<([f64; 7], f64)> = (0..300)
+            .map(|_| {
+                let mut x = [0.5; 7];
+                x[3] = rng.gen_range(0.0..1.0);
+                x[0] = (1.0 - x[3] + rng.gen_range(-0.25f64..0.25)).clamp(0.0, 1.0);
+                x[5] = rng.gen_range(0.0..1.0);
+                let rating = (1.0 + 4.0 * x[3] + rng.gen_range(-0.8f64..0.8)).round().clamp(1.0, 5.0);
+                (x, rating)
+            })
+            .collect();
+        let c = calibrate(Outcome::Rating, &rows, WEIGHTS, 3);
+        let skills = &c.effects[0];
+        assert!(skills.high < 0.0, "the plain correlation is negative: {skills:?}");
+        assert_eq!(skills.evidence, Evidence::None, "{skills:?}");
+        assert_eq!(c.effects[3].evidence, Evidence::Helps);
+        assert_eq!(c.weights_suggested[0], WEIGHTS[0]);
     }
 
     #[test]

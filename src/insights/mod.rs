@@ -657,6 +657,13 @@ pub struct CriterionEffect {
     /// 95% bootstrap interval of `rho`.
     pub low: f64,
     pub high: f64,
+    /// The criterion's effect with the other criteria held fixed: its coefficient in a ridge
+    /// regression of the outcome's ranks on every criterion's ranks (all standardised), so
+    /// about −1 to 1; evidence and the suggestion rest on it.
+    pub beta: f64,
+    /// 95% bootstrap interval of `beta`.
+    pub beta_low: f64,
+    pub beta_high: f64,
     /// Mean outcome of the top third of pairs by this criterion minus the bottom third, in the
     /// outcome's unit, with its 95% interval.
     pub top_minus_bottom: f64,

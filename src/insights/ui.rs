@@ -641,8 +641,8 @@ fn CalibrationPanel(programme_id: i64, q: Memo<PageQuery>) -> impl IntoView {
             </Transition>
             <details class="method">
                 <summary>"How this is computed, and its limits"</summary>
-                <p>"For each criterion, Spearman's rank correlation between the criterion's score for each pair (kept from when the pair was formed) and the outcome. The intervals come from 2,000 bootstrap resamples of the pairs (95% shown). A criterion counts as evidence only when its interval adjusted for seven criteria (Bonferroni, 99.3%) lies wholly above or below zero, so pure noise shows evidence for some criterion about one time in twenty. Nothing is estimated below 30 pairs with the outcome."</p>
-                <p>"These are associations, not causes: pairs were formed by the old weights, so a criterion that was high for every pair cannot show an effect; criteria are related to each other, so one may stand in for another. The suggestion moves a weight by at most ten times the correlation, and only where there is evidence. You decide: the studio opens with the suggested weights and changes nothing until you run and publish."</p>
+                <p>"Each pair's criterion scores (kept from when the pair was formed) and its outcome are ranked. Two figures per criterion: Spearman's rank correlation with the outcome, and the criterion's effect with the other criteria held fixed (a lightly regularised regression on the ranks). Matching trades criteria against each other, so a criterion can correlate with a poor outcome only because the pairs strong on it were weak on the one that matters; the second figure tells them apart. Intervals come from 2,000 bootstrap resamples of the pairs (95% shown). Whether a criterion counts as evidence is a permutation test: the outcomes are shuffled across pairs 1,000 times, and the criterion's held-fixed effect must beat the largest effect any criterion shows in 95% of the shuffles, so pure noise shows evidence for some criterion about one time in twenty. Nothing is estimated below 30 pairs with the outcome."</p>
+                <p>"These are associations, not causes: pairs were formed by the old weights, so a criterion that was high for every pair cannot show an effect; criteria are related to each other, so one may stand in for another. The suggestion moves a weight by ten times the held-fixed effect, and only where there is evidence. You decide: the studio opens with the suggested weights and changes nothing until you run and publish."</p>
             </details>
         </section>
     }
@@ -666,7 +666,7 @@ fn CalibrationTable(c: Calibration, programme_id: i64) -> impl IntoView {
         <div class="table-wrap">
         <table class="calibration">
             <thead><tr>
-                <th scope="col">"Criterion"</th><th scope="col">"Rank correlation (95% interval)"</th>
+                <th scope="col">"Criterion"</th><th scope="col">"Rank correlation (95% interval)"</th><th scope="col">"With the other criteria held fixed (95% interval)"</th>
                 <th scope="col">"Top third minus bottom third (95% interval)"</th><th scope="col">"Evidence"</th><th scope="col">"Weight now → suggested"</th>
             </tr></thead>
             <tbody>
@@ -682,6 +682,7 @@ fn CalibrationTable(c: Calibration, programme_id: i64) -> impl IntoView {
                         <tr data-criterion=format!("{:?}", e.criterion)>
                             <th scope="row">{e.criterion.label()}</th>
                             <td>{if varies { format!("{:+.2} ({:+.2} to {:+.2})", e.rho, e.low, e.high) } else { "—".into() }}</td>
+                            <td>{if varies { format!("{:+.2} ({:+.2} to {:+.2})", e.beta, e.beta_low, e.beta_high) } else { "—".into() }}</td>
                             <td>{if varies { format!("{} ({} to {})", signed(outcome, e.top_minus_bottom), signed(outcome, e.diff_low), signed(outcome, e.diff_high)) } else { "—".into() }}</td>
                             <td>{evidence}</td>
                             <td>{format!("{} → {}", e.weight_now, e.weight_suggested)}</td>

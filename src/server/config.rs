@@ -71,6 +71,10 @@ pub struct Config {
     /// (goals, check-ins, feedback, messages, a survey and a roadblock).
     #[arg(long, env = "UPMENTOR_DEMO_PROGRAMME", default_value_t = true, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     pub demo_programme: bool,
+    /// With the demo programme, also months of its history: check-ins held and missed, ratings,
+    /// goals, surveys, roadblocks and pairs gone quiet (`upmentor demo --people 5000 --history`).
+    #[arg(long = "history", env = "UPMENTOR_DEMO_HISTORY", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub demo_history: bool,
     /// How long a mentee's request to a mentor (self-match programmes) waits for an answer.
     #[arg(long, env = "UPMENTOR_REQUEST_HOURS", default_value_t = 168, global = true)]
     pub request_hours: u32,
@@ -140,6 +144,7 @@ impl Config {
             demo: false,
             demo_people: 0,
             demo_programme: false,
+            demo_history: false,
             request_hours: 168,
             housekeeping_secs: 900,
             workers: 1,

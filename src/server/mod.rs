@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_history;
 pub mod guards;
 pub mod health;
 pub mod proxy;
