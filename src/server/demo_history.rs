@@ -46,7 +46,8 @@ const LEARNED: [&str; 8] = [
 ];
 
 /// Adds history to programme `programme_id`'s active pairs (made by `demo::load_programme`):
-/// pairs backdated 60–150 days, check-ins every two to five weeks with feedback, messages,
+/// pairs backdated 60–150 days, their week of demo activity replaced (but the showcase pair's),
+/// check-ins every two to five weeks with feedback, messages, the next one scheduled,
 /// a goal a side, surveys for pairs past 110 days, roadblocks for about one pair in eight.
 /// The pair of `keep_open` (the showcase pair) keeps its own survey and roadblock.
 ///
@@ -79,8 +80,14 @@ pub async fn load_history(db: &Db, programme_id: i64, keep_open: i64, seed: u64)
         let created = t - age * DAY;
         sqlx::query("UPDATE pairs SET created_at = $1 WHERE id = $2").bind(created).bind(pair_id).execute(&mut *tx).await?;
         out.pairs += 1;
-        let busy = existing > 0;
-        let quiet_from = if !busy && rng.gen_bool(((1.0 - quality) * 0.6).clamp(0.0, 1.0)) {
+        // The showcase pair keeps the check-ins the demo gave it; every other pair's week of
+        // demo activity is replaced by its history, so that nothing but quality shapes it.
+        let showcase = pair_id == keep_open;
+        if !showcase && existing > 0 {
+            sqlx::query("DELETE FROM checkins WHERE pair_id = $1").bind(pair_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM messages WHERE pair_id = $1").bind(pair_id).execute(&mut *tx).await?;
+        }
+        let quiet_from = if !showcase && rng.gen_bool(((1.0 - quality) * 0.6).clamp(0.0, 1.0)) {
             out.quiet += 1;
             Some(created + rng.gen_range(20..=(age - 30).max(21)) * DAY)
         } else {
@@ -149,6 +156,18 @@ pub async fn load_history(db: &Db, programme_id: i64, keep_open: i64, seed: u64)
             at += ((12.0 + (1.0 - quality) * 25.0 + noise(&mut rng, 3.0)).max(7.0) as i64) * DAY;
         }
         let _ = last_contact;
+        if quiet_from.is_none() && !showcase {
+            sqlx::query(
+                "INSERT INTO checkins (pair_id, starts_at, minutes, format, agenda, shared_notes, status, created_by, created_at)
+                 VALUES ($1, $2, 30, 'remote', 'Where we are\nNext steps', '', 'scheduled', $3, $4)",
+            )
+            .bind(pair_id)
+            .bind(t - t % DAY + 10 * 3600 + rng.gen_range(2..=14) * DAY)
+            .bind(mentor)
+            .bind(t - DAY)
+            .execute(&mut *tx)
+            .await?;
+        }
         for (side, by, p_done) in [("mentee", mentee, quality * 0.9), ("mentor", mentor, quality * 0.8)] {
             let done = rng.gen_bool(p_done.clamp(0.0, 1.0));
             let goal: i64 = sqlx::query_scalar(
