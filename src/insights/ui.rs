@@ -297,6 +297,7 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
                 {figure_list(id, &q, &ins.funnel)}
             </div>
         </section>
+        <div class="admin-grid">
         <section class="panel" aria-labelledby="first-h">
             <h2 id="first-h">"Match to first check-in"</h2>
             <p>{format!("Median: {}", or_dash(ins.median_days_to_first, |d| format!("{d:.0} days")))}</p>
@@ -331,7 +332,7 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
                 view! { <p class="empty">"No check-in feedback yet."</p> }.into_any()
             } else {
                 view! {
-                    <BarChart bars=Signal::derive(move || rating_bars.clone()) />
+                    <BarChart bars=Signal::derive(move || rating_bars.clone()) max=5.0 />
                     <div class="table-wrap">
                     <table class="ratings">
                         <thead><tr><th scope="col">"Month"</th><th scope="col">"Ratings"</th><th scope="col">"Mean"</th><th scope="col">"Good fit"</th><th scope="col">"Unsure"</th><th scope="col">"Not a fit"</th></tr></thead>
@@ -377,8 +378,12 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
                 " (the list is below)."
             </p>
         </section>
+        </div>
     }
 }
+
+/// At-risk pairs listed before the rest fold away.
+const SHOWN_AT_RISK: usize = 20;
 
 fn compute_share(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
@@ -479,10 +484,25 @@ fn HealthPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                             {if h.pairs.is_empty() {
                                 view! { <p class="empty">"No pair is at risk."</p> }.into_any()
                             } else {
+                                let total = h.pairs.len();
+                                let (first, rest): (Vec<PairInsight>, Vec<PairInsight>) = {
+                                    let mut all = h.pairs;
+                                    let rest = all.split_off(total.min(SHOWN_AT_RISK));
+                                    (all, rest)
+                                };
                                 view! {
+                                    <p>{format!("{total} pairs at risk, the most flags and the longest quiet first.")}</p>
                                     <ul class="at-risk">
-                                        {h.pairs.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p refresh /> }).collect_view()}
+                                        {first.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p refresh /> }).collect_view()}
                                     </ul>
+                                    {(!rest.is_empty()).then(|| view! {
+                                        <details class="more">
+                                            <summary>{format!("The other {}", rest.len())}</summary>
+                                            <ul class="at-risk">
+                                                {rest.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p refresh /> }).collect_view()}
+                                            </ul>
+                                        </details>
+                                    })}
                                 }.into_any()
                             }}
                         }.into_any()
@@ -560,9 +580,22 @@ fn RoadblockPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(l) if l.is_empty() => view! { <p class="empty">"No roadblocks raised."</p> }.into_any(),
-                    Ok(l) => view! {
-                        <ul class="triage">{l.into_iter().map(|r| view! { <Triage r refresh /> }).collect_view()}</ul>
-                    }.into_any(),
+                    Ok(l) => {
+                        let (done, waiting): (Vec<RoadblockRow>, Vec<RoadblockRow>) = l.into_iter().partition(|r| r.state == RoadblockState::Resolved);
+                        view! {
+                            {if waiting.is_empty() {
+                                view! { <p class="empty">"Nothing waiting: every roadblock is resolved."</p> }.into_any()
+                            } else {
+                                view! { <ul class="triage">{waiting.into_iter().map(|r| view! { <Triage r refresh /> }).collect_view()}</ul> }.into_any()
+                            }}
+                            {(!done.is_empty()).then(|| view! {
+                                <details class="more">
+                                    <summary>{format!("Resolved ({})", done.len())}</summary>
+                                    <ul class="triage">{done.into_iter().map(|r| view! { <Triage r refresh /> }).collect_view()}</ul>
+                                </details>
+                            })}
+                        }.into_any()
+                    }
                 }})}
             </Transition>
         </section>
@@ -767,7 +800,7 @@ fn Report(ins: Insights) -> impl IntoView {
             </ul>
             {(!ins.ratings.is_empty()).then(|| view! {
                 <h2>"Mean check-in rating by month"</h2>
-                <BarChart bars=Signal::derive(move || rating_bars.clone()) />
+                <BarChart bars=Signal::derive(move || rating_bars.clone()) max=5.0 />
             })}
             <h2>"In their words"</h2>
             {if s.quotes.is_empty() {

@@ -40,12 +40,21 @@ const TOP: f64 = 8.0;
 /// A vertical bar chart, `WIDTH × HEIGHT` user units scaled to its container. The caller gives
 /// it an accessible name (the figures as text), as the SVG itself is decoration.
 #[component]
-pub fn BarChart(#[prop(into)] bars: Signal<Vec<Bar>>) -> impl IntoView {
+pub fn BarChart(
+    #[prop(into)] bars: Signal<Vec<Bar>>,
+    /// The axis maximum when the unit has one (a rating's 5); otherwise from the bars.
+    #[prop(optional)]
+    max: Option<f64>,
+) -> impl IntoView {
     view! {
         <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") aria-hidden="true" focusable="false">
             {move || {
                 let bars = bars.get();
-                let (top, step) = nice_scale(bars.iter().map(|b| b.value).fold(0.0, f64::max));
+                let (top, step) = match max {
+                    Some(m) if m <= 10.0 => (m, 1.0),
+                    Some(m) => (m, nice_scale(m).1),
+                    None => nice_scale(bars.iter().map(|b| b.value).fold(0.0, f64::max)),
+                };
                 let plot_h = HEIGHT - BOTTOM - TOP;
                 let y = move |v: f64| TOP + plot_h * (1.0 - v / top);
                 let slot = (WIDTH - LEFT) / bars.len().max(1) as f64;
