@@ -1,6 +1,6 @@
 // Browser tests against the real app, in Debian's Chromium (never a downloaded browser).
-// Two servers: a small demo for the flows, and the 500-person demo with a programme at work for
-// the crawl of every route.
+// Two servers: a small demo for the flows, and the 500-person demo with a programme at work and
+// months of its history, for the crawl of every route and the insights page.
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ const chromium = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
 };
-const server = (at: number, people: string, programme: string) => ({
+const server = (at: number, people: string, programme: string, history = false) => ({
   command: `${bin} serve`,
   url: `http://127.0.0.1:${at}/healthz`,
   reuseExistingServer: false,
@@ -28,6 +28,7 @@ const server = (at: number, people: string, programme: string) => ({
     UPMENTOR_DEMO: 'true',
     UPMENTOR_DEMO_PEOPLE: people,
     UPMENTOR_DEMO_PROGRAMME: programme,
+    UPMENTOR_DEMO_HISTORY: history ? 'true' : 'false',
     UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',
     RUST_LOG: 'warn',
   },
@@ -43,10 +44,10 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL, launchOptions: chromium, trace: 'off' },
   projects: [
-    { name: 'hydrate', testIgnore: /(nojs|crawl|hydration)\.spec\.ts/ },
+    { name: 'hydrate', testIgnore: /(nojs|crawl|hydration|insights|insights-plain)\.spec\.ts/ },
     { name: 'ssr', testMatch: /nojs\.spec\.ts/, use: { javaScriptEnabled: false } },
-    { name: 'crawl-hydrate', testMatch: /(crawl|hydration)\.spec\.ts/, use: { baseURL: crawlURL } },
-    { name: 'crawl-ssr', testMatch: /crawl\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
+    { name: 'crawl-hydrate', testMatch: /(crawl|hydration|insights)\.spec\.ts/, use: { baseURL: crawlURL } },
+    { name: 'crawl-ssr', testMatch: /(crawl|insights-plain)\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
   ],
-  webServer: [server(port, '80', '0'), server(crawlPort, '500', '1')],
+  webServer: [server(port, '80', '0'), server(crawlPort, '500', '1', true)],
 });

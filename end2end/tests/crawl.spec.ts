@@ -65,10 +65,11 @@ async function visitAll(page: Page, email: string, name: string, hydrate: boolea
       await hydrated(page);
       // Every collapsed panel, opened (one at a time: opening one can reveal others).
       const closed = page.locator('details:not([open]) > summary');
+      // A page may hold dozens (the insights page's at-risk pairs): each attempt opens them all.
       await expect(async () => {
-        if ((await closed.count()) > 0) await closed.first().click();
+        for (let opened = 0; opened < 500 && (await closed.count()) > 0; opened++) await closed.first().click();
         expect(await closed.count()).toBe(0);
-      }).toPass({ timeout: 15_000 });
+      }).toPass({ timeout: 30_000 });
       const explain = page.getByRole('button', { name: /^Explain/ }).first();
       if (await explain.count()) {
         await explain.click();

@@ -618,7 +618,7 @@ fn Triage(r: RoadblockRow, refresh: RwSignal<u32>) -> impl IntoView {
         RoadblockState::Resolved => vec![(RoadblockState::Open, "Reopen")],
     };
     view! {
-        <li class="roadblock" data-roadblock=rid data-state=state.as_str()>
+        <li class="roadblock" data-roadblock=rid data-pair=r.pair_id data-state=state.as_str()>
             <p>
                 <span class=format!("badge {}", if state == RoadblockState::Resolved { "good" } else { "bad" })>{state.label()}</span>
                 " " <strong>{r.raised_by.clone()}</strong> {format!(" (paired with {}), {}", r.partner, format_date(r.created_at))}
