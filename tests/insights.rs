@@ -412,6 +412,16 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     assert_eq!(pairs_csv.lines().count(), 4, "a header and three pairs");
     assert_eq!(admin.get(&format!("/programmes/{sid}/insights-file/nothing")).await.0, 404);
 
+    // A survey saved in the workspace: "gained" and the consent to be quoted reach the figures.
+    let saved = victor.json("pairs/survey", json!({"pair_id": f.pairs[2], "input": {"learned": "How to run a meeting in twelve minutes", "recommend": "9", "again": "yes", "gained": "yes", "share_quote": true}})).await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let bad = victor.json("pairs/survey", json!({"pair_id": f.pairs[2], "input": {"learned": "x", "recommend": "9", "again": "yes", "gained": "maybe"}})).await;
+    assert!(field_error(&bad.body, "gained").is_some());
+    let after = admin.form("insights/get", &[("id", &sid), ("dimension", ""), ("value", ""), ("compare_by", "")]).await;
+    let s = &after.body["survey"];
+    assert_eq!((s["answers"].as_i64(), s["mentee_answers"].as_i64(), s["mentees_gained"].as_i64()), (Some(3), Some(2), Some(1)));
+    assert!(s["quotes"].as_array().unwrap().contains(&json!(["mentee", "How to run a meeting in twelve minutes"])));
+
     // The gentle automatic nudge: P6 has gone 25 days without a check-in (past 21, before 35).
     assert_eq!(upmentor::insights::db::send_automatic_nudges(&f.db).await.unwrap(), 1);
     assert_eq!(upmentor::insights::db::send_automatic_nudges(&f.db).await.unwrap(), 0, "once a week");

@@ -134,7 +134,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
 /// else is 200.
 fn page_status(role: &str, pattern: &str) -> u16 {
     match (role, pattern) {
-        ("mentor" | "mentee", "/programmes/{id}/studio" | "/programmes/{id}/manage" | "/programmes/new" | "/admin") => 403,
+        ("mentor" | "mentee", "/programmes/{id}/studio" | "/programmes/{id}/manage" | "/programmes/{id}/insights" | "/programmes/{id}/report" | "/programmes/new" | "/admin") => 403,
         ("admin", "/pairs/{id}") => 403,
         _ => 200,
     }

@@ -1,0 +1,214 @@
+//! The insights page at the size the issue names, against the release build, on SQLite and
+//! PostgreSQL: 5,000 people enrolled, 2,500 pairs, 50,000 check-ins, 50,000 feedback rows,
+//! 50,000 messages, 5,000 goals with 15,000 milestones, 2,500 survey answers, 250 roadblocks.
+//! Times the server functions the page calls (median of 9 after a warm-up, loopback, so server
+//! time plus a fraction of a millisecond), the page's HTML, and, when Node and Chromium are
+//! there, the page until it is hydrated in Chromium. Target: the page's data ≤ 200 ms, the page
+//! interactive ≤ 1 s. The figures go into benches/README.md.
+//!
+//! `cargo bench --bench insights`.
+
+// The shared test module names the app's route table: deeper type queries than the default.
+#![recursion_limit = "256"]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{Backend, Client, TestApp, ADMIN};
+use serde_json::json;
+use sqlx::QueryBuilder;
+use std::time::Instant;
+use upmentor::server::db::Db;
+
+const PAIRS: usize = 2_500;
+const CHECKINS_PER_PAIR: usize = 20;
+const MESSAGES_PER_PAIR: usize = 20;
+const DAY: i64 = 86_400;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn reasons(i: usize) -> String {
+    let crits = ["Skills", "Seniority", "CrossDepartment", "Schedule", "Language", "Interests", "Wishes"];
+    let list: Vec<serde_json::Value> = crits
+        .iter()
+        .enumerate()
+        .map(|(c, name)| json!({"criterion": name, "score": ((i * 7 + c * 13) % 100) as f64 / 100.0, "text": "a reason as the engine writes it"}))
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// Writes the programme's five thousand people, pairs and history straight into the database.
+async fn fixture(db: &Db, programme: i64) {
+    let t = now();
+    let people: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id LIMIT 5000").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(people.len(), 5000, "the demo has 5,000 people");
+    for chunk in people.chunks(1000).enumerate() {
+        let mut q = QueryBuilder::new("INSERT INTO enrolments (programme_id, user_id, role, status, created_at) ");
+        q.push_values(chunk.1.iter().enumerate(), |mut b, (i, uid)| {
+            let n = chunk.0 * 1000 + i;
+            b.push_bind(programme).push_bind(*uid).push_bind(if n < PAIRS { "mentor" } else { "mentee" }).push_bind("approved").push_bind(t - 200 * DAY);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    for start in (0..PAIRS).step_by(500) {
+        let mut q = QueryBuilder::new("INSERT INTO pairs (programme_id, mentor_id, mentee_id, score_milli, reasons, status, created_at) ");
+        q.push_values(start..(start + 500).min(PAIRS), |mut b, i| {
+            b.push_bind(programme)
+                .push_bind(people[i])
+                .push_bind(people[PAIRS + i])
+                .push_bind(500i64)
+                .push_bind(reasons(i))
+                .push_bind("active")
+                .push_bind(t - (60 + (i % 120) as i64) * DAY);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    let pairs: Vec<(i64, i64, i64, i64)> =
+        sqlx::query_as("SELECT id, mentor_id, mentee_id, created_at FROM pairs WHERE programme_id = $1 ORDER BY id").bind(programme).fetch_all(&db.pool).await.unwrap();
+    // Check-ins every week back from yesterday, one in six missed.
+    let rows: Vec<(i64, i64, &str)> = pairs
+        .iter()
+        .flat_map(|(id, _, _, _)| (0..CHECKINS_PER_PAIR).map(move |k| (*id, t - (1 + 7 * k as i64) * DAY, if k % 6 == 5 { "missed" } else { "held" })))
+        .collect();
+    for chunk in rows.chunks(1000) {
+        let mut q = QueryBuilder::new("INSERT INTO checkins (pair_id, starts_at, minutes, format, status, created_at) ");
+        q.push_values(chunk, |mut b, (pair, at, status)| {
+            b.push_bind(*pair).push_bind(*at).push_bind(30i64).push_bind("remote").push_bind(*status).push_bind(*at - DAY);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    let checkins: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT c.id, c.pair_id, c.starts_at FROM checkins c JOIN pairs p ON p.id = c.pair_id WHERE p.programme_id = $1")
+        .bind(programme)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let members: std::collections::HashMap<i64, (i64, i64)> = pairs.iter().map(|(id, m, e, _)| (*id, (*m, *e))).collect();
+    for chunk in checkins.chunks(1000) {
+        let mut q = QueryBuilder::new("INSERT INTO checkin_feedback (checkin_id, user_id, rating, comment, progress, fit, created_at) ");
+        q.push_values(chunk, |mut b, (id, pair, at)| {
+            let (m, e) = members[pair];
+            let who = if id % 2 == 0 { m } else { e };
+            b.push_bind(*id).push_bind(who).push_bind(1 + id % 5).push_bind("").push_bind(50i64).push_bind(if id % 9 == 0 { Some("good") } else { None }).push_bind(*at);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    let messages: Vec<(i64, i64, i64, usize)> = pairs
+        .iter()
+        .flat_map(|(id, m, e, _)| (0..MESSAGES_PER_PAIR).map(move |k| (*id, if k % 2 == 0 { *m } else { *e }, t - (k as i64) * 3 * DAY, k)))
+        .collect();
+    for chunk in messages.chunks(1000) {
+        let mut q = QueryBuilder::new("INSERT INTO messages (pair_id, sender_id, client_id, body, created_at) ");
+        q.push_values(chunk, |mut b, (pair, sender, at, k)| {
+            b.push_bind(*pair).push_bind(*sender).push_bind(format!("bench-{pair}-{k}")).push_bind("A message about this week's check-in.").push_bind(*at);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    let goals: Vec<(i64, &str, bool)> = pairs.iter().flat_map(|(id, _, _, _)| [(*id, "mentee", id % 3 == 0), (*id, "mentor", id % 4 == 0)]).collect();
+    for chunk in goals.chunks(1000) {
+        let mut q = QueryBuilder::new("INSERT INTO goals (pair_id, side, title, status, created_at, updated_at) ");
+        q.push_values(chunk, |mut b, (pair, side, done)| {
+            b.push_bind(*pair).push_bind(*side).push_bind("A goal").push_bind(if *done { "done" } else { "on_track" }).push_bind(t).push_bind(t);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    let goal_ids: Vec<i64> = sqlx::query_scalar("SELECT g.id FROM goals g JOIN pairs p ON p.id = g.pair_id WHERE p.programme_id = $1").bind(programme).fetch_all(&db.pool).await.unwrap();
+    let milestones: Vec<(i64, i64)> = goal_ids.iter().flat_map(|g| (0..3).map(move |k| (*g, k))).collect();
+    for chunk in milestones.chunks(1000) {
+        let mut q = QueryBuilder::new("INSERT INTO milestones (goal_id, title, done, position) ");
+        q.push_values(chunk, |mut b, (goal, k)| {
+            b.push_bind(*goal).push_bind("A step").push_bind(((goal + k) % 2) as i64).push_bind(*k);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    for chunk in pairs.iter().step_by(2).collect::<Vec<_>>().chunks(500) {
+        let mut q = QueryBuilder::new("INSERT INTO surveys (pair_id, user_id, learned, recommend, again, gained, share_quote, created_at) ");
+        q.push_values(chunk.iter().flat_map(|(id, m, e, _)| [(*id, *m), (*id, *e)]), |mut b, (pair, uid)| {
+            b.push_bind(pair).push_bind(uid).push_bind("What I learned, in a sentence.").push_bind(uid % 11).push_bind(1i64).push_bind(1i64).push_bind(uid % 2).push_bind(t);
+        });
+        q.build().execute(&db.pool).await.unwrap();
+    }
+    let mut q = QueryBuilder::new("INSERT INTO roadblocks (pair_id, user_id, body, created_at, state) ");
+    q.push_values(pairs.iter().step_by(10), |mut b, (id, m, _, created)| {
+        b.push_bind(*id).push_bind(*m).push_bind("Our calendars clash.").push_bind(*created + 20 * DAY).push_bind("open");
+    });
+    q.build().execute(&db.pool).await.unwrap();
+}
+
+async fn median_ms(c: &Client, endpoint: &str, fields: &[(&str, &str)]) -> f64 {
+    let first = c.form(endpoint, fields).await;
+    assert_eq!(first.status, 200, "{endpoint}: {}", first.body.to_string().chars().take(200).collect::<String>());
+    let mut times = Vec::new();
+    for _ in 0..9 {
+        let started = Instant::now();
+        let r = c.form(endpoint, fields).await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, 200);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    times[4]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_upmentor"));
+    runtime.block_on(async move {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            // The built browser half, so that Chromium can hydrate the page.
+            let site = std::env::var("UPMENTOR_SITE_ROOT").unwrap_or_else(|_| format!("{}/target/site", env!("CARGO_MANIFEST_DIR")));
+            let app = TestApp::start_binary(backend, &bin, &[("UPMENTOR_DEMO_PEOPLE", "5000"), ("UPMENTOR_DEMO_PROGRAMME", "0"), ("UPMENTOR_SITE_ROOT", &site)])
+                .expect("the backend is available");
+            let admin = common::signed_in(&app, ADMIN).await;
+            let p = json!({"name": "Insights at scale", "objectives": "", "tags": [], "kind": "reverse",
+                "starts_on": common::day(-200), "ends_on": common::day(100), "enrol_opens": common::day(-210), "enrol_closes": common::day(10), "mentor_capacity": "1", "self_match": false,
+                "targets": [{"metric": "meeting_cadence", "target": "75"}, {"metric": "mean_rating", "target": "4"}, {"metric": "recommend_score", "target": "30"}]});
+            let created = admin.json("programmes/create", json!({"input": p})).await;
+            let id = created.body.as_i64().expect("a programme");
+            let db = Db::connect(&app.database_url()).await.unwrap();
+            let started = Instant::now();
+            fixture(&db, id).await;
+            let load = started.elapsed().as_secs_f64();
+            let sid = id.to_string();
+            let data = median_ms(&admin, "insights/get", &[("id", &sid), ("dimension", ""), ("value", ""), ("compare_by", "department")]).await;
+            let group = median_ms(&admin, "insights/get", &[("id", &sid), ("dimension", "stage"), ("value", "Early career (levels 1–3)"), ("compare_by", "location")]).await;
+            let health = median_ms(&admin, "insights/health", &[("id", &sid)]).await;
+            let roadblocks = median_ms(&admin, "insights/roadblocks", &[("id", &sid)]).await;
+            let drill = median_ms(&admin, "insights/pairs", &[("id", &sid), ("key", "cadence:monthly"), ("dimension", ""), ("value", "")]).await;
+            let calibration = median_ms(&admin, "insights/calibration", &[("id", &sid), ("outcome", "rating")]).await;
+            let mut html = Vec::new();
+            let mut size = 0;
+            for _ in 0..5 {
+                let started = Instant::now();
+                let (status, _, body) = admin.get(&format!("/programmes/{id}/insights")).await;
+                html.push(started.elapsed().as_secs_f64() * 1000.0);
+                assert_eq!(status, 200);
+                size = body.len();
+            }
+            html.sort_by(|a, b| a.total_cmp(b));
+            println!(
+                "{backend:?} (fixture written in {load:.1} s): insights/get {data:.0} ms, with a group filter {group:.0} ms, health {health:.0} ms, \
+                 roadblocks {roadblocks:.0} ms, pairs under a figure {drill:.0} ms, calibration {calibration:.0} ms; \
+                 the whole page's HTML {:.0} ms ({} KB)",
+                html[2],
+                size / 1024
+            );
+            // The page in Chromium until hydrated (sign-in first), if Node and Chromium are here.
+            let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("end2end/bench/insights_page.mjs");
+            let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+            if std::path::Path::new(&chromium).exists() && std::process::Command::new("node").arg("--version").output().is_ok() {
+                let out = std::process::Command::new("node")
+                    .arg(&script)
+                    .arg(&app.base)
+                    .arg(id.to_string())
+                    .env("CHROMIUM_PATH", &chromium)
+                    .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("end2end"))
+                    .output()
+                    .expect("node runs");
+                println!("{backend:?} in Chromium: {}{}", String::from_utf8_lossy(&out.stdout).trim(), String::from_utf8_lossy(&out.stderr).trim());
+            } else {
+                println!("{backend:?} in Chromium: skipped, as Node or Chromium ({chromium}) is not on this machine");
+            }
+        }
+    });
+}
