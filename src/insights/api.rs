@@ -47,10 +47,12 @@ pub fn filter_from(dimension: &str, value: &str) -> Result<GroupFilter, AppError
     }
 }
 
-/// Loads programme `id`'s snapshot now (404 when it vanished in the meantime).
+/// Programme `id`'s snapshot now, read once for everything this request asks of it (404 when
+/// it vanished in the meantime).
 #[cfg(feature = "ssr")]
-async fn load(state: &AppState, id: i64, with_breakdown: bool) -> Result<compute::Snapshot, AppError> {
-    db::snapshot(&state.db, id, crate::server::db::now(), with_breakdown).await?.ok_or(AppError::NotFound)
+async fn load(state: &AppState, id: i64) -> Result<std::sync::Arc<compute::Snapshot>, AppError> {
+    let cache = use_context::<db::SnapshotCache>().unwrap_or_default();
+    cache.get(&state.db, id, crate::server::db::now()).await?.ok_or(AppError::NotFound)
 }
 
 /// The insights page's figures for programme `id`, for everyone or the group `dimension` =
@@ -60,7 +62,7 @@ pub async fn programme_insights(id: i64, dimension: String, value: String, compa
     let filter = filter_from(&dimension, &value)?;
     let compare_by = Dimension::parse(compare_by.trim()).unwrap_or(Dimension::Department);
     let (user, state) = require_admin(id).await?;
-    let snapshot = load(&state, id, false).await?;
+    let snapshot = load(&state, id).await?;
     let programmes = db::programme_rows(&state.db, user.id).await?;
     Ok(compute::insights(&snapshot, &filter, compare_by, programmes))
 }
@@ -76,7 +78,7 @@ pub async fn insight_pairs(id: i64, key: String, dimension: String, value: Strin
         return Err(AppError::field("pairs", "Unknown figure."));
     }
     let (_, state) = require_admin(id).await?;
-    let snapshot = load(&state, id, false).await?;
+    let snapshot = load(&state, id).await?;
     compute::drill(&snapshot, &filter, key.trim()).ok_or_else(|| AppError::field("pairs", "Unknown figure."))
 }
 
@@ -84,8 +86,10 @@ pub async fn insight_pairs(id: i64, key: String, dimension: String, value: Strin
 #[server(prefix = "/api", endpoint = "insights/health")]
 pub async fn pair_health(id: i64) -> Result<HealthList, AppError> {
     let (_, state) = require_admin(id).await?;
-    let snapshot = load(&state, id, false).await?;
-    Ok(compute::health_list(&snapshot))
+    let snapshot = load(&state, id).await?;
+    let mut list = compute::health_list(&snapshot);
+    list.pairs.truncate(MAX_AT_RISK);
+    Ok(list)
 }
 
 /// Sends both members of pair `pair_id` an inbox message from the programme's admins, at most
@@ -121,7 +125,7 @@ pub async fn nudge_pair(pair_id: i64, message: String) -> Result<i64, AppError> 
 pub async fn mark_handled(pair_id: i64, note: String) -> Result<(), AppError> {
     let note = check_text("note", &note, MAX_NOTE, false)?;
     let (user, state, m) = require_pair_admin(pair_id).await?;
-    let snapshot = load(&state, m.programme_id, false).await?;
+    let snapshot = load(&state, m.programme_id).await?;
     let flags = compute::health_list(&snapshot).pairs.into_iter().find(|p| p.pair_id == pair_id).map(|p| p.flags).unwrap_or_default();
     if flags.is_empty() {
         return Err(AppError::Conflict("This pair is not flagged now (or was handled a moment ago); reload to see the list.".into()));
@@ -186,7 +190,7 @@ pub async fn my_roadblocks(pair_id: i64) -> Result<Vec<MyRoadblock>, AppError> {
 pub async fn calibrate_weights(id: i64, outcome: String) -> Result<Calibration, AppError> {
     let outcome = Outcome::parse(outcome.trim()).ok_or_else(|| AppError::field("outcome", "Choose an outcome."))?;
     let (_, state) = require_admin(id).await?;
-    let snapshot = load(&state, id, true).await?;
+    let snapshot = load(&state, id).await?;
     let rows = compute::outcome_rows(&snapshot, outcome);
     let weights = snapshot.weights;
     let seed = id as u64;

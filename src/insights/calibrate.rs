@@ -30,6 +30,7 @@
 use super::{Calibration, CriterionEffect, Evidence, Outcome};
 use crate::matching::Criterion;
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+use rayon::prelude::*;
 
 /// Pairs with an outcome needed before anything is estimated.
 pub const MIN_PAIRS: u32 = 30;
@@ -238,37 +239,47 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
     let used_columns: Vec<&Vec<f64>> = used.iter().map(|c| &rx[*c]).collect();
     let mut diff_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); 7];
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut counts = vec![0u32; n];
-    for _ in 0..RESAMPLES {
-        counts.iter_mut().for_each(|c| *c = 0);
-        for _ in 0..n {
-            counts[rng.gen_range(0..n)] += 1;
-        }
-        if let Some(beta) = weighted_ridge(&used_columns, &ry, &counts) {
+    // Each resample draws from its own generator, seeded in order from `seed`: the same data
+    // gives the same intervals however the resamples are spread over the cores.
+    let seeds: Vec<u64> = (0..RESAMPLES).map(|_| rng.gen()).collect();
+    let resamples: Vec<(Option<Vec<f64>>, [Option<f64>; 7], [Option<f64>; 7])> = seeds
+        .par_iter()
+        .map(|s| {
+            let mut r = StdRng::seed_from_u64(*s);
+            let mut counts = vec![0u32; n];
+            for _ in 0..n {
+                counts[r.gen_range(0..n)] += 1;
+            }
+            let mut rho = [None; 7];
+            let mut diff = [None; 7];
+            for c in (0..7).filter(|c| varies[*c]) {
+                rho[c] = Some(weighted_correlation(&rx[c], &ry, &counts));
+                diff[c] = split[c].as_ref().and_then(|(low, high)| weighted_difference(&y, low, high, &counts));
+            }
+            (weighted_ridge(&used_columns, &ry, &counts), rho, diff)
+        })
+        .collect();
+    for (beta, rho, diff) in resamples {
+        if let Some(beta) = beta {
             for (j, c) in used.iter().enumerate() {
                 beta_samples[*c].push(beta[j]);
             }
         }
         for c in 0..7 {
-            if !varies[c] {
-                continue;
-            }
-            rho_samples[c].push(weighted_correlation(&rx[c], &ry, &counts));
-            if let Some((low, high)) = &split[c] {
-                if let Some(d) = weighted_difference(&y, low, high, &counts) {
-                    diff_samples[c].push(d);
-                }
-            }
+            rho_samples[c].extend(rho[c]);
+            diff_samples[c].extend(diff[c]);
         }
     }
     let beta_full = weighted_ridge(&used_columns, &ry, &ones).unwrap_or_else(|| vec![0.0; used.len()]);
     // The permutation null of the largest |β| over the criteria (max-T, P. Westfall and S. Young,
     // "Resampling-Based Multiple Testing", 1993): outcomes shuffled across pairs, refitted;
     // a criterion has evidence when its |β| passes the 95th percentile of that maximum.
-    let mut shuffled = ry.clone();
-    let mut maxima: Vec<f64> = (0..PERMUTATIONS)
-        .filter_map(|_| {
-            shuffled.shuffle(&mut rng);
+    let seeds: Vec<u64> = (0..PERMUTATIONS).map(|_| rng.gen()).collect();
+    let mut maxima: Vec<f64> = seeds
+        .par_iter()
+        .filter_map(|s| {
+            let mut shuffled = ry.clone();
+            shuffled.shuffle(&mut StdRng::seed_from_u64(*s));
             weighted_ridge(&used_columns, &shuffled, &ones).map(|b| b.iter().fold(0.0f64, |m, x| m.max(x.abs())))
         })
         .collect();

@@ -627,10 +627,7 @@ fn by_group(
                 withheld: people < MIN_GROUP,
                 matched: 0,
                 first_held: 0,
-                mean_rating: None,
-                goal_completion: None,
-                survey_answers: 0,
-                recommend_score: None,
+                outcomes: Outcomes::default(),
             };
             if row.withheld {
                 return row;
@@ -653,10 +650,12 @@ fn by_group(
             for a in s.surveys.iter().filter(|a| set.contains(&a.user_id)) {
                 recommend.push(a.recommend);
             }
-            row.mean_rating = mean(&ratings);
-            row.goal_completion = percent(done, goals);
-            row.survey_answers = recommend.len() as u32;
-            row.recommend_score = recommend_score(recommend).3;
+            row.outcomes = Outcomes {
+                mean_rating: mean(&ratings),
+                goal_completion: percent(done, goals),
+                survey_answers: recommend.len() as u32,
+                recommend_score: recommend_score(recommend).3,
+            };
             row
         })
         .collect();
@@ -743,7 +742,8 @@ pub fn health_list(s: &Snapshot) -> HealthList {
         }
     }
     pairs.sort_by(|a, b| b.flags.len().cmp(&a.flags.len()).then(a.last_checkin.unwrap_or(a.since).cmp(&b.last_checkin.unwrap_or(b.since))));
-    HealthList { settings: s.health, pairs, handled: handled_count }
+    let total = pairs.len() as u32;
+    HealthList { settings: s.health, pairs, total, handled: handled_count }
 }
 
 /// Each pair's criterion scores and its value of `outcome`, for calibration: pairs formed with
@@ -923,9 +923,9 @@ mod tests {
         let all = insights(&s, &GroupFilter::default(), Dimension::Stage, Vec::new());
         assert_eq!(all.by_group.iter().map(|g| g.people).collect::<Vec<_>>(), vec![10, 10]);
         let early = all.by_group.iter().find(|g| g.group.starts_with("Early")).unwrap();
-        assert_eq!((early.matched, early.first_held, early.mean_rating), (9, 3, Some(3.5)));
+        assert_eq!((early.matched, early.first_held, early.outcomes.mean_rating), (9, 3, Some(3.5)));
         // Mentor-side goals: pair 1's one goal, done.
-        assert_eq!(early.goal_completion, Some(100.0));
+        assert_eq!(early.outcomes.goal_completion, Some(100.0));
     }
 
     #[test]

@@ -23,6 +23,11 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }
 
+/// Mean rating, goals done (%), survey answers, recommend score.
+fn outcome_cells(o: &Outcomes) -> [String; 4] {
+    [opt(o.mean_rating, 2), opt(o.goal_completion, 1), o.survey_answers.to_string(), opt(o.recommend_score, 0)]
+}
+
 fn figures(slug: &'static str, list: &[Figure]) -> Table {
     Table {
         slug,
@@ -120,16 +125,9 @@ pub fn table(ins: &Insights, slug: &str) -> Option<Table> {
                     if g.withheld {
                         vec![g.group.clone(), g.people.to_string(), "withheld (fewer than 5 people)".into(), String::new(), String::new(), String::new(), String::new(), String::new()]
                     } else {
-                        vec![
-                            g.group.clone(),
-                            g.people.to_string(),
-                            g.matched.to_string(),
-                            g.first_held.to_string(),
-                            opt(g.mean_rating, 2),
-                            opt(g.goal_completion, 1),
-                            g.survey_answers.to_string(),
-                            opt(g.recommend_score, 0),
-                        ]
+                        let mut row = vec![g.group.clone(), g.people.to_string(), g.matched.to_string(), g.first_held.to_string()];
+                        row.extend(outcome_cells(&g.outcomes));
+                        row
                     }
                 })
                 .collect(),
@@ -141,15 +139,9 @@ pub fn table(ins: &Insights, slug: &str) -> Option<Table> {
                 .programmes
                 .iter()
                 .map(|p| {
-                    vec![
-                        p.name.clone(),
-                        p.pairs.to_string(),
-                        p.first_held.to_string(),
-                        opt(p.mean_rating, 2),
-                        opt(p.goal_completion, 1),
-                        p.survey_answers.to_string(),
-                        opt(p.recommend_score, 0),
-                    ]
+                    let mut row = vec![p.name.clone(), p.pairs.to_string(), p.first_held.to_string()];
+                    row.extend(outcome_cells(&p.outcomes));
+                    row
                 })
                 .collect(),
         },

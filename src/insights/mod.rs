@@ -24,6 +24,10 @@ use serde::{Deserialize, Serialize};
 pub const MIN_GROUP: u32 = 5;
 /// Pairs listed at most under one figure (the total is always given).
 pub const MAX_LISTED_PAIRS: usize = 200;
+/// At-risk pairs the health list carries (the total is always given; the CSV has them all).
+pub const MAX_AT_RISK: usize = 60;
+/// Open and acknowledged roadblocks the triage list carries.
+pub const MAX_WAITING_ROADBLOCKS: usize = 100;
 /// Targets a programme can carry (one per metric).
 pub const MAX_TARGETS: usize = 12;
 /// A nudge's text, in characters.
@@ -419,11 +423,20 @@ pub struct GroupRow {
     pub withheld: bool,
     pub matched: u32,
     pub first_held: u32,
-    /// Mean rating the group's people gave.
+    /// Ratings the group's people gave, their own goals, their survey answers.
+    #[serde(flatten)]
+    pub outcomes: Outcomes,
+}
+
+/// The outcome columns a group and a programme are compared by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outcomes {
+    /// Mean check-in rating, 1–5.
     pub mean_rating: Option<f64>,
-    /// Share of the group's own goals done (%).
+    /// Share of goals done (%).
     pub goal_completion: Option<f64>,
     pub survey_answers: u32,
+    /// −100 to 100.
     pub recommend_score: Option<f64>,
 }
 
@@ -434,10 +447,8 @@ pub struct ProgrammeRow {
     pub name: String,
     pub pairs: u32,
     pub first_held: u32,
-    pub mean_rating: Option<f64>,
-    pub goal_completion: Option<f64>,
-    pub survey_answers: u32,
-    pub recommend_score: Option<f64>,
+    #[serde(flatten)]
+    pub outcomes: Outcomes,
 }
 
 /// Everything the insights page shows for one programme and one group filter.
@@ -548,7 +559,10 @@ pub struct PairList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthList {
     pub settings: HealthSettings,
+    /// The first [`MAX_AT_RISK`], the most flags and the longest quiet first.
     pub pairs: Vec<PairInsight>,
+    /// All pairs at risk and not handled.
+    pub total: u32,
     /// At-risk pairs an admin noted as handled for the reasons they have now.
     pub handled: u32,
 }

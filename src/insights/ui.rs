@@ -77,6 +77,16 @@ fn or_dash(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
+/// The cells of the columns groups and programmes are compared by.
+fn outcome_cells(o: &Outcomes) -> impl IntoView {
+    view! {
+        <td>{or_dash(o.mean_rating, |r| format!("{r:.1}"))}</td>
+        <td>{or_dash(o.goal_completion, |g| format!("{g:.0}%"))}</td>
+        <td>{o.survey_answers}</td>
+        <td>{or_dash(o.recommend_score, |s| format!("{s:+.0}"))}</td>
+    }
+}
+
 /// A list of figures, each with its number and a link to the pairs it counts.
 fn figure_list(id: i64, q: &PageQuery, figures: &[Figure]) -> impl IntoView {
     view! {
@@ -199,10 +209,7 @@ fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
                                     <tr>
                                         <th scope="row"><a href=filter.href(id)>{g.group.clone()}</a></th>
                                         <td>{g.people}</td><td>{g.matched}</td><td>{g.first_held}</td>
-                                        <td>{or_dash(g.mean_rating, |r| format!("{r:.1}"))}</td>
-                                        <td>{or_dash(g.goal_completion, |p| format!("{p:.0}%"))}</td>
-                                        <td>{g.survey_answers}</td>
-                                        <td>{or_dash(g.recommend_score, |s| format!("{s:+.0}"))}</td>
+                                        {outcome_cells(&g.outcomes)}
                                     </tr>
                                 }.into_any()
                             }
@@ -225,10 +232,7 @@ fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
                             <tr>
                                 <th scope="row"><a href=format!("/programmes/{}/insights", p.id)>{p.name.clone()}</a></th>
                                 <td>{p.pairs}</td><td>{p.first_held}</td>
-                                <td>{or_dash(p.mean_rating, |r| format!("{r:.1}"))}</td>
-                                <td>{or_dash(p.goal_completion, |g| format!("{g:.0}%"))}</td>
-                                <td>{p.survey_answers}</td>
-                                <td>{or_dash(p.recommend_score, |s| format!("{s:+.0}"))}</td>
+                                {outcome_cells(&p.outcomes)}
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -484,14 +488,19 @@ fn HealthPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                             {if h.pairs.is_empty() {
                                 view! { <p class="empty">"No pair is at risk."</p> }.into_any()
                             } else {
-                                let total = h.pairs.len();
+                                let total = h.total;
+                                let listed = h.pairs.len();
                                 let (first, rest): (Vec<PairInsight>, Vec<PairInsight>) = {
                                     let mut all = h.pairs;
-                                    let rest = all.split_off(total.min(SHOWN_AT_RISK));
+                                    let rest = all.split_off(listed.min(SHOWN_AT_RISK));
                                     (all, rest)
                                 };
                                 view! {
-                                    <p>{format!("{total} pairs at risk, the most flags and the longest quiet first.")}</p>
+                                    <p>{if total as usize > listed {
+                                        format!("{total} pairs at risk, the most flags and the longest quiet first; the first {listed} are here, all of them in the download.")
+                                    } else {
+                                        format!("{total} pairs at risk, the most flags and the longest quiet first.")
+                                    }}</p>
                                     <ul class="at-risk">
                                         {first.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p refresh /> }).collect_view()}
                                     </ul>

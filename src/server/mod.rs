@@ -96,7 +96,10 @@ where
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let context_state = state.clone();
-    let context = move || provide_context(context_state.clone());
+    let context = move || {
+        provide_context(context_state.clone());
+        provide_context(crate::insights::db::SnapshotCache::default());
+    };
     let pages: PageRenderer = {
         let (options, shell) = (state.leptos_options.clone(), shell.clone());
         Arc::new(leptos_axum::render_app_async_with_context(context.clone(), move || shell(options.clone())))
