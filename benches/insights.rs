@@ -16,7 +16,6 @@ mod common;
 
 use common::{Backend, Client, TestApp, ADMIN};
 use serde_json::json;
-use sqlx::QueryBuilder;
 use std::time::Instant;
 use upmentor::server::db::Db;
 
@@ -24,6 +23,19 @@ const PAIRS: usize = 2_500;
 const CHECKINS_PER_PAIR: usize = 20;
 const MESSAGES_PER_PAIR: usize = 20;
 const DAY: i64 = 86_400;
+
+/// One multi-row INSERT with literal values (all generated here, no outside input): the `Any`
+/// driver's query builder writes `?` placeholders, which PostgreSQL refuses.
+async fn insert(db: &Db, head: &str, rows: impl IntoIterator<Item = Vec<String>>) {
+    let rows: Vec<String> = rows.into_iter().map(|r| format!("({})", r.join(", "))).collect();
+    for chunk in rows.chunks(1000) {
+        sqlx::query(&format!("{head} VALUES {}", chunk.join(", "))).execute(&db.pool).await.unwrap();
+    }
+}
+
+fn text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
@@ -44,96 +56,100 @@ async fn fixture(db: &Db, programme: i64) {
     let t = now();
     let people: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id LIMIT 5000").fetch_all(&db.pool).await.unwrap();
     assert_eq!(people.len(), 5000, "the demo has 5,000 people");
-    for chunk in people.chunks(1000).enumerate() {
-        let mut q = QueryBuilder::new("INSERT INTO enrolments (programme_id, user_id, role, status, created_at) ");
-        q.push_values(chunk.1.iter().enumerate(), |mut b, (i, uid)| {
-            let n = chunk.0 * 1000 + i;
-            b.push_bind(programme).push_bind(*uid).push_bind(if n < PAIRS { "mentor" } else { "mentee" }).push_bind("approved").push_bind(t - 200 * DAY);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
-    for start in (0..PAIRS).step_by(500) {
-        let mut q = QueryBuilder::new("INSERT INTO pairs (programme_id, mentor_id, mentee_id, score_milli, reasons, status, created_at) ");
-        q.push_values(start..(start + 500).min(PAIRS), |mut b, i| {
-            b.push_bind(programme)
-                .push_bind(people[i])
-                .push_bind(people[PAIRS + i])
-                .push_bind(500i64)
-                .push_bind(reasons(i))
-                .push_bind("active")
-                .push_bind(t - (60 + (i % 120) as i64) * DAY);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
+    insert(
+        db,
+        "INSERT INTO enrolments (programme_id, user_id, role, status, created_at)",
+        people.iter().enumerate().map(|(n, uid)| {
+            vec![programme.to_string(), uid.to_string(), text(if n < PAIRS { "mentor" } else { "mentee" }), text("approved"), (t - 200 * DAY).to_string()]
+        }),
+    )
+    .await;
+    insert(
+        db,
+        "INSERT INTO pairs (programme_id, mentor_id, mentee_id, score_milli, reasons, status, created_at)",
+        (0..PAIRS).map(|i| {
+            vec![
+                programme.to_string(),
+                people[i].to_string(),
+                people[PAIRS + i].to_string(),
+                "500".into(),
+                text(&reasons(i)),
+                text("active"),
+                (t - (60 + (i % 120) as i64) * DAY).to_string(),
+            ]
+        }),
+    )
+    .await;
     let pairs: Vec<(i64, i64, i64, i64)> =
         sqlx::query_as("SELECT id, mentor_id, mentee_id, created_at FROM pairs WHERE programme_id = $1 ORDER BY id").bind(programme).fetch_all(&db.pool).await.unwrap();
     // Check-ins every week back from yesterday, one in six missed.
-    let rows: Vec<(i64, i64, &str)> = pairs
-        .iter()
-        .flat_map(|(id, _, _, _)| (0..CHECKINS_PER_PAIR).map(move |k| (*id, t - (1 + 7 * k as i64) * DAY, if k % 6 == 5 { "missed" } else { "held" })))
-        .collect();
-    for chunk in rows.chunks(1000) {
-        let mut q = QueryBuilder::new("INSERT INTO checkins (pair_id, starts_at, minutes, format, status, created_at) ");
-        q.push_values(chunk, |mut b, (pair, at, status)| {
-            b.push_bind(*pair).push_bind(*at).push_bind(30i64).push_bind("remote").push_bind(*status).push_bind(*at - DAY);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
+    insert(
+        db,
+        "INSERT INTO checkins (pair_id, starts_at, minutes, format, status, created_at)",
+        pairs.iter().flat_map(|(id, _, _, _)| {
+            (0..CHECKINS_PER_PAIR).map(move |k| {
+                let at = t - (1 + 7 * k as i64) * DAY;
+                vec![id.to_string(), at.to_string(), "30".into(), text("remote"), text(if k % 6 == 5 { "missed" } else { "held" }), (at - DAY).to_string()]
+            })
+        }),
+    )
+    .await;
     let checkins: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT c.id, c.pair_id, c.starts_at FROM checkins c JOIN pairs p ON p.id = c.pair_id WHERE p.programme_id = $1")
         .bind(programme)
         .fetch_all(&db.pool)
         .await
         .unwrap();
     let members: std::collections::HashMap<i64, (i64, i64)> = pairs.iter().map(|(id, m, e, _)| (*id, (*m, *e))).collect();
-    for chunk in checkins.chunks(1000) {
-        let mut q = QueryBuilder::new("INSERT INTO checkin_feedback (checkin_id, user_id, rating, comment, progress, fit, created_at) ");
-        q.push_values(chunk, |mut b, (id, pair, at)| {
+    insert(
+        db,
+        "INSERT INTO checkin_feedback (checkin_id, user_id, rating, comment, progress, fit, created_at)",
+        checkins.iter().map(|(id, pair, at)| {
             let (m, e) = members[pair];
             let who = if id % 2 == 0 { m } else { e };
-            b.push_bind(*id).push_bind(who).push_bind(1 + id % 5).push_bind("").push_bind(50i64).push_bind(if id % 9 == 0 { Some("good") } else { None }).push_bind(*at);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
-    let messages: Vec<(i64, i64, i64, usize)> = pairs
-        .iter()
-        .flat_map(|(id, m, e, _)| (0..MESSAGES_PER_PAIR).map(move |k| (*id, if k % 2 == 0 { *m } else { *e }, t - (k as i64) * 3 * DAY, k)))
-        .collect();
-    for chunk in messages.chunks(1000) {
-        let mut q = QueryBuilder::new("INSERT INTO messages (pair_id, sender_id, client_id, body, created_at) ");
-        q.push_values(chunk, |mut b, (pair, sender, at, k)| {
-            b.push_bind(*pair).push_bind(*sender).push_bind(format!("bench-{pair}-{k}")).push_bind("A message about this week's check-in.").push_bind(*at);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
-    let goals: Vec<(i64, &str, bool)> = pairs.iter().flat_map(|(id, _, _, _)| [(*id, "mentee", id % 3 == 0), (*id, "mentor", id % 4 == 0)]).collect();
-    for chunk in goals.chunks(1000) {
-        let mut q = QueryBuilder::new("INSERT INTO goals (pair_id, side, title, status, created_at, updated_at) ");
-        q.push_values(chunk, |mut b, (pair, side, done)| {
-            b.push_bind(*pair).push_bind(*side).push_bind("A goal").push_bind(if *done { "done" } else { "on_track" }).push_bind(t).push_bind(t);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
+            vec![id.to_string(), who.to_string(), (1 + id % 5).to_string(), text(""), "50".into(), if id % 9 == 0 { text("good") } else { "NULL".into() }, at.to_string()]
+        }),
+    )
+    .await;
+    insert(
+        db,
+        "INSERT INTO messages (pair_id, sender_id, client_id, body, created_at)",
+        pairs.iter().flat_map(|(id, m, e, _)| {
+            (0..MESSAGES_PER_PAIR).map(move |k| {
+                vec![id.to_string(), (if k % 2 == 0 { *m } else { *e }).to_string(), text(&format!("bench-{id}-{k}")), text("A message about this week's check-in."), (t - (k as i64) * 3 * DAY).to_string()]
+            })
+        }),
+    )
+    .await;
+    insert(
+        db,
+        "INSERT INTO goals (pair_id, side, title, status, created_at, updated_at)",
+        pairs.iter().flat_map(|(id, _, _, _)| {
+            [("mentee", id % 3 == 0), ("mentor", id % 4 == 0)]
+                .map(|(side, done)| vec![id.to_string(), text(side), text("A goal"), text(if done { "done" } else { "on_track" }), t.to_string(), t.to_string()])
+        }),
+    )
+    .await;
     let goal_ids: Vec<i64> = sqlx::query_scalar("SELECT g.id FROM goals g JOIN pairs p ON p.id = g.pair_id WHERE p.programme_id = $1").bind(programme).fetch_all(&db.pool).await.unwrap();
-    let milestones: Vec<(i64, i64)> = goal_ids.iter().flat_map(|g| (0..3).map(move |k| (*g, k))).collect();
-    for chunk in milestones.chunks(1000) {
-        let mut q = QueryBuilder::new("INSERT INTO milestones (goal_id, title, done, position) ");
-        q.push_values(chunk, |mut b, (goal, k)| {
-            b.push_bind(*goal).push_bind("A step").push_bind(((goal + k) % 2) as i64).push_bind(*k);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
-    for chunk in pairs.iter().step_by(2).collect::<Vec<_>>().chunks(500) {
-        let mut q = QueryBuilder::new("INSERT INTO surveys (pair_id, user_id, learned, recommend, again, gained, share_quote, created_at) ");
-        q.push_values(chunk.iter().flat_map(|(id, m, e, _)| [(*id, *m), (*id, *e)]), |mut b, (pair, uid)| {
-            b.push_bind(pair).push_bind(uid).push_bind("What I learned, in a sentence.").push_bind(uid % 11).push_bind(1i64).push_bind(1i64).push_bind(uid % 2).push_bind(t);
-        });
-        q.build().execute(&db.pool).await.unwrap();
-    }
-    let mut q = QueryBuilder::new("INSERT INTO roadblocks (pair_id, user_id, body, created_at, state) ");
-    q.push_values(pairs.iter().step_by(10), |mut b, (id, m, _, created)| {
-        b.push_bind(*id).push_bind(*m).push_bind("Our calendars clash.").push_bind(*created + 20 * DAY).push_bind("open");
-    });
-    q.build().execute(&db.pool).await.unwrap();
+    insert(
+        db,
+        "INSERT INTO milestones (goal_id, title, done, position)",
+        goal_ids.iter().flat_map(|g| (0..3).map(move |k| vec![g.to_string(), text("A step"), ((g + k) % 2).to_string(), k.to_string()])),
+    )
+    .await;
+    insert(
+        db,
+        "INSERT INTO surveys (pair_id, user_id, learned, recommend, again, gained, share_quote, created_at)",
+        pairs.iter().step_by(2).flat_map(|(id, m, e, _)| {
+            [*m, *e].map(|uid| vec![id.to_string(), uid.to_string(), text("What I learned, in a sentence."), (uid % 11).to_string(), "1".into(), "1".into(), (uid % 2).to_string(), t.to_string()])
+        }),
+    )
+    .await;
+    insert(
+        db,
+        "INSERT INTO roadblocks (pair_id, user_id, body, created_at, state)",
+        pairs.iter().step_by(10).map(|(id, m, _, created)| vec![id.to_string(), m.to_string(), text("Our calendars clash."), (created + 20 * DAY).to_string(), text("open")]),
+    )
+    .await;
 }
 
 async fn median_ms(c: &Client, endpoint: &str, fields: &[(&str, &str)]) -> f64 {

@@ -365,7 +365,7 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     let rbs = admin.form("insights/roadblocks", &[("id", &sid)]).await;
     let open = rbs.body.as_array().unwrap().iter().find(|r| r["state"] == "open").unwrap().clone();
     let rid = open["id"].to_string();
-    let ack = admin.form("insights/roadblock", &[("id", &rid), ("to", "acknowledged"), ("note", ADMIN_NOTE)]).await;
+    let ack = admin.form("insights/roadblock", &[("id", &rid), ("from", "open"), ("to", "acknowledged"), ("note", ADMIN_NOTE)]).await;
     assert_eq!(ack.status, 200, "{:?}", ack.body);
     let dana = signed_in(app, MENTOR).await;
     let mine = dana.form("pairs/my_roadblocks", &[("pair_id", &p3)]).await;
@@ -375,19 +375,28 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     assert!(!dana_inbox.body.to_string().contains(ADMIN_NOTE));
     assert!(dana_inbox.body.to_string().contains("Roadblock: Acknowledged"));
     assert_eq!(victor.form("pairs/my_roadblocks", &[("pair_id", &p3)]).await.body, json!([]), "the partner does not see it");
-    // Resolved from two tabs at once: it is resolved, and its reporter is told once.
-    let resolve_fields = [("id", rid.as_str()), ("to", "resolved"), ("note", ADMIN_NOTE)];
+    // Resolved from two tabs at once: one lands, the other is told; its reporter is told once.
+    let resolve_fields = [("id", rid.as_str()), ("from", "acknowledged"), ("to", "resolved"), ("note", ADMIN_NOTE)];
     let resolve = || admin.form("insights/roadblock", &resolve_fields);
     let (x, y) = tokio::join!(resolve(), resolve());
-    assert!([x.status, y.status].contains(&200) && [x.status, y.status].iter().all(|s| *s == 200 || *s == 409), "{:?} {:?}", x.body, y.body);
+    let mut s = vec![x.status, y.status];
+    s.sort();
+    assert_eq!(s, vec![200, 409], "{:?} {:?}", x.body, y.body);
+    // A note saved from a tab that still shows it acknowledged does not undo the resolve.
+    let stale = admin.form("insights/roadblock", &[("id", &rid), ("from", "acknowledged"), ("to", "acknowledged"), ("note", "stale")]).await;
+    assert_eq!(stale.status, 409);
+    let stale_reopen = admin.form("insights/roadblock", &[("id", &rid), ("from", "open"), ("to", "open"), ("note", "stale")]).await;
+    assert_eq!(stale_reopen.status, 409);
     let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND title LIKE 'Roadblock: Resolved%'")
         .bind(f.people[2])
         .fetch_one(&f.db.pool)
         .await
         .unwrap();
     assert_eq!(told, 1);
-    let bad = admin.form("insights/roadblock", &[("id", &rid), ("to", "lost"), ("note", "")]).await;
+    let bad = admin.form("insights/roadblock", &[("id", &rid), ("from", "resolved"), ("to", "lost"), ("note", "")]).await;
     assert!(field_error(&bad.body, "state").is_some());
+    let skip = admin.form("insights/roadblock", &[("id", &rid), ("from", "resolved"), ("to", "acknowledged"), ("note", "")]).await;
+    assert!(field_error(&skip.body, "state").is_some(), "resolved goes back to open only");
     let after = admin.form("insights/get", &[("id", &sid), ("dimension", ""), ("value", ""), ("compare_by", "")]).await;
     assert_eq!((after.body["roadblocks"]["resolved"].as_i64(), after.body["roadblocks"]["open"].as_i64()), (Some(2), Some(0)));
 
@@ -447,7 +456,7 @@ async fn only_the_programmes_admins_see_insights(app: &TestApp) {
         assert_eq!(c.form("insights/nudge", &[("pair_id", &p3), ("message", "hi")]).await.status, expected, "{who}");
         assert_eq!(c.form("insights/handled", &[("pair_id", &p3), ("note", "")]).await.status, expected, "{who}");
         assert_eq!(c.form("insights/roadblocks", &[("id", &sid)]).await.status, expected, "{who}");
-        assert_eq!(c.form("insights/roadblock", &[("id", &rid), ("to", "resolved"), ("note", "")]).await.status, expected, "{who}");
+        assert_eq!(c.form("insights/roadblock", &[("id", &rid), ("from", "open"), ("to", "resolved"), ("note", "")]).await.status, expected, "{who}");
         assert_eq!(c.form("insights/calibration", &[("id", &sid), ("outcome", "rating")]).await.status, expected, "{who}");
         assert_eq!(c.get(&format!("/programmes/{sid}/insights-file/funnel")).await.0, expected, "{who}");
     }

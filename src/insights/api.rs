@@ -63,8 +63,12 @@ pub async fn programme_insights(id: i64, dimension: String, value: String, compa
     let compare_by = Dimension::parse(compare_by.trim()).unwrap_or(Dimension::Department);
     let (user, state) = require_admin(id).await?;
     let snapshot = load(&state, id).await?;
+    let started = std::time::Instant::now();
     let programmes = db::programme_rows(&state.db, user.id).await?;
-    Ok(compute::insights(&snapshot, &filter, compare_by, programmes))
+    let rows_ms = started.elapsed().as_millis() as u64;
+    let figures = compute::insights(&snapshot, &filter, compare_by, programmes);
+    tracing::debug!(programme_id = id, programmes_ms = rows_ms, total_ms = started.elapsed().as_millis() as u64, "insights figures");
+    Ok(figures)
 }
 
 /// The pairs one figure counts (`key` from [`Figure::pairs`]), within the same group filter.
@@ -98,12 +102,16 @@ pub async fn pair_health(id: i64) -> Result<HealthList, AppError> {
 pub async fn nudge_pair(pair_id: i64, message: String) -> Result<i64, AppError> {
     let message = check_text("message", &message, MAX_NUDGE, true)?;
     let (user, state, m) = require_pair_admin(pair_id).await?;
+    let ended = || AppError::Conflict("This pair has ended; there is nobody to nudge.".into());
     if !m.active {
-        return Err(AppError::Conflict("This pair has ended; there is nobody to nudge.".into()));
+        return Err(ended());
     }
     let t = crate::server::db::now();
     let mut tx = state.db.begin_write().await?;
     if !db::record_nudge(&mut tx, pair_id, Some(user.id), &message, t).await? {
+        if !db::pair_active(&mut tx, pair_id).await? {
+            return Err(ended());
+        }
         let last = db::last_nudge(&mut tx, pair_id).await?.unwrap_or(t);
         return Err(AppError::Conflict(format!(
             "This pair was nudged on {}; one nudge a week keeps it a nudge. Try again from {}.",
@@ -145,25 +153,28 @@ pub async fn programme_roadblocks(id: i64) -> Result<Vec<RoadblockRow>, AppError
     Ok(db::roadblocks(&state.db, id).await?)
 }
 
-/// Moves roadblock `id` to state `to` (`open`, `acknowledged`, `resolved`; the same state keeps
-/// it and saves only the note) with the admins' private `note`. The person who raised it gets
-/// an inbox message with the new state, never the note. 409 when someone moved it meanwhile.
+/// Moves roadblock `id` from state `from` (what the admin saw) to `to` (`open`,
+/// `acknowledged`, `resolved`; `to == from` saves only the note) with the admins' private
+/// `note`, and returns the state it is in now. The person who raised it gets an inbox message
+/// with the new state, never the note. 409 when someone changed it in the meantime.
 #[server(prefix = "/api", endpoint = "insights/roadblock")]
-pub async fn triage_roadblock(id: i64, to: String, note: String) -> Result<(), AppError> {
+pub async fn triage_roadblock(id: i64, from: String, to: String, note: String) -> Result<RoadblockState, AppError> {
     let note = check_text("note", &note, MAX_NOTE, false)?;
-    let to = RoadblockState::parse(to.trim()).ok_or_else(|| AppError::field("state", "Choose open, acknowledged or resolved."))?;
+    let state_field = || AppError::field("state", "Choose open, acknowledged or resolved.");
+    let from = RoadblockState::parse(from.trim()).ok_or_else(state_field)?;
+    let to = RoadblockState::parse(to.trim()).ok_or_else(state_field)?;
+    if !db::allowed_move(from, to) {
+        return Err(AppError::field("state", "A resolved roadblock can only be reopened."));
+    }
     let user = require_user().await?;
     let state = state()?;
     let (programme_id, pair_id, raised_by) = db::roadblock_owner(&state.db, id).await?.ok_or(AppError::NotFound)?;
     manages_programme(&state.db, &user, programme_id).await?;
-    let current = db::roadblocks(&state.db, programme_id).await?.into_iter().find(|r| r.id == id).map(|r| r.state);
     let mut tx = state.db.begin_write().await?;
-    if current == Some(to) {
-        db::note_roadblock(&mut tx, id, user.id, &note).await?;
-    } else {
-        if !db::move_roadblock(&mut tx, id, to, user.id, &note).await? {
-            return Err(AppError::Conflict("Someone changed this roadblock a moment ago; reload to see where it stands.".into()));
-        }
+    if !db::move_roadblock(&mut tx, id, from, to, user.id, &note).await? {
+        return Err(AppError::Conflict("Someone changed this roadblock a moment ago; reload to see where it stands.".into()));
+    }
+    if from != to {
         let body = match to {
             RoadblockState::Acknowledged => "A programme lead has seen the roadblock you raised and is working on it.",
             RoadblockState::Resolved => "The roadblock you raised is marked resolved. If it is still in the way, raise it again.",
@@ -172,7 +183,7 @@ pub async fn triage_roadblock(id: i64, to: String, note: String) -> Result<(), A
         crate::notifications::db::notify(&mut tx, raised_by, &format!("Roadblock: {}", to.label()), body, &format!("/pairs/{pair_id}")).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(to)
 }
 
 /// The roadblocks the caller raised in pair `pair_id`, with their state (members only).
@@ -190,12 +201,19 @@ pub async fn my_roadblocks(pair_id: i64) -> Result<Vec<MyRoadblock>, AppError> {
 pub async fn calibrate_weights(id: i64, outcome: String) -> Result<Calibration, AppError> {
     let outcome = Outcome::parse(outcome.trim()).ok_or_else(|| AppError::field("outcome", "Choose an outcome."))?;
     let (_, state) = require_admin(id).await?;
+    let t = crate::server::db::now();
+    if let Some(kept) = calibrate::kept(id, outcome, t) {
+        return Ok(kept);
+    }
     let snapshot = load(&state, id).await?;
     let rows = compute::outcome_rows(&snapshot, outcome);
     let weights = snapshot.weights;
     let seed = id as u64;
-    tokio::task::spawn_blocking(move || calibrate::calibrate(outcome, &rows, weights, seed)).await.map_err(|e| {
+    let mut result = tokio::task::spawn_blocking(move || calibrate::calibrate(outcome, &rows, weights, seed)).await.map_err(|e| {
         tracing::error!(error = %e, "calibration stopped");
         AppError::Internal
-    })
+    })?;
+    result.computed_at = t;
+    calibrate::keep(id, result.clone());
+    Ok(result)
 }

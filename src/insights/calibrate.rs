@@ -21,11 +21,11 @@
 //! narrow here: noise showed evidence in 6 of 40 data sets.) Below [`MIN_PAIRS`] pairs nothing
 //! is estimated. Alongside, the mean outcome of the top third of pairs by the criterion minus
 //! the bottom third, with its 95% interval, says what the difference means in the outcome's unit.
+//! The suggestion moves a weight with evidence by 10 × β (at least half a step, within 0–10).
 //!
 //! Limits, said on the page too: the relations are associations, not causes (pairs were formed
 //! by the old weights, so a criterion that was always high cannot show an effect); criteria are
-//! related to each other, so one may stand in for another; and the suggestion moves a weight by
-//! at most 10 × ρ, leaving the decision to the admin.
+//! related to each other, so one may stand in for another; the decision stays the admin's.
 
 use super::{Calibration, CriterionEffect, Evidence, Outcome};
 use crate::matching::Criterion;
@@ -44,6 +44,28 @@ pub const RIDGE: f64 = 0.01;
 /// A criterion whose most common score covers more than this share of pairs cannot be related
 /// to anything.
 const MAX_SAME: f64 = 0.9;
+
+type Kept = std::sync::Mutex<std::collections::HashMap<(i64, Outcome), Calibration>>;
+
+fn results() -> &'static Kept {
+    static KEPT: std::sync::OnceLock<Kept> = std::sync::OnceLock::new();
+    KEPT.get_or_init(Default::default)
+}
+
+/// Programme `programme_id`'s result for `outcome` if one was computed less than
+/// [`super::CALIBRATION_KEPT_SECS`] before `now` (by this instance).
+pub fn kept(programme_id: i64, outcome: Outcome, now: i64) -> Option<Calibration> {
+    let kept = results().lock().ok()?;
+    kept.get(&(programme_id, outcome)).filter(|c| now - c.computed_at < super::CALIBRATION_KEPT_SECS).cloned()
+}
+
+/// Keeps a result for [`kept`].
+pub fn keep(programme_id: i64, result: Calibration) {
+    if let Ok(mut kept) = results().lock() {
+        kept.retain(|_, c| result.computed_at - c.computed_at < super::CALIBRATION_KEPT_SECS);
+        kept.insert((programme_id, result.outcome), result);
+    }
+}
 
 /// Ranks 1..=n, ties given their mean rank.
 pub fn ranks(v: &[f64]) -> Vec<f64> {
@@ -209,6 +231,7 @@ pub fn calibrate(outcome: Outcome, rows: &[([f64; 7], f64)], weights_now: [f64; 
         weights_now,
         weights_suggested: weights_now,
         resamples: RESAMPLES as u32,
+        computed_at: 0,
     };
     if (n as u32) < MIN_PAIRS {
         return out;

@@ -386,11 +386,14 @@ pub fn health_flags(p: &PairFacts, feedback: &[&Feedback], roadblocks: &[&Roadbl
     out
 }
 
-/// Whether an admin's "handled" note still covers the pair: it was written after the last
-/// nudge-worthy change and names every reason the pair has now.
-pub fn handled(p: &PairFacts, flags: &[Flag]) -> bool {
+/// Whether an admin's "handled" note still covers the pair: it names every reason the pair has
+/// now and is younger than the programme's `quiet_checkin_days` (a pair that recovered and went
+/// quiet again months later is flagged again).
+pub fn handled(p: &PairFacts, flags: &[Flag], s: &HealthSettings, now: i64) -> bool {
     match &p.review {
-        Some((_, seen)) => !flags.is_empty() && flags.iter().all(|f| seen.contains(&f.reason)),
+        Some((at, seen)) => {
+            !flags.is_empty() && now - at < s.quiet_checkin_days as i64 * DAY && flags.iter().all(|f| seen.contains(&f.reason))
+        }
         None => false,
     }
 }
@@ -457,7 +460,8 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, progr
     }
     let pairs: Vec<&PairFacts> = sc.pairs().collect();
     let count = |key: &str| pairs.iter().filter(|p| sc.counts(key, p)).count() as u32;
-    let fig = |label: &str, count: u32, of: u32, key: &str| Figure { label: label.to_string(), count, of, pairs: key.to_string() };
+    let fig = |label: &str, count: u32, of: u32, key: &str| Figure { label: label.to_string(), count, of, pairs: key.to_string(), people: false };
+    let people_fig = |label: &str, count: u32, of: u32, key: &str| Figure { people: true, ..fig(label, count, of, key) };
 
     // The funnel counts people: each in-scope person once, at the furthest step they reached.
     let mut pairs_of: HashMap<i64, Vec<&PairFacts>> = HashMap::new();
@@ -467,22 +471,26 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, progr
     }
     let surveyed_people: HashSet<(i64, i64)> = s.surveys.iter().map(|a| (a.pair_id, a.user_id)).collect();
     let eligible = s.people.values().filter(|p| p.active && sc.person(p.id)).count() as u32;
-    let applied = s.enrolments.iter().filter(|e| sc.person(e.user_id)).count() as u32;
+    // The funnel is of the people still in the organisation, so each step is a share of the one
+    // before; people who left keep their place in every other figure.
+    let active = |uid: i64| s.people.get(&uid).is_some_and(|p| p.active);
+    let applied = s.enrolments.iter().filter(|e| sc.person(e.user_id) && active(e.user_id)).count() as u32;
     let in_pairs = |uid: i64, test: &dyn Fn(&PairFacts) -> bool| pairs_of.get(&uid).is_some_and(|v| v.iter().any(|p| test(p)));
-    let scoped_approved: Vec<i64> = approved.iter().filter(|e| sc.person(e.user_id)).map(|e| e.user_id).collect();
+    let scoped_approved: Vec<i64> = approved.iter().filter(|e| sc.person(e.user_id) && active(e.user_id)).map(|e| e.user_id).collect();
+    let approved_active = scoped_approved.len() as u32;
     let step = |test: &dyn Fn(i64) -> bool| scoped_approved.iter().filter(|u| test(**u)).count() as u32;
     let matched = step(&|u| in_pairs(u, &|_| true));
     let first_held = step(&|u| in_pairs(u, &|p| p.held > 0));
     let active4w = step(&|u| in_pairs(u, &|p| sc.counts("active4w", p)));
     let completed = step(&|u| pairs_of.get(&u).is_some_and(|v| v.iter().any(|p| surveyed_people.contains(&(p.id, u)))));
     out.funnel = vec![
-        fig("Eligible (everyone active)", eligible, 0, ""),
-        fig("Applied or enrolled", applied, eligible, ""),
-        fig("Approved", people_in_scope, applied, ""),
-        fig("Matched", matched, people_in_scope, "matched"),
-        fig("First check-in held", first_held, people_in_scope, "first:held"),
-        fig("Active in the last four weeks", active4w, people_in_scope, "active4w"),
-        fig("Completed (answered the survey)", completed, people_in_scope, "surveyed"),
+        people_fig("Eligible (everyone active)", eligible, 0, ""),
+        people_fig("Applied or enrolled", applied, eligible, ""),
+        people_fig("Approved", approved_active, applied, ""),
+        people_fig("Matched", matched, approved_active, "matched"),
+        people_fig("First check-in held", first_held, approved_active, "first:held"),
+        people_fig("Active in the last four weeks", active4w, approved_active, "active4w"),
+        people_fig("Completed (answered the survey)", completed, approved_active, "surveyed"),
     ];
 
     let n_pairs = pairs.len() as u32;
@@ -735,7 +743,7 @@ pub fn health_list(s: &Snapshot) -> HealthList {
         if flags.is_empty() {
             continue;
         }
-        if handled(p, &flags) {
+        if handled(p, &flags, &s.health, s.now) {
             handled_count += 1;
         } else {
             pairs.push(sc.row(p));
@@ -956,6 +964,29 @@ mod tests {
     }
 
     #[test]
+    fn a_handled_note_expires() {
+        let mut s = snapshot();
+        let old = NOW - (HealthSettings::default().quiet_checkin_days as i64 + 1) * DAY;
+        s.pairs[3].review = Some((old, vec![HealthReason::NoCheckin, HealthReason::NoMessage]));
+        let list = health_list(&s);
+        assert_eq!(list.handled, 0);
+        assert!(list.pairs.iter().any(|p| p.pair_id == 4));
+    }
+
+    #[test]
+    fn people_who_left_leave_the_funnel() {
+        let mut s = snapshot();
+        s.people.get_mut(&11).unwrap().active = false;
+        let i = insights(&s, &GroupFilter::default(), Dimension::Department, Vec::new());
+        assert_eq!(counts_of(&i.funnel), vec![21, 20, 19, 17, 5, 3, 2]);
+        assert!(i.funnel.iter().skip(1).all(|f| f.count <= f.of));
+    }
+
+    fn counts_of(figures: &[Figure]) -> Vec<u32> {
+        figures.iter().map(|f| f.count).collect()
+    }
+
+    #[test]
     fn automatic_nudges_come_before_risk_and_once_a_week() {
         let s = HealthSettings::default();
         assert!(!auto_nudge_due(NOW - 20 * DAY, None, &s, NOW));
@@ -973,11 +1004,14 @@ mod tests {
         let i = insights(&s, &GroupFilter::default(), Dimension::Department, Vec::new());
         for f in i.funnel.iter().chain(&i.first_checkin).chain(&i.cadence).filter(|f| !f.pairs.is_empty()) {
             let list = drill(&s, &GroupFilter::default(), &f.pairs).unwrap();
-            if f.label == "Matched" || f.label.starts_with("First check-in") || f.label.starts_with("Active") || f.label.starts_with("Completed") {
-                continue; // people, not pairs
+            if f.people {
+                // Each pair holds two people, each person here is in one pair.
+                assert!(list.total <= f.count && 2 * list.total >= f.count, "{}: {} pairs for {} people", f.label, list.total, f.count);
+            } else {
+                assert_eq!(list.total, f.count, "{}", f.label);
             }
-            assert_eq!(list.total, f.count, "{}", f.label);
         }
+        assert!(i.funnel.iter().all(|f| f.people) && i.cadence.iter().all(|f| !f.people));
         assert_eq!(drill(&s, &GroupFilter::default(), "roadblocks:open").unwrap().pairs[0].pair_id, 3);
         assert_eq!(drill(&s, &GroupFilter::default(), &format!("month:{}", month_of(NOW - 40 * DAY))).unwrap().total >= 1, true);
         assert!(drill(&s, &GroupFilter::default(), "month:20x6-01").is_none());

@@ -132,6 +132,7 @@ struct RoadblockRecord {
 /// (they are independent reads). `with_breakdown` also reads each pair's criterion scores (for
 /// calibration). `None` when there is no such programme.
 pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool) -> Result<Option<Snapshot>, sqlx::Error> {
+    let started = std::time::Instant::now();
     let pool = &db.pool;
     let Some(p): Option<ProgrammeRecord> =
         sqlx::query_as("SELECT name, objectives, kind, config, targets, health FROM programmes WHERE id = $1").bind(programme_id).fetch_optional(pool).await?
@@ -224,6 +225,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
         .bind(programme_id)
         .fetch_all(pool),
     )?;
+    let read = started.elapsed();
     let people: HashMap<i64, Person> = people
         .into_iter()
         .map(|r| (r.id, Person { id: r.id, name: r.name, level: r.level, department: r.department, location: r.location, active: r.deactivated_at.is_none() }))
@@ -295,6 +297,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             p.review = Some((at, reasons.split(',').filter_map(HealthReason::parse).collect()));
         }
     }
+    tracing::debug!(programme_id, read_ms = read.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, feedback = feedback.len(), "insights snapshot");
     let fit = |n: i64| match n {
         1 => Some(Fit::Good),
         2 => Some(Fit::Unsure),
@@ -424,23 +427,32 @@ pub async fn programme_rows(db: &Db, admin_id: i64) -> Result<Vec<ProgrammeRow>,
         .collect())
 }
 
-/// Records a nudge to pair `pair_id` unless it had one in the last [`NUDGE_INTERVAL`]; the
-/// insert itself carries the condition, under the pair's row lock, so two admins (or an admin
-/// and the housekeeping loop) at once send one. `Ok(false)`: nudged recently, nothing written.
+/// Records a nudge to pair `pair_id` unless it had one in the last [`NUDGE_INTERVAL`] or has
+/// ended; the insert itself carries the conditions, under the pair's row lock, so two admins
+/// (or an admin and the housekeeping loop) at once send one, and none reaches a pair ended a
+/// moment before. `Ok(false)`: nothing written.
 pub async fn record_nudge(conn: &mut AnyConnection, pair_id: i64, by: Option<i64>, reason: &str, at: i64) -> Result<bool, sqlx::Error> {
     crate::pairs::db::lock_pair(conn, pair_id).await?;
     let done = sqlx::query(
         "INSERT INTO pair_nudges (pair_id, sent_by, reason, sent_at)
-         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM pair_nudges WHERE pair_id = $1 AND sent_at > $5)",
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM pair_nudges WHERE pair_id = $1 AND sent_at > $5)
+           AND EXISTS (SELECT 1 FROM pairs WHERE id = $1 AND status = $6)",
     )
     .bind(pair_id)
     .bind(by)
     .bind(reason)
     .bind(at)
     .bind(at - NUDGE_INTERVAL)
+    .bind(PairStatus::Active)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether pair `pair_id` is still active (read on the caller's transaction).
+pub async fn pair_active(conn: &mut AnyConnection, pair_id: i64) -> Result<bool, sqlx::Error> {
+    let status: Option<PairStatus> = sqlx::query_scalar("SELECT status FROM pairs WHERE id = $1").bind(pair_id).fetch_optional(&mut *conn).await?;
+    Ok(status == Some(PairStatus::Active))
 }
 
 /// When pair `pair_id` was last nudged.
@@ -532,40 +544,49 @@ pub async fn roadblock_owner(db: &Db, id: i64) -> Result<Option<(i64, i64, i64)>
         .await
 }
 
-/// Moves roadblock `id` to `to` (open → acknowledged → resolved; acknowledged or resolved may
-/// also go back to open) and stores the admin's note. The update carries the allowed starting
-/// states, so of two admins acting at once only a valid move lands. `Ok(false)`: it was not in a
-/// state that allows the move (someone else moved it).
-pub async fn move_roadblock(conn: &mut AnyConnection, id: i64, to: RoadblockState, by: i64, note: &str) -> Result<bool, sqlx::Error> {
-    let t = now();
-    let (from_a, from_b) = match to {
-        RoadblockState::Open => (RoadblockState::Acknowledged, RoadblockState::Resolved),
-        RoadblockState::Acknowledged => (RoadblockState::Open, RoadblockState::Open),
-        RoadblockState::Resolved => (RoadblockState::Open, RoadblockState::Acknowledged),
-    };
-    let done = sqlx::query(
-        "UPDATE roadblocks SET state = $1,
-            acknowledged_at = CASE WHEN $1 = 'open' THEN NULL ELSE COALESCE(acknowledged_at, $2) END,
-            resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE NULL END,
-            handled_by = $3, admin_note = $4
-         WHERE id = $5 AND state IN ($6, $7)",
-    )
-    .bind(to)
-    .bind(t)
-    .bind(by)
-    .bind(note)
-    .bind(id)
-    .bind(from_a)
-    .bind(from_b)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Whether a roadblock may move from `from` to `to`: open → acknowledged → resolved, and back
+/// to open from either; the same state keeps it (a note saved).
+pub fn allowed_move(from: RoadblockState, to: RoadblockState) -> bool {
+    use RoadblockState::*;
+    matches!((from, to), (Open, Acknowledged) | (Open, Resolved) | (Acknowledged, Resolved) | (Acknowledged, Open) | (Resolved, Open))
+        || from == to
 }
 
-/// Keeps roadblock `id`'s state and changes only the admin's note.
-pub async fn note_roadblock(conn: &mut AnyConnection, id: i64, by: i64, note: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE roadblocks SET admin_note = $1, handled_by = $2 WHERE id = $3").bind(note).bind(by).bind(id).execute(&mut *conn).await?;
-    Ok(())
+/// Moves roadblock `id` from `from` (the state the admin saw) to `to` and stores the admin's
+/// note; `from == to` saves the note only. The update carries `from`, so an action based on a
+/// state someone else changed in the meantime writes nothing. `Ok(false)`: it is no longer in
+/// `from` (or the move is not allowed).
+pub async fn move_roadblock(conn: &mut AnyConnection, id: i64, from: RoadblockState, to: RoadblockState, by: i64, note: &str) -> Result<bool, sqlx::Error> {
+    if !allowed_move(from, to) {
+        return Ok(false);
+    }
+    let t = now();
+    let done = if from == to {
+        sqlx::query("UPDATE roadblocks SET admin_note = $1, handled_by = $2 WHERE id = $3 AND state = $4")
+            .bind(note)
+            .bind(by)
+            .bind(id)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?
+    } else {
+        sqlx::query(
+            "UPDATE roadblocks SET state = $1,
+                acknowledged_at = CASE WHEN $1 = 'open' THEN NULL ELSE COALESCE(acknowledged_at, $2) END,
+                resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE NULL END,
+                handled_by = $3, admin_note = $4
+             WHERE id = $5 AND state = $6",
+        )
+        .bind(to)
+        .bind(t)
+        .bind(by)
+        .bind(note)
+        .bind(id)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 /// The roadblocks `user_id` raised in pair `pair_id`, newest first.

@@ -340,8 +340,11 @@ pub struct Figure {
     pub count: u32,
     /// What the count is out of, when it is a share (0: not a share).
     pub of: u32,
-    /// The drill-down key of the pairs this figure counts (empty: people, not pairs).
+    /// The drill-down key of the pairs behind this figure (empty: none to list).
     pub pairs: String,
+    /// The count is of people (a funnel step), so the pairs behind it are the pairs these
+    /// people are in: about half as many.
+    pub people: bool,
 }
 
 /// A figure against the admin's target.
@@ -615,7 +618,7 @@ pub struct MyRoadblock {
 }
 
 /// An outcome calibration relates the criteria to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The pair's mean check-in rating (1–5).
@@ -704,7 +707,13 @@ pub struct Calibration {
     pub weights_suggested: [f64; 7],
     /// Bootstrap resamples behind the intervals.
     pub resamples: u32,
+    /// Unix seconds the result was computed at (it is kept for [`CALIBRATION_KEPT_SECS`]).
+    pub computed_at: i64,
 }
+
+/// How long a calibration result is reused before it is computed again (seconds): its 3,000
+/// refits are worth keeping for an admin who reloads the page, and outcomes move slowly.
+pub const CALIBRATION_KEPT_SECS: i64 = 600;
 
 /// A studio link that opens with the given weights set on the sliders (the admin still decides).
 pub fn studio_link(programme_id: i64, weights: &[f64; 7]) -> String {

@@ -94,12 +94,13 @@ fn figure_list(id: i64, q: &PageQuery, figures: &[Figure]) -> impl IntoView {
             {figures.iter().map(|f| {
                 let link = (!f.pairs.is_empty()).then(|| format!("{}#pairs", q.with_pairs(&f.pairs).href(id)));
                 let label = f.label.clone();
+                let text = if f.people { "their pairs" } else { "pairs" };
                 view! {
                     <li>
                         <span class="figure-label">{f.label.clone()}</span> " "
                         <strong class="figure-count">{f.count}</strong>
                         <span class="muted">{share(f.count, f.of)}</span>
-                        {link.map(|href| view! { " " <a href=href aria-label=format!("Pairs: {label}")>"pairs"</a> })}
+                        {link.map(|href| view! { " " <a href=href aria-label=format!("Pairs: {label}")>{text}</a> })}
                     </li>
                 }
             }).collect_view()}
@@ -120,7 +121,6 @@ pub fn InsightsPage() -> impl IntoView {
         move || (id(), q.with(|q| (q.filter(), q.compare.clone()))),
         |(id, ((d, v), c))| programme_insights(id, d, v, c),
     );
-    let refresh = RwSignal::new(0u32);
     view! {
         <Title text="Insights" />
         <Transition fallback=loading>
@@ -129,8 +129,8 @@ pub fn InsightsPage() -> impl IntoView {
                 Ok(ins) => view! {
                     <Dashboard ins q=q.get_untracked() />
                     <PairsUnderFigure programme_id=id() q />
-                    <HealthPanel programme_id=id() refresh />
-                    <RoadblockPanel programme_id=id() refresh />
+                    <HealthPanel programme_id=id() />
+                    <RoadblockPanel programme_id=id() />
                     <CalibrationPanel programme_id=id() q />
                 }.into_any(),
             }})}
@@ -278,7 +278,7 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
                                         <th scope="row">{t.metric.label()}</th>
                                         <td>{unit.format(t.target)}</td>
                                         <td class="actual">{or_dash(t.actual, |a| unit.format(a))}</td>
-                                        <td><a href=href>{t.n}</a></td>
+                                        <td>{t.n} " " <a href=href aria-label=format!("Pairs: {}", t.metric.label())>"pairs"</a></td>
                                         <td>{match t.met {
                                             Some(true) => view! { <span class="badge good">"met"</span> }.into_any(),
                                             Some(false) => view! { <span class="badge bad">"not met"</span> }.into_any(),
@@ -468,8 +468,9 @@ fn PairsUnderFigure(programme_id: i64, q: Memo<PageQuery>) -> impl IntoView {
 
 /// Pairs at risk, with their reasons and what an admin can do.
 #[component]
-fn HealthPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let list = Resource::new(move || refresh.get(), move |_| pair_health(programme_id));
+fn HealthPanel(programme_id: i64) -> impl IntoView {
+    // Loaded once: acting on one pair changes that row only, so nothing typed in another is lost.
+    let list = Resource::new(|| (), move |_| pair_health(programme_id));
     view! {
         <section class="panel wide" aria-labelledby="at-risk-h" id="health">
             <h2 id="at-risk-h">"Pairs at risk"</h2>
@@ -502,13 +503,13 @@ fn HealthPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                                         format!("{total} pairs at risk, the most flags and the longest quiet first.")
                                     }}</p>
                                     <ul class="at-risk">
-                                        {first.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p refresh /> }).collect_view()}
+                                        {first.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p /> }).collect_view()}
                                     </ul>
                                     {(!rest.is_empty()).then(|| view! {
                                         <details class="more">
                                             <summary>{format!("The other {}", rest.len())}</summary>
                                             <ul class="at-risk">
-                                                {rest.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p refresh /> }).collect_view()}
+                                                {rest.into_iter().map(|p| view! { <AtRiskPair programme_id pair=p /> }).collect_view()}
                                             </ul>
                                         </details>
                                     })}
@@ -523,7 +524,7 @@ fn HealthPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn AtRiskPair(programme_id: i64, pair: PairInsight, refresh: RwSignal<u32>) -> impl IntoView {
+fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
     let pid = pair.pair_id;
     let message = RwSignal::new(format!(
         "Hello {} and {}: how is your pairing going? A short check-in this week keeps the momentum. If something is in the way, reply with a roadblock from your workspace and we will help.",
@@ -536,7 +537,7 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight, refresh: RwSignal<u32>) -> i
     form.follow(nudge, move |t| form.done(format!("Sent to both on {}. The next nudge is possible in a week.", format_date(t))));
     let handled = Action::new(move |n: &String| mark_handled(pid, n.clone()));
     let done = FormOutcome::new();
-    done.follow(handled, move |()| refresh.update(|v| *v += 1));
+    done.follow(handled, move |()| done.done("Noted as handled: the pair leaves this list until a new reason appears."));
     let title = format!("{} · {}", pair.mentor, pair.mentee);
     let msg_id = format!("f-nudge-{pid}");
     let note_id = format!("f-handled-{pid}");
@@ -579,8 +580,9 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight, refresh: RwSignal<u32>) -> i
 
 /// Roadblocks to triage: open → acknowledged → resolved, with a note only admins read.
 #[component]
-fn RoadblockPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let list = Resource::new(move || refresh.get(), move |_| programme_roadblocks(programme_id));
+fn RoadblockPanel(programme_id: i64) -> impl IntoView {
+    // Loaded once: a move changes its own row, so notes typed in others stay.
+    let list = Resource::new(|| (), move |_| programme_roadblocks(programme_id));
     view! {
         <section class="panel wide" aria-labelledby="triage-h" id="roadblocks">
             <h2 id="triage-h">"Roadblock triage"</h2>
@@ -595,12 +597,12 @@ fn RoadblockPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                             {if waiting.is_empty() {
                                 view! { <p class="empty">"Nothing waiting: every roadblock is resolved."</p> }.into_any()
                             } else {
-                                view! { <ul class="triage">{waiting.into_iter().map(|r| view! { <Triage r refresh /> }).collect_view()}</ul> }.into_any()
+                                view! { <ul class="triage">{waiting.into_iter().map(|r| view! { <Triage r /> }).collect_view()}</ul> }.into_any()
                             }}
                             {(!done.is_empty()).then(|| view! {
                                 <details class="more">
                                     <summary>{format!("Resolved ({})", done.len())}</summary>
-                                    <ul class="triage">{done.into_iter().map(|r| view! { <Triage r refresh /> }).collect_view()}</ul>
+                                    <ul class="triage">{done.into_iter().map(|r| view! { <Triage r /> }).collect_view()}</ul>
                                 </details>
                             })}
                         }.into_any()
@@ -612,24 +614,34 @@ fn RoadblockPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn Triage(r: RoadblockRow, refresh: RwSignal<u32>) -> impl IntoView {
+fn Triage(r: RoadblockRow) -> impl IntoView {
     let rid = r.id;
     let note = RwSignal::new(r.note.clone());
+    // The state as this admin last saw it: sent with each action, so a move or a note based on
+    // a state someone else has changed is refused rather than undoing theirs.
+    let state = RwSignal::new(r.state);
     let form = FormOutcome::new();
     let (errors, status) = (form.errors, form.status);
-    let act = Action::new(move |(to, n): &(RoadblockState, String)| triage_roadblock(rid, to.as_str().to_string(), n.clone()));
-    form.follow(act, move |()| refresh.update(|v| *v += 1));
-    let state = r.state;
+    let act = Action::new(move |(from, to, n): &(RoadblockState, RoadblockState, String)| {
+        triage_roadblock(rid, from.as_str().to_string(), to.as_str().to_string(), n.clone())
+    });
+    form.follow(act, move |to: RoadblockState| {
+        let moved = to != state.get_untracked();
+        state.set(to);
+        form.done(if moved { format!("Now: {}. The person who raised it was told.", to.label()) } else { "Note saved.".to_string() });
+    });
     let note_id = format!("f-rb-note-{rid}");
-    let moves: Vec<(RoadblockState, &str)> = match state {
-        RoadblockState::Open => vec![(RoadblockState::Acknowledged, "Acknowledge"), (RoadblockState::Resolved, "Resolve")],
-        RoadblockState::Acknowledged => vec![(RoadblockState::Resolved, "Resolve"), (RoadblockState::Open, "Reopen")],
-        RoadblockState::Resolved => vec![(RoadblockState::Open, "Reopen")],
+    let moves = move |s: RoadblockState| -> Vec<(RoadblockState, &'static str)> {
+        match s {
+            RoadblockState::Open => vec![(RoadblockState::Acknowledged, "Acknowledge"), (RoadblockState::Resolved, "Resolve")],
+            RoadblockState::Acknowledged => vec![(RoadblockState::Resolved, "Resolve"), (RoadblockState::Open, "Reopen")],
+            RoadblockState::Resolved => vec![(RoadblockState::Open, "Reopen")],
+        }
     };
     view! {
-        <li class="roadblock" data-roadblock=rid data-pair=r.pair_id data-state=state.as_str()>
+        <li class="roadblock" data-roadblock=rid data-pair=r.pair_id data-state=move || state.get().as_str()>
             <p>
-                <span class=format!("badge {}", if state == RoadblockState::Resolved { "good" } else { "bad" })>{state.label()}</span>
+                <span class=move || format!("badge {}", if state.get() == RoadblockState::Resolved { "good" } else { "bad" })>{move || state.get().label()}</span>
                 " " <strong>{r.raised_by.clone()}</strong> {format!(" (paired with {}), {}", r.partner, format_date(r.created_at))}
             </p>
             <blockquote>{r.body.clone()}</blockquote>
@@ -641,10 +653,10 @@ fn Triage(r: RoadblockRow, refresh: RwSignal<u32>) -> impl IntoView {
                 </div>
                 <FormStatus message=status />
                 <div class="actions">
-                    {moves.into_iter().map(|(to, label)| view! {
-                        <button type="button" on:click=move |_| { act.dispatch((to, note.get_untracked())); } disabled=move || act.pending().get()>{label}</button>
+                    {move || moves(state.get()).into_iter().map(|(to, label)| view! {
+                        <button type="button" on:click=move |_| { act.dispatch((state.get_untracked(), to, note.get_untracked())); } disabled=move || act.pending().get()>{label}</button>
                     }).collect_view()}
-                    <button type="button" class="secondary" on:click=move |_| { act.dispatch((state, note.get_untracked())); } disabled=move || act.pending().get()>"Save the note"</button>
+                    <button type="button" class="secondary" on:click=move |_| { let s = state.get_untracked(); act.dispatch((s, s, note.get_untracked())); } disabled=move || act.pending().get()>"Save the note"</button>
                 </div>
             </form>
         </li>
