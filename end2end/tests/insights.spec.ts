@@ -34,7 +34,7 @@ test('the insights page shows charts and a group filter changes the figures', as
   const everyone = Number(await figure(page, 'Approved').textContent());
   expect(everyone).toBeGreaterThan(100);
   // Everything a figure counts is a link to its pairs.
-  await page.locator('section[aria-labelledby="funnel-h"]').getByRole('link', { name: 'Pairs: First check-in held' }).click();
+  await page.locator('section[aria-labelledby="funnel-h"]').getByRole('link', { name: 'their pairs: First check-in held' }).click();
   await expect(page).toHaveURL(/pairs=first%3Aheld/);
   await expect(page.locator('#pairs table.insight-pairs tbody tr').first()).toBeVisible();
   await noSeriousViolations(page);

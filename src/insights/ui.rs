@@ -100,7 +100,7 @@ fn figure_list(id: i64, q: &PageQuery, figures: &[Figure]) -> impl IntoView {
                         <span class="figure-label">{f.label.clone()}</span> " "
                         <strong class="figure-count">{f.count}</strong>
                         <span class="muted">{share(f.count, f.of)}</span>
-                        {link.map(|href| view! { " " <a href=href aria-label=format!("Pairs: {label}")>{text}</a> })}
+                        {link.map(|href| view! { " " <a href=href aria-label=format!("{text}: {label}")>{text}</a> })}
                     </li>
                 }
             }).collect_view()}
