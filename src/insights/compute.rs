@@ -306,11 +306,6 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
     Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }
 
-/// Percentage `part` of `whole`; `None` when `whole` is 0.
-pub fn percent(part: u32, whole: u32) -> Option<f64> {
-    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
-}
-
 /// The recommend score (Net Promoter Score, F. Reichheld, "The One Number You Need to Grow",
 /// Harvard Business Review, 2003): % answering 9–10 minus % answering 0–6.
 pub fn recommend_score(answers: impl IntoIterator<Item = u8>) -> (u32, u32, u32, Option<f64>) {

@@ -419,7 +419,7 @@ pub async fn programme_rows(db: &Db, admin_id: i64) -> Result<Vec<ProgrammeRow>,
             first_held: r.first_held as u32,
             outcomes: Outcomes {
                 mean_rating: r.mean_rating,
-                goal_completion: compute::percent(r.goals_done as u32, r.goals as u32),
+                goal_completion: percent(r.goals_done as u32, r.goals as u32),
                 survey_answers: r.answers as u32,
                 recommend_score: (r.answers > 0).then(|| 100.0 * (r.promoters - r.detractors) as f64 / r.answers as f64),
             },

@@ -32,7 +32,7 @@ fn figures(slug: &'static str, list: &[Figure]) -> Table {
     Table {
         slug,
         columns: vec!["Figure", "Count", "Of", "Share (%)"],
-        rows: list.iter().map(|f| vec![f.label.clone(), f.count.to_string(), f.of.to_string(), opt(compute::percent(f.count, f.of), 1)]).collect(),
+        rows: list.iter().map(|f| vec![f.label.clone(), f.count.to_string(), f.of.to_string(), opt(percent(f.count, f.of), 1)]).collect(),
     }
 }
 

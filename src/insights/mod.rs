@@ -715,6 +715,12 @@ pub struct Calibration {
 /// refits are worth keeping for an admin who reloads the page, and outcomes move slowly.
 pub const CALIBRATION_KEPT_SECS: i64 = 600;
 
+/// Percentage `part` of `whole`; `None` when `whole` is 0. Shared by the server's figures and
+/// the page.
+pub fn percent(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
+}
+
 /// A studio link that opens with the given weights set on the sliders (the admin still decides).
 pub fn studio_link(programme_id: i64, weights: &[f64; 7]) -> String {
     let w: Vec<String> = weights.iter().map(|w| format!("{}", (w * 2.0).round() / 2.0)).collect();

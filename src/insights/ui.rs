@@ -323,7 +323,7 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
                         <dt>{title.replace("{}", side)}</dt>
                         <dd>
                             <strong>{format!("{} of {} goals done", g.done, g.goals)}</strong>
-                            {format!(" ({}); milestones {} of {}; ", or_dash(compute_share(g.done, g.goals), |p| format!("{p:.0}%")), g.milestones_done, g.milestones)}
+                            {format!(" ({}); milestones {} of {}; ", or_dash(percent(g.done, g.goals), |p| format!("{p:.0}%")), g.milestones_done, g.milestones)}
                             <a href=href>{format!("{} pairs with goals", g.pairs_with_goals)}</a>
                         </dd>
                     }
@@ -388,10 +388,6 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
 
 /// At-risk pairs listed before the rest fold away.
 const SHOWN_AT_RISK: usize = 20;
-
-fn compute_share(part: u32, whole: u32) -> Option<f64> {
-    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
-}
 
 fn hours(h: f64) -> String {
     if h < 48.0 {
