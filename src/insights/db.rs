@@ -38,7 +38,10 @@ pub async fn save_objectives(conn: &mut AnyConnection, programme_id: i64, target
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+// The records below are read as JSON rows (`Db::json_rows_sql`): fields in column order,
+// stored states as their text.
+
+#[derive(serde::Deserialize)]
 struct PersonRecord {
     id: i64,
     name: String,
@@ -48,18 +51,18 @@ struct PersonRecord {
     deactivated_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct PairRecord {
     id: i64,
     mentor_id: i64,
     mentee_id: i64,
-    status: PairStatus,
+    status: String,
     created_at: i64,
     ended_at: Option<i64>,
     reasons: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct CheckinRecord {
     pair_id: i64,
     held: i64,
@@ -69,7 +72,7 @@ struct CheckinRecord {
     missed_recent: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct MessageRecord {
     pair_id: i64,
     last_message: Option<i64>,
@@ -77,34 +80,26 @@ struct MessageRecord {
     mentee_recent: i64,
 }
 
-#[derive(sqlx::FromRow)]
+/// Goals (or milestones) on one side of one pair.
+#[derive(serde::Deserialize)]
 struct GoalRecord {
     pair_id: i64,
-    side: GoalSide,
-    goals: i64,
+    side: String,
+    total: i64,
     done: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct MilestoneRecord {
-    pair_id: i64,
-    side: GoalSide,
-    milestones: i64,
-    done: i64,
-}
-
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct FeedbackRecord {
     pair_id: i64,
     checkin_id: i64,
     user_id: i64,
     starts_at: i64,
     rating: i64,
-    /// 0 none, 1 good, 2 unsure, 3 not a fit.
-    fit: i64,
+    fit: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct SurveyRecord {
     pair_id: i64,
     user_id: i64,
@@ -116,22 +111,29 @@ struct SurveyRecord {
     created_at: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct RoadblockRecord {
     id: i64,
     pair_id: i64,
     user_id: i64,
-    state: RoadblockState,
+    state: String,
     created_at: i64,
     acknowledged_at: Option<i64>,
     resolved_at: Option<i64>,
 }
 
+/// The state stored as `text`; an unknown text is a decode error, as it is for a row.
+fn stored<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    parse(text).ok_or_else(|| sqlx::Error::Decode(format!("no stored state {text:?}").into()))
+}
+
 /// Reads everything the figures of programme `programme_id` are computed from, as of `at`:
 /// the programme, then a dozen grouped statements at once, each on its own pooled connection
-/// (they are independent reads). `with_breakdown` also reads each pair's criterion scores (for
-/// calibration). `None` when there is no such programme.
+/// (they are independent reads) and each answering one JSON text (`Db::json_rows_sql`: the
+/// rows of a 5,000-person programme are about 90,000). `with_breakdown` also reads each pair's
+/// criterion scores (for calibration). `None` when there is no such programme.
 pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool) -> Result<Option<Snapshot>, sqlx::Error> {
+    use crate::server::db::json_rows;
     let started = std::time::Instant::now();
     let pool = &db.pool;
     let Some(p): Option<ProgrammeRecord> =
@@ -141,89 +143,89 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
     };
     let (targets, health) = parse_objectives(&p.targets, &p.health);
     let config: Config = serde_json::from_str(&p.config).unwrap_or_else(|_| p.kind.default_config());
-    let (people, enrolments, pair_rows, checkins, messages, goals, milestones, nudges, reviews, feedback, surveys, roadblocks) = tokio::try_join!(
-        sqlx::query_as::<_, PersonRecord>("SELECT id, name, level, department, location, deactivated_at FROM users").fetch_all(pool),
-        sqlx::query_as::<_, (i64, EnrolRole, EnrolStatus)>("SELECT user_id, role, status FROM enrolments WHERE programme_id = $1")
-            .bind(programme_id)
-            .fetch_all(pool),
-        sqlx::query_as::<_, PairRecord>(if with_breakdown {
+    let sql = |columns: &str, select: &str| db.json_rows_sql(columns, select);
+    let people_sql = sql("id, name, level, department, location, deactivated_at", "SELECT id, name, level, department, location, deactivated_at FROM users");
+    let enrolments_sql = sql("user_id, role, status", "SELECT user_id, role, status FROM enrolments WHERE programme_id = $1");
+    let pairs_sql = sql(
+        "id, mentor_id, mentee_id, status, created_at, ended_at, reasons",
+        if with_breakdown {
             "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, reasons FROM pairs WHERE programme_id = $1"
         } else {
             "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, '' AS reasons FROM pairs WHERE programme_id = $1"
-        })
-        .bind(programme_id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, CheckinRecord>(
-            "SELECT c.pair_id,
-                SUM(CASE WHEN c.status = $2 THEN 1 ELSE 0 END) AS held,
-                SUM(CASE WHEN c.status = $3 THEN 1 ELSE 0 END) AS missed,
-                MIN(CASE WHEN c.status = $2 THEN c.starts_at END) AS first_held,
-                MAX(CASE WHEN c.status = $2 THEN c.starts_at END) AS last_held,
-                SUM(CASE WHEN c.status = $3 AND c.starts_at >= $4 THEN 1 ELSE 0 END) AS missed_recent
-             FROM checkins c JOIN pairs p ON p.id = c.pair_id
-             WHERE p.programme_id = $1 GROUP BY c.pair_id",
-        )
-        .bind(programme_id)
-        .bind(CheckinStatus::Held)
-        .bind(CheckinStatus::Missed)
-        .bind(at - MISSED_WINDOW)
-        .fetch_all(pool),
-        sqlx::query_as::<_, MessageRecord>(
-            "SELECT m.pair_id, MAX(m.created_at) AS last_message,
-                SUM(CASE WHEN m.sender_id = p.mentor_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentor_recent,
-                SUM(CASE WHEN m.sender_id = p.mentee_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentee_recent
-             FROM messages m JOIN pairs p ON p.id = m.pair_id
-             WHERE p.programme_id = $1 GROUP BY m.pair_id",
-        )
-        .bind(programme_id)
-        .bind(at - health.quiet_message_days as i64 * DAY)
-        .fetch_all(pool),
-        sqlx::query_as::<_, GoalRecord>(
-            "SELECT g.pair_id, g.side, COUNT(*) AS goals, SUM(CASE WHEN g.status = $2 THEN 1 ELSE 0 END) AS done
-             FROM goals g JOIN pairs p ON p.id = g.pair_id WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
-        )
-        .bind(programme_id)
-        .bind(GoalStatus::Done)
-        .fetch_all(pool),
-        sqlx::query_as::<_, MilestoneRecord>(
-            "SELECT g.pair_id, g.side, COUNT(*) AS milestones, SUM(CASE WHEN m.done = 1 THEN 1 ELSE 0 END) AS done
-             FROM milestones m JOIN goals g ON g.id = m.goal_id JOIN pairs p ON p.id = g.pair_id
-             WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
-        )
-        .bind(programme_id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, (i64, Option<i64>)>(
-            "SELECT n.pair_id, MAX(n.sent_at) FROM pair_nudges n JOIN pairs p ON p.id = n.pair_id WHERE p.programme_id = $1 GROUP BY n.pair_id",
-        )
-        .bind(programme_id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, (i64, i64, String)>(
-            "SELECT r.pair_id, r.reviewed_at, r.reasons FROM pair_reviews r JOIN pairs p ON p.id = r.pair_id
-             WHERE p.programme_id = $1 ORDER BY r.reviewed_at, r.id",
-        )
-        .bind(programme_id)
-        .fetch_all(pool),
-        // The fit as a number: fifty thousand rows decode measurably faster without a text each.
-        sqlx::query_as::<_, FeedbackRecord>(
-            "SELECT c.pair_id, f.checkin_id, f.user_id, c.starts_at, f.rating,
-                CASE f.fit WHEN 'good' THEN 1 WHEN 'unsure' THEN 2 WHEN 'not_fit' THEN 3 ELSE 0 END AS fit
-             FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id JOIN pairs p ON p.id = c.pair_id
-             WHERE p.programme_id = $1",
-        )
-        .bind(programme_id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, SurveyRecord>(
-            "SELECT s.pair_id, s.user_id, s.recommend, s.again, s.gained, s.learned, s.share_quote, s.created_at
-             FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = $1",
-        )
-        .bind(programme_id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, RoadblockRecord>(
-            "SELECT r.id, r.pair_id, r.user_id, r.state, r.created_at, r.acknowledged_at, r.resolved_at
-             FROM roadblocks r JOIN pairs p ON p.id = r.pair_id WHERE p.programme_id = $1",
-        )
-        .bind(programme_id)
-        .fetch_all(pool),
+        },
+    );
+    let checkins_sql = sql(
+        "pair_id, held, missed, first_held, last_held, missed_recent",
+        "SELECT c.pair_id,
+            SUM(CASE WHEN c.status = $2 THEN 1 ELSE 0 END) AS held,
+            SUM(CASE WHEN c.status = $3 THEN 1 ELSE 0 END) AS missed,
+            MIN(CASE WHEN c.status = $2 THEN c.starts_at END) AS first_held,
+            MAX(CASE WHEN c.status = $2 THEN c.starts_at END) AS last_held,
+            SUM(CASE WHEN c.status = $3 AND c.starts_at >= $4 THEN 1 ELSE 0 END) AS missed_recent
+         FROM checkins c JOIN pairs p ON p.id = c.pair_id
+         WHERE p.programme_id = $1 GROUP BY c.pair_id",
+    );
+    let messages_sql = sql(
+        "pair_id, last_message, mentor_recent, mentee_recent",
+        "SELECT m.pair_id, MAX(m.created_at) AS last_message,
+            SUM(CASE WHEN m.sender_id = p.mentor_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentor_recent,
+            SUM(CASE WHEN m.sender_id = p.mentee_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentee_recent
+         FROM messages m JOIN pairs p ON p.id = m.pair_id
+         WHERE p.programme_id = $1 GROUP BY m.pair_id",
+    );
+    let goals_sql = sql(
+        "pair_id, side, total, done",
+        "SELECT g.pair_id, g.side, COUNT(*) AS total, SUM(CASE WHEN g.status = $2 THEN 1 ELSE 0 END) AS done
+         FROM goals g JOIN pairs p ON p.id = g.pair_id WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
+    );
+    let milestones_sql = sql(
+        "pair_id, side, total, done",
+        "SELECT g.pair_id, g.side, COUNT(*) AS total, SUM(CASE WHEN m.done = 1 THEN 1 ELSE 0 END) AS done
+         FROM milestones m JOIN goals g ON g.id = m.goal_id JOIN pairs p ON p.id = g.pair_id
+         WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
+    );
+    let nudges_sql = sql(
+        "pair_id, last_nudge",
+        "SELECT n.pair_id, MAX(n.sent_at) AS last_nudge FROM pair_nudges n JOIN pairs p ON p.id = n.pair_id
+         WHERE p.programme_id = $1 GROUP BY n.pair_id",
+    );
+    let reviews_sql = sql(
+        "pair_id, reviewed_at, id, reasons",
+        "SELECT r.pair_id, r.reviewed_at, r.id, r.reasons FROM pair_reviews r JOIN pairs p ON p.id = r.pair_id WHERE p.programme_id = $1",
+    );
+    let feedback_sql = sql(
+        "pair_id, checkin_id, user_id, starts_at, rating, fit",
+        "SELECT c.pair_id, f.checkin_id, f.user_id, c.starts_at, f.rating, f.fit
+         FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id JOIN pairs p ON p.id = c.pair_id
+         WHERE p.programme_id = $1",
+    );
+    let surveys_sql = sql(
+        "pair_id, user_id, recommend, again, gained, learned, share_quote, created_at",
+        "SELECT s.pair_id, s.user_id, s.recommend, s.again, s.gained, s.learned, s.share_quote, s.created_at
+         FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = $1",
+    );
+    let roadblocks_sql = sql(
+        "id, pair_id, user_id, state, created_at, acknowledged_at, resolved_at",
+        "SELECT r.id, r.pair_id, r.user_id, r.state, r.created_at, r.acknowledged_at, r.resolved_at
+         FROM roadblocks r JOIN pairs p ON p.id = r.pair_id WHERE p.programme_id = $1",
+    );
+    fn by_programme(sql: &str, programme_id: i64) -> sqlx::query::QueryScalar<'_, sqlx::Any, String, sqlx::any::AnyArguments<'_>> {
+        sqlx::query_scalar(sql).bind(programme_id)
+    }
+    let q = |sql| by_programme(sql, programme_id);
+    let (people, enrolments, pair_rows, checkins, messages, goals, milestones, nudges, mut reviews, feedback, surveys, roadblocks) = tokio::try_join!(
+        json_rows::<PersonRecord>(pool, sqlx::query_scalar(people_sql.as_str())),
+        json_rows::<(i64, String, String)>(pool, q(&enrolments_sql)),
+        json_rows::<PairRecord>(pool, q(&pairs_sql)),
+        json_rows::<CheckinRecord>(pool, q(&checkins_sql).bind(CheckinStatus::Held).bind(CheckinStatus::Missed).bind(at - MISSED_WINDOW)),
+        json_rows::<MessageRecord>(pool, q(&messages_sql).bind(at - health.quiet_message_days as i64 * DAY)),
+        json_rows::<GoalRecord>(pool, q(&goals_sql).bind(GoalStatus::Done)),
+        json_rows::<GoalRecord>(pool, q(&milestones_sql)),
+        json_rows::<(i64, Option<i64>)>(pool, q(&nudges_sql)),
+        json_rows::<(i64, i64, i64, String)>(pool, q(&reviews_sql)),
+        json_rows::<FeedbackRecord>(pool, q(&feedback_sql)),
+        json_rows::<SurveyRecord>(pool, q(&surveys_sql)),
+        json_rows::<RoadblockRecord>(pool, q(&roadblocks_sql)),
     )?;
     let read = started.elapsed();
     let people: HashMap<i64, Person> = people
@@ -249,7 +251,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             id: r.id,
             mentor_id: r.mentor_id,
             mentee_id: r.mentee_id,
-            active: r.status == PairStatus::Active,
+            active: stored(&r.status, PairStatus::parse)? == PairStatus::Active,
             created_at: r.created_at,
             ended_at: r.ended_at,
             breakdown,
@@ -272,18 +274,18 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             p.mentee_recent_messages = m.mentee_recent as u32;
         }
     }
-    let side = |s: GoalSide| if s == GoalSide::Mentee { 0 } else { 1 };
+    let side = |s: &str| Ok::<_, sqlx::Error>(if stored(s, GoalSide::parse)? == GoalSide::Mentee { 0 } else { 1 });
     for g in goals {
         if let Some(p) = index.get(&g.pair_id).map(|i| &mut pairs[*i]) {
-            let c: &mut GoalCounts = &mut p.goals[side(g.side)];
-            c.goals = g.goals as u32;
+            let c: &mut GoalCounts = &mut p.goals[side(&g.side)?];
+            c.goals = g.total as u32;
             c.done = g.done as u32;
         }
     }
     for m in milestones {
         if let Some(p) = index.get(&m.pair_id).map(|i| &mut pairs[*i]) {
-            let c = &mut p.goals[side(m.side)];
-            c.milestones = m.milestones as u32;
+            let c = &mut p.goals[side(&m.side)?];
+            c.milestones = m.total as u32;
             c.milestones_done = m.done as u32;
         }
     }
@@ -292,18 +294,14 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             p.last_nudge = last;
         }
     }
-    for (pair_id, at, reasons) in reviews {
+    // The latest note of a pair wins.
+    reviews.sort_by_key(|r| (r.1, r.2));
+    for (pair_id, at, _, reasons) in reviews {
         if let Some(p) = index.get(&pair_id).map(|i| &mut pairs[*i]) {
             p.review = Some((at, reasons.split(',').filter_map(HealthReason::parse).collect()));
         }
     }
     tracing::debug!(programme_id, read_ms = read.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, feedback = feedback.len(), "insights snapshot");
-    let fit = |n: i64| match n {
-        1 => Some(Fit::Good),
-        2 => Some(Fit::Unsure),
-        3 => Some(Fit::NotFit),
-        _ => None,
-    };
     Ok(Some(Snapshot {
         programme_id,
         name: p.name,
@@ -314,12 +312,18 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
         weights: config.weights.0,
         now: at,
         people,
-        enrolments: enrolments.into_iter().map(|(user_id, role, status)| Enrolment { user_id, role, status }).collect(),
+        enrolments: enrolments
+            .into_iter()
+            .map(|(user_id, role, status)| Ok(Enrolment { user_id, role: stored(&role, EnrolRole::parse)?, status: stored(&status, EnrolStatus::parse)? }))
+            .collect::<Result<_, sqlx::Error>>()?,
         pairs,
         feedback: feedback
             .into_iter()
-            .map(|f| Feedback { pair_id: f.pair_id, checkin_id: f.checkin_id, user_id: f.user_id, at: f.starts_at, rating: f.rating as u8, fit: fit(f.fit) })
-            .collect(),
+            .map(|f| {
+                let fit = f.fit.as_deref().map(|t| stored(t, Fit::parse)).transpose()?;
+                Ok(Feedback { pair_id: f.pair_id, checkin_id: f.checkin_id, user_id: f.user_id, at: f.starts_at, rating: f.rating as u8, fit })
+            })
+            .collect::<Result<_, sqlx::Error>>()?,
         surveys: surveys
             .into_iter()
             .map(|s| SurveyAnswer {
@@ -335,16 +339,18 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             .collect(),
         roadblocks: roadblocks
             .into_iter()
-            .map(|r| Roadblock {
-                id: r.id,
-                pair_id: r.pair_id,
-                user_id: r.user_id,
-                state: r.state,
-                created_at: r.created_at,
-                acknowledged_at: r.acknowledged_at,
-                resolved_at: r.resolved_at,
+            .map(|r| {
+                Ok(Roadblock {
+                    id: r.id,
+                    pair_id: r.pair_id,
+                    user_id: r.user_id,
+                    state: stored(&r.state, RoadblockState::parse)?,
+                    created_at: r.created_at,
+                    acknowledged_at: r.acknowledged_at,
+                    resolved_at: r.resolved_at,
+                })
             })
-            .collect(),
+            .collect::<Result<_, sqlx::Error>>()?,
     }))
 }
 

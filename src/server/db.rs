@@ -113,6 +113,32 @@ impl Db {
             Backend::Postgres => self.pool.begin().await,
         }
     }
+
+    /// A statement that returns every row of `select` as one text value, a JSON array of
+    /// arrays: each row's `columns` (a comma-separated list of `select`'s column names, in the
+    /// order the reader's type declares them). Read it with [`json_rows`].
+    ///
+    /// For reads of thousands of rows: the `Any` driver costs several microseconds a row, and
+    /// SQLite's driver passes each row between threads. Measured on 50,000 check-in feedback
+    /// rows (release build, SQLite): 360 ms row by row, 55 ms as one JSON text plus 15 ms to parse.
+    pub fn json_rows_sql(&self, columns: &str, select: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("SELECT json_group_array(json_array({columns})) FROM ({select}) AS t"),
+            // `json_agg` of no rows is NULL, not an empty array.
+            Backend::Postgres => format!("SELECT COALESCE(CAST(json_agg(json_build_array({columns})) AS TEXT), '[]') FROM ({select}) AS t"),
+        }
+    }
+}
+
+/// Runs a statement built by [`Db::json_rows_sql`] (with its parameters bound) and decodes its
+/// rows into `T`: a tuple, or a struct deriving `Deserialize` whose fields come in the order of
+/// the columns (serde reads a struct from an array). Stored states arrive as their text.
+pub async fn json_rows<'q, T: serde::de::DeserializeOwned>(
+    pool: &AnyPool,
+    query: sqlx::query::QueryScalar<'q, sqlx::Any, String, sqlx::any::AnyArguments<'q>>,
+) -> Result<Vec<T>, sqlx::Error> {
+    let text = query.fetch_one(pool).await?;
+    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 // ----- sessions (the store tower-sessions calls, `server::session`) ---------------------------
