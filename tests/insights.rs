@@ -289,6 +289,19 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     // The programme appears among the ones this admin runs.
     let row = b["programmes"].as_array().unwrap().iter().find(|p| p["id"] == f.programme).unwrap().clone();
     assert_eq!((row["pairs"].as_i64(), row["first_held"].as_i64(), row["survey_answers"].as_i64()), (Some(6), Some(3), Some(2)));
+    // The page fills its own programme's row from the snapshot and reads the others in SQL:
+    // both ways give the same figures.
+    let admin_id = id_of(&f.db, ADMIN).await;
+    let from_sql = upmentor::insights::db::programme_rows(&f.db, admin_id, -1).await.unwrap();
+    let from_sql = from_sql.iter().find(|r| r.id == f.programme).unwrap();
+    let snapshot = upmentor::insights::db::snapshot(&f.db, f.programme, now(), false).await.unwrap().unwrap();
+    let from_snapshot = upmentor::insights::compute::programme_row(&snapshot);
+    assert_eq!((from_sql.pairs, from_sql.first_held, from_sql.outcomes.survey_answers), (from_snapshot.pairs, from_snapshot.first_held, from_snapshot.outcomes.survey_answers));
+    assert_eq!((from_sql.outcomes.goal_completion, from_sql.outcomes.recommend_score), (from_snapshot.outcomes.goal_completion, from_snapshot.outcomes.recommend_score));
+    let (a, b) = (from_sql.outcomes.mean_rating.unwrap(), from_snapshot.outcomes.mean_rating.unwrap());
+    assert!((a - b).abs() < 1e-9, "mean rating {a} in SQL, {b} from the snapshot");
+    let excepted = upmentor::insights::db::programme_rows(&f.db, admin_id, f.programme).await.unwrap();
+    assert_eq!(excepted.iter().find(|r| r.id == f.programme).map(|r| (r.pairs, r.outcomes.mean_rating)), Some((0, None)));
     // Nothing admins must not read.
     for secret in [CHAT, SHARED_NOTE, PRIVATE_NOTE] {
         assert!(!b.to_string().contains(secret), "{secret} leaked into the insights");

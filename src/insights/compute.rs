@@ -404,8 +404,30 @@ pub fn auto_nudge_due(last_held_or_match: i64, last_nudge: Option<i64>, s: &Heal
     quiet >= s.nudge_checkin_days as i64 && quiet < s.quiet_checkin_days as i64 && last_nudge.is_none_or(|t| now - t >= NUDGE_INTERVAL)
 }
 
-/// Computes the insights page's figures.
-pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, programmes: Vec<ProgrammeRow>) -> Insights {
+/// The key figures of the snapshot's whole programme, as the programmes table shows them.
+pub fn programme_row(s: &Snapshot) -> ProgrammeRow {
+    let ratings: Vec<f64> = s.feedback.iter().map(|f| f.rating as f64).collect();
+    let (goals, done) = s.pairs.iter().fold((0, 0), |(g, d), p| {
+        let (pg, pd) = p.goals_total();
+        (g + pg, d + pd)
+    });
+    let (_, _, _, recommend) = recommend_score(s.surveys.iter().map(|a| a.recommend));
+    ProgrammeRow {
+        id: s.programme_id,
+        name: s.name.clone(),
+        pairs: s.pairs.len() as u32,
+        first_held: s.pairs.iter().filter(|p| p.held > 0).count() as u32,
+        outcomes: Outcomes { mean_rating: mean(&ratings), goal_completion: percent(done, goals), survey_answers: s.surveys.len() as u32, recommend_score: recommend },
+    }
+}
+
+/// Computes the insights page's figures. `programmes` is the table of the programmes the
+/// admin runs; the row of this snapshot's programme is filled in here (its figures are
+/// already read).
+pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, mut programmes: Vec<ProgrammeRow>) -> Insights {
+    if let Some(row) = programmes.iter_mut().find(|r| r.id == s.programme_id) {
+        *row = programme_row(s);
+    }
     let sc = Scoped::new(s, filter);
     let now = s.now;
     let (mentor_word, mentee_word) = (s.kind.mentor_word().to_string(), s.kind.mentee_word().to_string());

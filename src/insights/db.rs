@@ -96,7 +96,8 @@ struct FeedbackRecord {
     user_id: i64,
     starts_at: i64,
     rating: i64,
-    fit: Option<String>,
+    /// 0 none, 1 good, 2 unsure, 3 not a fit.
+    fit: i64,
 }
 
 #[derive(serde::Deserialize)]
@@ -144,6 +145,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
     let (targets, health) = parse_objectives(&p.targets, &p.health);
     let config: Config = serde_json::from_str(&p.config).unwrap_or_else(|_| p.kind.default_config());
     let sql = |columns: &str, select: &str| db.json_rows_sql(columns, select);
+    let int_sql = |columns: &str, select: &str| db.json_int_rows_sql(columns, select);
     let people_sql = sql("id, name, level, department, location, deactivated_at", "SELECT id, name, level, department, location, deactivated_at FROM users");
     let enrolments_sql = sql("user_id, role, status", "SELECT user_id, role, status FROM enrolments WHERE programme_id = $1");
     let pairs_sql = sql(
@@ -154,7 +156,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, '' AS reasons FROM pairs WHERE programme_id = $1"
         },
     );
-    let checkins_sql = sql(
+    let checkins_sql = int_sql(
         "pair_id, held, missed, first_held, last_held, missed_recent",
         "SELECT c.pair_id,
             SUM(CASE WHEN c.status = $2 THEN 1 ELSE 0 END) AS held,
@@ -165,7 +167,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
          FROM checkins c JOIN pairs p ON p.id = c.pair_id
          WHERE p.programme_id = $1 GROUP BY c.pair_id",
     );
-    let messages_sql = sql(
+    let messages_sql = int_sql(
         "pair_id, last_message, mentor_recent, mentee_recent",
         "SELECT m.pair_id, MAX(m.created_at) AS last_message,
             SUM(CASE WHEN m.sender_id = p.mentor_id AND m.created_at >= $2 THEN 1 ELSE 0 END) AS mentor_recent,
@@ -184,7 +186,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
          FROM milestones m JOIN goals g ON g.id = m.goal_id JOIN pairs p ON p.id = g.pair_id
          WHERE p.programme_id = $1 GROUP BY g.pair_id, g.side",
     );
-    let nudges_sql = sql(
+    let nudges_sql = int_sql(
         "pair_id, last_nudge",
         "SELECT n.pair_id, MAX(n.sent_at) AS last_nudge FROM pair_nudges n JOIN pairs p ON p.id = n.pair_id
          WHERE p.programme_id = $1 GROUP BY n.pair_id",
@@ -193,9 +195,10 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
         "pair_id, reviewed_at, id, reasons",
         "SELECT r.pair_id, r.reviewed_at, r.id, r.reasons FROM pair_reviews r JOIN pairs p ON p.id = r.pair_id WHERE p.programme_id = $1",
     );
-    let feedback_sql = sql(
+    let feedback_sql = int_sql(
         "pair_id, checkin_id, user_id, starts_at, rating, fit",
-        "SELECT c.pair_id, f.checkin_id, f.user_id, c.starts_at, f.rating, f.fit
+        "SELECT c.pair_id, f.checkin_id, f.user_id, c.starts_at, f.rating,
+            CASE f.fit WHEN 'good' THEN 1 WHEN 'unsure' THEN 2 WHEN 'not_fit' THEN 3 ELSE 0 END AS fit
          FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id JOIN pairs p ON p.id = c.pair_id
          WHERE p.programme_id = $1",
     );
@@ -320,7 +323,13 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
         feedback: feedback
             .into_iter()
             .map(|f| {
-                let fit = f.fit.as_deref().map(|t| stored(t, Fit::parse)).transpose()?;
+                let fit = match f.fit {
+                    0 => None,
+                    1 => Some(Fit::Good),
+                    2 => Some(Fit::Unsure),
+                    3 => Some(Fit::NotFit),
+                    n => return Err(sqlx::Error::Decode(format!("no fit answer {n}").into())),
+                };
                 Ok(Feedback { pair_id: f.pair_id, checkin_id: f.checkin_id, user_id: f.user_id, at: f.starts_at, rating: f.rating as u8, fit })
             })
             .collect::<Result<_, sqlx::Error>>()?,
@@ -394,26 +403,34 @@ struct ProgrammeFiguresRecord {
     detractors: i64,
 }
 
-/// Key figures of the (at most 20 newest) programmes `admin_id` runs, to compare cohorts.
-pub async fn programme_rows(db: &Db, admin_id: i64) -> Result<Vec<ProgrammeRow>, sqlx::Error> {
+/// Key figures of the (at most 20 newest) programmes `admin_id` runs, to compare cohorts;
+/// the row of programme `except` has its name only (zeros), as its figures come from its
+/// snapshot ([`super::compute::programme_row`]) rather than being read twice.
+pub async fn programme_rows(db: &Db, admin_id: i64, except: i64) -> Result<Vec<ProgrammeRow>, sqlx::Error> {
+    // Each subquery sits behind `g.id <> $4`, which CASE evaluates first, so the excepted
+    // programme's history is not scanned.
     let rows: Vec<ProgrammeFiguresRecord> = sqlx::query_as(
         "SELECT g.id, g.name,
-            (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id) AS pairs,
-            (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id
-                AND EXISTS (SELECT 1 FROM checkins c WHERE c.pair_id = p.id AND c.status = $2)) AS first_held,
-            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id
-                JOIN pairs p ON p.id = c.pair_id WHERE p.programme_id = g.id) AS mean_rating,
-            (SELECT COUNT(*) FROM goals x JOIN pairs p ON p.id = x.pair_id WHERE p.programme_id = g.id) AS goals,
-            (SELECT COUNT(*) FROM goals x JOIN pairs p ON p.id = x.pair_id WHERE p.programme_id = g.id AND x.status = $3) AS goals_done,
-            (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id) AS answers,
-            (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id AND s.recommend >= 9) AS promoters,
-            (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id AND s.recommend <= 6) AS detractors
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id) END AS pairs,
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id
+                AND EXISTS (SELECT 1 FROM checkins c WHERE c.pair_id = p.id AND c.status = $2)) END AS first_held,
+            CASE WHEN g.id = $4 THEN NULL ELSE (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f
+                JOIN checkins c ON c.id = f.checkin_id JOIN pairs p ON p.id = c.pair_id WHERE p.programme_id = g.id) END AS mean_rating,
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM goals x JOIN pairs p ON p.id = x.pair_id WHERE p.programme_id = g.id) END AS goals,
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM goals x JOIN pairs p ON p.id = x.pair_id
+                WHERE p.programme_id = g.id AND x.status = $3) END AS goals_done,
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id WHERE p.programme_id = g.id) END AS answers,
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id
+                WHERE p.programme_id = g.id AND s.recommend >= 9) END AS promoters,
+            CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM surveys s JOIN pairs p ON p.id = s.pair_id
+                WHERE p.programme_id = g.id AND s.recommend <= 6) END AS detractors
          FROM programmes g JOIN programme_admins a ON a.programme_id = g.id
          WHERE a.user_id = $1 ORDER BY g.id DESC LIMIT 20",
     )
     .bind(admin_id)
     .bind(CheckinStatus::Held)
     .bind(GoalStatus::Done)
+    .bind(except)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows

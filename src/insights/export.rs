@@ -227,7 +227,7 @@ pub async fn insights_file(
         };
         pairs_table(&list)
     } else {
-        let programmes = match db::programme_rows(&state.db, user.id).await {
+        let programmes = match db::programme_rows(&state.db, user.id, id).await {
             Ok(p) => p,
             Err(e) => return crate::error::AppError::from(e).into_response(),
         };
