@@ -294,7 +294,7 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     let admin_id = id_of(&f.db, ADMIN).await;
     let from_sql = upmentor::insights::db::programme_rows(&f.db, admin_id, -1).await.unwrap();
     let from_sql = from_sql.iter().find(|r| r.id == f.programme).unwrap();
-    let snapshot = upmentor::insights::db::snapshot(&f.db, f.programme, now(), false).await.unwrap().unwrap();
+    let snapshot = upmentor::insights::db::snapshot(&f.db, f.programme, now()).await.unwrap().unwrap();
     let from_snapshot = upmentor::insights::compute::programme_row(&snapshot);
     assert_eq!((from_sql.pairs, from_sql.first_held, from_sql.outcomes.survey_answers), (from_snapshot.pairs, from_snapshot.first_held, from_snapshot.outcomes.survey_answers));
     assert_eq!((from_sql.outcomes.goal_completion, from_sql.outcomes.recommend_score), (from_snapshot.outcomes.goal_completion, from_snapshot.outcomes.recommend_score));

@@ -205,8 +205,8 @@ pub async fn calibrate_weights(id: i64, outcome: String) -> Result<Calibration, 
     if let Some(kept) = calibrate::kept(id, outcome, t) {
         return Ok(kept);
     }
-    let snapshot = load(&state, id).await?;
-    let rows = compute::outcome_rows(&snapshot, outcome);
+    let (snapshot, breakdowns) = tokio::try_join!(load(&state, id), async { Ok::<_, AppError>(db::breakdowns(&state.db, id).await?) })?;
+    let rows = compute::outcome_rows(&snapshot, &breakdowns, outcome);
     let weights = snapshot.weights;
     let seed = id as u64;
     let mut result = tokio::task::spawn_blocking(move || calibrate::calibrate(outcome, &rows, weights, seed)).await.map_err(|e| {

@@ -65,8 +65,6 @@ pub struct PairFacts {
     pub active: bool,
     pub created_at: i64,
     pub ended_at: Option<i64>,
-    /// Criterion scores 0–1 in [`crate::matching::Criterion::ALL`] order, from the match.
-    pub breakdown: Option<[f64; 7]>,
     pub held: u32,
     pub missed: u32,
     pub first_held: Option<i64>,
@@ -250,7 +248,7 @@ impl<'a> Scoped<'a> {
             }
             "at_risk" => !self.flags(p).is_empty(),
             _ => match key.strip_prefix("month:") {
-                Some(month) => self.feedback_by_pair.get(&p.id).is_some_and(|f| f.iter().any(|f| month_of(f.at) == month)),
+                Some(month) => parse_month(month).is_some_and(|month| self.feedback_by_pair.get(&p.id).is_some_and(|f| f.iter().any(|f| month_key(f.at) == month))),
                 None => false,
             },
         }
@@ -288,7 +286,23 @@ impl<'a> Scoped<'a> {
 
 /// `YYYY-MM` of a Unix time (UTC).
 pub fn month_of(t: i64) -> String {
-    crate::ui::format_date(t)[..7].to_string()
+    let (y, m) = month_key(t);
+    format!("{y:04}-{m:02}")
+}
+
+/// (year, month) of a Unix time (UTC): the figures group fifty thousand feedback rows by
+/// month, so they compare numbers and format each month once.
+fn month_key(t: i64) -> (i64, i64) {
+    let (y, m, _) = crate::ui::civil_date(t);
+    (y, m)
+}
+
+/// (year, month) of a `YYYY-MM` key; `None` for anything else.
+fn parse_month(key: &str) -> Option<(i64, i64)> {
+    let digits = key.len() == 7 && key.as_bytes()[4] == b'-' && key.bytes().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit());
+    let (y, m) = key.split_once('-').filter(|_| digits)?;
+    let (y, m) = (y.parse().ok()?, m.parse().ok()?);
+    (1..=12).contains(&m).then_some((y, m))
 }
 
 /// The arithmetic mean; `None` for no values.
@@ -540,10 +554,10 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, mut p
     }
 
     // Ratings and fit answers by the month of the check-in, the last twelve months with any.
-    let mut months: std::collections::BTreeMap<String, (Vec<f64>, u32, u32, u32)> = Default::default();
+    let mut months: std::collections::BTreeMap<(i64, i64), (Vec<f64>, u32, u32, u32)> = Default::default();
     let mut all_ratings = Vec::new();
     for f in sc.feedback() {
-        let m = months.entry(month_of(f.at)).or_default();
+        let m = months.entry(month_key(f.at)).or_default();
         m.0.push(f.rating as f64);
         all_ratings.push(f.rating as f64);
         match f.fit {
@@ -557,7 +571,7 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, mut p
     out.ratings = months
         .into_iter()
         .skip(skip)
-        .map(|(month, (r, good, unsure, not_fit))| Period { month, ratings: r.len() as u32, mean_rating: mean(&r), good, unsure, not_fit })
+        .map(|((y, m), (r, good, unsure, not_fit))| Period { month: format!("{y:04}-{m:02}"), ratings: r.len() as u32, mean_rating: mean(&r), good, unsure, not_fit })
         .collect();
 
     let mentors = sc.mentor_ids();
@@ -718,8 +732,7 @@ pub fn drill_title(key: &str) -> Option<String> {
         "at_risk" => "Pairs at risk",
         _ => {
             let month = key.strip_prefix("month:")?;
-            let ok = month.len() == 7 && month.as_bytes()[4] == b'-' && month.chars().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit());
-            return ok.then(|| format!("Pairs with check-in feedback in {month}"));
+            return parse_month(month).map(|_| format!("Pairs with check-in feedback in {month}"));
         }
     };
     Some(t.to_string())
@@ -771,10 +784,10 @@ pub fn health_list(s: &Snapshot) -> HealthList {
     HealthList { settings: s.health, pairs, total, handled: handled_count }
 }
 
-/// Each pair's criterion scores and its value of `outcome`, for calibration: pairs formed with
-/// a stored breakdown and with the outcome known (a rating given, four weeks old, a goal set,
-/// a survey answered).
-pub fn outcome_rows(s: &Snapshot, outcome: Outcome) -> Vec<([f64; 7], f64)> {
+/// Each pair's criterion scores (`breakdowns`, by pair id, from `db::breakdowns`) and its value
+/// of `outcome`, for calibration: pairs with a breakdown and with the outcome known (a rating
+/// given, four weeks old, a goal set, a survey answered).
+pub fn outcome_rows(s: &Snapshot, breakdowns: &HashMap<i64, [f64; 7]>, outcome: Outcome) -> Vec<([f64; 7], f64)> {
     let sc = Scoped::new(s, &GroupFilter::default());
     let mut recommend: HashMap<i64, Vec<f64>> = HashMap::new();
     for a in &s.surveys {
@@ -783,7 +796,7 @@ pub fn outcome_rows(s: &Snapshot, outcome: Outcome) -> Vec<([f64; 7], f64)> {
     s.pairs
         .iter()
         .filter_map(|p| {
-            let b = p.breakdown?;
+            let b = *breakdowns.get(&p.id)?;
             let y = match outcome {
                 Outcome::Rating => mean(&sc.feedback_by_pair.get(&p.id)?.iter().map(|f| f.rating as f64).collect::<Vec<_>>())?,
                 Outcome::Cadence => p.cadence(s.now)?,

@@ -59,7 +59,6 @@ struct PairRecord {
     status: String,
     created_at: i64,
     ended_at: Option<i64>,
-    reasons: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -131,9 +130,8 @@ fn stored<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error>
 /// Reads everything the figures of programme `programme_id` are computed from, as of `at`:
 /// the programme, then a dozen grouped statements at once, each on its own pooled connection
 /// (they are independent reads) and each answering one JSON text (`Db::json_rows_sql`: the
-/// rows of a 5,000-person programme are about 90,000). `with_breakdown` also reads each pair's
-/// criterion scores (for calibration). `None` when there is no such programme.
-pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool) -> Result<Option<Snapshot>, sqlx::Error> {
+/// rows of a 5,000-person programme are about 90,000). `None` when there is no such programme.
+pub async fn snapshot(db: &Db, programme_id: i64, at: i64) -> Result<Option<Snapshot>, sqlx::Error> {
     use crate::server::db::json_rows;
     let started = std::time::Instant::now();
     let pool = &db.pool;
@@ -149,12 +147,8 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
     let people_sql = sql("id, name, level, department, location, deactivated_at", "SELECT id, name, level, department, location, deactivated_at FROM users");
     let enrolments_sql = sql("user_id, role, status", "SELECT user_id, role, status FROM enrolments WHERE programme_id = $1");
     let pairs_sql = sql(
-        "id, mentor_id, mentee_id, status, created_at, ended_at, reasons",
-        if with_breakdown {
-            "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, reasons FROM pairs WHERE programme_id = $1"
-        } else {
-            "SELECT id, mentor_id, mentee_id, status, created_at, ended_at, '' AS reasons FROM pairs WHERE programme_id = $1"
-        },
+        "id, mentor_id, mentee_id, status, created_at, ended_at",
+        "SELECT id, mentor_id, mentee_id, status, created_at, ended_at FROM pairs WHERE programme_id = $1",
     );
     let checkins_sql = int_sql(
         "pair_id, held, missed, first_held, last_held, missed_recent",
@@ -239,17 +233,6 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
     let mut pairs: Vec<PairFacts> = Vec::with_capacity(pair_rows.len());
     for (i, r) in pair_rows.into_iter().enumerate() {
         index.insert(r.id, i);
-        let breakdown = with_breakdown
-            .then(|| serde_json::from_str::<Vec<Reason>>(&r.reasons).ok())
-            .flatten()
-            .filter(|reasons| reasons.len() == Criterion::ALL.len())
-            .map(|reasons| {
-                let mut b = [0.0; 7];
-                for reason in reasons {
-                    b[reason.criterion.index()] = reason.score;
-                }
-                b
-            });
         pairs.push(PairFacts {
             id: r.id,
             mentor_id: r.mentor_id,
@@ -257,7 +240,6 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
             active: stored(&r.status, PairStatus::parse)? == PairStatus::Active,
             created_at: r.created_at,
             ended_at: r.ended_at,
-            breakdown,
             ..Default::default()
         });
     }
@@ -363,6 +345,27 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
     }))
 }
 
+/// Each pair's criterion scores 0–1 in [`Criterion::ALL`] order, from the reasons stored at
+/// the match, by pair id (for calibration only: the reasons are most of a pair row's bytes).
+/// Pairs whose reasons are missing or from an older engine are left out.
+pub async fn breakdowns(db: &Db, programme_id: i64) -> Result<HashMap<i64, [f64; 7]>, sqlx::Error> {
+    let sql = db.json_rows_sql("id, reasons", "SELECT id, reasons FROM pairs WHERE programme_id = $1");
+    let rows: Vec<(i64, String)> = crate::server::db::json_rows(&db.pool, sqlx::query_scalar(&sql).bind(programme_id)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, reasons)| {
+            let reasons: Vec<Reason> = serde_json::from_str(&reasons).ok()?;
+            (reasons.len() == Criterion::ALL.len()).then(|| {
+                let mut b = [0.0; 7];
+                for reason in reasons {
+                    b[reason.criterion.index()] = reason.score;
+                }
+                (id, b)
+            })
+        })
+        .collect())
+}
+
 /// The snapshots read while answering one request: a page's render calls several server
 /// functions of the same programme (figures, health list, calibration), which then share one
 /// read. Provided per request through context; empty at the start of each.
@@ -370,12 +373,12 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64, with_breakdown: bool)
 pub struct SnapshotCache(std::sync::Arc<std::sync::Mutex<HashMap<i64, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Snapshot>>>>>>);
 
 impl SnapshotCache {
-    /// Programme `programme_id`'s snapshot (with criterion scores), read once per request.
+    /// Programme `programme_id`'s snapshot, read once per request.
     pub async fn get(&self, db: &Db, programme_id: i64, at: i64) -> Result<Option<std::sync::Arc<Snapshot>>, sqlx::Error> {
         let cell = self.0.lock().map(|mut m| m.entry(programme_id).or_default().clone()).unwrap_or_default();
         let found = cell
             .get_or_try_init(|| async {
-                match snapshot(db, programme_id, at, true).await.map_err(Some)? {
+                match snapshot(db, programme_id, at).await.map_err(Some)? {
                     Some(s) => Ok(std::sync::Arc::new(s)),
                     None => Err(None),
                 }

@@ -211,7 +211,7 @@ pub async fn insights_file(
     if let Err(e) = manages_programme(&state.db, &user, id).await {
         return e.into_response();
     }
-    let snapshot = match db::snapshot(&state.db, id, crate::server::db::now(), false).await {
+    let snapshot = match db::snapshot(&state.db, id, crate::server::db::now()).await {
         Ok(Some(s)) => s,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return crate::error::AppError::from(e).into_response(),

@@ -149,8 +149,12 @@ pub async fn json_rows<'q, T: serde::de::DeserializeOwned>(
     pool: &AnyPool,
     query: sqlx::query::QueryScalar<'q, sqlx::Any, String, sqlx::any::AnyArguments<'q>>,
 ) -> Result<Vec<T>, sqlx::Error> {
+    let started = std::time::Instant::now();
     let text = query.fetch_one(pool).await?;
-    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    let read = started.elapsed();
+    let rows = serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    tracing::trace!(read_ms = read.as_secs_f64() * 1e3, parse_ms = (started.elapsed() - read).as_secs_f64() * 1e3, bytes = text.len(), "json rows");
+    Ok(rows)
 }
 
 // ----- sessions (the store tower-sessions calls, `server::session`) ---------------------------

@@ -269,8 +269,14 @@ pub fn format_date_time(unix: i64) -> String {
 }
 
 pub fn format_date(unix: i64) -> String {
-    // Days since the epoch to a civil date (Howard Hinnant's algorithm); avoids a date crate
-    // in the browser build for one display format.
+    let (y, m, d) = civil_date(unix);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The UTC calendar date of a Unix time: (year, month 1–12, day 1–31), by Howard Hinnant's
+/// days-from-civil algorithm (<https://howardhinnant.github.io/date_algorithms.html>).
+pub fn civil_date(unix: i64) -> (i64, i64, i64) {
+    // Arithmetic rather than a date crate: the browser build needs only this.
     let days = unix.div_euclid(86_400);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -281,7 +287,7 @@ pub fn format_date(unix: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    (y, m, d)
 }
 
 #[cfg(test)]
