@@ -270,6 +270,7 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     assert_eq!((s["answers"].as_i64(), s["promoters"].as_i64(), s["detractors"].as_i64(), s["recommend_score"].as_f64()), (Some(2), Some(1), Some(1), Some(0.0)));
     assert_eq!((s["mentors_gained"].as_i64(), s["mentor_answers"].as_i64()), (Some(1), Some(1)));
     assert_eq!(s["quotes"], json!([["mentor", "How budgets are set"]]));
+    assert_eq!(s["learned_total"].as_i64(), Some(s["learned"].as_array().unwrap().len() as i64));
     let r = &b["roadblocks"];
     assert_eq!((r["raised"].as_i64(), r["open"].as_i64(), r["resolved"].as_i64()), (Some(2), Some(1), Some(1)));
     assert_eq!((r["median_ack_hours"].as_f64(), r["median_resolve_hours"].as_f64()), (Some(2.0), Some(48.0)));

@@ -66,7 +66,8 @@ pub async fn programme_insights(id: i64, dimension: String, value: String, compa
     // Independent reads: the programmes table beside the snapshot.
     let (snapshot, programmes) = tokio::try_join!(load(&state, id), async { Ok::<_, AppError>(db::programme_rows(&state.db, user.id, id).await?) })?;
     let read_ms = started.elapsed().as_millis() as u64;
-    let figures = compute::insights(&snapshot, &filter, compare_by, programmes);
+    let mut figures = compute::insights(&snapshot, &filter, compare_by, programmes);
+    figures.trim_for_page();
     tracing::debug!(programme_id = id, read_ms, total_ms = started.elapsed().as_millis() as u64, "insights figures");
     Ok(figures)
 }

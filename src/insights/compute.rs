@@ -594,6 +594,7 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, mut p
         mentee_answers: mentee_answers.len() as u32,
         mentees_gained: mentee_answers.iter().filter(|a| a.gained == Some(true)).count() as u32,
         learned: learned.iter().map(|a| (side_of(a), a.learned.clone())).collect(),
+        learned_total: learned.len() as u32,
         quotes: learned.iter().filter(|a| a.share_quote).map(|a| (side_of(a), a.learned.clone())).collect(),
     };
 
@@ -1046,6 +1047,21 @@ mod tests {
         assert_eq!(drill(&s, &GroupFilter::default(), &format!("month:{}", month_of(NOW - 40 * DAY))).unwrap().total >= 1, true);
         assert!(drill(&s, &GroupFilter::default(), "month:20x6-01").is_none());
         assert!(drill(&s, &GroupFilter::default(), "nonsense").is_none());
+    }
+
+    #[test]
+    fn the_page_receives_the_newest_answers_and_the_total() {
+        let mut s = snapshot();
+        for k in 0..30 {
+            let pair_id = 1 + k % 9;
+            s.surveys.push(SurveyAnswer { pair_id, user_id: pair_id, recommend: 9, again: true, gained: Some(true), learned: format!("Answer {k}"), share_quote: true, created_at: NOW - DAY / 2 + k });
+        }
+        let mut i = insights(&s, &GroupFilter::default(), Dimension::Department, Vec::new());
+        assert_eq!((i.survey.learned.len(), i.survey.learned_total), (32, 32));
+        i.trim_for_page();
+        assert_eq!((i.survey.learned.len(), i.survey.learned_total, i.survey.quotes.len()), (LEARNED_SHOWN, 32, QUOTES_SHOWN));
+        // Newest first: the last answer written leads.
+        assert_eq!(i.survey.learned[0].1, "Answer 29");
     }
 
     #[test]

@@ -25,9 +25,14 @@ pub const MIN_GROUP: u32 = 5;
 /// Pairs listed at most under one figure (the total is always given).
 pub const MAX_LISTED_PAIRS: usize = 200;
 /// At-risk pairs the health list carries (the total is always given; the CSV has them all).
-pub const MAX_AT_RISK: usize = 60;
-/// Open and acknowledged roadblocks the triage list carries.
-pub const MAX_WAITING_ROADBLOCKS: usize = 100;
+pub const MAX_AT_RISK: usize = 30;
+/// Open and acknowledged roadblocks the triage list carries (the insights figures count them
+/// all). Each carries its own forms; at 100 the page was a third heavier to load and hydrate.
+pub const MAX_WAITING_ROADBLOCKS: usize = 30;
+/// "What I learned" answers the page receives (the newest; the CSV has them all).
+pub const LEARNED_SHOWN: usize = 20;
+/// Anonymous quotes the report receives (the newest).
+pub const QUOTES_SHOWN: usize = 12;
 /// Targets a programme can carry (one per metric).
 pub const MAX_TARGETS: usize = 12;
 /// A nudge's text, in characters.
@@ -399,8 +404,21 @@ pub struct SurveyFigures {
     /// "What I learned", newest first, without names: `(side, text)`; side is the programme's
     /// word for mentor or mentee.
     pub learned: Vec<(String, String)>,
-    /// The answers among `learned` whose authors agreed to an anonymous quote in the report.
+    /// How many "what I learned" answers there are: the page's answer carries the first
+    /// [`LEARNED_SHOWN`] of them.
+    pub learned_total: u32,
+    /// The answers among `learned` whose authors agreed to an anonymous quote in the report
+    /// (the page's answer carries the newest [`QUOTES_SHOWN`]).
     pub quotes: Vec<(String, String)>,
+}
+
+impl Insights {
+    /// Keeps the newest [`LEARNED_SHOWN`] answers and [`QUOTES_SHOWN`] quotes: thousands of
+    /// answers to read belong in the CSV, not in every load of the page.
+    pub fn trim_for_page(&mut self) {
+        self.survey.learned.truncate(LEARNED_SHOWN);
+        self.survey.quotes.truncate(QUOTES_SHOWN);
+    }
 }
 
 /// Roadblocks raised and how fast they were handled.

@@ -365,9 +365,9 @@ fn Figures(ins: Insights, q: PageQuery) -> impl IntoView {
             {(!s.learned.is_empty()).then(|| view! {
                 <h3>"What people learned"</h3>
                 <ul class="quotes">
-                    {s.learned.iter().take(20).map(|(side, text)| view! { <li><q>{text.clone()}</q> <span class="muted">{format!("— a {side}")}</span></li> }).collect_view()}
+                    {s.learned.iter().map(|(side, text)| view! { <li><q>{text.clone()}</q> <span class="muted">{format!("— a {side}")}</span></li> }).collect_view()}
                 </ul>
-                {(s.learned.len() > 20).then(|| view! { <p><a href=q.file(id, "learned") download rel="external">{format!("All {} answers (CSV)", s.learned.len())}</a></p> })}
+                {(s.learned_total as usize > s.learned.len()).then(|| view! { <p><a href=q.file(id, "learned") download rel="external">{format!("All {} answers (CSV)", s.learned_total)}</a></p> })}
             })}
         </section>
         <section class="panel" aria-labelledby="roadblock-figures-h">
@@ -593,7 +593,11 @@ fn RoadblockPanel(programme_id: i64) -> impl IntoView {
                             {if waiting.is_empty() {
                                 view! { <p class="empty">"Nothing waiting: every roadblock is resolved."</p> }.into_any()
                             } else {
-                                view! { <ul class="triage">{waiting.into_iter().map(|r| view! { <Triage r /> }).collect_view()}</ul> }.into_any()
+                                let full = waiting.len() >= MAX_WAITING_ROADBLOCKS;
+                                view! {
+                                    {full.then(|| view! { <p>{format!("The newest {MAX_WAITING_ROADBLOCKS} waiting roadblocks; the roadblock figures above count them all, and older ones appear here as these are resolved.")}</p> })}
+                                    <ul class="triage">{waiting.into_iter().map(|r| view! { <Triage r /> }).collect_view()}</ul>
+                                }.into_any()
                             }}
                             {(!done.is_empty()).then(|| view! {
                                 <details class="more">
@@ -823,7 +827,7 @@ fn Report(ins: Insights) -> impl IntoView {
             {if s.quotes.is_empty() {
                 view! { <p>"No participant has agreed to be quoted yet."</p> }.into_any()
             } else {
-                view! { <ul class="quotes">{s.quotes.iter().take(12).map(|(side, text)| view! { <li><q>{text.clone()}</q> <span class="muted">{format!("— a {side}")}</span></li> }).collect_view()}</ul> }.into_any()
+                view! { <ul class="quotes">{s.quotes.iter().map(|(side, text)| view! { <li><q>{text.clone()}</q> <span class="muted">{format!("— a {side}")}</span></li> }).collect_view()}</ul> }.into_any()
             }}
         </article>
     }
