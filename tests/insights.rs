@@ -377,7 +377,8 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
 
     // Triage: Dana's roadblock is acknowledged with a private note; she sees the state only.
     let rbs = admin.form("insights/roadblocks", &[("id", &sid)]).await;
-    let open = rbs.body.as_array().unwrap().iter().find(|r| r["state"] == "open").unwrap().clone();
+    assert_eq!((rbs.body["open"].as_i64(), rbs.body["acknowledged"].as_i64()), (Some(1), Some(0)));
+    let open = rbs.body["rows"].as_array().unwrap().iter().find(|r| r["state"] == "open").unwrap().clone();
     let rid = open["id"].to_string();
     let ack = admin.form("insights/roadblock", &[("id", &rid), ("from", "open"), ("to", "acknowledged"), ("note", ADMIN_NOTE)]).await;
     assert_eq!(ack.status, 200, "{:?}", ack.body);

@@ -149,7 +149,7 @@ pub async fn mark_handled(pair_id: i64, note: String) -> Result<(), AppError> {
 /// Programme `id`'s roadblocks for triage (what was written, by whom, its state and the
 /// admins' private note).
 #[server(prefix = "/api", endpoint = "insights/roadblocks")]
-pub async fn programme_roadblocks(id: i64) -> Result<Vec<RoadblockRow>, AppError> {
+pub async fn programme_roadblocks(id: i64) -> Result<RoadblockTriage, AppError> {
     let (_, state) = require_admin(id).await?;
     Ok(db::roadblocks(&state.db, id).await?)
 }

@@ -578,7 +578,7 @@ pub fn insights(s: &Snapshot, filter: &GroupFilter, compare_by: Dimension, mut p
     let answers: Vec<&SurveyAnswer> = sc.surveys().collect();
     let (promoters, passives, detractors, score) = recommend_score(answers.iter().map(|a| a.recommend));
     let mut learned: Vec<&&SurveyAnswer> = answers.iter().filter(|a| !a.learned.trim().is_empty()).collect();
-    learned.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.pair_id.cmp(&a.pair_id)));
+    learned.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.pair_id.cmp(&a.pair_id)).then(b.user_id.cmp(&a.user_id)));
     let side_of = |a: &SurveyAnswer| if mentors.contains(&a.user_id) { s.kind.mentor_word().to_string() } else { s.kind.mentee_word().to_string() };
     let mentor_answers: Vec<&&SurveyAnswer> = answers.iter().filter(|a| mentors.contains(&a.user_id) && a.gained.is_some()).collect();
     let mentee_answers: Vec<&&SurveyAnswer> = answers.iter().filter(|a| !mentors.contains(&a.user_id) && a.gained.is_some()).collect();

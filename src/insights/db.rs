@@ -410,8 +410,8 @@ struct ProgrammeFiguresRecord {
 /// the row of programme `except` has its name only (zeros), as its figures come from its
 /// snapshot ([`super::compute::programme_row`]) rather than being read twice.
 pub async fn programme_rows(db: &Db, admin_id: i64, except: i64) -> Result<Vec<ProgrammeRow>, sqlx::Error> {
-    // Each subquery sits behind `g.id <> $4`, which CASE evaluates first, so the excepted
-    // programme's history is not scanned.
+    // CASE evaluates `g.id = $4` first and each correlated subquery only in its ELSE, so the
+    // excepted programme's history is not scanned.
     let rows: Vec<ProgrammeFiguresRecord> = sqlx::query_as(
         "SELECT g.id, g.name,
             CASE WHEN g.id = $4 THEN 0 ELSE (SELECT COUNT(*) FROM pairs p WHERE p.programme_id = g.id) END AS pairs,
@@ -520,10 +520,9 @@ struct RoadblockListRecord {
     admin_note: String,
 }
 
-/// Programme `programme_id`'s roadblocks for triage: open first, then acknowledged (at most
-/// [`MAX_WAITING_ROADBLOCKS`] of those two), then the 20 most recently resolved; newest first
-/// within each.
-pub async fn roadblocks(db: &Db, programme_id: i64) -> Result<Vec<RoadblockRow>, sqlx::Error> {
+/// Programme `programme_id`'s roadblocks for triage ([`RoadblockTriage::keep`] chooses the
+/// rows).
+pub async fn roadblocks(db: &Db, programme_id: i64) -> Result<RoadblockTriage, sqlx::Error> {
     let rows: Vec<RoadblockListRecord> = sqlx::query_as(
         "SELECT r.id, r.pair_id, u.name AS raised_by, o.name AS partner, r.body, r.state, r.created_at,
                 r.acknowledged_at, r.resolved_at, r.admin_note
@@ -535,31 +534,22 @@ pub async fn roadblocks(db: &Db, programme_id: i64) -> Result<Vec<RoadblockRow>,
     .bind(programme_id)
     .fetch_all(&db.pool)
     .await?;
-    let (mut waiting, mut resolved) = (0, 0);
-    Ok(rows
-        .into_iter()
-        .filter(|r| {
-            if r.state == RoadblockState::Resolved {
-                resolved += 1;
-                resolved <= 20
-            } else {
-                waiting += 1;
-                waiting <= MAX_WAITING_ROADBLOCKS
-            }
-        })
-        .map(|r| RoadblockRow {
-            id: r.id,
-            pair_id: r.pair_id,
-            raised_by: r.raised_by,
-            partner: r.partner,
-            body: r.body,
-            state: r.state,
-            created_at: r.created_at,
-            acknowledged_at: r.acknowledged_at,
-            resolved_at: r.resolved_at,
-            note: r.admin_note,
-        })
-        .collect())
+    Ok(RoadblockTriage::keep(
+        rows.into_iter()
+            .map(|r| RoadblockRow {
+                id: r.id,
+                pair_id: r.pair_id,
+                raised_by: r.raised_by,
+                partner: r.partner,
+                body: r.body,
+                state: r.state,
+                created_at: r.created_at,
+                acknowledged_at: r.acknowledged_at,
+                resolved_at: r.resolved_at,
+                note: r.admin_note,
+            })
+            .collect(),
+    ))
 }
 
 /// The programme and pair of roadblock `id`, and who raised it.

@@ -26,9 +26,12 @@ pub const MIN_GROUP: u32 = 5;
 pub const MAX_LISTED_PAIRS: usize = 200;
 /// At-risk pairs the health list carries (the total is always given; the CSV has them all).
 pub const MAX_AT_RISK: usize = 30;
-/// Open and acknowledged roadblocks the triage list carries (the insights figures count them
-/// all). Each carries its own forms; at 100 the page was a third heavier to load and hydrate.
+/// Open roadblocks the triage list carries, and acknowledged ones (each state on its own, so
+/// a long open queue never hides the acknowledged ones waiting to be resolved). Each carries
+/// its own forms; at 100 the page was a third heavier to load and hydrate.
 pub const MAX_WAITING_ROADBLOCKS: usize = 30;
+/// Recently resolved roadblocks the triage list carries.
+pub const RECENT_RESOLVED_ROADBLOCKS: usize = 20;
 /// "What I learned" answers the page receives (the newest; the CSV has them all).
 pub const LEARNED_SHOWN: usize = 20;
 /// Anonymous quotes the report receives (the newest).
@@ -407,8 +410,9 @@ pub struct SurveyFigures {
     /// How many "what I learned" answers there are: the page's answer carries the first
     /// [`LEARNED_SHOWN`] of them.
     pub learned_total: u32,
-    /// The answers among `learned` whose authors agreed to an anonymous quote in the report
-    /// (the page's answer carries the newest [`QUOTES_SHOWN`]).
+    /// The answers whose authors agreed to an anonymous quote in the report, newest first, from
+    /// all the answers (the page's answer carries the newest [`QUOTES_SHOWN`], which may be
+    /// older than the answers left in `learned`).
     pub quotes: Vec<(String, String)>,
 }
 
@@ -625,6 +629,50 @@ pub struct RoadblockRow {
     pub note: String,
 }
 
+/// The triage list: `rows` holds the newest [`MAX_WAITING_ROADBLOCKS`] open ones, then the
+/// newest as many acknowledged, then the [`RECENT_RESOLVED_ROADBLOCKS`] most recently raised
+/// resolved ones; `open` and `acknowledged` count all of the programme's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoadblockTriage {
+    pub rows: Vec<RoadblockRow>,
+    pub open: u32,
+    pub acknowledged: u32,
+}
+
+impl RoadblockTriage {
+    /// The list from every roadblock of a programme in the order it shows them (open, then
+    /// acknowledged, then resolved; newest first within each).
+    pub fn keep(all: Vec<RoadblockRow>) -> RoadblockTriage {
+        let mut out = RoadblockTriage::default();
+        let mut resolved = 0;
+        for r in all {
+            let (seen, limit) = match r.state {
+                RoadblockState::Open => {
+                    out.open += 1;
+                    (out.open as usize, MAX_WAITING_ROADBLOCKS)
+                }
+                RoadblockState::Acknowledged => {
+                    out.acknowledged += 1;
+                    (out.acknowledged as usize, MAX_WAITING_ROADBLOCKS)
+                }
+                RoadblockState::Resolved => {
+                    resolved += 1;
+                    (resolved, RECENT_RESOLVED_ROADBLOCKS)
+                }
+            };
+            if seen <= limit {
+                out.rows.push(r);
+            }
+        }
+        out
+    }
+
+    /// Whether some waiting roadblocks are not in `rows`.
+    pub fn cut(&self) -> bool {
+        self.open as usize > MAX_WAITING_ROADBLOCKS || self.acknowledged as usize > MAX_WAITING_ROADBLOCKS
+    }
+}
+
 /// A roadblock as the person who raised it sees it: what they wrote and its state, never the
 /// admins' note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -777,6 +825,26 @@ pub fn check_text(field: &str, text: &str, max: usize, required: bool) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(id: i64, state: RoadblockState) -> RoadblockRow {
+        RoadblockRow { id, pair_id: id, raised_by: "A".into(), partner: "B".into(), body: "x".into(), state, created_at: 0, acknowledged_at: None, resolved_at: None, note: String::new() }
+    }
+
+    #[test]
+    fn a_long_open_queue_never_hides_the_acknowledged_roadblocks() {
+        let mut all: Vec<RoadblockRow> = (0..40).map(|i| row(i, RoadblockState::Open)).collect();
+        all.extend((40..43).map(|i| row(i, RoadblockState::Acknowledged)));
+        all.extend((43..70).map(|i| row(i, RoadblockState::Resolved)));
+        let t = RoadblockTriage::keep(all);
+        let count = |s: RoadblockState| t.rows.iter().filter(|r| r.state == s).count();
+        assert_eq!((count(RoadblockState::Open), count(RoadblockState::Acknowledged), count(RoadblockState::Resolved)), (MAX_WAITING_ROADBLOCKS, 3, RECENT_RESOLVED_ROADBLOCKS));
+        assert_eq!((t.open, t.acknowledged), (40, 3));
+        assert!(t.cut());
+        // Exactly the limit: nothing is left out, and the page says nothing about it.
+        let exact = RoadblockTriage::keep((0..MAX_WAITING_ROADBLOCKS as i64).map(|i| row(i, RoadblockState::Open)).collect());
+        assert!(!exact.cut());
+        assert_eq!(exact.rows.len(), MAX_WAITING_ROADBLOCKS);
+    }
 
     #[test]
     fn targets_are_checked_row_by_row() {

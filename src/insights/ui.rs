@@ -586,16 +586,19 @@ fn RoadblockPanel(programme_id: i64) -> impl IntoView {
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(l) if l.is_empty() => view! { <p class="empty">"No roadblocks raised."</p> }.into_any(),
+                    Ok(l) if l.rows.is_empty() => view! { <p class="empty">"No roadblocks raised."</p> }.into_any(),
                     Ok(l) => {
-                        let (done, waiting): (Vec<RoadblockRow>, Vec<RoadblockRow>) = l.into_iter().partition(|r| r.state == RoadblockState::Resolved);
+                        let cut = l.cut().then(|| format!(
+                            "{} open and {} acknowledged: the newest {MAX_WAITING_ROADBLOCKS} of each are here; older ones appear as these are resolved.",
+                            l.open, l.acknowledged
+                        ));
+                        let (done, waiting): (Vec<RoadblockRow>, Vec<RoadblockRow>) = l.rows.into_iter().partition(|r| r.state == RoadblockState::Resolved);
                         view! {
                             {if waiting.is_empty() {
                                 view! { <p class="empty">"Nothing waiting: every roadblock is resolved."</p> }.into_any()
                             } else {
-                                let full = waiting.len() >= MAX_WAITING_ROADBLOCKS;
                                 view! {
-                                    {full.then(|| view! { <p>{format!("The newest {MAX_WAITING_ROADBLOCKS} waiting roadblocks; the roadblock figures above count them all, and older ones appear here as these are resolved.")}</p> })}
+                                    {cut.map(|text| view! { <p>{text}</p> })}
                                     <ul class="triage">{waiting.into_iter().map(|r| view! { <Triage r /> }).collect_view()}</ul>
                                 }.into_any()
                             }}

@@ -274,7 +274,7 @@ pub fn format_date(unix: i64) -> String {
 }
 
 /// The UTC calendar date of a Unix time: (year, month 1–12, day 1–31), by Howard Hinnant's
-/// days-from-civil algorithm (<https://howardhinnant.github.io/date_algorithms.html>).
+/// civil_from_days algorithm (<https://howardhinnant.github.io/date_algorithms.html>).
 pub fn civil_date(unix: i64) -> (i64, i64, i64) {
     // Arithmetic rather than a date crate: the browser build needs only this.
     let days = unix.div_euclid(86_400);
