@@ -117,10 +117,29 @@ pub fn InsightsPage() -> impl IntoView {
     let id = programme_id_param();
     let query = use_query_map();
     let q = Memo::new(move |_| query.with(PageQuery::read));
+    // Every panel's data is requested here, at once and once: created inside the figures'
+    // Suspend, the panels waited for the figures first, and the server rendered them twice
+    // (Suspense walks its children once to find their resources, then renders them).
     let data = Resource::new(
         move || (id(), q.with(|q| (q.filter(), q.compare.clone()))),
         |(id, ((d, v), c))| programme_insights(id, d, v, c),
     );
+    let drill = Resource::new(
+        move || (id(), q.with(|q| (q.pairs.clone(), q.filter()))),
+        move |(id, (key, (d, v)))| async move {
+            if key.is_empty() {
+                Ok(None)
+            } else {
+                insight_pairs(id, key, d, v).await.map(Some)
+            }
+        },
+    );
+    // Loaded once per programme: acting on one pair or roadblock changes that row only, so
+    // nothing typed in another is lost.
+    let health = Resource::new(id, pair_health);
+    let roadblocks = Resource::new(id, programme_roadblocks);
+    let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
+    let calibration = Resource::new(move || (id(), outcome.get()), |(id, o)| calibrate_weights(id, o.as_str().to_string()));
     view! {
         <Title text="Insights" />
         <Transition fallback=loading>
@@ -128,10 +147,10 @@ pub fn InsightsPage() -> impl IntoView {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(ins) => view! {
                     <Dashboard ins q=q.get_untracked() />
-                    <PairsUnderFigure programme_id=id() q />
-                    <HealthPanel programme_id=id() />
-                    <RoadblockPanel programme_id=id() />
-                    <CalibrationPanel programme_id=id() q />
+                    <PairsUnderFigure programme_id=id() q list=drill />
+                    <HealthPanel programme_id=id() list=health />
+                    <RoadblockPanel list=roadblocks />
+                    <CalibrationPanel programme_id=id() q outcome result=calibration />
                 }.into_any(),
             }})}
         </Transition>
@@ -426,17 +445,7 @@ fn pair_rows(list: Vec<PairInsight>) -> impl IntoView {
 
 /// The pairs under the figure named in `?pairs=`.
 #[component]
-fn PairsUnderFigure(programme_id: i64, q: Memo<PageQuery>) -> impl IntoView {
-    let list = Resource::new(
-        move || q.with(|q| (q.pairs.clone(), q.filter())),
-        move |(key, (d, v))| async move {
-            if key.is_empty() {
-                Ok(None)
-            } else {
-                insight_pairs(programme_id, key, d, v).await.map(Some)
-            }
-        },
-    );
+fn PairsUnderFigure(programme_id: i64, q: Memo<PageQuery>, list: Resource<Result<Option<PairList>, AppError>>) -> impl IntoView {
     view! {
         <Transition fallback=loading>
             {move || Suspend::new(async move { match list.await {
@@ -464,9 +473,7 @@ fn PairsUnderFigure(programme_id: i64, q: Memo<PageQuery>) -> impl IntoView {
 
 /// Pairs at risk, with their reasons and what an admin can do.
 #[component]
-fn HealthPanel(programme_id: i64) -> impl IntoView {
-    // Loaded once: acting on one pair changes that row only, so nothing typed in another is lost.
-    let list = Resource::new(|| (), move |_| pair_health(programme_id));
+fn HealthPanel(programme_id: i64, list: Resource<Result<HealthList, AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="at-risk-h" id="health">
             <h2 id="at-risk-h">"Pairs at risk"</h2>
@@ -576,9 +583,7 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
 
 /// Roadblocks to triage: open → acknowledged → resolved, with a note only admins read.
 #[component]
-fn RoadblockPanel(programme_id: i64) -> impl IntoView {
-    // Loaded once: a move changes its own row, so notes typed in others stay.
-    let list = Resource::new(|| (), move |_| programme_roadblocks(programme_id));
+fn RoadblockPanel(list: Resource<Result<RoadblockTriage, AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="triage-h" id="roadblocks">
             <h2 id="triage-h">"Roadblock triage"</h2>
@@ -668,9 +673,7 @@ fn Triage(r: RoadblockRow) -> impl IntoView {
 
 /// Matching criteria related to an outcome, with suggested weights.
 #[component]
-fn CalibrationPanel(programme_id: i64, q: Memo<PageQuery>) -> impl IntoView {
-    let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
-    let result = Resource::new(move || outcome.get(), move |o| calibrate_weights(programme_id, o.as_str().to_string()));
+fn CalibrationPanel(programme_id: i64, q: Memo<PageQuery>, outcome: Memo<Outcome>, result: Resource<Result<Calibration, AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="calibration-h" id="calibration">
             <h2 id="calibration-h">"Calibrate the matching on this programme's outcomes"</h2>
