@@ -85,7 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/programmes/new") view=NewProgrammePage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/manage") view=ManageProgrammePage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/studio") view=StudioPage ssr=SsrMode::Async />
-                    <Route path=path!("/programmes/:id/insights") view=crate::insights::ui::InsightsPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/insights") view=crate::insights::ui::InsightsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/programmes/:id/report") view=crate::insights::ui::ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />

@@ -474,7 +474,20 @@ async fn only_the_programmes_admins_see_insights(app: &TestApp) {
         assert_eq!(c.form("insights/roadblock", &[("id", &rid), ("from", "open"), ("to", "resolved"), ("note", "")]).await.status, expected, "{who}");
         assert_eq!(c.form("insights/calibration", &[("id", &sid), ("outcome", "rating")]).await.status, expected, "{who}");
         assert_eq!(c.get(&format!("/programmes/{sid}/insights-file/funnel")).await.0, expected, "{who}");
+        // The page streams in order after one blocking check, so a refusal still carries its
+        // status, and none of the figures follow it.
+        let (status, _, html) = c.get(&format!("/programmes/{sid}/insights")).await;
+        assert_eq!(status, expected, "{who}: the insights page");
+        assert!(!html.contains("Pairs at risk") && !html.contains("at-risk-pair"), "{who}: the page carries no figures");
     }
+    let (status, headers, html) = admin.get(&format!("/programmes/{sid}/insights")).await;
+    assert_eq!(status, 200);
+    assert!(headers.get("content-security-policy").is_some());
+    assert!(html.contains("<title>Insights: Measured · Upmentor</title>"), "{html:.300}");
+    for part in ["Pairs at risk", "Roadblock triage", "Calibrate the matching", "</main>", "</html>"] {
+        assert!(html.contains(part), "the whole page, in order: no {part:?}");
+    }
+    assert_eq!(admin.get("/programmes/999999/insights").await.0, 404);
     // Nothing changed: no nudge, the roadblock still open.
     assert_eq!(upmentor::insights::db::nudge_count(&f.db, f.pairs[2]).await.unwrap(), 0);
     let state: String = sqlx::query_scalar("SELECT state FROM roadblocks WHERE pair_id = $1").bind(f.pairs[2]).fetch_one(&f.db.pool).await.unwrap();

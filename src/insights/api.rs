@@ -55,6 +55,16 @@ async fn load(state: &AppState, id: i64) -> Result<std::sync::Arc<compute::Snaps
     cache.get(&state.db, id, crate::server::db::now()).await?.ok_or(AppError::NotFound)
 }
 
+/// The name of programme `id` for its admins (401 / 404 / 403 otherwise): the insights page waits
+/// for this one cheap answer before it sends anything, so a refusal carries its status code and
+/// the page's head (with the browser half's scripts) goes out before the figures are computed.
+#[server(prefix = "/api", endpoint = "insights/programme")]
+pub async fn insights_programme(id: i64) -> Result<String, AppError> {
+    let (_, state) = require_admin(id).await?;
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM programmes WHERE id = $1").bind(id).fetch_optional(&state.db.pool).await?;
+    name.ok_or(AppError::NotFound)
+}
+
 /// The insights page's figures for programme `id`, for everyone or the group `dimension` =
 /// `value`, with the comparison table by `compare_by` (a [`Dimension`] key; empty: department).
 #[server(prefix = "/api", endpoint = "insights/get")]

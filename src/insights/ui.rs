@@ -140,20 +140,30 @@ pub fn InsightsPage() -> impl IntoView {
     let roadblocks = Resource::new(id, programme_roadblocks);
     let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
     let calibration = Resource::new(move || (id(), outcome.get()), |(id, o)| calibrate_weights(id, o.as_str().to_string()));
+    // The one answer the response waits for (the route streams in order): a refusal sets the
+    // status code, and the head goes out while the figures are being computed.
+    let programme = Resource::new_blocking(id, insights_programme);
     view! {
-        <Title text="Insights" />
-        <Transition fallback=loading>
-            {move || Suspend::new(async move { match data.await {
-                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                Ok(ins) => view! {
-                    <Dashboard ins q=q.get_untracked() />
-                    <PairsUnderFigure programme_id=id() q list=drill />
-                    <HealthPanel programme_id=id() list=health />
-                    <RoadblockPanel list=roadblocks />
-                    <CalibrationPanel programme_id=id() q outcome result=calibration />
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move { match programme.await {
+                Err(e) => view! { <Title text="Insights" /> <ErrorNotice error=e /> }.into_any(),
+                Ok(name) => view! {
+                    <Title text=format!("Insights: {name}") />
+                    <Transition fallback=loading>
+                        {move || Suspend::new(async move { match data.await {
+                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                            Ok(ins) => view! {
+                                <Dashboard ins q=q.get_untracked() />
+                                <PairsUnderFigure programme_id=id() q list=drill />
+                                <HealthPanel programme_id=id() list=health />
+                                <RoadblockPanel list=roadblocks />
+                                <CalibrationPanel programme_id=id() q outcome result=calibration />
+                            }.into_any(),
+                        }})}
+                    </Transition>
                 }.into_any(),
             }})}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -544,6 +554,7 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
     let title = format!("{} · {}", pair.mentor, pair.mentee);
     let msg_id = format!("f-nudge-{pid}");
     let note_id = format!("f-handled-{pid}");
+    let opened = RwSignal::new(false);
     view! {
         <li class="at-risk-pair" data-pair=pid>
             <h3>{title.clone()}</h3>
@@ -554,8 +565,15 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
                 pair.held,
                 pair.last_nudge.map(|t| format!(" Last nudged {}.", format_date(t))).unwrap_or_default()
             )}</p>
-            <details>
+            // The forms are built when an admin first opens them (they need the browser half to
+            // act anyway): thirty rows of forms were a third of the page the browser had to lay
+            // out and hydrate. What was typed stays across closing and reopening.
+            <details on:toggle=move |_| opened.set(true)>
                 <summary>"Nudge, note as handled, or rematch"</summary>
+                <p><A href=format!("/programmes/{programme_id}/manage#pairs-h")>"Open the rematch"</A></p>
+                {move || opened.get().then(|| {
+                let (msg_id, note_id, title) = (msg_id.clone(), note_id.clone(), title.clone());
+                view! {
                 <form on:submit=move |ev| { ev.prevent_default(); nudge.dispatch(message.get_untracked()); } novalidate>
                     <div class="field" class:invalid=move || errors.with(|e| e.get("message").is_some())>
                         <label for=msg_id.clone()>{format!("Message to {title} (their inbox; one nudge a week)")}</label>
@@ -573,9 +591,8 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
                     </div>
                     <FormStatus message=done.status />
                     <button type="submit" class="secondary" disabled=move || handled.pending().get()>"Note as handled"</button>
-                    " "
-                    <A href=format!("/programmes/{programme_id}/manage#pairs-h")>"Open the rematch"</A>
                 </form>
+                }})}
             </details>
         </li>
     }
