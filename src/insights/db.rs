@@ -88,16 +88,9 @@ struct GoalRecord {
     done: i64,
 }
 
-#[derive(serde::Deserialize)]
-struct FeedbackRecord {
-    pair_id: i64,
-    checkin_id: i64,
-    user_id: i64,
-    starts_at: i64,
-    rating: i64,
-    /// 0 none, 1 good, 2 unsure, 3 not a fit.
-    fit: i64,
-}
+/// The columns of the feedback statement: pair, check-in, who answered, when the check-in
+/// started, the rating 1–5, and the fit answer (0 none, 1 good, 2 unsure, 3 not a fit).
+const FEEDBACK_COLUMNS: [&str; 6] = ["pair_id", "checkin_id", "user_id", "starts_at", "rating", "fit"];
 
 #[derive(serde::Deserialize)]
 struct SurveyRecord {
@@ -189,8 +182,8 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64) -> Result<Option<Snap
         "pair_id, reviewed_at, id, reasons",
         "SELECT r.pair_id, r.reviewed_at, r.id, r.reasons FROM pair_reviews r JOIN pairs p ON p.id = r.pair_id WHERE p.programme_id = $1",
     );
-    let feedback_sql = int_sql(
-        "pair_id, checkin_id, user_id, starts_at, rating, fit",
+    let feedback_sql = db.int_rows_sql(
+        &FEEDBACK_COLUMNS,
         "SELECT c.pair_id, f.checkin_id, f.user_id, c.starts_at, f.rating,
             CASE f.fit WHEN 'good' THEN 1 WHEN 'unsure' THEN 2 WHEN 'not_fit' THEN 3 ELSE 0 END AS fit
          FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id JOIN pairs p ON p.id = c.pair_id
@@ -220,7 +213,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64) -> Result<Option<Snap
         json_rows::<GoalRecord>(pool, q(&milestones_sql)),
         json_rows::<(i64, Option<i64>)>(pool, q(&nudges_sql)),
         json_rows::<(i64, i64, i64, String)>(pool, q(&reviews_sql)),
-        json_rows::<FeedbackRecord>(pool, q(&feedback_sql)),
+        crate::server::db::int_rows(db, FEEDBACK_COLUMNS.len(), sqlx::query_scalar(&feedback_sql).bind(programme_id)),
         json_rows::<SurveyRecord>(pool, q(&surveys_sql)),
         json_rows::<RoadblockRecord>(pool, q(&roadblocks_sql)),
     )?;
@@ -286,7 +279,7 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64) -> Result<Option<Snap
             p.review = Some((at, reasons.split(',').filter_map(HealthReason::parse).collect()));
         }
     }
-    tracing::debug!(programme_id, read_ms = read.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, feedback = feedback.len(), "insights snapshot");
+    tracing::debug!(programme_id, read_ms = read.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, feedback = feedback.values.len() / FEEDBACK_COLUMNS.len(), "insights snapshot");
     Ok(Some(Snapshot {
         programme_id,
         name: p.name,
@@ -303,16 +296,25 @@ pub async fn snapshot(db: &Db, programme_id: i64, at: i64) -> Result<Option<Snap
             .collect::<Result<_, sqlx::Error>>()?,
         pairs,
         feedback: feedback
-            .into_iter()
-            .map(|f| {
-                let fit = match f.fit {
+            .rows()
+            .map(|row| {
+                let [pair_id, checkin_id, user_id, starts_at, rating, fit] = row else { unreachable!("rows of FEEDBACK_COLUMNS") };
+                let value = |v: &Option<i64>| v.ok_or_else(|| sqlx::Error::Decode("a feedback row with a NULL".into()));
+                let fit = match value(fit)? {
                     0 => None,
                     1 => Some(Fit::Good),
                     2 => Some(Fit::Unsure),
                     3 => Some(Fit::NotFit),
                     n => return Err(sqlx::Error::Decode(format!("no fit answer {n}").into())),
                 };
-                Ok(Feedback { pair_id: f.pair_id, checkin_id: f.checkin_id, user_id: f.user_id, at: f.starts_at, rating: f.rating as u8, fit })
+                Ok(Feedback {
+                    pair_id: value(pair_id)?,
+                    checkin_id: value(checkin_id)?,
+                    user_id: value(user_id)?,
+                    at: value(starts_at)?,
+                    rating: value(rating)? as u8,
+                    fit,
+                })
             })
             .collect::<Result<_, sqlx::Error>>()?,
         surveys: surveys
