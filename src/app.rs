@@ -70,6 +70,8 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Upmentor".to_string() } else { format!("{text} · Upmentor") } />
         // Every route renders completely on the server before the response is sent, so pages read
         // correctly without JavaScript (streamed, out-of-order chunks need a script to be placed).
+        // The insights page streams in order instead (complete without JavaScript too): its head
+        // goes out after one cheap blocking check, while its figures are still being computed.
         <Router>
             <Nav />
             <main id="main" tabindex="-1">
