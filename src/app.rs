@@ -136,8 +136,10 @@ pub fn Nav() -> impl IntoView {
     let auth = use_auth();
     let inbox_count = use_context::<crate::notifications::ui::InboxCount>().map(|c| c.0);
     // Asked only for someone signed in: a refused call during server rendering would set the
-    // page's own HTTP status. Read in one boundary only, awaited inside `Suspend`.
-    let counts = Resource::new(
+    // page's own HTTP status. Read in one boundary only, awaited inside `Suspend`. Blocking, so
+    // a page that streams in order sends its status and title after the nav, not before it
+    // (on pages rendered whole this changes nothing).
+    let counts = Resource::new_blocking(
         move || (auth.user_id(), inbox_count.map(|c| c.get())),
         |(signed_in, _)| async move {
             match signed_in {

@@ -473,6 +473,7 @@ async fn only_the_programmes_admins_see_insights(app: &TestApp) {
         assert_eq!(c.form("insights/roadblocks", &[("id", &sid)]).await.status, expected, "{who}");
         assert_eq!(c.form("insights/roadblock", &[("id", &rid), ("from", "open"), ("to", "resolved"), ("note", "")]).await.status, expected, "{who}");
         assert_eq!(c.form("insights/calibration", &[("id", &sid), ("outcome", "rating")]).await.status, expected, "{who}");
+        assert_eq!(c.form("insights/programme", &[("id", &sid)]).await.status, expected, "{who}");
         assert_eq!(c.get(&format!("/programmes/{sid}/insights-file/funnel")).await.0, expected, "{who}");
         // The page streams in order after one blocking check, so a refusal still carries its
         // status, and none of the figures follow it.
@@ -488,6 +489,8 @@ async fn only_the_programmes_admins_see_insights(app: &TestApp) {
         assert!(html.contains(part), "the whole page, in order: no {part:?}");
     }
     assert_eq!(admin.get("/programmes/999999/insights").await.0, 404);
+    // A group filter the figures refuse says so in the status too, before the page streams.
+    assert_eq!(admin.get(&format!("/programmes/{sid}/insights?group=shoe_size:9")).await.0, 422);
     // Nothing changed: no nudge, the roadblock still open.
     assert_eq!(upmentor::insights::db::nudge_count(&f.db, f.pairs[2]).await.unwrap(), 0);
     let state: String = sqlx::query_scalar("SELECT state FROM roadblocks WHERE pair_id = $1").bind(f.pairs[2]).fetch_one(&f.db.pool).await.unwrap();

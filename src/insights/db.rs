@@ -122,8 +122,9 @@ fn stored<T>(text: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error>
 
 /// Reads everything the figures of programme `programme_id` are computed from, as of `at`:
 /// the programme, then a dozen grouped statements at once, each on its own pooled connection
-/// (they are independent reads) and each answering one JSON text (`Db::json_rows_sql`: the
-/// rows of a 5,000-person programme are about 90,000). `None` when there is no such programme.
+/// (they are independent reads) and each answering one value: a JSON text (`Db::json_rows_sql`),
+/// or for the 50,000 feedback rows packed integers (`Db::int_rows_sql`); the rows of a
+/// 5,000-person programme are about 90,000. `None` when there is no such programme.
 pub async fn snapshot(db: &Db, programme_id: i64, at: i64) -> Result<Option<Snapshot>, sqlx::Error> {
     use crate::server::db::json_rows;
     let started = std::time::Instant::now();

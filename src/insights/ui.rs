@@ -9,7 +9,7 @@ use super::api::*;
 use super::*;
 use crate::programmes::ui::programme_id_param;
 use crate::ui::chart::{Bar, BarChart, HBarChart};
-use crate::ui::{format_date, loading, ErrorNotice, FormStatus, Outcome as FormOutcome};
+use crate::ui::{format_date, loading, page_status, ErrorNotice, FormStatus, Outcome as FormOutcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -117,6 +117,24 @@ pub fn InsightsPage() -> impl IntoView {
     let id = programme_id_param();
     let query = use_query_map();
     let q = Memo::new(move |_| query.with(PageQuery::read));
+    // The one answer the response waits for (the route streams in order): a refusal sets the
+    // status code before anything is sent, and the head goes out while the figures are being
+    // computed. Created first, so its query is not queued behind the snapshot's.
+    let programme = Resource::new_blocking(id, |id| async move {
+        let answer = insights_programme(id).await;
+        if let Err(e) = &answer {
+            page_status(e);
+        }
+        answer
+    });
+    // A group filter the figures would refuse (422 at the field) has to say so before the
+    // response starts, too; the check needs no data.
+    if let Err(e) = q.with_untracked(|q| {
+        let (d, v) = q.filter();
+        filter_from(&d, &v)
+    }) {
+        page_status(&e);
+    }
     // Every panel's data is requested here, at once and once: created inside the figures'
     // Suspend, the panels waited for the figures first, and the server rendered them twice
     // (Suspense walks its children once to find their resources, then renders them).
@@ -140,9 +158,6 @@ pub fn InsightsPage() -> impl IntoView {
     let roadblocks = Resource::new(id, programme_roadblocks);
     let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
     let calibration = Resource::new(move || (id(), outcome.get()), |(id, o)| calibrate_weights(id, o.as_str().to_string()));
-    // The one answer the response waits for (the route streams in order): a refusal sets the
-    // status code, and the head goes out while the figures are being computed.
-    let programme = Resource::new_blocking(id, insights_programme);
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move { match programme.await {
@@ -555,6 +570,13 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
     let msg_id = format!("f-nudge-{pid}");
     let note_id = format!("f-handled-{pid}");
     let opened = RwSignal::new(false);
+    // Opened before the browser half took over, the toggle event went unheard.
+    let details = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        if details.get().is_some_and(|d| d.open()) && !opened.get_untracked() {
+            opened.set(true);
+        }
+    });
     view! {
         <li class="at-risk-pair" data-pair=pid>
             <h3>{title.clone()}</h3>
@@ -568,7 +590,7 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
             // The forms are built when an admin first opens them (they need the browser half to
             // act anyway): thirty rows of forms were a third of the page the browser had to lay
             // out and hydrate. What was typed stays across closing and reopening.
-            <details on:toggle=move |_| opened.set(true)>
+            <details node_ref=details on:toggle=move |_| if !opened.get_untracked() { opened.set(true) }>
                 <summary>"Nudge, note as handled, or rematch"</summary>
                 <p><A href=format!("/programmes/{programme_id}/manage#pairs-h")>"Open the rematch"</A></p>
                 {move || opened.get().then(|| {

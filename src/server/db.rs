@@ -151,6 +151,9 @@ impl Db {
     /// turning 300,000 integers into JSON text was most of the insights' longest statement
     /// (50,000 feedback rows of six: 96 -> 76 ms of database time, psycopg2, best of five).
     /// SQLite answers the JSON of [`Db::json_rows_sql`] as a blob.
+    ///
+    /// For integer columns only: PostgreSQL would round a fractional column in the cast where
+    /// SQLite's rows fail to decode, and a stored `i64::MIN` reads back as NULL on PostgreSQL.
     pub fn int_rows_sql(&self, columns: &[&str], select: &str) -> String {
         match self.backend {
             Backend::Sqlite => format!("SELECT CAST(json_group_array(json_array({})) AS BLOB) FROM ({select}) AS t", columns.join(", ")),
