@@ -61,8 +61,7 @@ async fn load(state: &AppState, id: i64) -> Result<std::sync::Arc<compute::Snaps
 #[server(prefix = "/api", endpoint = "insights/programme")]
 pub async fn insights_programme(id: i64) -> Result<String, AppError> {
     let (_, state) = require_admin(id).await?;
-    let name: Option<String> = sqlx::query_scalar("SELECT name FROM programmes WHERE id = $1").bind(id).fetch_optional(&state.db.pool).await?;
-    name.ok_or(AppError::NotFound)
+    crate::programmes::db::programme_name(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The insights page's figures for programme `id`, for everyone or the group `dimension` =

@@ -570,11 +570,17 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
     let msg_id = format!("f-nudge-{pid}");
     let note_id = format!("f-handled-{pid}");
     let opened = RwSignal::new(false);
+    // Once: setting the signal again would rebuild the forms.
+    let build_forms = move || {
+        if !opened.get_untracked() {
+            opened.set(true);
+        }
+    };
     // Opened before the browser half took over, the toggle event went unheard.
     let details = NodeRef::<leptos::html::Details>::new();
     Effect::new(move |_| {
-        if details.get().is_some_and(|d| d.open()) && !opened.get_untracked() {
-            opened.set(true);
+        if details.get().is_some_and(|d| d.open()) {
+            build_forms();
         }
     });
     view! {
@@ -590,7 +596,7 @@ fn AtRiskPair(programme_id: i64, pair: PairInsight) -> impl IntoView {
             // The forms are built when an admin first opens them (they need the browser half to
             // act anyway): thirty rows of forms were a third of the page the browser had to lay
             // out and hydrate. What was typed stays across closing and reopening.
-            <details node_ref=details on:toggle=move |_| if !opened.get_untracked() { opened.set(true) }>
+            <details node_ref=details on:toggle=move |_| build_forms()>
                 <summary>"Nudge, note as handled, or rematch"</summary>
                 <p><A href=format!("/programmes/{programme_id}/manage#pairs-h")>"Open the rematch"</A></p>
                 {move || opened.get().then(|| {

@@ -133,6 +133,11 @@ pub async fn programme_exists(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     Ok(row.is_some())
 }
 
+/// Programme `id`'s name; `None` when there is no such programme.
+pub async fn programme_name(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM programmes WHERE id = $1").bind(id).fetch_optional(&db.pool).await
+}
+
 async fn viewer_level(db: &Db, uid: i64) -> Result<i32, sqlx::Error> {
     let level: Option<i64> = sqlx::query_scalar("SELECT level FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
     Ok(level.map_or(1, |l| l as i32))
