@@ -1,5 +1,6 @@
 //! Calendars and timezones: local times in both people's timezones, weekly free slots moved to
-//! UTC for matching, and the `.ics` file a check-in downloads as. Server only (it carries the
+//! UTC for matching and placed on actual dates for suggested check-in times, and the iCalendar
+//! files of check-ins (one check-in's file and each person's feed). Server only (it carries the
 //! timezone database).
 
 use crate::matching::WeeklySlot;
@@ -50,13 +51,6 @@ pub fn to_utc(weekday: i32, start: i32, end: i32, offset: i32) -> Vec<WeeklySlot
     }
 }
 
-/// Local weekly slots (weekday 0 = Monday, start and end minute) of someone in `timezone`, as
-/// UTC slots of the week.
-pub fn weekly_slots_utc(local: &[FreeSlot], timezone: &str) -> Vec<WeeklySlot> {
-    let offset = utc_offset_minutes(timezone);
-    local.iter().flat_map(|s| to_utc(s.weekday as i32, s.start_minute as i32, s.end_minute as i32, offset)).collect()
-}
-
 /// A weekly free slot in the person's own time, as stored: weekday 0 = Monday, minutes from
 /// local midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
@@ -66,31 +60,78 @@ pub struct FreeSlot {
     pub end_minute: i64,
 }
 
-/// The first `limit` times, from `from` (Unix seconds) on and within three weeks, when both
-/// weekly patterns `a` and `b` are free for at least 30 minutes: (start, minutes up to 60).
-pub fn shared_free_times(a: &[WeeklySlot], b: &[WeeklySlot], from: i64, limit: usize) -> Vec<(i64, u32)> {
-    let mut overlaps: Vec<(i32, i32)> = Vec::new();
-    for x in a {
-        for y in b {
-            let (s, e) = (x.start.max(y.start), x.end.min(y.end));
-            if e - s >= 30 {
-                overlaps.push((s, e));
-            }
+/// The instant of local `date` at `minute` past midnight (0–1440) in `zone`. A time skipped by
+/// a daylight-saving jump becomes the first minute after the jump (01:30 on the morning London's
+/// clocks go forward is 02:00 BST); a time that happens twice is its first occurrence for a start
+/// and its second for an end (`late`), so a free slot keeps every minute it covers that day.
+fn local_instant(zone: chrono_tz::Tz, date: NaiveDate, minute: u32, late: bool) -> Option<i64> {
+    let day = if minute >= 1440 { date.succ_opt()? } else { date };
+    let naive = day.and_hms_opt((minute % 1440) / 60, minute % 60, 0)?;
+    // No timezone has ever skipped more than a day; jumps are at most a few hours.
+    for step in 0..=24 * 60 {
+        match zone.from_local_datetime(&(naive + chrono::Duration::minutes(step))) {
+            chrono::LocalResult::Single(t) => return Some(t.timestamp()),
+            chrono::LocalResult::Ambiguous(early, later) => return Some(if late { later } else { early }.timestamp()),
+            chrono::LocalResult::None => {}
         }
     }
-    overlaps.sort();
-    // Monday 00:00 UTC of the current week (1970-01-01 was a Thursday).
-    let week = 7 * 86_400;
-    let monday = (from + 3 * 86_400).div_euclid(week) * week - 3 * 86_400;
+    None
+}
+
+/// The free intervals `[start, end)` (Unix seconds) of someone whose weekly free slots are
+/// `slots` in `timezone`, on the actual dates between `from` and `until`: each slot is placed on
+/// every date with its weekday and converted with that date's UTC offset, so the intervals stay
+/// right across daylight-saving changes (see [`local_instant`] for the skipped and repeated hour).
+pub fn free_intervals(slots: &[FreeSlot], timezone: &str, from: i64, until: i64) -> Vec<(i64, i64)> {
+    use chrono::Datelike;
+    let zone = tz(timezone);
+    let (Some(first), Some(last)) = (zone.timestamp_opt(from, 0).single(), zone.timestamp_opt(until, 0).single()) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for w in 0..3 {
-        for (s, e) in &overlaps {
-            let start = monday + w * week + i64::from(*s) * 60;
-            if start >= from && out.len() < limit {
-                out.push((start, ((e - s) as u32).min(60)));
+    // A day either side: a slot late on the evening before `from` may still reach past it.
+    let mut date = first.date_naive().pred_opt().unwrap_or(first.date_naive());
+    let stop = last.date_naive().succ_opt().unwrap_or(last.date_naive());
+    while date <= stop {
+        let weekday = i64::from(date.weekday().num_days_from_monday());
+        for s in slots.iter().filter(|s| s.weekday == weekday && s.start_minute < s.end_minute) {
+            let (Ok(start), Ok(end)) = (u32::try_from(s.start_minute), u32::try_from(s.end_minute.min(1440))) else { continue };
+            if let (Some(a), Some(b)) = (local_instant(zone, date, start, false), local_instant(zone, date, end, true)) {
+                if b > a && b > from && a < until {
+                    out.push((a, b));
+                }
+            }
+        }
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    out.sort_unstable();
+    out
+}
+
+/// How far ahead check-in times are suggested, in seconds.
+pub const SUGGESTION_WINDOW: i64 = 21 * 86_400;
+
+/// The first `limit` times in the three weeks from `from` (Unix seconds) when two people are
+/// both free for at least 30 minutes, each person's weekly slots read in their own timezone on
+/// the actual dates ([`free_intervals`]): (start, minutes up to 60), earliest first. A shared
+/// window that opens before `from` is left out rather than cut, so every suggestion starts where
+/// someone's free time starts.
+pub fn shared_free_times(a: &[FreeSlot], a_timezone: &str, b: &[FreeSlot], b_timezone: &str, from: i64, limit: usize) -> Vec<(i64, u32)> {
+    let until = from + SUGGESTION_WINDOW;
+    let (mine, theirs) = (free_intervals(a, a_timezone, from, until), free_intervals(b, b_timezone, from, until));
+    let mut out: Vec<(i64, u32)> = Vec::new();
+    for (s1, e1) in &mine {
+        for (s2, e2) in &theirs {
+            let (s, e) = (*s1.max(s2), *e1.min(e2));
+            if e - s >= 30 * 60 && s >= from && s < until {
+                out.push((s, ((e - s) / 60).min(60) as u32));
             }
         }
     }
+    out.sort_unstable();
+    out.dedup_by_key(|x| x.0);
+    out.truncate(limit);
     out
 }
 
@@ -100,18 +141,128 @@ pub fn local_date_time(unix: i64, timezone: &str) -> Option<(String, String)> {
     Some((t.format("%Y-%m-%d").to_string(), t.format("%H:%M").to_string()))
 }
 
-/// An iCalendar event for one check-in.
-pub fn ics(id: i64, starts_at: i64, minutes: u32, summary: &str, description: &str, host: &str) -> String {
-    let stamp = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
-    let esc = |s: &str| s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n");
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Upmentor//Check-ins//EN\r\nBEGIN:VEVENT\r\nUID:checkin-{id}@{host}\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:{}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        stamp(crate::server::db::now()),
-        stamp(starts_at),
-        stamp(starts_at + i64::from(minutes) * 60),
-        esc(summary),
-        esc(description),
-    )
+/// What a calendar file asks of the calendar that opens it (RFC 5546 §1.4): `Publish` for a
+/// subscribed feed, `Request` for a check-in to add or update, `Cancel` for one that will not
+/// happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Publish,
+    Request,
+    Cancel,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// A person on an invitation: name and email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarPerson {
+    pub name: String,
+    pub email: String,
+}
+
+/// One check-in (or session) as a calendar event. `uid` stays the same for the event's whole
+/// life and `sequence` rises with every change, so a calendar that holds the event replaces it
+/// (RFC 5545 §3.8.4.7, §3.8.7.4); `cancelled` events carry `STATUS:CANCELLED`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarEntry {
+    pub uid: String,
+    pub sequence: u32,
+    /// Unix seconds; written in UTC.
+    pub starts_at: i64,
+    pub minutes: u32,
+    pub summary: String,
+    pub description: String,
+    pub url: Option<String>,
+    pub cancelled: bool,
+    /// Who invites, and who attends; written only for `Request` and `Cancel`, which need them.
+    pub organizer: Option<CalendarPerson>,
+    pub attendees: Vec<CalendarPerson>,
+}
+
+/// `text` as an iCalendar TEXT value may carry it (RFC 5545 §3.3.11 allows no control character
+/// but the tab): every kind of line break (CR LF, a bare CR, LF, U+2028, U+2029) becomes one
+/// LF, which the writer escapes as `\n`, and every other control character is dropped.
+pub fn calendar_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            '\n' | '\u{2028}' | '\u{2029}' => out.push('\n'),
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A name fit for a quoted `CN` parameter, which may hold neither control characters nor `"`.
+fn parameter_text(text: &str) -> String {
+    calendar_text(text).replace(['\n', '\t'], " ").replace('"', "'")
+}
+
+/// An iCalendar file (RFC 5545, `text/calendar`) of `entries` with `method`, written by the
+/// `icalendar` crate (which folds lines at 75 octets and escapes `\\ ; , \n`); text passes
+/// through [`calendar_text`] first. `name` titles a feed (`X-WR-CALNAME`, and a refresh hint of
+/// one hour). `stamp` (Unix seconds) is each event's `DTSTAMP`.
+pub fn calendar_file(method: Method, name: Option<&str>, entries: &[CalendarEntry], stamp: i64) -> String {
+    use icalendar::{Component, EventLike, EventStatus, Property};
+    let utc = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+    let mut calendar = icalendar::Calendar::empty();
+    calendar.append_property(("VERSION", "2.0"));
+    calendar.append_property(("PRODID", "-//Upmentor//Check-ins//EN"));
+    calendar.append_property(("CALSCALE", "GREGORIAN"));
+    calendar.append_property(("METHOD", method.as_str()));
+    if let Some(name) = name {
+        calendar.append_property(("X-WR-CALNAME", calendar_text(name).replace('\n', " ").as_str()));
+        calendar.append_property(Property::new("REFRESH-INTERVAL", "PT1H").add_parameter("VALUE", "DURATION").done());
+        calendar.append_property(("X-PUBLISHED-TTL", "PT1H"));
+    }
+    let person = |key: &str, p: &CalendarPerson| {
+        let mut property = Property::new(key, format!("mailto:{}", parameter_text(&p.email)));
+        property.add_parameter("CN", &parameter_text(&p.name));
+        property
+    };
+    for e in entries {
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&calendar_text(&e.uid).replace('\n', ""))
+            .sequence(e.sequence)
+            .timestamp(utc(stamp))
+            .starts(utc(e.starts_at))
+            .ends(utc(e.starts_at + i64::from(e.minutes) * 60))
+            .summary(&calendar_text(&e.summary))
+            .description(&calendar_text(&e.description))
+            .status(if e.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
+        if let Some(url) = &e.url {
+            event.url(&calendar_text(url).replace('\n', ""));
+        }
+        if method != Method::Publish {
+            if let Some(o) = &e.organizer {
+                event.append_property(person("ORGANIZER", o));
+            }
+            for a in &e.attendees {
+                let mut property = person("ATTENDEE", a);
+                property.add_parameter("ROLE", "REQ-PARTICIPANT");
+                // One ATTENDEE line each: a plain property would keep only the last.
+                event.append_multi_property(property);
+            }
+        }
+        calendar.push(event.done());
+    }
+    calendar.to_string()
 }
 
 #[cfg(test)]
@@ -126,13 +277,120 @@ mod tests {
         assert!(display_time(1_799_159_400, "America/New_York").contains("09:30"));
     }
 
+    fn entry(summary: &str, description: &str) -> CalendarEntry {
+        CalendarEntry {
+            uid: "checkin-7@example.com".into(),
+            sequence: 2,
+            starts_at: 1_799_159_400,
+            minutes: 45,
+            summary: summary.into(),
+            description: description.into(),
+            url: Some("https://example.com/pairs/3".into()),
+            cancelled: false,
+            organizer: Some(CalendarPerson { name: "Dana \"D\" Li".into(), email: "dana@example.com".into() }),
+            attendees: vec![
+                CalendarPerson { name: "Victor, VP".into(), email: "victor@example.com".into() },
+                CalendarPerson { name: "Dana \"D\" Li".into(), email: "dana@example.com".into() },
+            ],
+        }
+    }
+
+    /// The file's content lines, unfolded (RFC 5545 §3.1).
+    fn unfolded(file: &str) -> Vec<String> {
+        file.replace("\r\n ", "").split("\r\n").filter(|l| !l.is_empty()).map(String::from).collect()
+    }
+
     #[test]
-    fn calendar_files_escape_text() {
-        let s = ics(7, 1_799_159_400, 45, "Check-in, Dana; Victor", "Agenda:\nGoals", "example.com");
-        assert!(s.contains("DTSTART:20270105T143000Z\r\n"));
-        assert!(s.contains("DTEND:20270105T151500Z\r\n"));
-        assert!(s.contains("SUMMARY:Check-in\\, Dana\\; Victor\r\n"));
-        assert!(s.contains("DESCRIPTION:Agenda:\\nGoals\r\n"));
+    fn calendar_files_escape_text_and_carry_no_control_character() {
+        let s = calendar_file(Method::Request, None, &[entry("Check-in, Dana; Victor", "Agenda:\r\nGoals\rNext\u{7}bell\u{2028}end\\")], 1_799_000_000);
+        let lines = unfolded(&s);
+        assert!(lines.contains(&"DTSTART:20270105T143000Z".to_string()), "{s}");
+        assert!(lines.contains(&"DTEND:20270105T151500Z".to_string()), "{s}");
+        assert!(lines.contains(&"SUMMARY:Check-in\\, Dana\\; Victor".to_string()), "{s}");
+        assert!(lines.contains(&"DESCRIPTION:Agenda:\\nGoals\\nNextbell\\nend\\\\".to_string()), "{s}");
+        assert!(lines.contains(&"METHOD:REQUEST".to_string()) && lines.contains(&"SEQUENCE:2".to_string()), "{s}");
+        assert!(lines.contains(&"STATUS:CONFIRMED".to_string()), "{s}");
+        assert!(lines.iter().any(|l| *l == "ORGANIZER;CN=Dana 'D' Li:mailto:dana@example.com"), "{s}");
+        assert!(lines.iter().any(|l| l.starts_with("ATTENDEE;") && l.contains("CN=\"Victor, VP\"") && l.ends_with(":mailto:victor@example.com")), "{s}");
+        assert_eq!(lines.iter().filter(|l| l.starts_with("ATTENDEE;")).count(), 2, "{s}");
+        // Every line ends in CR LF, and no other control character but the folding is left.
+        assert!(s.ends_with("END:VCALENDAR\r\n"));
+        let bare = s.replace("\r\n", "");
+        assert!(!bare.chars().any(|c| c.is_control()), "{s:?}");
+    }
+
+    #[test]
+    fn long_lines_fold_at_75_octets_without_splitting_a_character() {
+        let description = "Über die Rückmeldung sprechen — 振り返りと目標 ".repeat(12);
+        let s = calendar_file(Method::Publish, Some("Upmentor: Dana's check-ins"), &[entry("Check-in with Zoë", &description)], 1_799_000_000);
+        for line in s.split("\r\n") {
+            assert!(line.len() <= 75, "a line of {} octets: {line:?}", line.len());
+        }
+        let lines = unfolded(&s);
+        let written = lines.iter().find(|l| l.starts_with("DESCRIPTION:")).expect("a description");
+        assert_eq!(written.trim_start_matches("DESCRIPTION:").replace("\\,", ","), description);
+        // A feed is published: no invitation fields, a name and a refresh hint.
+        assert!(lines.contains(&"METHOD:PUBLISH".to_string()));
+        assert!(lines.contains(&"X-WR-CALNAME:Upmentor: Dana's check-ins".to_string()));
+        assert!(!lines.iter().any(|l| l.starts_with("ORGANIZER") || l.starts_with("ATTENDEE")));
+    }
+
+    #[test]
+    fn a_check_in_that_will_not_happen_is_cancelled() {
+        let mut e = entry("Check-in", "");
+        e.cancelled = true;
+        e.sequence = 3;
+        let lines = unfolded(&calendar_file(Method::Cancel, None, &[e], 1_799_000_000));
+        for expected in ["METHOD:CANCEL", "STATUS:CANCELLED", "SEQUENCE:3", "UID:checkin-7@example.com"] {
+            assert!(lines.contains(&expected.to_string()), "{expected} in {lines:?}");
+        }
+    }
+
+    fn slot(weekday: i64, start: i64, end: i64) -> FreeSlot {
+        FreeSlot { weekday, start_minute: start, end_minute: end }
+    }
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+        chrono::Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().timestamp()
+    }
+
+    #[test]
+    fn suggestions_follow_each_persons_clock_across_daylight_saving_changes() {
+        // London free Mondays 14:00–16:00, New York Mondays 09:00–11:00. Both on standard time
+        // (8 March 2027) that is 14:00–16:00 UTC for both; New York moves on 14 March, London
+        // on 28 March, so for two Mondays they share one hour only, then two again from 13:00 UTC.
+        let london = [slot(0, 14 * 60, 16 * 60)];
+        let new_york = [slot(0, 9 * 60, 11 * 60)];
+        let from = utc(2027, 3, 5, 0, 0);
+        assert_eq!(
+            shared_free_times(&london, "Europe/London", &new_york, "America/New_York", from, 5),
+            vec![(utc(2027, 3, 8, 14, 0), 60), (utc(2027, 3, 15, 14, 0), 60), (utc(2027, 3, 22, 14, 0), 60)]
+        );
+        let after = shared_free_times(&london, "Europe/London", &new_york, "America/New_York", utc(2027, 3, 26, 0, 0), 5);
+        assert_eq!(after.first(), Some(&(utc(2027, 3, 29, 13, 0), 60)));
+        // The window between the two changes has exactly one shared hour.
+        let between = free_intervals(&new_york, "America/New_York", utc(2027, 3, 15, 0, 0), utc(2027, 3, 16, 0, 0));
+        assert_eq!(between, vec![(utc(2027, 3, 15, 13, 0), utc(2027, 3, 15, 15, 0))]);
+        // In autumn London goes back on 31 October and New York on 7 November 2027.
+        let autumn = shared_free_times(&london, "Europe/London", &new_york, "America/New_York", utc(2027, 10, 22, 0, 0), 5);
+        assert_eq!(autumn, vec![(utc(2027, 10, 25, 13, 0), 60), (utc(2027, 11, 1, 14, 0), 60), (utc(2027, 11, 8, 14, 0), 60)]);
+    }
+
+    #[test]
+    fn a_slot_in_the_skipped_or_repeated_hour_keeps_the_minutes_that_exist() {
+        // Lord Howe Island moves its clocks by half an hour: 02:00 became 02:30 on 3 October 2027
+        // (UTC+10:30 to +11), so a Sunday 02:00–03:00 slot is half an hour long that day.
+        let lord_howe = free_intervals(&[slot(6, 120, 180)], "Australia/Lord_Howe", utc(2027, 10, 2, 0, 0), utc(2027, 10, 3, 12, 0));
+        assert_eq!(lord_howe, vec![(utc(2027, 10, 2, 15, 30), utc(2027, 10, 2, 16, 0))]);
+        let with_utc = shared_free_times(&[slot(6, 120, 180)], "Australia/Lord_Howe", &[slot(5, 15 * 60, 17 * 60)], "UTC", utc(2027, 9, 30, 0, 0), 1);
+        assert_eq!(with_utc, vec![(utc(2027, 10, 2, 15, 30), 30)]);
+        // London's clocks went back at 02:00 BST on 31 October 2027: a 01:00–02:00 slot that
+        // morning runs from the first 01:00 (BST) to 02:00 GMT, two real hours.
+        let london = free_intervals(&[slot(6, 60, 120)], "Europe/London", utc(2027, 10, 30, 12, 0), utc(2027, 10, 31, 12, 0));
+        assert_eq!(london, vec![(utc(2027, 10, 31, 0, 0), utc(2027, 10, 31, 2, 0))]);
+        // Kathmandu is UTC+05:45 all year.
+        let kathmandu = free_intervals(&[slot(0, 600, 660)], "Asia/Kathmandu", utc(2027, 3, 22, 0, 0), utc(2027, 3, 23, 0, 0));
+        assert_eq!(kathmandu, vec![(utc(2027, 3, 22, 4, 15), utc(2027, 3, 22, 5, 15))]);
     }
 
     #[test]

@@ -16,6 +16,8 @@ on_both_backends!(
     chat_messages_are_stored_once_and_delivered_live,
     a_chat_socket_lives_only_as_long_as_its_session_and_pair,
     deactivating_someone_closes_their_chat_at_once,
+    a_check_in_in_calendars_follows_its_changes,
+    a_calendar_feed_is_private_and_can_be_replaced,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -421,4 +423,108 @@ async fn deactivating_someone_closes_their_chat_at_once(app: &TestApp) {
     vw.send(tungstenite::Message::Text(frame.to_string().into())).await.unwrap();
     let closed = closed_with(&mut vw, Duration::from_secs(2)).await;
     assert_eq!(closed.map(|c| c.0), Some(4409), "the pair has ended");
+}
+
+/// The content lines of an iCalendar answer, unfolded (RFC 5545 §3.1).
+fn ics_lines(ics: &str) -> Vec<String> {
+    ics.replace("\r\n ", "").split("\r\n").filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+fn ics_value(lines: &[String], key: &str) -> Option<String> {
+    lines.iter().find_map(|l| l.strip_prefix(&format!("{key}:")).map(String::from))
+}
+
+async fn a_check_in_in_calendars_follows_its_changes(app: &TestApp) {
+    let (_, a, _) = two_pairs(app).await;
+    let (dana, victor) = (signed_in(app, MENTOR).await, signed_in(app, MENTEE).await);
+    let c = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": checkin(3)})).await;
+    let cid = c.body.as_i64().unwrap().to_string();
+    let file = |c: &Client| {
+        let path = format!("/calendar/checkins/{cid}");
+        let c = c.clone();
+        async move {
+            let (status, _, ics) = c.get(&path).await;
+            assert_eq!(status, 200, "{ics}");
+            ics_lines(&ics)
+        }
+    };
+    let first = file(&victor).await;
+    assert_eq!(ics_value(&first, "METHOD").as_deref(), Some("REQUEST"));
+    assert_eq!(ics_value(&first, "STATUS").as_deref(), Some("CONFIRMED"));
+    assert_eq!(ics_value(&first, "SEQUENCE").as_deref(), Some("0"));
+    assert!(first.iter().any(|l| l.starts_with("ORGANIZER;CN=Dana Okafor:mailto:dana.analyst@")), "{first:?}");
+    assert_eq!(first.iter().filter(|l| l.starts_with("ATTENDEE;")).count(), 2, "{first:?}");
+    let uid = ics_value(&first, "UID").unwrap();
+
+    // Both members mark it missed at the same moment: one change, one step of SEQUENCE.
+    let missed_fields = [("checkin_id", cid.as_str()), ("status", "missed")];
+    let (x, y) = tokio::join!(dana.form("pairs/checkin_status", &missed_fields), victor.form("pairs/checkin_status", &missed_fields));
+    assert_eq!((x.status, y.status), (200, 200));
+    let missed = file(&dana).await;
+    assert_eq!(ics_value(&missed, "UID"), Some(uid.clone()), "the same event, so calendars replace it");
+    assert_eq!(ics_value(&missed, "METHOD").as_deref(), Some("CANCEL"));
+    assert_eq!(ics_value(&missed, "STATUS").as_deref(), Some("CANCELLED"));
+    assert_eq!(ics_value(&missed, "SEQUENCE").as_deref(), Some("1"));
+    // Each further change raises it again; the file never carries a bare control character.
+    assert_eq!(victor.form("pairs/checkin_status", &[("checkin_id", &cid), ("status", "rescheduled")]).await.status, 200);
+    assert_eq!(ics_value(&file(&victor).await, "SEQUENCE").as_deref(), Some("2"));
+    assert_eq!(victor.form("pairs/checkin_status", &[("checkin_id", &cid), ("status", "held")]).await.status, 200);
+    let held = file(&victor).await;
+    assert_eq!((ics_value(&held, "SEQUENCE").as_deref(), ics_value(&held, "STATUS").as_deref()), (Some("3"), Some("CONFIRMED")));
+}
+
+async fn a_calendar_feed_is_private_and_can_be_replaced(app: &TestApp) {
+    let (_, a, b) = two_pairs(app).await;
+    let (dana, victor) = (signed_in(app, MENTOR).await, signed_in(app, MENTEE).await);
+    let mine = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": checkin(3)})).await.body.as_i64().unwrap();
+    let mia = signed_in(app, MIA).await;
+    let other = mia.json("pairs/checkin_add", json!({"pair_id": b, "input": checkin(4)})).await.body.as_i64().unwrap();
+    let stranger = app.client();
+    let path = |url: &str| format!("/calendar/{}", url.split_once("/calendar/").expect("a feed address").1);
+
+    assert_eq!(victor.form("calendar/feed", &[]).await.body, Value::Null, "no address until asked for");
+    assert_eq!(stranger.form("calendar/feed_reset", &[]).await.status, 401);
+    let made = victor.form("calendar/feed_reset", &[]).await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let url = made.body.as_str().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with(".ics"), "{url}");
+    assert_eq!(victor.form("calendar/feed", &[]).await.body, json!(url), "the same address on the next visit");
+    assert_eq!(dana.form("calendar/feed", &[]).await.body, Value::Null, "one person's address is not another's");
+
+    // Read without signing in, as a calendar app does: Victor's check-ins, not Mia's pair's.
+    let (status, headers, ics) = stranger.get(&path(&url)).await;
+    assert_eq!(status, 200, "{ics}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert_eq!(headers["cache-control"], "no-store");
+    let lines = ics_lines(&ics);
+    assert_eq!(ics_value(&lines, "METHOD").as_deref(), Some("PUBLISH"));
+    assert!(lines.iter().any(|l| l.starts_with(&format!("UID:checkin-{mine}@"))), "{ics}");
+    assert!(!ics.contains(&format!("checkin-{other}@")), "another pair's check-in in Victor's feed");
+    assert_eq!(ics_value(&lines, "SUMMARY").as_deref(), Some("Check-in with Dana Okafor"));
+
+    // A new address replaces the old at once; guesses and malformed addresses are not found.
+    let again = victor.form("calendar/feed_reset", &[]).await.body.as_str().unwrap().to_string();
+    assert_ne!(again, url);
+    assert_eq!(stranger.get(&path(&url)).await.0, 404);
+    assert_eq!(stranger.get(&path(&again)).await.0, 200);
+    let bad = ["/calendar/feed/x.ics".to_string(), "/calendar/feed/%00%00.ics".into(), format!("/calendar/feed/{}.ics", "A".repeat(43)), format!("/calendar/feed/{}", "é".repeat(43))];
+    for bad in &bad {
+        assert_eq!(stranger.get(bad).await.0, 404, "{bad}");
+    }
+
+    // Two tabs replace it at once: one address stands, and it is the one the profile shows.
+    let (x, y) = tokio::join!(victor.form("calendar/feed_reset", &[]), victor.form("calendar/feed_reset", &[]));
+    assert_eq!((x.status, y.status), (200, 200), "{:?} {:?}", x.body, y.body);
+    let (x, y) = (x.body.as_str().unwrap().to_string(), y.body.as_str().unwrap().to_string());
+    let working: Vec<&String> = {
+        let mut w = Vec::new();
+        for u in [&x, &y, &again] {
+            if stranger.get(&path(u)).await.0 == 200 {
+                w.push(u);
+            }
+        }
+        w
+    };
+    assert_eq!(working.len(), 1, "exactly one address works: {working:?}");
+    assert_eq!(victor.form("calendar/feed", &[]).await.body, json!(working[0]));
 }

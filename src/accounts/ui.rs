@@ -175,17 +175,7 @@ pub fn InviteLinkRow(link: InviteLink) -> impl IntoView {
     view! {
         <li class="invite-link">
             <span>{link.name} " · " {link.email} " · valid until " {format_date(link.expires_at)}</span>
-            <input type="text" readonly value=url aria-label="One-time link to copy" on:focus=|ev| {
-                #[cfg(feature = "hydrate")]
-                {
-                    use wasm_bindgen::JsCast;
-                    if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                        input.select();
-                    }
-                }
-                #[cfg(not(feature = "hydrate"))]
-                let _ = ev;
-            } />
+            <crate::ui::CopyField value=url label="One-time link to copy" />
         </li>
     }
 }

@@ -35,13 +35,14 @@ async fn require_member_of<T>(
 }
 
 /// The next few times both people are free for at least 30 minutes, from 12 hours ahead, in
-/// both timezones.
+/// both timezones: each person's weekly slots are read on the actual dates in their own
+/// timezone, so a suggestion after a daylight-saving change is still inside both their hours.
 #[cfg(feature = "ssr")]
 async fn suggestions(state: &AppState, me: i64, my_tz: &str, partner: i64, partner_tz: &str) -> Result<Vec<SlotSuggestion>, AppError> {
-    use crate::calendar::{display_time, local_date_time, shared_free_times, weekly_slots_utc};
-    let mine = weekly_slots_utc(&db::availability(&state.db, me).await?, my_tz);
-    let theirs = weekly_slots_utc(&db::availability(&state.db, partner).await?, partner_tz);
-    Ok(shared_free_times(&mine, &theirs, crate::server::db::now() + 12 * 3600, 5)
+    use crate::calendar::{display_time, local_date_time, shared_free_times};
+    let mine = db::availability(&state.db, me).await?;
+    let theirs = db::availability(&state.db, partner).await?;
+    Ok(shared_free_times(&mine, my_tz, &theirs, partner_tz, crate::server::db::now() + 12 * 3600, 5)
         .into_iter()
         .filter_map(|(start, minutes)| {
             let (date, time) = local_date_time(start, my_tz)?;
@@ -341,4 +342,30 @@ pub async fn create_pair(programme_id: i64, mentor_email: String, mentee_email: 
 pub async fn my_matches() -> Result<Vec<MyMatch>, AppError> {
     let user = require_user().await?;
     Ok(db::matches_of(&state()?.db, user.id).await?)
+}
+
+/// The absolute address of feed `token`, on the site's address as this request reached it.
+#[cfg(feature = "ssr")]
+fn feed_url(state: &AppState, token: &str) -> String {
+    let client = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<crate::server::proxy::Client>().cloned());
+    format!("{}/calendar/feed/{token}.ics", crate::server::proxy::site_base(&state.config, client.as_ref()))
+}
+
+/// The signed-in person's private calendar feed address (absolute), or `None` before they make
+/// one. Whoever holds it reads their check-ins, so it is shown to them alone.
+#[server(prefix = "/api", endpoint = "calendar/feed")]
+pub async fn calendar_feed() -> Result<Option<String>, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    Ok(db::feed_token(&state.db, user.id).await?.map(|t| feed_url(&state, &t)))
+}
+
+/// Makes the signed-in person a new calendar feed address, in place of the old one (which stops
+/// working at once), and returns it.
+#[server(prefix = "/api", endpoint = "calendar/feed_reset")]
+pub async fn reset_calendar_feed() -> Result<String, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    let token = db::reset_feed(&state.db, user.id).await?;
+    Ok(feed_url(&state, &token))
 }

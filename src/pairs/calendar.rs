@@ -1,45 +1,120 @@
-//! `GET /calendar/checkins/{id}`: a check-in as an .ics file, for its pair's members only.
+//! Check-ins in people's calendars: `GET /calendar/checkins/{id}`, one check-in as an `.ics`
+//! file for its pair's members only, and `GET /calendar/feed/{secret}.ics`, the private feed of
+//! everything one person has (a calendar subscribes once and stays current).
 
 use super::db;
-use crate::server::{guards::{pair_member, CurrentUser, PairAccess}, AppState};
+use crate::calendar::{calendar_file, CalendarEntry, CalendarPerson, Method};
+use crate::server::{
+    guards::{pair_member, CurrentUser, PairAccess},
+    proxy::{site_base, Client},
+    AppState,
+};
 use axum::{
     extract::{Path, State},
+    Extension,
     http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 
-pub async fn checkin_ics(Path(id): Path<i64>, State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Response {
-    let Ok(Some(db::CheckinPlace { pair_id, .. })) = db::checkin_pair(&state.db, id).await else { return StatusCode::NOT_FOUND.into_response() };
-    let members = match pair_member(&state.db, &user, pair_id, PairAccess::Read).await {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
-    };
-    let partner = members.partner_of(user.id);
-    let (Ok(tz), Ok(partner_tz)) = (db::timezone_of(&state.db, user.id).await, db::timezone_of(&state.db, partner).await) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Ok(list) = db::checkins(&state.db, pair_id, user.id, &tz, &partner_tz).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Some(c) = list.into_iter().find(|c| c.id == id) else { return StatusCode::NOT_FOUND.into_response() };
-    let mut conn = match state.db.pool.acquire().await {
-        Ok(c) => c,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    let name = crate::people::db::person_label(&mut conn, partner).await.ok().flatten().map(|p| p.name).unwrap_or_default();
-    let host = state.config.public_base().split("://").nth(1).unwrap_or("upmentor").trim_end_matches('/').to_string();
-    let mut description = format!("Mentoring check-in with {name}.");
-    if !c.agenda.is_empty() {
+/// How far back a feed reaches, in seconds: a term's worth of past check-ins.
+const FEED_HISTORY: i64 = 180 * 86_400;
+/// The most check-ins one feed lists (the latest).
+const FEED_LIMIT: i64 = 500;
+/// The length of a feed secret (32 bytes, URL-safe base64 without padding).
+pub const FEED_TOKEN_LEN: usize = 43;
+
+/// The site's host name, for event UIDs (`checkin-{id}@{host}`), which must not change.
+fn host(state: &AppState) -> String {
+    state.config.public_base().split("://").nth(1).unwrap_or("upmentor").trim_end_matches('/').to_string()
+}
+
+/// Check-in `c` as seen by member `viewer`: "Check-in with" the partner, the agenda and a link to
+/// the pair's workspace on `base`; cancelled when it was missed or moved (the calendar drops it).
+fn entry(state: &AppState, base: &str, c: &db::CalendarCheckin, viewer: i64) -> CalendarEntry {
+    let mentor = CalendarPerson { name: c.mentor_name.clone(), email: c.mentor_email.clone() };
+    let mentee = CalendarPerson { name: c.mentee_name.clone(), email: c.mentee_email.clone() };
+    let partner = if viewer == c.mentor_id { &mentee } else { &mentor };
+    let link = format!("{base}/pairs/{}", c.pair_id);
+    let mut description = format!("Mentoring check-in with {}.", partner.name);
+    let agenda: Vec<&str> = c.agenda.lines().filter(|l| !l.trim().is_empty()).collect();
+    if !agenda.is_empty() {
         description.push_str("\nAgenda:\n");
-        description.push_str(&c.agenda.iter().map(|a| format!("- {a}")).collect::<Vec<_>>().join("\n"));
+        description.push_str(&agenda.iter().map(|a| format!("- {a}")).collect::<Vec<_>>().join("\n"));
     }
-    let body = crate::calendar::ics(id, c.starts_at, c.minutes, &format!("Check-in with {name}"), &description, &host);
-    (
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"checkin-{id}.ics\"")),
-        ],
-        body,
-    )
-        .into_response()
+    description.push_str(&format!("\nNotes, goals and chat: {link}"));
+    let organizer = if c.created_by == Some(c.mentee_id) { mentee.clone() } else { mentor.clone() };
+    CalendarEntry {
+        uid: format!("checkin-{}@{}", c.id, host(state)),
+        sequence: u32::try_from(c.sequence).unwrap_or(u32::MAX),
+        starts_at: c.starts_at,
+        minutes: u32::try_from(c.minutes).unwrap_or(60),
+        summary: format!("Check-in with {}", partner.name),
+        description,
+        url: Some(link),
+        cancelled: c.status.cancels_event(),
+        organizer: Some(organizer),
+        attendees: vec![mentor, mentee],
+    }
+}
+
+fn calendar_response(body: String, download: Option<String>) -> Response {
+    // Like every answer with a person's data, it goes out `Cache-Control: no-store` (set for
+    // all responses that are not built files), so a calendar always fetches the current state.
+    let mut headers = vec![(header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string())];
+    if let Some(name) = download {
+        headers.push((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")));
+    }
+    let mut res = body.into_response();
+    for (k, v) in headers {
+        if let Ok(v) = v.parse() {
+            res.headers_mut().insert(k, v);
+        }
+    }
+    res
+}
+
+/// One check-in's file, for the pair's members (404 for anyone else, as for a check-in that does
+/// not exist): `METHOD:REQUEST` while it stands, `METHOD:CANCEL` with `STATUS:CANCELLED` once it
+/// was missed or moved, so opening the newer file updates or removes the event.
+pub async fn checkin_ics(
+    Path(id): Path<i64>,
+    State(state): State<AppState>,
+    client: Option<Extension<Client>>,
+    CurrentUser(user): CurrentUser,
+) -> Response {
+    let c = match db::calendar_checkin(&state.db, id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return crate::error::AppError::from(e).into_response(),
+    };
+    if let Err(e) = pair_member(&state.db, &user, c.pair_id, PairAccess::Read).await {
+        return e.into_response();
+    }
+    let e = entry(&state, &site_base(&state.config, client.as_deref()), &c, user.id);
+    let method = if e.cancelled { Method::Cancel } else { Method::Request };
+    calendar_response(calendar_file(method, None, &[e], crate::server::db::now()), Some(format!("checkin-{id}.ics")))
+}
+
+/// A person's calendar feed: their check-ins of the last 180 days and to come (at most 500),
+/// cancelled ones marked so. The secret in the address is the only key (no sign-in: calendar
+/// apps fetch it), so anything but a current secret of an active person is 404.
+pub async fn feed(Path(file): Path<String>, State(state): State<AppState>, client: Option<Extension<Client>>) -> Response {
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    if token.len() != FEED_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let now = crate::server::db::now();
+    let found = async {
+        let Some(owner) = db::feed_owner(&state.db, token).await? else { return Ok(None) };
+        Ok::<_, sqlx::Error>(Some((owner, db::calendar_checkins(&state.db, owner, now - FEED_HISTORY, FEED_LIMIT).await?)))
+    };
+    match found.await {
+        Ok(Some((owner, checkins))) => {
+            let base = site_base(&state.config, client.as_deref());
+            let entries: Vec<CalendarEntry> = checkins.iter().map(|c| entry(&state, &base, c, owner)).collect();
+            calendar_response(calendar_file(Method::Publish, Some("Upmentor check-ins"), &entries, now), None)
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => crate::error::AppError::from(e).into_response(),
+    }
 }

@@ -304,9 +304,92 @@ pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i
     Ok(id)
 }
 
+/// Sets check-in `id`'s state and raises its calendar `sequence` in the same statement, only
+/// when the state changes: two tabs marking it missed at once raise it once, and every calendar
+/// holding the event replaces it with the newer one.
 pub async fn update_checkin_status(db: &Db, id: i64, status: CheckinStatus) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE checkins SET status = $1 WHERE id = $2").bind(status).bind(id).execute(&db.pool).await?;
+    sqlx::query("UPDATE checkins SET status = $1, sequence = sequence + 1 WHERE id = $2 AND status <> $1")
+        .bind(status)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
+}
+
+/// A check-in as calendars show it, with both members' names and addresses.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CalendarCheckin {
+    pub id: i64,
+    pub pair_id: i64,
+    pub starts_at: i64,
+    pub minutes: i64,
+    /// One agenda item per line.
+    pub agenda: String,
+    pub status: CheckinStatus,
+    pub sequence: i64,
+    pub created_by: Option<i64>,
+    pub mentor_id: i64,
+    pub mentor_name: String,
+    pub mentor_email: String,
+    pub mentee_id: i64,
+    pub mentee_name: String,
+    pub mentee_email: String,
+}
+
+const CALENDAR_CHECKIN: &str = "SELECT c.id, c.pair_id, c.starts_at, c.minutes, c.agenda, c.status, c.sequence, c.created_by,
+        p.mentor_id, m.name AS mentor_name, m.email AS mentor_email, p.mentee_id, e.name AS mentee_name, e.email AS mentee_email
+     FROM checkins c JOIN pairs p ON p.id = c.pair_id JOIN users m ON m.id = p.mentor_id JOIN users e ON e.id = p.mentee_id";
+
+/// Check-in `id` for its calendar file; `None` when there is none.
+pub async fn calendar_checkin(db: &Db, id: i64) -> Result<Option<CalendarCheckin>, sqlx::Error> {
+    sqlx::query_as(&format!("{CALENDAR_CHECKIN} WHERE c.id = $1")).bind(id).fetch_optional(&db.pool).await
+}
+
+/// The check-ins of every pair person `user_id` is in (active or ended) that start at or after
+/// `since` (Unix seconds), the latest `limit`, for their calendar feed.
+pub async fn calendar_checkins(db: &Db, user_id: i64, since: i64, limit: i64) -> Result<Vec<CalendarCheckin>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CALENDAR_CHECKIN} WHERE (p.mentor_id = $1 OR p.mentee_id = $1) AND c.starts_at >= $2 ORDER BY c.starts_at DESC, c.id DESC LIMIT $3"
+    ))
+    .bind(user_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Person `user_id`'s calendar feed secret, if they made one.
+pub async fn feed_token(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT token FROM calendar_feeds WHERE user_id = $1").bind(user_id).fetch_optional(&db.pool).await
+}
+
+/// Gives person `user_id` a new feed secret (256 random bits, URL-safe base64, 43 characters)
+/// in place of any old one, in one statement (one row per person: the primary key), and
+/// returns it: the old address stops working at once.
+pub async fn reset_feed(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    sqlx::query(
+        "INSERT INTO calendar_feeds (user_id, token, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at",
+    )
+    .bind(user_id)
+    .bind(&token)
+    .bind(now())
+    .execute(&db.pool)
+    .await?;
+    Ok(token)
+}
+
+/// Whose feed `token` opens: an active person's id, or `None`.
+pub async fn feed_owner(db: &Db, token: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT f.user_id FROM calendar_feeds f JOIN users u ON u.id = f.user_id WHERE f.token = $1 AND u.deactivated_at IS NULL")
+        .bind(token)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn set_shared_notes(db: &Db, id: i64, notes: &str) -> Result<(), sqlx::Error> {

@@ -186,6 +186,11 @@ impl CheckinStatus {
             CheckinStatus::Rescheduled => "Rescheduled",
         }
     }
+
+    /// A missed or moved check-in will not happen at its time: calendars show it cancelled.
+    pub fn cancels_event(self) -> bool {
+        matches!(self, CheckinStatus::Missed | CheckinStatus::Rescheduled)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

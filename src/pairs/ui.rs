@@ -887,3 +887,48 @@ pub fn MatchesPage() -> impl IntoView {
         </Transition>
     }
 }
+
+/// The person's private calendar feed: the address to subscribe to (once made) and a button to
+/// make a new one, which stops the old one. Works without JavaScript: the form posts, the page
+/// comes back with the new address.
+#[component]
+pub fn CalendarFeedPanel() -> impl IntoView {
+    let reset = ServerAction::<ResetCalendarFeed>::new();
+    let feed = Resource::new(move || reset.version().get(), |_| calendar_feed());
+    view! {
+        <section class="panel" aria-labelledby="calendar-feed-h">
+            <h2 id="calendar-feed-h">"Calendar feed"</h2>
+            <p>
+                "Subscribe to this address once in Outlook, Google Calendar or Apple Calendar: your check-ins appear there and stay up to date, "
+                "and a check-in that is missed or moved shows as cancelled. Anyone with the address can see your check-ins, so keep it to yourself."
+            </p>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match feed.await {
+                        Ok(found) => {
+                            let made = found.is_some();
+                            view! {
+                                {match found {
+                                    Some(url) => view! { <crate::ui::CopyField value=url label="Your calendar feed address" /> }.into_any(),
+                                    None => view! { <p class="muted">"You have no feed address yet."</p> }.into_any(),
+                                }}
+                                <ActionForm action=reset>
+                                    <FormStatus message=Signal::derive(move || match reset.value().get() {
+                                        Some(Ok(_)) => Some((true, "This is your new address; the old one no longer works.".into())),
+                                        Some(Err(e)) => Some((false, e.to_string())),
+                                        None => None,
+                                    }) />
+                                    <button type="submit" disabled=move || reset.pending().get()>
+                                        {if made { "Make a new address" } else { "Make a feed address" }}
+                                    </button>
+                                </ActionForm>
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -178,6 +178,7 @@ pub fn EditProfilePage() -> impl IntoView {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
             }})}
         </Suspense>
+        <crate::pairs::ui::CalendarFeedPanel />
     }
 }
 

@@ -110,6 +110,7 @@ where
         .route("/readyz", get(move |State(state): State<AppState>| health::readyz(state, ready.clone())))
         .route("/ws/pairs/{id}", get(crate::pairs::chat::socket))
         .route("/calendar/checkins/{id}", get(crate::pairs::calendar::checkin_ics))
+        .route("/calendar/feed/{file}", get(crate::pairs::calendar::feed))
         .route("/admin/people-file", get(crate::people::export::people_file))
         .route("/programmes/{id}/enrolments-file", get(crate::programmes::export::enrolments_file))
         .route("/programmes/{id}/pairs-file", get(crate::programmes::export::pairs_file))

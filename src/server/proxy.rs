@@ -94,9 +94,10 @@ pub async fn resolve_client(State(state): State<AppState>, mut req: Request, nex
     let client = client_of(peer, req.headers(), &state.config.trusted_proxies);
     let https = client.https;
     let address = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    // Invitation links are secrets: their token stays out of the logs.
+    // Invitation links and calendar feeds are secrets: their token stays out of the logs.
     let path = match req.uri().path() {
         p if p.starts_with("/invite/") => "/invite/…",
+        p if p.starts_with("/calendar/feed/") => "/calendar/feed/…",
         p => p,
     };
     let span = tracing::info_span!("request", client = %address, method = %req.method(), path = %path);
@@ -194,5 +195,15 @@ mod tests {
     fn proxy_entries_are_addresses_or_ranges() {
         assert!(parse_proxy("10.0.0.0/8").is_ok() && parse_proxy(" ::1 ").is_ok() && parse_proxy("192.168.1.4").is_ok());
         assert!(parse_proxy("proxy.local").unwrap_err().contains("neither"));
+    }
+}
+
+/// The site's address as the browser reached it: the configured public address, or else the
+/// scheme and host of `client`'s request (through a trusted proxy, what the proxy said), or
+/// else the listening address. For links a person copies elsewhere (a calendar feed).
+pub fn site_base(config: &super::config::Config, client: Option<&Client>) -> String {
+    match (&config.public_url, client) {
+        (None, Some(Client { host: Some(host), https, .. })) => format!("{}://{host}", if *https { "https" } else { "http" }),
+        _ => config.public_base(),
     }
 }

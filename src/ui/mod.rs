@@ -224,6 +224,25 @@ pub fn FormStatus(#[prop(into)] message: Signal<Option<(bool, String)>>) -> impl
     }
 }
 
+/// A read-only text field holding something to copy (a link, an address), selected whole
+/// when focused so one copy takes all of it.
+#[component]
+pub fn CopyField(#[prop(into)] value: String, label: &'static str) -> impl IntoView {
+    view! {
+        <input type="text" class="copy-field" readonly value=value aria-label=label on:focus=|ev| {
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                    input.select();
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = ev;
+        } />
+    }
+}
+
 /// The file chosen in the `<input type="file">` an event came from (the browser half only).
 #[cfg(feature = "hydrate")]
 fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
