@@ -1,6 +1,6 @@
 // Runs with JavaScript disabled: the server-rendered pages must make sense on their own.
 import { test, expect } from './fixtures';
-import { ADMIN, MENTEE, PASSWORD } from './helpers';
+import { ADMIN, MENTEE, MENTOR, PASSWORD } from './helpers';
 
 test('the sign-in page is complete before any script runs', async ({ page }) => {
   await page.goto('/signin');
@@ -36,4 +36,18 @@ test('programmes and matches read without JavaScript', async ({ page }) => {
   await page.goto('/matches');
   await expect(page.getByRole('heading', { name: 'My matches' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Mentor requests' })).toBeVisible();
+});
+
+test('a calendar feed address is made and shown without JavaScript', async ({ page }) => {
+  expect((await page.request.post('/api/sign_in', { form: { email: MENTOR, password: PASSWORD } })).ok()).toBeTruthy();
+  await page.goto('/profile');
+  const panel = page.locator('section[aria-labelledby="calendar-feed-h"]');
+  await expect(panel).toContainText('You have no feed address yet.');
+  await panel.getByRole('button', { name: /Make a (feed|new) address/ }).click();
+  await expect(page).toHaveURL(/\/profile\??$/);
+  const address = panel.getByLabel('Your calendar feed address');
+  await expect(address).toHaveValue(/\/calendar\/feed\/[A-Za-z0-9_-]{43}\.ics$/);
+  const feed = await page.request.get(await address.inputValue());
+  expect(feed.status()).toBe(200);
+  expect(await feed.text()).toContain('METHOD:PUBLISH');
 });
