@@ -1,6 +1,6 @@
 //! The HTML shell and the route table: the one place that lists every page.
 
-use crate::accounts::ui::{AcceptInvitePage, AdminPage, SignInPage};
+use crate::accounts::ui::{AcceptInvitePage, AdminPage, ForgotPasswordPage, ResetPasswordPage, SignInPage};
 use crate::pairs::ui::{MatchesPage, WorkspacePage};
 use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
 use crate::programmes::{
@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/people") view=DirectoryPage ssr=SsrMode::Async />
                     <Route path=path!("/people/:id") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=EditProfilePage ssr=SsrMode::Async />

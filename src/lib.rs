@@ -11,6 +11,7 @@ pub mod app;
 pub mod calendar;
 pub mod error;
 pub mod insights;
+pub mod mail;
 pub mod matching;
 pub mod notifications;
 pub mod pairs;

@@ -92,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             server::spawn_housekeeping(state.db.clone(), std::time::Duration::from_secs(state.config.housekeeping_secs));
             upmentor::pairs::chat::spawn_listener(state.clone());
+            upmentor::mail::outbox::spawn_delivery(state.db.clone(), state.mail.clone());
             let listener = std::net::TcpListener::bind(state.config.addr)?;
             let addr = listener.local_addr()?;
             let app = server::router(state.clone(), upmentor::app::shell, upmentor::app::App);

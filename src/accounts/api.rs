@@ -240,3 +240,70 @@ pub async fn accept_invite(token: String, password: String, confirm: String) -> 
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }
+
+/// Mails a one-hour, one-time password reset link to the active person with `email`. The
+/// answer is the same whether anyone has that address or not (and whether a link was mailed a
+/// moment ago), so it tells nobody who has an account; requests are throttled per address and
+/// per browser like sign-ins. 409 when this site sends no mail (the person asks an admin).
+#[server(prefix = "/api", endpoint = "password/forgot")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let state = state()?;
+    let email = validate_email(&email).map_err(|m| AppError::field("email", m))?;
+    if !state.mail.enabled() {
+        return Err(AppError::Conflict("This site sends no mail. Ask your programme admin for a new sign-in link.".into()));
+    }
+    admit_attempt(&state, &format!("password reset: {email}"), "password reset").await?;
+    let mut tx = state.db.begin_write().await?;
+    if let Some(link) = db::issue_reset(&mut tx, &email).await? {
+        let client = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<crate::server::proxy::Client>().cloned());
+        let url = format!("{}/reset/{}", crate::server::proxy::site_base(&state.config, client.as_ref()), link.token);
+        let mail = crate::mail::templates::password_reset(link.user_id, &link.name, &link.email, &url);
+        crate::mail::outbox::queue(&mut tx, &state.mail, &mail).await?;
+    }
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// Who reset link `token` is for (404 when it is not valid: used, expired or never issued);
+/// failed lookups are throttled like invitation links.
+#[server(prefix = "/api", endpoint = "password/reset_info")]
+pub async fn reset_info(token: String) -> Result<InviteInfo, AppError> {
+    let state = state()?;
+    if token.len() > 200 {
+        return Err(AppError::NotFound);
+    }
+    let (_, attempt) = admit_attempt(&state, INVITATION_ACCOUNT, "reset link").await?;
+    let db::Invitee { name, email, .. } = db::reset_owner(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    db::forget_attempt(&state.db, attempt).await?;
+    Ok(InviteInfo { name, email })
+}
+
+/// Sets a new password with reset link `token` (once), ends every session the person had, and
+/// signs them in on this browser.
+#[server(prefix = "/api", endpoint = "password/reset")]
+pub async fn reset_password(token: String, password: String, confirm: String) -> Result<SessionUser, AppError> {
+    let state = state()?;
+    let mut errors = FieldErrors::new();
+    if let Some(problem) = password_problem(&password) {
+        errors.add("password", problem);
+    } else if password != confirm {
+        errors.add("confirm", "The two passwords differ.");
+    }
+    errors.into_result(())?;
+    if token.len() > 200 {
+        return Err(AppError::NotFound);
+    }
+    let (_, attempt) = admit_attempt(&state, INVITATION_ACCOUNT, "reset link").await?;
+    db::reset_owner(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
+    db::forget_attempt(&state.db, attempt).await?;
+    let hash = hash_password(password).await?;
+    let mut tx = state.db.begin_write().await?;
+    let (id, ended) = db::redeem_reset(&mut tx, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    for session in ended {
+        end_session_everywhere(&state, &session).await;
+    }
+    start_session(id).await?;
+    db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
+}

@@ -332,3 +332,69 @@ pub async fn change_password(conn: &mut AnyConnection, id: i64, old_hash: &str, 
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2").bind(id).bind(keep).execute(&mut *conn).await?;
     Ok(Some(ended))
 }
+
+/// How long a password reset link works, in seconds.
+pub const RESET_LIFETIME_SECS: i64 = 3600;
+/// The least time between two reset mails to one person, in seconds.
+pub const RESET_INTERVAL_SECS: i64 = 300;
+
+/// A reset link to mail: for whom, and the token (only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct ResetLink {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub token: String,
+}
+
+/// Gives the active person with `email` a fresh one-hour reset link in place of any earlier
+/// one, unless one was issued in the last [`RESET_INTERVAL_SECS`]: one conditional update, so two
+/// requests at once issue one. `None`: no such active person, or too soon (the caller answers
+/// the same either way).
+pub async fn issue_reset(conn: &mut AnyConnection, email: &str) -> Result<Option<ResetLink>, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let at = now();
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "UPDATE users SET reset_token_hash = $1, reset_expires_at = $2, reset_sent_at = $3
+         WHERE email = $4 AND deactivated_at IS NULL AND (reset_sent_at IS NULL OR reset_sent_at <= $5)
+         RETURNING id, name, email",
+    )
+    .bind(token_hash(&token))
+    .bind(at + RESET_LIFETIME_SECS)
+    .bind(at)
+    .bind(email)
+    .bind(at - RESET_INTERVAL_SECS)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(user_id, name, email)| ResetLink { user_id, name, email, token }))
+}
+
+/// The active person a still-valid reset `token` belongs to.
+pub async fn reset_owner(db: &Db, token: &str) -> Result<Option<Invitee>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, email FROM users WHERE reset_token_hash = $1 AND reset_expires_at > $2 AND deactivated_at IS NULL")
+        .bind(token_hash(token))
+        .bind(now())
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Sets the password of reset `token`'s owner and burns the token in one statement (so it works
+/// once), then ends all their sessions; returns the person and the ended sessions' ids, for the
+/// caller to close their sockets once committed. `None`: no such valid token.
+pub async fn redeem_reset(conn: &mut AnyConnection, token: &str, password_hash: &str) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, reset_token_hash = NULL, reset_expires_at = NULL, updated_at = $2
+         WHERE reset_token_hash = $3 AND reset_expires_at > $2 AND deactivated_at IS NULL RETURNING id",
+    )
+    .bind(password_hash)
+    .bind(now())
+    .bind(token_hash(token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    let ended: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1").bind(id).fetch_all(&mut *conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(Some((id, ended)))
+}

@@ -1,6 +1,6 @@
 //! Pages for signing in, accepting an invitation, and the admin area.
 
-use super::api::{AcceptInvite, ChangePassword, SignIn, invitation, invite_person, pending_invites, reissue_invite};
+use super::api::{AcceptInvite, ChangePassword, ForgotPassword, ResetPassword, SignIn, invitation, invite_person, pending_invites, reissue_invite, reset_info};
 use super::{InviteLink, PersonInput};
 use crate::error::AppError;
 use crate::profiles::level_label;
@@ -82,7 +82,85 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
-            <p class="hint">"New here? Your programme admin sends you a link to set your password."</p>
+            <p class="hint">
+                <a href="/forgot">"Forgot your password?"</a>
+                " New here? Your programme admin sends you a link to set your password."
+            </p>
+        </section>
+    }
+}
+
+/// Asking for a password reset link by mail. The answer is the same for every address.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let error = errors_of(action.value());
+    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));
+    view! {
+        <Title text="Forgot your password" />
+        <section class="narrow">
+            <h1>"Forgot your password"</h1>
+            <p>"Enter your work email. If it belongs to an account here, a link to choose a new password arrives within a few minutes; it works once, for an hour."</p>
+            <ActionForm action=action attr:novalidate=true>
+                <PlainField label="Work email" name="email" kind="email" autocomplete="username" error=field("email") />
+                <FormStatus message=Signal::derive(move || match action.value().get() {
+                    Some(Ok(())) => Some((true, "If that address has an account here, a reset link is on its way. Check your inbox, and your spam folder.".into())),
+                    Some(Err(e)) => general_message(Some(e)),
+                    None => None,
+                }) />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>"Send me a link"</button>
+            </ActionForm>
+            <p class="hint"><a href="/signin">"Back to sign in"</a></p>
+        </section>
+    }
+}
+
+/// Choosing a new password with a mailed reset link.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let info = Resource::new(token, reset_info);
+    let auth = use_auth();
+    let action = ServerAction::<ResetPassword>::new();
+    let error = errors_of(action.value());
+    Effect::new(move |_| {
+        if let Some(Ok(user)) = action.value().get() {
+            auth.signed_in(user);
+            use_navigate()("/", Default::default());
+        }
+    });
+    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));
+    view! {
+        <Title text="Choose a new password" />
+        <section class="narrow">
+            <h1>"Choose a new password"</h1>
+            <Suspense fallback=|| view! { <p>"Checking your link…"</p> }>
+                {move || Suspend::new(async move { match info.await {
+                    Ok(info) => view! {
+                        <p>"A new password for " <strong>{info.name}</strong> " (" {info.email} "). You will be signed out everywhere else."</p>
+                        <ActionForm action=action attr:novalidate=true>
+                            <input type="hidden" name="token" value=token() />
+                            <PlainField label="New password (at least 10 characters)" name="password" kind="password" autocomplete="new-password" error=field("password") />
+                            <PlainField label="Repeat the password" name="confirm" kind="password" autocomplete="new-password" error=field("confirm") />
+                            <FormStatus message=Signal::derive(move || match error.get() {
+                                Some(AppError::NotFound) => Some((false, "This link has already been used or has expired.".into())),
+                                other => general_message(other),
+                            }) />
+                            <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password and sign in"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(AppError::NotFound) => {
+                        crate::ui::page_status(&AppError::NotFound);
+                        view! {
+                            <div class="notice" role="alert">
+                                <p>"This link is not valid: it may have been used already or have expired. " <a href="/forgot">"Ask for a new one"</a> "."</p>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }})}
+            </Suspense>
         </section>
     }
 }
@@ -202,6 +280,7 @@ fn AdminTools() -> impl IntoView {
             <InviteForm on_done=move || refresh_pending.update(|v| *v += 1) />
             <crate::people::ui::PeopleSync on_done=move || refresh_pending.update(|v| *v += 1) />
             <PendingList refresh=refresh_pending />
+            <crate::mail::ui::MailPanel />
         </div>
     }
 }

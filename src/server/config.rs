@@ -89,6 +89,19 @@ pub struct Config {
     /// crash too; normal: faster, only the app being killed is survived). See the README.
     #[arg(long, env = "UPMENTOR_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::default(), global = true)]
     pub sqlite_synchronous: SqliteSync,
+    /// The mail server, e.g. smtp://user:password@mail.example.com:587?tls=required (STARTTLS),
+    /// smtps://user:password@mail.example.com:465, or smtp://127.0.0.1:25 for a relay on the same
+    /// machine. Without it nobody gets mail: everything stays in the app and admins copy links.
+    #[arg(long, env = "UPMENTOR_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of the app's mail, e.g. "Upmentor <mentoring@example.com>" (needed with a mail
+    /// server).
+    #[arg(long, env = "UPMENTOR_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+    /// Seconds before the first retry of a message the mail server did not take; each further
+    /// retry waits twice as long, up to an hour, and the eighth failure gives up.
+    #[arg(long, env = "UPMENTOR_MAIL_RETRY_SECS", default_value_t = 30, global = true)]
+    pub mail_retry_secs: u64,
     /// Log filter, e.g. info or upmentor=debug,tower_http=info.
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -149,6 +162,9 @@ impl Config {
             housekeeping_secs: 900,
             workers: 1,
             sqlite_synchronous: SqliteSync::default(),
+            smtp_url: None,
+            mail_from: None,
+            mail_retry_secs: 30,
             log: "warn".into(),
         }
     }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionEnds>,
     /// The serving threads (for the liveness check).
     pub workers: Arc<serve::Workers>,
+    /// The mail server, if one is configured, and the delivery loop's bell.
+    pub mail: Arc<crate::mail::outbox::Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -64,7 +66,8 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect_with(&config.database_url(), config.sqlite_synchronous).await?;
     db.migrate().await?;
     let leptos_options = leptos_options(&config);
-    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), sessions: Default::default(), workers: Default::default() })
+    let mail = Arc::new(crate::mail::outbox::Mailer::from_config(&config)?);
+    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), sessions: Default::default(), workers: Default::default(), mail })
 }
 
 /// The largest request body read (bytes): a 5 MB people file, JSON-encoded, with room to spare.

@@ -98,6 +98,7 @@ pub async fn resolve_client(State(state): State<AppState>, mut req: Request, nex
     let path = match req.uri().path() {
         p if p.starts_with("/invite/") => "/invite/…",
         p if p.starts_with("/calendar/feed/") => "/calendar/feed/…",
+        p if p.starts_with("/reset/") => "/reset/…",
         p => p,
     };
     let span = tracing::info_span!("request", client = %address, method = %req.method(), path = %path);

@@ -298,12 +298,13 @@ impl TestApp {
         }
     }
 
-    /// Another instance of the app on the same PostgreSQL database.
+    /// Another instance of the app on the same PostgreSQL database, with the same settings.
     pub fn second_instance(&self) -> TestApp {
         let data = tempfile::tempdir().unwrap();
         let url = self.pg.as_ref().map(|p| p.url());
-        let (child, base) = spawn_binary(&self.bin, data.path(), url.as_deref(), &[]);
-        TestApp { child, base, data, pg: url.map(Shared::Url), bin: self.bin.clone(), env: Vec::new() }
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (child, base) = spawn_binary(&self.bin, data.path(), url.as_deref(), &env);
+        TestApp { child, base, data, pg: url.map(Shared::Url), bin: self.bin.clone(), env: self.env.clone() }
     }
 
     /// Runs the command-line tool on this app's database and returns what it printed.

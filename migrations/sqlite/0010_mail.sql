@@ -1,0 +1,34 @@
+-- Mail goes through this outbox: written in the same transaction as what it tells of, sent by a
+-- delivery loop that claims one message at a time (a conditional update, so two app instances
+-- never send the same one), retried with back-off while the mail server is away, and kept as
+-- sent or failed for the admins to see.
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    user_id         INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    to_address      TEXT NOT NULL,
+    to_name         TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    text_body       TEXT NOT NULL,
+    html_body       TEXT NOT NULL,
+    attachment_name TEXT,
+    attachment_type TEXT,
+    attachment      TEXT,
+    message_id      TEXT NOT NULL UNIQUE,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claimed_until   INTEGER,
+    last_error      TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_user ON outbox (user_id, kind, created_at);
+
+-- A password reset link works once, for an hour; only its hash is kept. One outstanding link per
+-- person (a new request replaces it), and at most one mail per person every few minutes.
+ALTER TABLE users ADD COLUMN reset_token_hash TEXT;
+ALTER TABLE users ADD COLUMN reset_expires_at INTEGER;
+ALTER TABLE users ADD COLUMN reset_sent_at INTEGER;
+CREATE UNIQUE INDEX users_reset_token ON users (reset_token_hash);

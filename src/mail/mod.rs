@@ -1,0 +1,39 @@
+//! Mail that reaches people: an outbox in the database (written in the same transaction as what
+//! it tells of), a delivery loop that sends it over SMTP with `lettre` and retries with back-off
+//! while the mail server is away, and what admins see of it. Without `UPMENTOR_SMTP_URL`
+//! nothing is queued and everything works in the app alone.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod templates;
+pub mod ui;
+
+use serde::{Deserialize, Serialize};
+
+/// What the admins see of the outbox: how much waits, how much was sent in the last day, and
+/// the latest messages that could not be sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MailStatus {
+    /// Whether a mail server is configured at all.
+    pub enabled: bool,
+    pub queued: u32,
+    pub sent_last_day: u32,
+    pub failed: u32,
+    /// The latest twenty failed messages, newest first.
+    pub failures: Vec<MailFailure>,
+}
+
+/// One message the mail server would not take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailFailure {
+    pub id: i64,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub attempts: u32,
+    pub last_error: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}

@@ -1,0 +1,366 @@
+//! The outbox and its delivery loop.
+//!
+//! A message is queued with [`queue`] inside the caller's transaction, so it exists exactly when
+//! what it tells of was committed. [`Mailer::deliver_due`] claims one due message at a time with
+//! a conditional update (`claimed_until`), so two app instances on one PostgreSQL never send the
+//! same one, sends it, and marks it sent; a refusal the mail server calls temporary (or no mail
+//! server at all) puts it back with a doubled wait, and the eighth failure, or a permanent
+//! refusal, marks it failed for the admins. A process that dies between the server's "250 OK"
+//! and the mark sends that one message again once its claim runs out (two minutes); it carries
+//! the same `Message-ID`, by which mail systems recognise a repeat.
+
+use super::{MailFailure, MailStatus};
+use crate::server::config::Config;
+use crate::server::db::{now, Db};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::AnyConnection;
+use std::time::Duration;
+
+/// Attempts before a message counts as failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claim on a message lasts, in seconds: longer than any send takes.
+const CLAIM_SECS: i64 = 120;
+/// The longest wait between two attempts, in seconds.
+const MAX_BACKOFF: i64 = 3600;
+
+/// What a message is about, stored with it (for the admins' list and for throttling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    PasswordReset,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// A file sent with a message, e.g. a check-in's `.ics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// One message to queue: to whom, and its text and HTML versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub kind: MailKind,
+    pub user_id: Option<i64>,
+    pub to_address: String,
+    pub to_name: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachment: Option<MailAttachment>,
+}
+
+/// The configured mail server and sender, and the bell that wakes the delivery loop when this
+/// instance queues something.
+pub struct Mailer {
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: Option<Mailbox>,
+    retry_secs: i64,
+    wake: tokio::sync::Notify,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("enabled", &self.enabled()).field("from", &self.from).finish()
+    }
+}
+
+impl Mailer {
+    /// The mailer `config` describes: none without `UPMENTOR_SMTP_URL`. Errors: an address
+    /// lettre cannot read, or a mail server without a valid `UPMENTOR_MAIL_FROM`.
+    pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
+        let retry_secs = config.mail_retry_secs.clamp(1, MAX_BACKOFF as u64) as i64;
+        let Some(url) = config.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(Mailer { transport: None, from: None, retry_secs, wake: Default::default() });
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("UPMENTOR_SMTP_URL is not a mail server address lettre can use ({e})"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        let from: Mailbox = config
+            .mail_from
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("UPMENTOR_SMTP_URL is set: set UPMENTOR_MAIL_FROM too, e.g. \"Upmentor <mentoring@example.com>\""))?
+            .parse()
+            .map_err(|e| anyhow::anyhow!("UPMENTOR_MAIL_FROM is not an address ({e})"))?;
+        Ok(Mailer { transport: Some(transport), from: Some(from), retry_secs, wake: Default::default() })
+    }
+
+    /// Whether mail goes out at all.
+    pub fn enabled(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// The domain of the sender, for `Message-ID`s.
+    fn domain(&self) -> String {
+        self.from.as_ref().map(|f| f.email.domain().to_string()).unwrap_or_else(|| "upmentor.invalid".into())
+    }
+
+    /// Tells the delivery loop that something was queued (call after the commit).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The wait after failed attempt `attempts` (1, 2, …): the configured first wait, doubled
+    /// each time, at most an hour.
+    pub fn backoff(&self, attempts: i64) -> i64 {
+        let doublings = (attempts - 1).clamp(0, 20) as u32;
+        self.retry_secs.saturating_mul(1 << doublings).min(MAX_BACKOFF)
+    }
+
+    /// Sends every message due now, one claim at a time; returns how many were sent.
+    pub async fn deliver_due(&self, db: &Db) -> Result<u32, sqlx::Error> {
+        let Some(transport) = &self.transport else { return Ok(0) };
+        let mut sent = 0;
+        while let Some(m) = claim(db).await? {
+            let message = match self.build(&m) {
+                Ok(message) => message,
+                Err(e) => {
+                    // Nothing a retry would mend.
+                    tracing::error!(outbox = m.id, error = %e, "a queued message cannot be built");
+                    mark_failed(db, m.id, m.attempts, true, &e, now()).await?;
+                    continue;
+                }
+            };
+            match transport.send(message).await {
+                Ok(_) => {
+                    mark_sent(db, m.id).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    let permanent = e.is_permanent();
+                    tracing::warn!(outbox = m.id, attempts = m.attempts, permanent, error = %e, "the mail server did not take a message");
+                    mark_failed(db, m.id, m.attempts, permanent, &e.to_string(), now() + self.backoff(m.attempts)).await?;
+                    if !permanent {
+                        // The server is away or busy: the rest waits for the next round.
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    fn build(&self, m: &Claimed) -> Result<Message, String> {
+        let from = self.from.clone().ok_or("no sender configured")?;
+        let to = Mailbox::new(Some(m.to_name.clone()), m.to_address.parse().map_err(|e| format!("bad recipient address: {e}"))?);
+        let builder = Message::builder().from(from).to(to).subject(&m.subject).message_id(Some(m.message_id.clone())).date_now();
+        let alternative = MultiPart::alternative_plain_html(m.text_body.clone(), m.html_body.clone());
+        let body = match (&m.attachment_name, &m.attachment_type, &m.attachment) {
+            (Some(name), Some(kind), Some(body)) => {
+                let kind = ContentType::parse(kind).map_err(|e| format!("bad attachment type: {e}"))?;
+                MultiPart::mixed().multipart(alternative).singlepart(Attachment::new(name.clone()).body(body.clone(), kind))
+            }
+            _ => alternative,
+        };
+        builder.multipart(body).map_err(|e| e.to_string())
+    }
+}
+
+/// Runs [`Mailer::deliver_due`] whenever this instance queues mail, and every few seconds for
+/// retries and for mail other instances queued.
+pub fn spawn_delivery(db: Db, mailer: std::sync::Arc<Mailer>) {
+    if !mailer.enabled() {
+        return;
+    }
+    tokio::spawn(async move {
+        let every = Duration::from_secs(mailer.retry_secs.clamp(1, 5) as u64);
+        loop {
+            if let Err(e) = mailer.deliver_due(&db).await {
+                tracing::warn!(error = %e, "could not deliver mail");
+            }
+            tokio::select! {
+                _ = mailer.wake.notified() => {}
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    });
+}
+
+/// Queues `m` on `conn` (inside the caller's transaction), with a fresh `Message-ID` on the
+/// sender's domain; due at once. Returns its id.
+pub async fn queue(conn: &mut AnyConnection, mailer: &Mailer, m: &Outgoing) -> Result<i64, sqlx::Error> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use rand::RngCore;
+    let mut bytes = [0u8; 18];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let message_id = format!("<{}@{}>", URL_SAFE_NO_PAD.encode(bytes), mailer.domain());
+    let at = now();
+    let (name, kind, body) = match &m.attachment {
+        Some(a) => (Some(a.name.as_str()), Some(a.content_type.as_str()), Some(a.body.as_str())),
+        None => (None, None, None),
+    };
+    sqlx::query_scalar(
+        "INSERT INTO outbox (kind, user_id, to_address, to_name, subject, text_body, html_body, attachment_name, attachment_type, attachment,
+            message_id, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12) RETURNING id",
+    )
+    .bind(m.kind.as_str())
+    .bind(m.user_id)
+    .bind(&m.to_address)
+    .bind(&m.to_name)
+    .bind(&m.subject)
+    .bind(&m.text)
+    .bind(&m.html)
+    .bind(name)
+    .bind(kind)
+    .bind(body)
+    .bind(message_id)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    to_address: String,
+    to_name: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    attachment: Option<String>,
+    message_id: String,
+    attempts: i64,
+}
+
+/// Claims the oldest due message for [`CLAIM_SECS`]: queued, or left "sending" by a process
+/// whose claim ran out. The outer condition is checked again on the row itself, so of two
+/// instances picking the same message one gets it and the other none.
+async fn claim(db: &Db) -> Result<Option<Claimed>, sqlx::Error> {
+    let at = now();
+    sqlx::query_as(
+        "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1
+         WHERE id = (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= $2
+                       AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY next_attempt_at, id LIMIT 1)
+           AND status IN ('queued', 'sending') AND (claimed_until IS NULL OR claimed_until < $2)
+         RETURNING id, to_address, to_name, subject, text_body, html_body, attachment_name, attachment_type, attachment, message_id, attempts",
+    )
+    .bind(at + CLAIM_SECS)
+    .bind(at)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+async fn mark_sent(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = '' WHERE id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Puts message `id` back for another attempt at `retry_at`, or marks it failed after
+/// [`MAX_ATTEMPTS`] or a permanent refusal.
+async fn mark_failed(db: &Db, id: i64, attempts: i64, permanent: bool, error: &str, retry_at: i64) -> Result<(), sqlx::Error> {
+    let status = if permanent || attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };
+    let error: String = error.chars().take(500).collect();
+    sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $4")
+        .bind(status)
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct FailureRecord {
+    id: i64,
+    kind: String,
+    to_address: String,
+    subject: String,
+    attempts: i64,
+    last_error: String,
+    created_at: i64,
+}
+
+/// The outbox as admins see it (see [`MailStatus`]).
+pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
+    let day_ago = now() - 86_400;
+    let (queued, sent, failed): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status IN ('queued', 'sending') THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN status = 'sent' AND sent_at >= $1 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0)
+         FROM outbox",
+    )
+    .bind(day_ago)
+    .fetch_one(&db.pool)
+    .await?;
+    let failures: Vec<FailureRecord> = sqlx::query_as(
+        "SELECT id, kind, to_address, subject, attempts, last_error, created_at FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 20",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(MailStatus {
+        enabled,
+        queued: queued as u32,
+        sent_last_day: sent as u32,
+        failed: failed as u32,
+        failures: failures
+            .into_iter()
+            .map(|f| MailFailure {
+                id: f.id,
+                kind: f.kind,
+                to_address: f.to_address,
+                subject: f.subject,
+                attempts: f.attempts as u32,
+                last_error: f.last_error,
+                created_at: f.created_at,
+            })
+            .collect(),
+    })
+}
+
+/// Puts failed message `id` back in the queue, due now, with its attempts counted afresh.
+/// `false`: there is no such failed message.
+pub async fn retry(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, last_error = '' WHERE id = $2 AND status = 'failed'")
+        .bind(now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_from_the_configured_first_wait_up_to_an_hour() {
+        let mut config = Config::for_test("data".into(), None, "site".into());
+        config.mail_retry_secs = 30;
+        let m = Mailer::from_config(&config).unwrap();
+        assert!(!m.enabled());
+        assert_eq!((1..=9).map(|a| m.backoff(a)).collect::<Vec<_>>(), vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    }
+
+    #[test]
+    fn a_mail_server_needs_a_sender() {
+        let mut config = Config::for_test("data".into(), None, "site".into());
+        config.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        assert!(Mailer::from_config(&config).unwrap_err().to_string().contains("UPMENTOR_MAIL_FROM"));
+        config.mail_from = Some("not an address".into());
+        assert!(Mailer::from_config(&config).is_err());
+        config.mail_from = Some("Upmentor <mentoring@example.com>".into());
+        let m = Mailer::from_config(&config).unwrap();
+        assert!(m.enabled());
+        assert_eq!(m.domain(), "example.com");
+        config.smtp_url = Some("gopher://x".into());
+        assert!(Mailer::from_config(&config).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! The text and HTML of each kind of mail. Every value from a person (a name) is escaped in the
+//! HTML version; links are built by the caller from the site's address.
+
+use super::outbox::{MailKind, Outgoing};
+
+/// `text` safe inside HTML text and double-quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML version: a short document with the paragraphs `before` (already escaped), a
+/// button-like link, and the paragraphs `after`.
+fn html(title: &str, before: &[String], link: &str, action: &str, after: &[String]) -> String {
+    let paragraphs = |list: &[String]| list.iter().map(|p| format!("<p>{p}</p>\n")).collect::<String>();
+    let (body, after) = (paragraphs(before), paragraphs(after));
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: system-ui, sans-serif; line-height: 1.5; max-width: 36em\">\n{body}\
+         <p><a href=\"{link}\" style=\"display: inline-block; padding: .5em 1em; background: #1f4e8c; color: #fff; text-decoration: none; border-radius: 4px\">{action}</a></p>\n\
+         {after}<p style=\"color: #555; font-size: .9em\">Or copy this address into your browser: {link}</p>\n</body></html>\n",
+        title = escape(title),
+        link = escape(link),
+        action = escape(action),
+    )
+}
+
+/// The password reset mail to `name` at `address`, with the one-time `link` (valid an hour).
+pub fn password_reset(user_id: i64, name: &str, address: &str, link: &str) -> Outgoing {
+    let subject = "Reset your Upmentor password";
+    let text = format!(
+        "Hello {name},\n\n\
+         Someone, we hope you, asked to reset the password of your Upmentor account. Choose a new password here within the hour:\n\n\
+         {link}\n\n\
+         The link works once, and signs you out everywhere else. If you did not ask, ignore this mail: your password stays as it is.\n"
+    );
+    let html = html(
+        subject,
+        &[
+            format!("Hello {},", escape(name)),
+            "Someone, we hope you, asked to reset the password of your Upmentor account. Choose a new password within the hour:".into(),
+        ],
+        link,
+        "Choose a new password",
+        &["The link works once, and signs you out everywhere else. If you did not ask, ignore this mail: your password stays as it is.".into()],
+    );
+    Outgoing {
+        kind: MailKind::PasswordReset,
+        user_id: Some(user_id),
+        to_address: address.into(),
+        to_name: name.into(),
+        subject: subject.into(),
+        text,
+        html,
+        attachment: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped_in_html_and_kept_in_text() {
+        let m = password_reset(7, "Zoë <script>\"O'Neil\" & co", "zoe@example.com", "https://m.example.com/reset/abc?x=1&y=2");
+        assert!(m.text.contains("Hello Zoë <script>\"O'Neil\" & co,"));
+        assert!(m.html.contains("Hello Zoë &lt;script&gt;&quot;O&#39;Neil&quot; &amp; co,"), "{}", m.html);
+        assert!(!m.html.contains("<script>"));
+        assert!(m.html.contains("href=\"https://m.example.com/reset/abc?x=1&amp;y=2\""));
+        assert!(m.text.contains("https://m.example.com/reset/abc?x=1&y=2\n"));
+    }
+}
