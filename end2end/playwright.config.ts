@@ -16,7 +16,12 @@ const chromium = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
 };
-const server = (at: number, people: string, programme: string, history = false) => ({
+// The flows' server sends mail to an SMTP server on loopback (Python's aiosmtpd, which `make
+// test` installs), which keeps each message in a maildir the tests read (see tests/mail.ts, which finds the same folder).
+const smtpPort = port + 2;
+const maildir = join(tmpdir(), `upmentor-e2e-maildir-${smtpPort}`);
+const python = process.env.UPMENTOR_SMTPD_PYTHON ?? 'python3';
+const server = (at: number, people: string, programme: string, history = false, mail = false) => ({
   command: `${bin} serve`,
   url: `http://127.0.0.1:${at}/healthz`,
   reuseExistingServer: false,
@@ -31,6 +36,7 @@ const server = (at: number, people: string, programme: string, history = false) 
     UPMENTOR_DEMO_HISTORY: history ? 'true' : 'false',
     UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',
     RUST_LOG: 'warn',
+    ...(mail ? { UPMENTOR_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, UPMENTOR_MAIL_FROM: 'Upmentor <mentoring@demo.upmentor.test>' } : {}),
   },
 });
 
@@ -49,5 +55,15 @@ export default defineConfig({
     { name: 'crawl-hydrate', testMatch: /(crawl|hydration|insights)\.spec\.ts/, use: { baseURL: crawlURL } },
     { name: 'crawl-ssr', testMatch: /(crawl|insights-plain)\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
   ],
-  webServer: [server(port, '80', '0'), server(crawlPort, '500', '1', true)],
+  webServer: [
+    {
+      // A fresh maildir each run: aiosmtpd makes it (with new/, cur/, tmp/) only where nothing is.
+      command: `rm -rf '${maildir}' && exec ${python} -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox '${maildir}'`,
+      port: smtpPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    server(port, '80', '0', false, true),
+    server(crawlPort, '500', '1', true),
+  ],
 });

@@ -20,6 +20,18 @@ elif ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/d
     apt_install postgresql
 fi
 
+# The mail tests (Rust and browser) send to a real SMTP server on loopback: Python's aiosmtpd.
+# UPMENTOR_SKIP_MAIL=1 leaves the Rust ones out (they say so); the browser flows need it.
+smtpd_python() {
+    for p in python3 /usr/bin/python3; do
+        if command -v "$p" >/dev/null && "$p" -c 'import aiosmtpd' 2>/dev/null; then command -v "$p"; return; fi
+    done
+}
+if [ -z "$(smtpd_python)" ]; then apt_install python3-aiosmtpd; fi
+UPMENTOR_SMTPD_PYTHON="$(smtpd_python)"
+[ -n "$UPMENTOR_SMTPD_PYTHON" ] || { say "no Python with aiosmtpd found after installing python3-aiosmtpd"; exit 1; }
+export UPMENTOR_SMTPD_PYTHON
+
 # The crash test kills the release binary (the one `make run` builds) under write load, and the
 # abuse test measures it under a flood.
 say "building the server (release) for the crash and abuse tests"

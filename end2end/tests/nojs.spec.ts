@@ -1,6 +1,7 @@
 // Runs with JavaScript disabled: the server-rendered pages must make sense on their own.
 import { test, expect } from './fixtures';
 import { ADMIN, MENTEE, MENTOR, PASSWORD } from './helpers';
+import { nthMailTo } from './mail';
 
 test('the sign-in page is complete before any script runs', async ({ page }) => {
   await page.goto('/signin');
@@ -50,4 +51,21 @@ test('a calendar feed address is made and shown without JavaScript', async ({ pa
   const feed = await page.request.get(await address.inputValue());
   expect(feed.status()).toBe(200);
   expect(await feed.text()).toContain('METHOD:PUBLISH');
+});
+
+test('a forgotten password is reset without JavaScript', async ({ page }) => {
+  await page.goto('/forgot');
+  await page.getByLabel('Work email').fill(ADMIN);
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await expect(page).toHaveURL(/\/forgot\?sent=1$/);
+  await expect(page.locator('.form-status')).toContainText('a reset link is on its way');
+  const mail = await nthMailTo(ADMIN, 1);
+  const link = mail.text?.match(/http:\/\/\S+\/reset\/[A-Za-z0-9_-]+/)?.[0];
+  expect(link).toBeTruthy();
+  await page.goto(link!);
+  await page.getByLabel('New password (at least 10 characters)').fill(PASSWORD);
+  await page.getByLabel('Repeat the password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 });

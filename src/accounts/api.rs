@@ -262,6 +262,8 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     }
     tx.commit().await?;
     state.mail.wake();
+    // Without JavaScript the form's answer is this page again, saying the link is on its way.
+    leptos_axum::redirect("/forgot?sent=1");
     Ok(())
 }
 
@@ -305,5 +307,6 @@ pub async fn reset_password(token: String, password: String, confirm: String) ->
         end_session_everywhere(&state, &session).await;
     }
     start_session(id).await?;
+    leptos_axum::redirect("/");
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }

@@ -90,11 +90,16 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// What the forgotten-password page says once a request is in, whatever the address.
+const SENT: &str = "If that address has an account here, a reset link is on its way. Check your inbox, and your spam folder.";
+
 /// Asking for a password reset link by mail. The answer is the same for every address.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let error = errors_of(action.value());
+    let query = use_query_map();
+    let sent = move || query.with(|q| q.get("sent").is_some());
     let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_errors().get(name)));
     view! {
         <Title text="Forgot your password" />
@@ -104,9 +109,9 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <ActionForm action=action attr:novalidate=true>
                 <PlainField label="Work email" name="email" kind="email" autocomplete="username" error=field("email") />
                 <FormStatus message=Signal::derive(move || match action.value().get() {
-                    Some(Ok(())) => Some((true, "If that address has an account here, a reset link is on its way. Check your inbox, and your spam folder.".into())),
                     Some(Err(e)) => general_message(Some(e)),
-                    None => None,
+                    Some(Ok(())) => Some((true, SENT.into())),
+                    None => sent().then(|| (true, SENT.into())),
                 }) />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Send me a link"</button>
             </ActionForm>
