@@ -95,6 +95,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             upmentor::mail::outbox::spawn_delivery(state.db.clone(), state.mail.clone());
             let listener = std::net::TcpListener::bind(state.config.addr)?;
             let addr = listener.local_addr()?;
+            upmentor::mail::outbox::install_notice_mail(
+                state.mail.clone(),
+                state.config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+            );
             let app = server::router(state.clone(), upmentor::app::shell, upmentor::app::App);
             let (stop, stopping) = tokio::sync::watch::channel(false);
             let workers = state.config.worker_count();

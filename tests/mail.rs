@@ -258,3 +258,70 @@ async fn no_mail_server(backend: Backend) {
     let status = signed_in(&app, ADMIN).await.form("admin/mail", &[]).await;
     assert_eq!((status.body["enabled"].clone(), status.body["queued"].clone()), (json!(false), json!(0)));
 }
+
+mod notices_are_mailed_as_each_person_chooses {
+    #[tokio::test]
+    async fn sqlite() {
+        super::notices(super::Backend::Sqlite).await;
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::notices(super::Backend::Postgres).await;
+    }
+}
+
+fn addressed_to(raw: &[Vec<u8>], who: &str) -> Vec<(String, String)> {
+    raw.iter()
+        .filter_map(|r| MessageParser::default().parse(r))
+        .filter(|m| m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(who))
+        .map(|m| (m.subject().unwrap_or_default().to_string(), m.body_text(0).map(|t| t.to_string()).unwrap_or_default()))
+        .collect()
+}
+
+async fn notices(backend: Backend) {
+    if skipped() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtpd = Smtpd::new(dir.path());
+    smtpd.start();
+    let Some(app) = start(backend, &smtpd) else { return };
+    let (admin, dana, victor) = (signed_in(&app, ADMIN).await, signed_in(&app, MENTOR).await, signed_in(&app, MENTEE).await);
+
+    // Dana wants everything but check-ins by mail; the choice reads back as saved.
+    let all_but_checkins = [("matches", "on"), ("nudges", "on"), ("roadblocks", "on"), ("programmes", "on")];
+    assert_eq!(app.client().form("me/mail_choices_save", &all_but_checkins).await.status, 401);
+    assert_eq!(dana.form("me/mail_choices_save", &all_but_checkins).await.status, 200);
+    let choices = dana.form("me/mail_choices", &[]).await.body;
+    assert_eq!(choices["mail_enabled"], true);
+    assert_eq!(choices["kinds"], json!([["matches", true], ["checkins", false], ["nudges", true], ["roadblocks", true], ["programmes", true]]));
+    assert_eq!(victor.form("me/mail_choices", &[]).await.body["kinds"][1], json!(["checkins", true]), "mail unless one says no");
+
+    // Paired by hand: both hear of it by mail, with a link to their matches.
+    let p = json!({"name": "Mailed", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(1), "ends_on": day(100),
+        "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "1", "self_match": false});
+    let programme = admin.json("programmes/create", json!({"input": p})).await.body.as_i64().unwrap().to_string();
+    let pair = admin.form("pairs/create", &[("programme_id", &programme), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await;
+    assert_eq!(pair.status, 200, "{:?}", pair.body);
+    let got = smtpd.wait_for(2, Duration::from_secs(20)).await;
+    for who in [MENTOR, MENTEE] {
+        let mine = addressed_to(&got, who);
+        assert_eq!(mine.len(), 1, "{who}: {mine:?}");
+        assert_eq!(mine[0].0, "You have been paired");
+        assert!(mine[0].1.contains(&format!("{}/matches", app.base)), "{}", mine[0].1);
+        assert!(mine[0].1.contains("/profile#mail-h"), "every notice says where to change it");
+    }
+
+    // A check-in each way: Victor hears of Dana's by mail; Dana, who said no, only in her inbox.
+    let checkin = |days: i64| json!({"pair_id": pair.body.as_i64().unwrap(), "input": {"date": day(days), "time": "10:00", "minutes": "30", "format": "remote", "agenda": ""}});
+    assert_eq!(victor.json("pairs/checkin_add", checkin(3)).await.status, 200);
+    assert_eq!(dana.json("pairs/checkin_add", checkin(4)).await.status, 200);
+    let got = smtpd.wait_for(3, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got_later = smtpd.received();
+    assert_eq!(got_later.len(), 3, "{} then {}", got.len(), got_later.len());
+    let victors = addressed_to(&got_later, MENTEE);
+    assert!(victors.iter().any(|(s, _)| s == "Dana Okafor scheduled a check-in"), "{victors:?}");
+    assert_eq!(addressed_to(&got_later, MENTOR).len(), 1, "Dana turned check-in mail off");
+    assert!(dana.form("me/inbox", &[]).await.body.to_string().contains("Victor Lindqvist scheduled a check-in"), "still in her inbox");
+}

@@ -313,6 +313,7 @@ async fn every_state_is_allowed_by_the_schema() {
         ("goals", "status", sorted(GoalStatus::ALL.map(GoalStatus::as_str))),
         ("checkins", "status", sorted(CheckinStatus::ALL.map(CheckinStatus::as_str))),
         ("checkin_feedback", "fit", sorted(Fit::ALL.map(Fit::as_str))),
+        ("mail_preferences", "kind", sorted(upmentor::notifications::NoticeKind::ALL.map(upmentor::notifications::NoticeKind::as_str))),
     ];
     for (table, column, states) in expected {
         assert_eq!(allowed_texts(&db, table, column).await, states, "{table}.{column}: the database and the code name the same states");

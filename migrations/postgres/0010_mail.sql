@@ -32,3 +32,12 @@ ALTER TABLE users ADD COLUMN reset_token_hash TEXT;
 ALTER TABLE users ADD COLUMN reset_expires_at BIGINT;
 ALTER TABLE users ADD COLUMN reset_sent_at BIGINT;
 CREATE UNIQUE INDEX users_reset_token ON users (reset_token_hash);
+
+-- Each person's choice, kind by kind, of notices by mail as well as in the inbox; a kind
+-- without a row is mailed.
+CREATE TABLE mail_preferences (
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL CHECK (kind IN ('matches', 'checkins', 'nudges', 'roadblocks', 'programmes')),
+    mail    BIGINT NOT NULL CHECK (mail IN (0, 1)),
+    PRIMARY KEY (user_id, kind)
+);

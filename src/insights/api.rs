@@ -130,7 +130,7 @@ pub async fn nudge_pair(pair_id: i64, message: String) -> Result<i64, AppError> 
         )));
     }
     for uid in [m.mentor, m.mentee] {
-        crate::notifications::db::notify(&mut tx, uid, &format!("A note from your programme lead, {}", user.name), &message, &format!("/pairs/{pair_id}"))
+        crate::notifications::db::notify(&mut tx, uid, crate::notifications::NoticeKind::Nudges, &format!("A note from your programme lead, {}", user.name), &message, &format!("/pairs/{pair_id}"))
             .await?;
     }
     tx.commit().await?;
@@ -190,7 +190,7 @@ pub async fn triage_roadblock(id: i64, from: String, to: String, note: String) -
             RoadblockState::Resolved => "The roadblock you raised is marked resolved. If it is still in the way, raise it again.",
             RoadblockState::Open => "The roadblock you raised is open again.",
         };
-        crate::notifications::db::notify(&mut tx, raised_by, &format!("Roadblock: {}", to.label()), body, &format!("/pairs/{pair_id}")).await?;
+        crate::notifications::db::notify(&mut tx, raised_by, crate::notifications::NoticeKind::Roadblocks, &format!("Roadblock: {}", to.label()), body, &format!("/pairs/{pair_id}")).await?;
     }
     tx.commit().await?;
     Ok(to)

@@ -660,7 +660,7 @@ pub async fn send_automatic_nudges(db: &Db) -> Result<u32, sqlx::Error> {
                 r.programme_name
             );
             for uid in [r.mentor_id, r.mentee_id] {
-                crate::notifications::db::notify(&mut tx, uid, "Time for a check-in?", &body, &format!("/pairs/{}", r.pair_id)).await?;
+                crate::notifications::db::notify(&mut tx, uid, crate::notifications::NoticeKind::Nudges, "Time for a check-in?", &body, &format!("/pairs/{}", r.pair_id)).await?;
             }
             sent += 1;
         }

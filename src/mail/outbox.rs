@@ -10,6 +10,7 @@
 //! the same `Message-ID`, by which mail systems recognise a repeat.
 
 use super::{MailFailure, MailStatus};
+use crate::notifications::NoticeKind;
 use crate::server::config::Config;
 use crate::server::db::{now, Db};
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
@@ -28,12 +29,15 @@ const MAX_BACKOFF: i64 = 3600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
     PasswordReset,
+    /// An inbox notice of this kind, by mail too.
+    Notice(NoticeKind),
 }
 
 impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::PasswordReset => "password_reset",
+            MailKind::Notice(kind) => kind.as_str(),
         }
     }
 }
@@ -184,6 +188,42 @@ pub fn spawn_delivery(db: Db, mailer: std::sync::Arc<Mailer>) {
             }
         }
     });
+}
+
+/// The mailer and the site's address for links, set once when the server starts with a mail
+/// server: notices are written from every domain, deep inside their transactions, where the
+/// request's state is not at hand.
+static NOTICE_MAIL: std::sync::OnceLock<(std::sync::Arc<Mailer>, String)> = std::sync::OnceLock::new();
+
+/// Lets [`mail_notice`] send mail through `mailer`, with links on `base` (e.g.
+/// `https://mentoring.example.com`). Only the first call counts.
+pub fn install_notice_mail(mailer: std::sync::Arc<Mailer>, base: String) {
+    if mailer.enabled() {
+        let _ = NOTICE_MAIL.set((mailer, base.trim_end_matches('/').to_string()));
+    }
+}
+
+/// Queues notice `title` / `body` / `link` (a path on the site) as mail to person `user_id`, on
+/// the caller's transaction, when mail is installed ([`install_notice_mail`]), the person has an
+/// active account with a password, and they did not turn off mail of this `kind`.
+pub async fn mail_notice(conn: &mut AnyConnection, user_id: i64, kind: NoticeKind, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
+    let Some((mailer, base)) = NOTICE_MAIL.get() else { return Ok(()) };
+    let to: Option<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT u.email, u.name, p.mail FROM users u LEFT JOIN mail_preferences p ON p.user_id = u.id AND p.kind = $2
+         WHERE u.id = $1 AND u.deactivated_at IS NULL AND u.password_hash IS NOT NULL",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((address, name, choice)) = to else { return Ok(()) };
+    if choice == Some(0) {
+        return Ok(());
+    }
+    let mail = super::templates::notice(kind, user_id, &name, &address, title, body, &format!("{base}{link}"), &format!("{base}/profile#mail-h"));
+    queue(conn, mailer, &mail).await?;
+    mailer.wake();
+    Ok(())
 }
 
 /// Queues `m` on `conn` (inside the caller's transaction), with a fresh `Message-ID` on the

@@ -2,6 +2,7 @@
 //! HTML version; links are built by the caller from the site's address.
 
 use super::outbox::{MailKind, Outgoing};
+use crate::notifications::NoticeKind;
 
 /// `text` safe inside HTML text and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -60,6 +61,35 @@ pub fn password_reset(user_id: i64, name: &str, address: &str, link: &str) -> Ou
         to_address: address.into(),
         to_name: name.into(),
         subject: subject.into(),
+        text,
+        html,
+        attachment: None,
+    }
+}
+
+/// An inbox notice by mail: its title as the subject, its sentence, a link to act on it (`url`)
+/// and one to change which mail the person gets (`settings`).
+#[allow(clippy::too_many_arguments)]
+pub fn notice(kind: NoticeKind, user_id: i64, name: &str, address: &str, title: &str, body: &str, url: &str, settings: &str) -> Outgoing {
+    let why = format!("You get this mail for \"{}\". Choose which mail you get on your profile: {settings}", kind.label());
+    let text = format!("Hello {name},\n\n{title}\n\n{body}\n\nOpen it in Upmentor: {url}\n\n--\n{why}\n");
+    let html = html(
+        title,
+        &[format!("Hello {},", escape(name)), format!("<strong>{}</strong>", escape(title)), escape(body)],
+        url,
+        "Open in Upmentor",
+        &[format!(
+            "<small>You get this mail for &ldquo;{}&rdquo;. <a href=\"{}\">Choose which mail you get</a>.</small>",
+            escape(kind.label()),
+            escape(settings)
+        )],
+    );
+    Outgoing {
+        kind: MailKind::Notice(kind),
+        user_id: Some(user_id),
+        to_address: address.into(),
+        to_name: name.into(),
+        subject: title.into(),
         text,
         html,
         attachment: None,

@@ -10,8 +10,8 @@ pub fn MailPanel() -> impl IntoView {
     let retry = ServerAction::<RetryMail>::new();
     let status = Resource::new(move || retry.version().get(), |_| outbox_status());
     view! {
-        <section class="panel" aria-labelledby="mail-h">
-            <h2 id="mail-h">"Mail"</h2>
+        <section class="panel" aria-labelledby="outbox-h">
+            <h2 id="outbox-h">"Mail sent by this site"</h2>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     match status.await {

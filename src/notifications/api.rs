@@ -1,6 +1,6 @@
 //! Server functions for a person's own notifications.
 
-use super::{Inbox, UnreadCounts};
+use super::{Inbox, MailChoices, UnreadCounts};
 use crate::error::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -29,4 +29,35 @@ pub async fn nav_counts() -> Result<UnreadCounts, AppError> {
 pub async fn mark_inbox_read() -> Result<(), AppError> {
     let user = require_user().await?;
     Ok(db::mark_all_read(&state()?.db, user.id).await?)
+}
+
+/// The signed-in person's choice of mail, kind by kind.
+#[server(prefix = "/api", endpoint = "me/mail_choices")]
+pub async fn my_mail_choices() -> Result<MailChoices, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    Ok(MailChoices { mail_enabled: state.mail.enabled(), kinds: db::mail_choices(&state.db, user.id).await? })
+}
+
+/// Saves the signed-in person's choice of mail: each kind whose field is present (a ticked
+/// checkbox sends `on`) comes by mail too, every other kind only to the inbox.
+#[server(prefix = "/api", endpoint = "me/mail_choices_save")]
+pub async fn save_mail_choices(
+    matches: Option<String>,
+    checkins: Option<String>,
+    nudges: Option<String>,
+    roadblocks: Option<String>,
+    programmes: Option<String>,
+) -> Result<(), AppError> {
+    use super::NoticeKind;
+    let user = require_user().await?;
+    let state = state()?;
+    let choices = [
+        (NoticeKind::Matches, matches.is_some()),
+        (NoticeKind::Checkins, checkins.is_some()),
+        (NoticeKind::Nudges, nudges.is_some()),
+        (NoticeKind::Roadblocks, roadblocks.is_some()),
+        (NoticeKind::Programmes, programmes.is_some()),
+    ];
+    Ok(db::save_mail_choices(&state.db, user.id, &choices).await?)
 }

@@ -1,13 +1,15 @@
 //! The notifications table: written by every domain that tells someone something, read by the
 //! inbox and the navigation's count.
 
-use super::{Inbox, Notification};
+use super::{Inbox, NoticeKind, Notification};
 use crate::server::db::{now, Db};
 use sqlx::AnyConnection;
 
-/// Tells `user_id` something in their inbox: a title, a sentence, a link to act on it. Written
-/// on the caller's transaction, so a notice exists exactly when what it tells of does.
-pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
+/// Tells `user_id` something in their inbox: a title, a sentence, a link to act on it, and by
+/// mail too when this site sends mail and they did not turn off notices of this `kind`
+/// ([`crate::mail::outbox::mail_notice`]). Written on the caller's transaction, so a notice (and
+/// its mail) exists exactly when what it tells of does.
+pub async fn notify(conn: &mut AnyConnection, user_id: i64, kind: NoticeKind, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO notifications (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(user_id)
         .bind(title)
@@ -16,7 +18,31 @@ pub async fn notify(conn: &mut AnyConnection, user_id: i64, title: &str, body: &
         .bind(now())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    crate::mail::outbox::mail_notice(conn, user_id, kind, title, body, link).await
+}
+
+/// Person `user_id`'s choice of mail, kind by kind (yes unless they said no).
+pub async fn mail_choices(db: &Db, user_id: i64) -> Result<Vec<(NoticeKind, bool)>, sqlx::Error> {
+    let said: Vec<(NoticeKind, i64)> = sqlx::query_as("SELECT kind, mail FROM mail_preferences WHERE user_id = $1").bind(user_id).fetch_all(&db.pool).await?;
+    Ok(NoticeKind::ALL.iter().map(|k| (*k, said.iter().find(|(s, _)| s == k).is_none_or(|(_, m)| *m != 0))).collect())
+}
+
+/// Saves person `user_id`'s choice for every kind in `choices`, one row per kind (the primary
+/// key), in one transaction: two tabs saving at once leave one whole choice or the other.
+pub async fn save_mail_choices(db: &Db, user_id: i64, choices: &[(NoticeKind, bool)]) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    for (kind, mail) in choices {
+        sqlx::query(
+            "INSERT INTO mail_preferences (user_id, kind, mail) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, kind) DO UPDATE SET mail = excluded.mail",
+        )
+        .bind(user_id)
+        .bind(*kind)
+        .bind(i64::from(*mail))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// How many of the person's notifications are unread.

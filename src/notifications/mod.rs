@@ -8,6 +8,47 @@ pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
+/// What a notice is about: each person chooses, kind by kind, whether it also comes by mail
+/// (it always reaches the inbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Matches made or ended, mentor requests and their answers.
+    Matches,
+    /// Check-ins scheduled, and their reminders.
+    Checkins,
+    /// Notes and nudges from the programme lead, and automatic reminders to meet.
+    Nudges,
+    /// Roadblocks, and pairs that need an admin's attention.
+    Roadblocks,
+    /// Applications, enrolment and matching rounds.
+    Programmes,
+}
+
+crate::stored_as_text!(NoticeKind { Matches = "matches", Checkins = "checkins", Nudges = "nudges", Roadblocks = "roadblocks", Programmes = "programmes" });
+
+impl NoticeKind {
+    /// How the choice reads on the profile page.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeKind::Matches => "Matches and mentor requests",
+            NoticeKind::Checkins => "Check-ins and their reminders",
+            NoticeKind::Nudges => "Notes and reminders from your programme lead",
+            NoticeKind::Roadblocks => "Roadblocks and pairs that need attention (programme leads)",
+            NoticeKind::Programmes => "Applications and matching rounds",
+        }
+    }
+}
+
+/// A person's choice of mail: whether this site sends mail at all, and for each kind in
+/// [`NoticeKind::ALL`] order whether notices of that kind also come by mail (yes unless they
+/// said no).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailChoices {
+    pub mail_enabled: bool,
+    pub kinds: Vec<(NoticeKind, bool)>,
+}
+
 /// One notice in a person's inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {

@@ -1,7 +1,7 @@
 //! The inbox page.
 
-use super::api::{mark_inbox_read, my_inbox};
-use crate::ui::{loading, format_date, ErrorNotice};
+use super::api::{mark_inbox_read, my_inbox, my_mail_choices, SaveMailChoices};
+use crate::ui::{loading, format_date, ErrorNotice, FormStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -49,3 +49,46 @@ pub fn InboxPage() -> impl IntoView {
 /// Bumped to re-read the unread count in the navigation.
 #[derive(Clone, Copy)]
 pub struct InboxCount(pub RwSignal<u32>);
+
+/// The person's choice of mail, kind by kind, on their profile page. Works without JavaScript:
+/// the form posts and the page comes back with the choice saved.
+#[component]
+pub fn MailChoicesPanel() -> impl IntoView {
+    let save = ServerAction::<SaveMailChoices>::new();
+    let choices = Resource::new(move || save.version().get(), |_| my_mail_choices());
+    view! {
+        <section class="panel" aria-labelledby="mail-h">
+            <h2 id="mail-h">"Mail"</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Ok(c) if !c.mail_enabled => view! {
+                            <p class="muted">"This site sends no mail: everything arrives in your inbox here."</p>
+                        }.into_any(),
+                        Ok(c) => view! {
+                            <p>"Everything arrives in your inbox here. Which of it should also come by mail?"</p>
+                            <ActionForm action=save>
+                                <fieldset>
+                                    <legend>"Also by mail"</legend>
+                                    {c.kinds.into_iter().map(|(kind, on)| view! {
+                                        <label class="check">
+                                            <input type="checkbox" name=kind.as_str() checked=on />
+                                            " " {kind.label()}
+                                        </label>
+                                    }).collect_view()}
+                                </fieldset>
+                                <FormStatus message=Signal::derive(move || match save.value().get() {
+                                    Some(Ok(())) => Some((true, "Saved.".into())),
+                                    Some(Err(e)) => Some((false, e.to_string())),
+                                    None => None,
+                                }) />
+                                <button type="submit" disabled=move || save.pending().get()>"Save mail choices"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -55,7 +55,7 @@ async fn suggestions(state: &AppState, me: i64, my_tz: &str, partner: i64, partn
 async fn notify_admins(state: &AppState, m: &db::Members, title: &str, body: &str) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     for admin in db::programme_admins(&mut tx, m.programme_id).await? {
-        crate::notifications::db::notify(&mut tx, admin, title, body, &format!("/programmes/{}/manage", m.programme_id)).await?;
+        crate::notifications::db::notify(&mut tx, admin, crate::notifications::NoticeKind::Roadblocks, title, body, &format!("/programmes/{}/manage", m.programme_id)).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -166,6 +166,7 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
     crate::notifications::db::notify(
         &mut tx,
         partner,
+        crate::notifications::NoticeKind::Checkins,
         &format!("{} scheduled a check-in", user.name),
         &format!("{} for {} minutes.", crate::calendar::display_time(starts_at, &partner_tz), valid.minutes),
         &format!("/pairs/{pair_id}"),
@@ -331,7 +332,7 @@ pub async fn create_pair(programme_id: i64, mentor_email: String, mentee_email: 
         Err(_) => return Err(AppError::taken("mentee_email", "This person already has a mentor in this programme.")),
     };
     for to in [mentor, mentee] {
-        crate::notifications::db::notify(&mut tx, to, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
+        crate::notifications::db::notify(&mut tx, to, crate::notifications::NoticeKind::Matches, "You have been paired", "Your programme's admin paired you by hand.", "/matches").await?;
     }
     tx.commit().await?;
     Ok(id)

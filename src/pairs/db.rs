@@ -709,6 +709,7 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
             crate::notifications::db::notify(
                 &mut tx,
                 me,
+                crate::notifications::NoticeKind::Checkins,
                 &format!("Check-in tomorrow with {}", name.unwrap_or_default()),
                 &format!("It starts {}.", crate::calendar::display_time(c.starts_at, &my_tz)),
                 &format!("/pairs/{}", c.pair_id),

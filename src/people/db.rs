@@ -286,10 +286,10 @@ pub async fn deactivate(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>
         let partner = if pair.mentor_id == id { pair.mentee_id } else { pair.mentor_id };
         let title = format!("Your pair in {} has ended", pair.programme_name);
         let body = format!("{who} has left the organisation, so your pair ended. The programme's admins can match you again.");
-        crate::notifications::db::notify(conn, partner, &title, &body, "/programmes").await?;
+        crate::notifications::db::notify(conn, partner, crate::notifications::NoticeKind::Matches, &title, &body, "/programmes").await?;
         for admin in crate::pairs::db::programme_admins(conn, pair.programme_id).await? {
             let body = format!("{who} left the organisation; their pair in {} ended and their partner may need a new match.", pair.programme_name);
-            crate::notifications::db::notify(conn, admin, &format!("A pair ended: {who} left"), &body, &format!("/programmes/{}/manage", pair.programme_id)).await?;
+            crate::notifications::db::notify(conn, admin, crate::notifications::NoticeKind::Roadblocks, &format!("A pair ended: {who} left"), &body, &format!("/programmes/{}/manage", pair.programme_id)).await?;
         }
     }
     Ok(sessions)

@@ -179,6 +179,7 @@ pub fn EditProfilePage() -> impl IntoView {
             }})}
         </Suspense>
         <crate::pairs::ui::CalendarFeedPanel />
+        <crate::notifications::ui::MailChoicesPanel />
     }
 }
 

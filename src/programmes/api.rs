@@ -127,7 +127,7 @@ pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), 
     } else {
         (format!("Application to {}", p.name), "Your application was not accepted this time.".to_string())
     };
-    crate::notifications::db::notify(&mut tx, person, &title, &body, "/programmes").await?;
+    crate::notifications::db::notify(&mut tx, person, crate::notifications::NoticeKind::Programmes, &title, &body, "/programmes").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -304,7 +304,7 @@ async fn form_and_tell(
     }
     let why = format!("You were matched because {}.", reasons_sentence(&pair.reasons));
     for (to, other) in [(pair.mentor, pair.mentee), (pair.mentee, pair.mentor)] {
-        crate::notifications::db::notify(&mut *tx, to, &title(other), &why, "/matches").await?;
+        crate::notifications::db::notify(&mut *tx, to, crate::notifications::NoticeKind::Matches, &title(other), &why, "/matches").await?;
     }
     Ok(true)
 }
@@ -349,6 +349,7 @@ pub(crate) async fn publish(
         crate::notifications::db::notify(
             &mut *tx,
             waiting,
+            crate::notifications::NoticeKind::Programmes,
             &format!("No match yet in {}", programme.name),
             "We could not find a good match this round. You stay in the pool for the next one.",
             "/programmes",
@@ -403,6 +404,7 @@ pub async fn rematch_pair(pair_id: i64) -> Result<Vec<crate::pairs::PairRow>, Ap
         crate::notifications::db::notify(
             &mut tx,
             old_mentee,
+            crate::notifications::NoticeKind::Matches,
             &format!("Your pair in {} has ended", programme.name),
             "There is no other good match right now. You stay in the pool.",
             "/programmes",
@@ -504,6 +506,7 @@ pub async fn request_mentor(programme_id: i64, mentor_id: i64, message: String) 
     crate::notifications::db::notify(
         &mut tx,
         mentor_id,
+        crate::notifications::NoticeKind::Matches,
         &format!("{} asks you to mentor them in {}", user.name, p.name),
         if message.trim().is_empty() { "Open your requests to accept or decline." } else { message.trim() },
         "/matches",
@@ -551,7 +554,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
         if !db::set_request_status(&mut tx, request_id, RequestStatus::Declined).await? {
             return Err(no_longer());
         }
-        crate::notifications::db::notify(&mut tx, mentee, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
+        crate::notifications::db::notify(&mut tx, mentee, crate::notifications::NoticeKind::Matches, &format!("{} declined your request", user.name), "Try another suggested mentor.", "/programmes").await?;
         tx.commit().await?;
         return Ok(());
     }
@@ -578,7 +581,7 @@ pub async fn answer_request(request_id: i64, accept: bool) -> Result<(), AppErro
         }
     }
     db::close_other_requests(&mut tx, programme_id, mentee).await?;
-    crate::notifications::db::notify(&mut tx, mentee, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
+    crate::notifications::db::notify(&mut tx, mentee, crate::notifications::NoticeKind::Matches, &format!("{} accepted: you are paired in {}", user.name, p.name), "Say hello and set your first goal.", "/matches").await?;
     tx.commit().await?;
     Ok(())
 }
