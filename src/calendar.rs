@@ -60,28 +60,64 @@ pub struct FreeSlot {
     pub end_minute: i64,
 }
 
-/// The instant of local `date` at `minute` past midnight (0–1440) in `zone`. A time skipped by
-/// a daylight-saving jump becomes the first minute after the jump (01:30 on the morning London's
-/// clocks go forward is 02:00 BST); a time that happens twice is its first occurrence for a start
-/// and its second for an end (`late`), so a free slot keeps every minute it covers that day.
-fn local_instant(zone: chrono_tz::Tz, date: NaiveDate, minute: u32, late: bool) -> Option<i64> {
-    let day = if minute >= 1440 { date.succ_opt()? } else { date };
-    let naive = day.and_hms_opt((minute % 1440) / 60, minute % 60, 0)?;
-    // No timezone has ever skipped more than a day; jumps are at most a few hours.
-    for step in 0..=24 * 60 {
-        match zone.from_local_datetime(&(naive + chrono::Duration::minutes(step))) {
-            chrono::LocalResult::Single(t) => return Some(t.timestamp()),
-            chrono::LocalResult::Ambiguous(early, later) => return Some(if late { later } else { early }.timestamp()),
-            chrono::LocalResult::None => {}
+/// The UTC offset (seconds east) in force in `zone` at Unix time `t`.
+fn offset_at(zone: chrono_tz::Tz, t: i64) -> i64 {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| i64::from(zone.offset_from_utc_datetime(&d.naive_utc()).fix().local_minus_utc()))
+        .unwrap_or(0)
+}
+
+/// `[from, until)` cut where `zone`'s UTC offset changes: pieces of one offset each, with it.
+/// Each change is found by halving to the second; no zone changes twice within two days.
+fn offset_pieces(zone: chrono_tz::Tz, from: i64, until: i64) -> Vec<(i64, i64, i64)> {
+    let mut pieces = Vec::new();
+    let mut start = from;
+    while start < until {
+        let offset = offset_at(zone, start);
+        let end = if offset_at(zone, until - 1) == offset {
+            until
+        } else {
+            // The first second with another offset lies in (start, until - 1].
+            let (mut lo, mut hi) = (start, until - 1);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset_at(zone, mid) == offset { lo = mid } else { hi = mid }
+            }
+            hi
+        };
+        pieces.push((start, end, offset));
+        start = end;
+    }
+    pieces
+}
+
+/// The stretches of time (Unix seconds, `[start, end)`) when the clock in `zone` reads between
+/// minute `start` and minute `end` (0–1440) of local `date`. Usually one; on the day the clocks
+/// change, a skipped hour is simply absent (01:00–03:00 on the morning London springs forward is
+/// the hour 02:00–03:00 BST) and a repeated hour counts both times it happens (00:00–01:30 on
+/// the night London falls back is 00:00–01:30 BST and 01:00–01:30 GMT), because each offset in
+/// force that day is applied only while it is in force.
+fn local_stretches(zone: chrono_tz::Tz, date: NaiveDate, start: u32, end: u32) -> Vec<(i64, i64)> {
+    let midnight = date.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
+    let (local_start, local_end) = (midnight + i64::from(start) * 60, midnight + i64::from(end.min(1440)) * 60);
+    // Offsets run from UTC−12 to UTC+14: these are all the instants the slot could fall on.
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (a, b, offset) in offset_pieces(zone, local_start - 14 * 3600, local_end + 12 * 3600) {
+        let (s, e) = ((local_start - offset).max(a), (local_end - offset).min(b));
+        if s < e {
+            match out.last_mut() {
+                Some(last) if last.1 == s => last.1 = e,
+                _ => out.push((s, e)),
+            }
         }
     }
-    None
+    out
 }
 
 /// The free intervals `[start, end)` (Unix seconds) of someone whose weekly free slots are
 /// `slots` in `timezone`, on the actual dates between `from` and `until`: each slot is placed on
-/// every date with its weekday and converted with that date's UTC offset, so the intervals stay
-/// right across daylight-saving changes (see [`local_instant`] for the skipped and repeated hour).
+/// every date with its weekday and converted with the offsets in force that date, so the
+/// intervals stay right across daylight-saving changes (see [`local_stretches`]).
 pub fn free_intervals(slots: &[FreeSlot], timezone: &str, from: i64, until: i64) -> Vec<(i64, i64)> {
     use chrono::Datelike;
     let zone = tz(timezone);
@@ -95,18 +131,22 @@ pub fn free_intervals(slots: &[FreeSlot], timezone: &str, from: i64, until: i64)
     while date <= stop {
         let weekday = i64::from(date.weekday().num_days_from_monday());
         for s in slots.iter().filter(|s| s.weekday == weekday && s.start_minute < s.end_minute) {
-            let (Ok(start), Ok(end)) = (u32::try_from(s.start_minute), u32::try_from(s.end_minute.min(1440))) else { continue };
-            if let (Some(a), Some(b)) = (local_instant(zone, date, start, false), local_instant(zone, date, end, true)) {
-                if b > a && b > from && a < until {
-                    out.push((a, b));
-                }
-            }
+            let (Ok(start), Ok(end)) = (u32::try_from(s.start_minute), u32::try_from(s.end_minute)) else { continue };
+            out.extend(local_stretches(zone, date, start, end).into_iter().filter(|(a, b)| *b > from && *a < until));
         }
         let Some(next) = date.succ_opt() else { break };
         date = next;
     }
     out.sort_unstable();
-    out
+    // Slots that touch (09:00–10:00 and 10:00–11:00) are one stretch of free time.
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(out.len());
+    for (a, b) in out {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
 }
 
 /// How far ahead check-in times are suggested, in seconds.
@@ -129,7 +169,8 @@ pub fn shared_free_times(a: &[FreeSlot], a_timezone: &str, b: &[FreeSlot], b_tim
             }
         }
     }
-    out.sort_unstable();
+    // Earliest first; of two windows opening together, the longer.
+    out.sort_unstable_by_key(|(start, minutes)| (*start, std::cmp::Reverse(*minutes)));
     out.dedup_by_key(|x| x.0);
     out.truncate(limit);
     out
@@ -182,7 +223,7 @@ pub struct CalendarEntry {
     pub description: String,
     pub url: Option<String>,
     pub cancelled: bool,
-    /// Who invites, and who attends; written only for `Request` and `Cancel`, which need them.
+    /// Who invites (always written), and who attends (only for `Request` and `Cancel`).
     pub organizer: Option<CalendarPerson>,
     pub attendees: Vec<CalendarPerson>,
 }
@@ -249,10 +290,11 @@ pub fn calendar_file(method: Method, name: Option<&str>, entries: &[CalendarEntr
         if let Some(url) = &e.url {
             event.url(&calendar_text(url).replace('\n', ""));
         }
+        // RFC 5546 wants an ORGANIZER on every method; attendees only on invitations.
+        if let Some(o) = &e.organizer {
+            event.append_property(person("ORGANIZER", o));
+        }
         if method != Method::Publish {
-            if let Some(o) = &e.organizer {
-                event.append_property(person("ORGANIZER", o));
-            }
             for a in &e.attendees {
                 let mut property = person("ATTENDEE", a);
                 property.add_parameter("ROLE", "REQ-PARTICIPANT");
@@ -320,7 +362,7 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_fold_at_75_octets_without_splitting_a_character() {
+    fn long_lines_fold_at_75_octets_and_unfold_to_the_same_text() {
         let description = "Über die Rückmeldung sprechen — 振り返りと目標 ".repeat(12);
         let s = calendar_file(Method::Publish, Some("Upmentor: Dana's check-ins"), &[entry("Check-in with Zoë", &description)], 1_799_000_000);
         for line in s.split("\r\n") {
@@ -329,10 +371,11 @@ mod tests {
         let lines = unfolded(&s);
         let written = lines.iter().find(|l| l.starts_with("DESCRIPTION:")).expect("a description");
         assert_eq!(written.trim_start_matches("DESCRIPTION:").replace("\\,", ","), description);
-        // A feed is published: no invitation fields, a name and a refresh hint.
+        // A feed is published: an organiser but no attendees, a name and a refresh hint.
         assert!(lines.contains(&"METHOD:PUBLISH".to_string()));
         assert!(lines.contains(&"X-WR-CALNAME:Upmentor: Dana's check-ins".to_string()));
-        assert!(!lines.iter().any(|l| l.starts_with("ORGANIZER") || l.starts_with("ATTENDEE")));
+        assert!(lines.iter().any(|l| l.starts_with("ORGANIZER")), "every method names its organiser");
+        assert!(!lines.iter().any(|l| l.starts_with("ATTENDEE")));
     }
 
     #[test]
@@ -388,6 +431,21 @@ mod tests {
         // morning runs from the first 01:00 (BST) to 02:00 GMT, two real hours.
         let london = free_intervals(&[slot(6, 60, 120)], "Europe/London", utc(2027, 10, 30, 12, 0), utc(2027, 10, 31, 12, 0));
         assert_eq!(london, vec![(utc(2027, 10, 31, 0, 0), utc(2027, 10, 31, 2, 0))]);
+        // A slot ending inside the repeated hour ends at its first occurrence, and one that
+        // reaches into it covers both occurrences of the part it covers.
+        let ends_at_one = free_intervals(&[slot(6, 0, 60)], "Europe/London", utc(2027, 10, 30, 12, 0), utc(2027, 10, 31, 12, 0));
+        assert_eq!(ends_at_one, vec![(utc(2027, 10, 30, 23, 0), utc(2027, 10, 31, 0, 0))]);
+        let into_it = free_intervals(&[slot(6, 0, 90)], "Europe/London", utc(2027, 10, 30, 12, 0), utc(2027, 10, 31, 12, 0));
+        assert_eq!(into_it, vec![(utc(2027, 10, 30, 23, 0), utc(2027, 10, 31, 0, 30)), (utc(2027, 10, 31, 1, 0), utc(2027, 10, 31, 1, 30))]);
+        // The morning London springs forward (28 March 2027), 01:00–03:00 is the hour 02:00–03:00 BST.
+        let spring = free_intervals(&[slot(6, 60, 180)], "Europe/London", utc(2027, 3, 27, 12, 0), utc(2027, 3, 28, 12, 0));
+        assert_eq!(spring, vec![(utc(2027, 3, 28, 1, 0), utc(2027, 3, 28, 2, 0))]);
+        // Touching slots are one stretch, so a shared hour across their boundary is found.
+        let touching = [slot(0, 9 * 60, 10 * 60), slot(0, 10 * 60, 11 * 60)];
+        assert_eq!(
+            shared_free_times(&touching, "UTC", &[slot(0, 9 * 60 + 30, 10 * 60 + 30)], "UTC", utc(2027, 3, 21, 0, 0), 1),
+            vec![(utc(2027, 3, 22, 9, 30), 60)]
+        );
         // Kathmandu is UTC+05:45 all year.
         let kathmandu = free_intervals(&[slot(0, 600, 660)], "Asia/Kathmandu", utc(2027, 3, 22, 0, 0), utc(2027, 3, 23, 0, 0));
         assert_eq!(kathmandu, vec![(utc(2027, 3, 22, 4, 15), utc(2027, 3, 22, 5, 15))]);

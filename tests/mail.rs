@@ -101,9 +101,16 @@ impl Drop for Smtpd {
 }
 
 const FROM: &str = "Upmentor <mentoring@demo.upmentor.test>";
+/// The address people use, which links in mail are built from (a request's Host never is).
+const PUBLIC: &str = "http://mentoring.upmentor.test";
 
 fn mail_settings(smtpd: &Smtpd) -> Vec<(&'static str, String)> {
-    vec![("UPMENTOR_SMTP_URL", smtpd.url()), ("UPMENTOR_MAIL_FROM", FROM.into()), ("UPMENTOR_MAIL_RETRY_SECS", "1".into())]
+    vec![
+        ("UPMENTOR_SMTP_URL", smtpd.url()),
+        ("UPMENTOR_MAIL_FROM", FROM.into()),
+        ("UPMENTOR_MAIL_RETRY_SECS", "1".into()),
+        ("UPMENTOR_PUBLIC_URL", PUBLIC.into()),
+    ]
 }
 
 fn start(backend: Backend, smtpd: &Smtpd) -> Option<TestApp> {
@@ -140,8 +147,17 @@ async fn forgotten_password(backend: Backend) {
     let elsewhere = signed_in(&app, MENTEE).await;
     let stranger = app.client();
 
-    // A known and an unknown address get the same answer; only the known one gets mail.
-    let known = stranger.form("password/forgot", &[("email", MENTEE)]).await;
+    // A known and an unknown address get the same answer; only the known one gets mail. The
+    // request names another host, which the link in the mail must not follow.
+    let forged = reqwest::Client::new()
+        .post(format!("{}/api/password/forgot", app.base))
+        .header("Host", "evil.example")
+        .form(&[("email", MENTEE)])
+        .send()
+        .await
+        .unwrap();
+    let known_status = forged.status().as_u16();
+    let known = Reply { status: known_status, headers: forged.headers().clone(), body: forged.json().await.unwrap_or_default() };
     let unknown = stranger.form("password/forgot", &[("email", "nobody@demo.upmentor.test")]).await;
     assert_eq!((known.status, &known.body), (unknown.status, &unknown.body), "the answer tells who has an account");
     assert_eq!(known.status, 200, "{:?}", known.body);
@@ -160,11 +176,12 @@ async fn forgotten_password(backend: Backend) {
     assert_eq!(message.subject(), Some("Reset your Upmentor password"));
     let text = message.body_text(0).expect("a text part").to_string();
     let html = message.body_html(0).expect("an HTML part").to_string();
-    let link = link_in(&text, &format!("{}/reset/", app.base));
+    assert!(!text.contains("evil.example") && !html.contains("evil.example"), "a link built from the request's Host");
+    let link = link_in(&text, &format!("{PUBLIC}/reset/"));
     assert!(html.contains(&format!("href=\"{link}\"")), "the HTML part links the same page: {html}");
 
     // The link opens the page, sets the password once, and ends every other session.
-    let path = link.trim_start_matches(&app.base).to_string();
+    let path = link.trim_start_matches(PUBLIC).to_string();
     let (status, _, page) = stranger.get(&path).await;
     assert_eq!(status, 200);
     assert!(page.contains("Choose a new password") && page.contains("Victor Lindqvist"), "{page}");
@@ -308,7 +325,7 @@ async fn notices(backend: Backend) {
         let mine = addressed_to(&got, who);
         assert_eq!(mine.len(), 1, "{who}: {mine:?}");
         assert_eq!(mine[0].0, "You have been paired");
-        assert!(mine[0].1.contains(&format!("{}/matches", app.base)), "{}", mine[0].1);
+        assert!(mine[0].1.contains(&format!("{PUBLIC}/matches")), "{}", mine[0].1);
         assert!(mine[0].1.contains("/profile#mail-h"), "every notice says where to change it");
     }
 

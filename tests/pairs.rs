@@ -471,6 +471,9 @@ async fn a_check_in_in_calendars_follows_its_changes(app: &TestApp) {
     assert_eq!(victor.form("pairs/checkin_status", &[("checkin_id", &cid), ("status", "held")]).await.status, 200);
     let held = file(&victor).await;
     assert_eq!((ics_value(&held, "SEQUENCE").as_deref(), ics_value(&held, "STATUS").as_deref()), (Some("3"), Some("CONFIRMED")));
+    assert!(held.iter().all(|l| !l.chars().any(char::is_control)), "{held:?}");
+    let description = format!("DESCRIPTION:Mentoring check-in with Dana Okafor.\\nAgenda:\\n- Goals\\n- LinkedIn\\nNotes\\, goals and chat: {}/pairs/{a}", app.base);
+    assert!(held.contains(&description), "{held:?}");
 }
 
 async fn a_calendar_feed_is_private_and_can_be_replaced(app: &TestApp) {

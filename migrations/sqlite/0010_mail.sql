@@ -1,7 +1,9 @@
 -- Mail goes through this outbox: written in the same transaction as what it tells of, sent by a
 -- delivery loop that claims one message at a time (a conditional update, so two app instances
--- never send the same one), retried with back-off while the mail server is away, and kept as
--- sent or failed for the admins to see.
+-- never send the same one, and only the claim's holder records the outcome), retried with
+-- back-off while the mail server is away, and kept as sent or failed for the admins to see; a
+-- message's bodies are emptied once it is sent or can no longer be (a reset link in them is a
+-- secret), and one past `expires_at` is not sent at all.
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     kind            TEXT NOT NULL,
@@ -19,6 +21,8 @@ CREATE TABLE outbox (
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     claimed_until   INTEGER,
+    claim           TEXT,
+    expires_at      INTEGER,
     last_error      TEXT NOT NULL DEFAULT '',
     created_at      INTEGER NOT NULL,
     sent_at         INTEGER

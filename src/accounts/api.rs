@@ -253,17 +253,30 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         return Err(AppError::Conflict("This site sends no mail. Ask your programme admin for a new sign-in link.".into()));
     }
     admit_attempt(&state, &format!("password reset: {email}"), "password reset").await?;
+    // The answer goes out before the database is asked about the address, so its timing does not
+    // tell a known address from an unknown one either.
+    tokio::spawn(async move {
+        if let Err(e) = mail_reset_link(&state, &email).await {
+            tracing::error!(error = %e, "could not queue a password reset mail");
+        }
+    });
+    // Without JavaScript the form's answer is this page again, saying the link is on its way.
+    leptos_axum::redirect("/forgot?sent=1");
+    Ok(())
+}
+
+/// Issues a reset link for the active person with `email` (unless one went out a moment ago)
+/// and queues its mail, in one transaction; links are built on the configured public address.
+#[cfg(feature = "ssr")]
+async fn mail_reset_link(state: &crate::server::AppState, email: &str) -> Result<(), sqlx::Error> {
     let mut tx = state.db.begin_write().await?;
-    if let Some(link) = db::issue_reset(&mut tx, &email).await? {
-        let client = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<crate::server::proxy::Client>().cloned());
-        let url = format!("{}/reset/{}", crate::server::proxy::site_base(&state.config, client.as_ref()), link.token);
+    if let Some(link) = db::issue_reset(&mut tx, email).await? {
+        let url = format!("{}/reset/{}", state.config.public_base(), link.token);
         let mail = crate::mail::templates::password_reset(link.user_id, &link.name, &link.email, &url);
         crate::mail::outbox::queue(&mut tx, &state.mail, &mail).await?;
     }
     tx.commit().await?;
     state.mail.wake();
-    // Without JavaScript the form's answer is this page again, saying the link is on its way.
-    leptos_axum::redirect("/forgot?sent=1");
     Ok(())
 }
 

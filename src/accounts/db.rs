@@ -317,7 +317,9 @@ pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
 /// changed in between), and deletes their sessions other than `keep`; returns the deleted
 /// sessions' ids, for the caller to close their sockets once committed.
 pub async fn change_password(conn: &mut AnyConnection, id: i64, old_hash: &str, new_hash: &str, keep: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4")
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2, reset_token_hash = NULL, reset_expires_at = NULL WHERE id = $3 AND password_hash = $4",
+    )
         .bind(new_hash)
         .bind(now())
         .bind(id)
@@ -380,12 +382,13 @@ pub async fn reset_owner(db: &Db, token: &str) -> Result<Option<Invitee>, sqlx::
         .await
 }
 
-/// Sets the password of reset `token`'s owner and burns the token in one statement (so it works
-/// once), then ends all their sessions; returns the person and the ended sessions' ids, for the
+/// Sets the password of reset `token`'s owner and burns the token (and any invitation link) in
+/// one statement (so it works once), then ends all their sessions and their calendar feed; returns the person and the ended sessions' ids, for the
 /// caller to close their sockets once committed. `None`: no such valid token.
 pub async fn redeem_reset(conn: &mut AnyConnection, token: &str, password_hash: &str) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE users SET password_hash = $1, reset_token_hash = NULL, reset_expires_at = NULL, updated_at = $2
+        "UPDATE users SET password_hash = $1, reset_token_hash = NULL, reset_expires_at = NULL,
+            invite_token_hash = NULL, invite_expires_at = NULL, updated_at = $2
          WHERE reset_token_hash = $3 AND reset_expires_at > $2 AND deactivated_at IS NULL RETURNING id",
     )
     .bind(password_hash)
@@ -396,5 +399,7 @@ pub async fn redeem_reset(conn: &mut AnyConnection, token: &str, password_hash: 
     let Some(id) = id else { return Ok(None) };
     let ended: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1").bind(id).fetch_all(&mut *conn).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *conn).await?;
+    // Whoever had the account may have copied its calendar feed address: it stops working too.
+    sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(id).execute(&mut *conn).await?;
     Ok(Some((id, ended)))
 }

@@ -61,6 +61,8 @@ pub struct Outgoing {
     pub text: String,
     pub html: String,
     pub attachment: Option<MailAttachment>,
+    /// Unix seconds after which the message is not worth sending (a reset link that expired).
+    pub expires_at: Option<i64>,
 }
 
 /// The configured mail server and sender, and the bell that wakes the delivery loop when this
@@ -86,6 +88,11 @@ impl Mailer {
         let Some(url) = config.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
             return Ok(Mailer { transport: None, from: None, retry_secs, wake: Default::default() });
         };
+        // Links in mail are built from the configured address only, never from a request's
+        // Host: otherwise anyone could ask for a reset mail whose genuine link points elsewhere.
+        if config.public_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            anyhow::bail!("UPMENTOR_SMTP_URL is set: set UPMENTOR_PUBLIC_URL too (the address people use), which links in mail are built from");
+        }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("UPMENTOR_SMTP_URL is not a mail server address lettre can use ({e})"))?
             .timeout(Some(Duration::from_secs(30)))
@@ -121,31 +128,41 @@ impl Mailer {
         self.retry_secs.saturating_mul(1 << doublings).min(MAX_BACKOFF)
     }
 
-    /// Sends every message due now, one claim at a time; returns how many were sent.
+    /// Sends every message due now, one claim at a time; returns how many were sent. A refusal
+    /// the server calls temporary, or one that says our credentials or relay are wrong (a
+    /// setting to mend, not the message's fault), ends the round and the message waits its
+    /// turn; three messages in a row refused for good end it too.
     pub async fn deliver_due(&self, db: &Db) -> Result<u32, sqlx::Error> {
         let Some(transport) = &self.transport else { return Ok(0) };
-        let mut sent = 0;
+        expire(db).await?;
+        let (mut sent, mut refused_in_a_row) = (0, 0);
         while let Some(m) = claim(db).await? {
             let message = match self.build(&m) {
                 Ok(message) => message,
                 Err(e) => {
                     // Nothing a retry would mend.
                     tracing::error!(outbox = m.id, error = %e, "a queued message cannot be built");
-                    mark_failed(db, m.id, m.attempts, true, &e, now()).await?;
+                    mark_failed(db, &m, true, &e, now()).await?;
                     continue;
                 }
             };
-            match transport.send(message).await {
-                Ok(_) => {
-                    mark_sent(db, m.id).await?;
+            // Well inside the claim, so no other instance takes the message while this one waits.
+            let outcome = match tokio::time::timeout(Duration::from_secs(CLAIM_SECS as u64 / 2), transport.send(message)).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err((e.is_permanent() && !setting_to_mend(&e), e.to_string())),
+                Err(_) => Err((false, "the mail server took too long".to_string())),
+            };
+            match outcome {
+                Ok(()) => {
+                    mark_sent(db, &m).await?;
                     sent += 1;
+                    refused_in_a_row = 0;
                 }
-                Err(e) => {
-                    let permanent = e.is_permanent();
+                Err((permanent, e)) => {
                     tracing::warn!(outbox = m.id, attempts = m.attempts, permanent, error = %e, "the mail server did not take a message");
-                    mark_failed(db, m.id, m.attempts, permanent, &e.to_string(), now() + self.backoff(m.attempts)).await?;
-                    if !permanent {
-                        // The server is away or busy: the rest waits for the next round.
+                    mark_failed(db, &m, permanent, &e, now() + self.backoff(m.attempts)).await?;
+                    refused_in_a_row += 1;
+                    if !permanent || refused_in_a_row >= 3 {
                         break;
                     }
                 }
@@ -241,8 +258,8 @@ pub async fn queue(conn: &mut AnyConnection, mailer: &Mailer, m: &Outgoing) -> R
     };
     sqlx::query_scalar(
         "INSERT INTO outbox (kind, user_id, to_address, to_name, subject, text_body, html_body, attachment_name, attachment_type, attachment,
-            message_id, status, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12) RETURNING id",
+            message_id, status, attempts, next_attempt_at, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $13) RETURNING id",
     )
     .bind(m.kind.as_str())
     .bind(m.user_id)
@@ -256,6 +273,7 @@ pub async fn queue(conn: &mut AnyConnection, mailer: &Mailer, m: &Outgoing) -> R
     .bind(body)
     .bind(message_id)
     .bind(at)
+    .bind(m.expires_at)
     .fetch_one(&mut *conn)
     .await
 }
@@ -273,47 +291,87 @@ struct Claimed {
     attachment: Option<String>,
     message_id: String,
     attempts: i64,
+    claim: String,
 }
 
-/// Claims the oldest due message for [`CLAIM_SECS`]: queued, or left "sending" by a process
-/// whose claim ran out. The outer condition is checked again on the row itself, so of two
-/// instances picking the same message one gets it and the other none.
+/// Whether a permanent refusal names our own setup (authentication needed or refused, relaying
+/// denied) rather than the message: those wait for an admin to mend the setting.
+fn setting_to_mend(e: &lettre::transport::smtp::Error) -> bool {
+    e.status().is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"))
+}
+
+/// Claims the oldest due, unexpired message for [`CLAIM_SECS`] under a fresh random claim:
+/// queued, or left "sending" by a process whose claim ran out. The outer condition is checked
+/// again on the row itself, so of two instances picking the same message one gets it; on
+/// PostgreSQL the pick skips rows another instance is claiming, so both keep working.
 async fn claim(db: &Db) -> Result<Option<Claimed>, sqlx::Error> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
     let at = now();
-    sqlx::query_as(
-        "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1
+    let skip_locked = if db.backend == crate::server::db::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    sqlx::query_as(&format!(
+        "UPDATE outbox SET status = 'sending', claimed_until = $1, claim = $3, attempts = attempts + 1
          WHERE id = (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= $2
-                       AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY next_attempt_at, id LIMIT 1)
+                       AND (claimed_until IS NULL OR claimed_until < $2) AND (expires_at IS NULL OR expires_at > $2)
+                       ORDER BY next_attempt_at, id LIMIT 1{skip_locked})
            AND status IN ('queued', 'sending') AND (claimed_until IS NULL OR claimed_until < $2)
-         RETURNING id, to_address, to_name, subject, text_body, html_body, attachment_name, attachment_type, attachment, message_id, attempts",
-    )
+         RETURNING id, to_address, to_name, subject, text_body, html_body, attachment_name, attachment_type, attachment, message_id, attempts, claim"
+    ))
     .bind(at + CLAIM_SECS)
     .bind(at)
+    .bind(token)
     .fetch_optional(&db.pool)
     .await
 }
 
-async fn mark_sent(db: &Db, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = '' WHERE id = $2")
-        .bind(now())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
+/// Gives up on waiting messages past their `expires_at` (not claimed by anyone now).
+async fn expire(db: &Db) -> Result<(), sqlx::Error> {
+    let at = now();
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', last_error = 'expired before it could be sent', text_body = '', html_body = '', attachment = NULL
+         WHERE status IN ('queued', 'sending') AND expires_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)",
+    )
+    .bind(at)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
-/// Puts message `id` back for another attempt at `retry_at`, or marks it failed after
-/// [`MAX_ATTEMPTS`] or a permanent refusal.
-async fn mark_failed(db: &Db, id: i64, attempts: i64, permanent: bool, error: &str, retry_at: i64) -> Result<(), sqlx::Error> {
-    let status = if permanent || attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };
+/// Records that `m` was sent, if this process still holds its claim, and empties its bodies.
+async fn mark_sent(db: &Db, m: &Claimed) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = '', text_body = '', html_body = '', attachment = NULL
+         WHERE id = $2 AND claim = $3",
+    )
+    .bind(now())
+    .bind(m.id)
+    .bind(&m.claim)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Puts `m` back for another attempt at `retry_at`, or marks it failed after [`MAX_ATTEMPTS`]
+/// or a permanent refusal, if this process still holds its claim. A failed message keeps its
+/// bodies for "Send again" unless it has an expiry (a reset link: a secret not worth keeping).
+async fn mark_failed(db: &Db, m: &Claimed, permanent: bool, error: &str, retry_at: i64) -> Result<(), sqlx::Error> {
+    let status = if permanent || m.attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };
     let error: String = error.chars().take(500).collect();
-    sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $4")
-        .bind(status)
-        .bind(retry_at)
-        .bind(error)
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3,
+            text_body = CASE WHEN $1 = 'failed' AND expires_at IS NOT NULL THEN '' ELSE text_body END,
+            html_body = CASE WHEN $1 = 'failed' AND expires_at IS NOT NULL THEN '' ELSE html_body END
+         WHERE id = $4 AND claim = $5",
+    )
+    .bind(status)
+    .bind(retry_at)
+    .bind(error)
+    .bind(m.id)
+    .bind(&m.claim)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -366,9 +424,13 @@ pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
 }
 
 /// Puts failed message `id` back in the queue, due now, with its attempts counted afresh.
-/// `false`: there is no such failed message.
+/// `false`: there is no such failed message, or it cannot be sent again (one with an expiry,
+/// whose bodies were emptied).
 pub async fn retry(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, last_error = '' WHERE id = $2 AND status = 'failed'")
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, last_error = ''
+         WHERE id = $2 AND status = 'failed' AND expires_at IS NULL AND text_body <> ''",
+    )
         .bind(now())
         .bind(id)
         .execute(&db.pool)
@@ -393,6 +455,10 @@ mod tests {
     fn a_mail_server_needs_a_sender() {
         let mut config = Config::for_test("data".into(), None, "site".into());
         config.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        config.mail_from = Some("Upmentor <mentoring@example.com>".into());
+        assert!(Mailer::from_config(&config).unwrap_err().to_string().contains("UPMENTOR_PUBLIC_URL"));
+        config.public_url = Some("https://mentoring.example.com".into());
+        config.mail_from = None;
         assert!(Mailer::from_config(&config).unwrap_err().to_string().contains("UPMENTOR_MAIL_FROM"));
         config.mail_from = Some("not an address".into());
         assert!(Mailer::from_config(&config).is_err());

@@ -64,6 +64,7 @@ pub fn password_reset(user_id: i64, name: &str, address: &str, link: &str) -> Ou
         text,
         html,
         attachment: None,
+        expires_at: Some(crate::server::db::now() + crate::accounts::db::RESET_LIFETIME_SECS),
     }
 }
 
@@ -93,6 +94,7 @@ pub fn notice(kind: NoticeKind, user_id: i64, name: &str, address: &str, title: 
         text,
         html,
         attachment: None,
+        expires_at: None,
     }
 }
 

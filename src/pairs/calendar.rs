@@ -73,8 +73,8 @@ fn calendar_response(body: String, download: Option<String>) -> Response {
     res
 }
 
-/// One check-in's file, for the pair's members (404 for anyone else, as for a check-in that does
-/// not exist): `METHOD:REQUEST` while it stands, `METHOD:CANCEL` with `STATUS:CANCELLED` once it
+/// One check-in's file, for the pair's members (403 for anyone else, as on every pair endpoint;
+/// 404 for a check-in that does not exist): `METHOD:REQUEST` while it stands, `METHOD:CANCEL` with `STATUS:CANCELLED` once it
 /// was missed or moved, so opening the newer file updates or removes the event.
 pub async fn checkin_ics(
     Path(id): Path<i64>,
