@@ -20,9 +20,9 @@ export async function mailTo(address: string): Promise<ParsedMail[]> {
   return (await all()).filter(m => m.to && (Array.isArray(m.to) ? m.to : [m.to]).some(t => t.value.some(v => v.address === address)));
 }
 
-/** Waits for the `n`th message to `address` and returns it. */
-export async function nthMailTo(address: string, n: number): Promise<ParsedMail> {
-  await expect.poll(async () => (await mailTo(address)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(n);
-  const list = (await mailTo(address)).sort((a, b) => (a.date?.getTime() ?? 0) - (b.date?.getTime() ?? 0));
-  return list[n - 1];
+/** Waits for the first message to `address` with `subject` and returns it. */
+export async function firstMailTo(address: string, subject: string): Promise<ParsedMail> {
+  const find = async () => (await mailTo(address)).find(m => m.subject === subject);
+  await expect.poll(async () => (await find()) !== undefined, { timeout: 20_000 }).toBe(true);
+  return (await find())!;
 }

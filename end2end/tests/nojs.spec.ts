@@ -1,7 +1,7 @@
 // Runs with JavaScript disabled: the server-rendered pages must make sense on their own.
 import { test, expect } from './fixtures';
 import { ADMIN, MENTEE, MENTOR, PASSWORD } from './helpers';
-import { nthMailTo } from './mail';
+import { firstMailTo } from './mail';
 
 test('the sign-in page is complete before any script runs', async ({ page }) => {
   await page.goto('/signin');
@@ -59,7 +59,7 @@ test('a forgotten password is reset without JavaScript', async ({ page }) => {
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await expect(page).toHaveURL(/\/forgot\?sent=1$/);
   await expect(page.locator('.form-status')).toContainText('a reset link is on its way');
-  const mail = await nthMailTo(ADMIN, 1);
+  const mail = await firstMailTo(ADMIN, 'Reset your Upmentor password');
   const link = mail.text?.match(/http:\/\/\S+\/reset\/[A-Za-z0-9_-]+/)?.[0];
   expect(link).toBeTruthy();
   await page.goto(link!);
@@ -68,4 +68,15 @@ test('a forgotten password is reset without JavaScript', async ({ page }) => {
   await page.getByRole('button', { name: 'Set password and sign in' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+});
+
+test('mail choices are saved without JavaScript', async ({ page }) => {
+  expect((await page.request.post('/api/sign_in', { form: { email: MENTOR, password: PASSWORD } })).ok()).toBeTruthy();
+  await page.goto('/profile');
+  const panel = page.locator('section[aria-labelledby="mail-h"]');
+  await panel.getByLabel('Matches and mentor requests').uncheck();
+  await panel.getByRole('button', { name: 'Save mail choices' }).click();
+  await expect(page).toHaveURL(/\/profile\??$/);
+  await expect(panel.getByLabel('Matches and mentor requests')).not.toBeChecked();
+  await expect(panel.getByLabel('Check-ins and their reminders')).toBeChecked();
 });

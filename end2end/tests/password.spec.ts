@@ -2,7 +2,7 @@
 // from the test SMTP server), the link that sets a new password once.
 import { test, expect } from './fixtures';
 import { DESIGNER, PASSWORD, hydrated } from './helpers';
-import { nthMailTo } from './mail';
+import { firstMailTo } from './mail';
 
 test('a forgotten password is reset through the mailed link, once', async ({ page }) => {
   await page.goto('/signin');
@@ -19,7 +19,7 @@ test('a forgotten password is reset through the mailed link, once', async ({ pag
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await expect(page.locator('.form-status')).toContainText('a reset link is on its way');
 
-  const mail = await nthMailTo(DESIGNER, 1);
+  const mail = await firstMailTo(DESIGNER, 'Reset your Upmentor password');
   expect(mail.subject).toBe('Reset your Upmentor password');
   expect(mail.from?.value[0].address).toBe('mentoring@demo.upmentor.test');
   expect(mail.messageId).toMatch(/@demo\.upmentor\.test>$/);
