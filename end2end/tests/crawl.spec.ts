@@ -44,7 +44,9 @@ function fill(route: string, ids: Ids): string {
     .replace(/^\/programmes\/:id/, `/programmes/${ids.programme}`)
     .replace(/^\/pairs\/:id/, `/pairs/${ids.pair}`)
     .replace(/^\/people\/:id/, `/people/${ids.person}`)
-    .replace(/^\/invite\/:token/, `/invite/${ids.token}`);
+    .replace(/^\/invite\/:token/, `/invite/${ids.token}`)
+    // A reset link that was never mailed: the page explains it is not valid (404).
+    .replace(/^\/reset\/:token/, '/reset/no-such-reset-link');
   expect(path, `the crawl knows how to fill ${route}`).not.toContain(':');
   return path;
 }
