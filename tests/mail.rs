@@ -8,7 +8,7 @@
 
 mod common;
 use common::*;
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -341,4 +341,33 @@ async fn notices(backend: Backend) {
     assert!(victors.iter().any(|(s, _)| s == "Dana Okafor scheduled a check-in"), "{victors:?}");
     assert_eq!(addressed_to(&got_later, MENTOR).len(), 1, "Dana turned check-in mail off");
     assert!(dana.form("me/inbox", &[]).await.body.to_string().contains("Victor Lindqvist scheduled a check-in"), "still in her inbox");
+    let invitation = calendar_attached(&got_later, MENTEE, "Dana Okafor scheduled a check-in");
+    assert!(invitation.0.starts_with("text/calendar") && invitation.0.contains("method=REQUEST"), "{}", invitation.0);
+    let has = |file: &str, line: &str| file.lines().any(|l| l == line);
+    assert!(has(&invitation.1, "METHOD:REQUEST") && has(&invitation.1, "STATUS:CONFIRMED"), "{}", invitation.1);
+    let uid = invitation.1.lines().find(|l| l.starts_with("UID:checkin-")).expect("a UID").to_string();
+
+    // Dana moves hers: Victor's calendar gets the cancellation of the same event.
+    let workspace = dana.form("pairs/workspace", &[("pair_id", &pair.body.to_string())]).await.body;
+    // Earliest first: Victor's in three days, then Dana's in four.
+    let hers = workspace["checkins"][1]["id"].to_string();
+    assert_eq!(dana.form("pairs/checkin_status", &[("checkin_id", &hers), ("status", "rescheduled")]).await.status, 200);
+    let got = smtpd.wait_for(4, Duration::from_secs(20)).await;
+    let cancellation = calendar_attached(&got, MENTEE, "Dana Okafor called off a check-in");
+    assert!(cancellation.0.contains("method=CANCEL"), "{}", cancellation.0);
+    assert!(has(&cancellation.1, "METHOD:CANCEL") && has(&cancellation.1, "STATUS:CANCELLED") && has(&cancellation.1, "SEQUENCE:1"), "{}", cancellation.1);
+    assert!(has(&cancellation.1, &uid), "the same UID, so the calendar drops that event: {uid}");
+}
+
+/// The content type and text of the calendar file attached to the message to `who` with `subject`.
+fn calendar_attached(raw: &[Vec<u8>], who: &str, subject: &str) -> (String, String) {
+    let parser = MessageParser::default();
+    let message = raw
+        .iter()
+        .filter_map(|r| parser.parse(r))
+        .find(|m| m.subject() == Some(subject) && m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(who))
+        .unwrap_or_else(|| panic!("no \"{subject}\" to {who}"));
+    let part = message.attachments().next().unwrap_or_else(|| panic!("\"{subject}\" carries no attachment"));
+    let kind = part.content_type().map(|c| format!("{}/{}; method={}", c.ctype(), c.subtype().unwrap_or_default(), c.attribute("method").unwrap_or_default()));
+    (kind.unwrap_or_default(), String::from_utf8_lossy(part.contents()).to_string())
 }

@@ -5,6 +5,7 @@ import { request as playwrightRequest } from '@playwright/test';
 import ICAL from 'ical.js';
 import { test, expect, Page } from './fixtures';
 import { ADMIN, MENTEE, MENTOR, PASSWORD, hydrated, signIn } from './helpers';
+import { mailTo } from './mail';
 
 const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -62,6 +63,15 @@ test('a person subscribes to their check-ins, sees a missed one cancelled, and c
   expect(mine[0].duration.toSeconds()).toBe(45 * 60);
   expect(mine[0].component.getFirstPropertyValue('status')).toBe('CONFIRMED');
   expect(mine[0].sequence).toBe(0);
+
+  // Victor's mail about it carries the same event as an invitation.
+  await expect.poll(async () => (await mailTo(MENTEE)).filter(m => m.attachments.some(a => a.content.toString().includes(mine[0].uid))).length).toBe(1);
+  const mailed = (await mailTo(MENTEE)).find(m => m.attachments.some(a => a.content.toString().includes(mine[0].uid)))!;
+  expect(mailed.subject).toBe('Dana Okafor scheduled a check-in');
+  const invitation = mailed.attachments.find(a => a.contentType === 'text/calendar')!;
+  const invitationCalendar = new ICAL.Component(ICAL.parse(invitation.content.toString()));
+  expect(invitationCalendar.getFirstPropertyValue('method')).toBe('REQUEST');
+  expect(events(invitation.content.toString())[0].uid).toBe(mine[0].uid);
 
   // Dana marks it missed: the feed keeps the event (same UID) but cancelled, one SEQUENCE on.
   const dana = await playwrightRequest.newContext({ baseURL: test.info().project.use.baseURL });

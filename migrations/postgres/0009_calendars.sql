@@ -11,3 +11,11 @@ CREATE TABLE calendar_feeds (
     token TEXT NOT NULL UNIQUE,
     created_at BIGINT NOT NULL
 );
+
+-- This installation's own name for the events it publishes (`UID:checkin-7@<it>`): made once,
+-- at random, so the UIDs of check-ins never change with the site's address and two
+-- installations never share one.
+CREATE TABLE installation (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    uid_domain TEXT NOT NULL
+);

@@ -220,10 +220,18 @@ pub fn install_notice_mail(mailer: std::sync::Arc<Mailer>, base: String) {
     }
 }
 
-/// Queues notice `title` / `body` / `link` (a path on the site) as mail to person `user_id`, on
-/// the caller's transaction, when mail is installed ([`install_notice_mail`]), the person has an
+/// Queues notice `title` / `body` / `link` (a path on the site) as mail to person `user_id`, with
+/// `attachment` if any, on the caller's transaction, when mail is installed ([`install_notice_mail`]), the person has an
 /// active account with a password, and they did not turn off mail of this `kind`.
-pub async fn mail_notice(conn: &mut AnyConnection, user_id: i64, kind: NoticeKind, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
+pub async fn mail_notice(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: NoticeKind,
+    title: &str,
+    body: &str,
+    link: &str,
+    attachment: Option<MailAttachment>,
+) -> Result<(), sqlx::Error> {
     let Some((mailer, base)) = NOTICE_MAIL.get() else { return Ok(()) };
     let to: Option<(String, String, Option<i64>)> = sqlx::query_as(
         "SELECT u.email, u.name, p.mail FROM users u LEFT JOIN mail_preferences p ON p.user_id = u.id AND p.kind = $2
@@ -237,7 +245,8 @@ pub async fn mail_notice(conn: &mut AnyConnection, user_id: i64, kind: NoticeKin
     if choice == Some(0) {
         return Ok(());
     }
-    let mail = super::templates::notice(kind, user_id, &name, &address, title, body, &format!("{base}{link}"), &format!("{base}/profile#mail-h"));
+    let mut mail = super::templates::notice(kind, user_id, &name, &address, title, body, &format!("{base}{link}"), &format!("{base}/profile#mail-h"));
+    mail.attachment = attachment;
     queue(conn, mailer, &mail).await?;
     mailer.wake();
     Ok(())

@@ -10,6 +10,20 @@ use sqlx::AnyConnection;
 /// ([`crate::mail::outbox::mail_notice`]). Written on the caller's transaction, so a notice (and
 /// its mail) exists exactly when what it tells of does.
 pub async fn notify(conn: &mut AnyConnection, user_id: i64, kind: NoticeKind, title: &str, body: &str, link: &str) -> Result<(), sqlx::Error> {
+    notify_with(conn, user_id, kind, title, body, link, None).await
+}
+
+/// [`notify`], with a file attached to the mail (a check-in's `.ics`); the inbox shows the
+/// notice alone.
+pub async fn notify_with(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: NoticeKind,
+    title: &str,
+    body: &str,
+    link: &str,
+    attachment: Option<crate::mail::outbox::MailAttachment>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO notifications (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(user_id)
         .bind(title)
@@ -18,7 +32,7 @@ pub async fn notify(conn: &mut AnyConnection, user_id: i64, kind: NoticeKind, ti
         .bind(now())
         .execute(&mut *conn)
         .await?;
-    crate::mail::outbox::mail_notice(conn, user_id, kind, title, body, link).await
+    crate::mail::outbox::mail_notice(conn, user_id, kind, title, body, link, attachment).await
 }
 
 /// Person `user_id`'s choice of mail, kind by kind (yes unless they said no).

@@ -160,16 +160,22 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
     }
     let partner = m.partner_of(user.id);
     let partner_tz = db::timezone_of(&state.db, partner).await?;
-    // The check-in and the partner's notice are one write: both or neither.
+    let uid_domain = if state.mail.enabled() { Some(db::calendar_uid_domain(&state.db).await?) } else { None };
+    // The check-in and the partner's notice (and its mail, with the invitation) are one write.
     let mut tx = state.db.begin_write().await?;
     let id = db::create_checkin(&mut tx, pair_id, starts_at, &valid, user.id).await?;
-    crate::notifications::db::notify(
+    let invitation = match &uid_domain {
+        Some(d) => db::calendar_checkin_on(&mut tx, id).await?.map(|c| super::calendar::mail_attachment(d, &state.config.public_base(), &c, partner)),
+        None => None,
+    };
+    crate::notifications::db::notify_with(
         &mut tx,
         partner,
         crate::notifications::NoticeKind::Checkins,
         &format!("{} scheduled a check-in", user.name),
         &format!("{} for {} minutes.", crate::calendar::display_time(starts_at, &partner_tz), valid.minutes),
         &format!("/pairs/{pair_id}"),
+        invitation,
     )
     .await?;
     tx.commit().await?;
@@ -183,9 +189,33 @@ async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::M
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_status")]
 pub async fn set_checkin_status(checkin_id: i64, status: String) -> Result<(), AppError> {
-    let (_, state, _, _) = checkin_member(checkin_id).await?;
+    let (user, state, m, place) = checkin_member(checkin_id).await?;
     let status = CheckinStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose held, missed or rescheduled."))?;
-    Ok(db::update_checkin_status(&state.db, checkin_id, status).await?)
+    let uid_domain = if state.mail.enabled() { Some(db::calendar_uid_domain(&state.db).await?) } else { None };
+    let partner = m.partner_of(user.id);
+    let partner_tz = db::timezone_of(&state.db, partner).await?;
+    let mut tx = state.db.begin_write().await?;
+    let changed = db::update_checkin_status(&mut tx, checkin_id, status).await?;
+    // A check-in still to come that will not happen is taken out of the partner's calendar.
+    if changed && status.cancels_event() && place.starts_at > crate::server::db::now() {
+        let cancellation = match &uid_domain {
+            Some(d) => db::calendar_checkin_on(&mut tx, checkin_id).await?.map(|c| super::calendar::mail_attachment(d, &state.config.public_base(), &c, partner)),
+            None => None,
+        };
+        let what = if status == CheckinStatus::Missed { "will not take place" } else { "is being moved" };
+        crate::notifications::db::notify_with(
+            &mut tx,
+            partner,
+            crate::notifications::NoticeKind::Checkins,
+            &format!("{} called off a check-in", user.name),
+            &format!("The check-in of {} {what}.", crate::calendar::display_time(place.starts_at, &partner_tz)),
+            &format!("/pairs/{}", place.pair_id),
+            cancellation,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "pairs/checkin_notes")]

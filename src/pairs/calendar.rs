@@ -23,14 +23,10 @@ const FEED_LIMIT: i64 = 500;
 /// The length of a feed secret (32 bytes, URL-safe base64 without padding).
 pub const FEED_TOKEN_LEN: usize = 43;
 
-/// The site's host name, for event UIDs (`checkin-{id}@{host}`), which must not change.
-fn host(state: &AppState) -> String {
-    state.config.public_base().split("://").nth(1).unwrap_or("upmentor").trim_end_matches('/').to_string()
-}
-
 /// Check-in `c` as seen by member `viewer`: "Check-in with" the partner, the agenda and a link to
 /// the pair's workspace on `base`; cancelled when it was missed or moved (the calendar drops it).
-fn entry(state: &AppState, base: &str, c: &db::CalendarCheckin, viewer: i64) -> CalendarEntry {
+/// Its UID is `checkin-{id}@{uid_domain}` ([`db::calendar_uid_domain`]), the same for ever.
+pub fn entry(uid_domain: &str, base: &str, c: &db::CalendarCheckin, viewer: i64) -> CalendarEntry {
     let mentor = CalendarPerson { name: c.mentor_name.clone(), email: c.mentor_email.clone() };
     let mentee = CalendarPerson { name: c.mentee_name.clone(), email: c.mentee_email.clone() };
     let partner = if viewer == c.mentor_id { &mentee } else { &mentor };
@@ -44,7 +40,7 @@ fn entry(state: &AppState, base: &str, c: &db::CalendarCheckin, viewer: i64) -> 
     description.push_str(&format!("\nNotes, goals and chat: {link}"));
     let organizer = if c.created_by == Some(c.mentee_id) { mentee.clone() } else { mentor.clone() };
     CalendarEntry {
-        uid: format!("checkin-{}@{}", c.id, host(state)),
+        uid: format!("checkin-{}@{uid_domain}", c.id),
         sequence: u32::try_from(c.sequence).unwrap_or(u32::MAX),
         starts_at: c.starts_at,
         minutes: u32::try_from(c.minutes).unwrap_or(60),
@@ -54,6 +50,19 @@ fn entry(state: &AppState, base: &str, c: &db::CalendarCheckin, viewer: i64) -> 
         cancelled: c.status.cancels_event(),
         organizer: Some(organizer),
         attendees: vec![mentor, mentee],
+    }
+}
+
+/// Check-in `c` as a file to attach to member `viewer`'s mail: an invitation while it stands, a
+/// cancellation once it was missed or moved (`method=` in the type, as iTIP mail needs).
+pub fn mail_attachment(uid_domain: &str, base: &str, c: &db::CalendarCheckin, viewer: i64) -> crate::mail::outbox::MailAttachment {
+    let e = entry(uid_domain, base, c, viewer);
+    let method = if e.cancelled { Method::Cancel } else { Method::Request };
+    let method_name = if e.cancelled { "CANCEL" } else { "REQUEST" };
+    crate::mail::outbox::MailAttachment {
+        name: format!("checkin-{}.ics", c.id),
+        content_type: format!("text/calendar; charset=utf-8; method={method_name}"),
+        body: calendar_file(method, None, &[e], crate::server::db::now()),
     }
 }
 
@@ -90,7 +99,11 @@ pub async fn checkin_ics(
     if let Err(e) = pair_member(&state.db, &user, c.pair_id, PairAccess::Read).await {
         return e.into_response();
     }
-    let e = entry(&state, &site_base(&state.config, client.as_deref()), &c, user.id);
+    let uid_domain = match db::calendar_uid_domain(&state.db).await {
+        Ok(d) => d,
+        Err(e) => return crate::error::AppError::from(e).into_response(),
+    };
+    let e = entry(&uid_domain, &site_base(&state.config, client.as_deref()), &c, user.id);
     let method = if e.cancelled { Method::Cancel } else { Method::Request };
     calendar_response(calendar_file(method, None, &[e], crate::server::db::now()), Some(format!("checkin-{id}.ics")))
 }
@@ -106,12 +119,13 @@ pub async fn feed(Path(file): Path<String>, State(state): State<AppState>, clien
     let now = crate::server::db::now();
     let found = async {
         let Some(owner) = db::feed_owner(&state.db, token).await? else { return Ok(None) };
-        Ok::<_, sqlx::Error>(Some((owner, db::calendar_checkins(&state.db, owner, now - FEED_HISTORY, FEED_LIMIT).await?)))
+        let checkins = db::calendar_checkins(&state.db, owner, now - FEED_HISTORY, FEED_LIMIT).await?;
+        Ok::<_, sqlx::Error>(Some((owner, checkins, db::calendar_uid_domain(&state.db).await?)))
     };
     match found.await {
-        Ok(Some((owner, checkins))) => {
+        Ok(Some((owner, checkins, uid_domain))) => {
             let base = site_base(&state.config, client.as_deref());
-            let entries: Vec<CalendarEntry> = checkins.iter().map(|c| entry(&state, &base, c, owner)).collect();
+            let entries: Vec<CalendarEntry> = checkins.iter().map(|c| entry(&uid_domain, &base, c, owner)).collect();
             calendar_response(calendar_file(Method::Publish, Some("Upmentor check-ins"), &entries, now), None)
         }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),

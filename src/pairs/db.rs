@@ -306,14 +306,14 @@ pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i
 
 /// Sets check-in `id`'s state and raises its calendar `sequence` in the same statement, only
 /// when the state changes: two tabs marking it missed at once raise it once, and every calendar
-/// holding the event replaces it with the newer one.
-pub async fn update_checkin_status(db: &Db, id: i64, status: CheckinStatus) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE checkins SET status = $1, sequence = sequence + 1 WHERE id = $2 AND status <> $1")
+/// holding the event replaces it with the newer one. `true` when it changed.
+pub async fn update_checkin_status(conn: &mut AnyConnection, id: i64, status: CheckinStatus) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE checkins SET status = $1, sequence = sequence + 1 WHERE id = $2 AND status <> $1")
         .bind(status)
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// A check-in as calendars show it, with both members' names and addresses.
@@ -342,7 +342,13 @@ const CALENDAR_CHECKIN: &str = "SELECT c.id, c.pair_id, c.starts_at, c.minutes, 
 
 /// Check-in `id` for its calendar file; `None` when there is none.
 pub async fn calendar_checkin(db: &Db, id: i64) -> Result<Option<CalendarCheckin>, sqlx::Error> {
-    sqlx::query_as(&format!("{CALENDAR_CHECKIN} WHERE c.id = $1")).bind(id).fetch_optional(&db.pool).await
+    let mut conn = db.pool.acquire().await?;
+    calendar_checkin_on(&mut conn, id).await
+}
+
+/// [`calendar_checkin`] on `conn` (inside a transaction that just wrote it).
+pub async fn calendar_checkin_on(conn: &mut AnyConnection, id: i64) -> Result<Option<CalendarCheckin>, sqlx::Error> {
+    sqlx::query_as(&format!("{CALENDAR_CHECKIN} WHERE c.id = $1")).bind(id).fetch_optional(&mut *conn).await
 }
 
 /// The check-ins of every pair person `user_id` is in (active or ended) that start at or after
@@ -356,6 +362,17 @@ pub async fn calendar_checkins(db: &Db, user_id: i64, since: i64, limit: i64) ->
     .bind(limit)
     .fetch_all(&db.pool)
     .await
+}
+
+/// This installation's name for the calendar events it publishes, made at random the first time
+/// it is asked for (one row, whoever asks first: the insert does nothing if it is there).
+pub async fn calendar_uid_domain(db: &Db) -> Result<String, sqlx::Error> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 10];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let candidate = format!("{}.upmentor", hex::encode(bytes));
+    sqlx::query("INSERT INTO installation (id, uid_domain) VALUES (1, $1) ON CONFLICT (id) DO NOTHING").bind(candidate).execute(&db.pool).await?;
+    sqlx::query_scalar("SELECT uid_domain FROM installation WHERE id = 1").fetch_one(&db.pool).await
 }
 
 /// Person `user_id`'s calendar feed secret, if they made one.

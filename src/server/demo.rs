@@ -401,7 +401,7 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
             .validate()
             .map_err(|e| anyhow::anyhow!("demo check-in: {e}"))?;
         let held_id = pairs::create_checkin(&mut *db.pool.acquire().await?, pair.id, t - 7 * 86_400 - (t % 86_400) + 10 * 3600, &held, mentee).await?;
-        pairs::update_checkin_status(db, held_id, crate::pairs::CheckinStatus::Held).await?;
+        pairs::update_checkin_status(&mut *db.pool.acquire().await?, held_id, crate::pairs::CheckinStatus::Held).await?;
         pairs::set_shared_notes(db, held_id, &format!("We agreed to meet every two weeks. First topic: {learn}.")).await?;
         let mut tx = db.begin_write().await?;
         for (who, rating, fit) in [(mentor, 4 + rng.gen_range(0..2), "good"), (mentee, 3 + rng.gen_range(0..3), if n % 7 == 6 { "unsure" } else { "good" })] {
