@@ -371,3 +371,43 @@ fn calendar_attached(raw: &[Vec<u8>], who: &str, subject: &str) -> (String, Stri
     let kind = part.content_type().map(|c| format!("{}/{}; method={}", c.ctype(), c.subtype().unwrap_or_default(), c.attribute("method").unwrap_or_default()));
     (kind.unwrap_or_default(), String::from_utf8_lossy(part.contents()).to_string())
 }
+
+mod an_invitation_goes_by_mail {
+    #[tokio::test]
+    async fn sqlite() {
+        super::invitation(super::Backend::Sqlite).await;
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::invitation(super::Backend::Postgres).await;
+    }
+}
+
+async fn invitation(backend: Backend) {
+    if skipped() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtpd = Smtpd::new(dir.path());
+    smtpd.start();
+    let Some(app) = start(backend, &smtpd) else { return };
+    let admin = signed_in(&app, ADMIN).await;
+    let person = json!({"name": "Nia New", "email": "nia.new@demo.upmentor.test", "job_title": "Graduate", "level": "1",
+                        "department": "Data", "manager_email": "", "location": "Leeds", "timezone": "Europe/London"});
+    let link = admin.json("admin/invite", json!({"person": person})).await;
+    assert_eq!(link.status, 200, "{:?}", link.body);
+    assert_eq!(link.body["mailed"], true);
+    let got = smtpd.wait_for(1, Duration::from_secs(20)).await;
+    let message = MessageParser::default().parse(&got[0]).unwrap();
+    assert_eq!(message.subject(), Some("You are invited to Upmentor"));
+    assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("nia.new@demo.upmentor.test"));
+    let text = message.body_text(0).unwrap().to_string();
+    assert!(text.contains("Alex Morgan invited you"), "{text}");
+    let mailed = link_in(&text, &format!("{PUBLIC}/invite/"));
+    assert_eq!(mailed.trim_start_matches(PUBLIC), link.body["path"].as_str().unwrap(), "the mail carries the link the admin sees");
+    // The link works: Nia sets a password and is signed in.
+    let token = link.body["path"].as_str().unwrap().trim_start_matches("/invite/").to_string();
+    let nia = app.client();
+    let accepted = nia.form("accept_invite", &[("token", &token), ("password", "nia's first passphrase"), ("confirm", "nia's first passphrase")]).await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+}

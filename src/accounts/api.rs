@@ -145,8 +145,32 @@ async fn invite_inner(person: PersonInput) -> Result<InviteLink, AppError> {
         db::set_manager(&mut tx, id, Some(manager_id)).await?;
     }
     let (token, expires_at) = db::issue_invite(&mut tx, id).await?;
+    let mailed = mail_invitation(&state, &mut tx, id, &person.name, &person.email, &admin.name, &token, expires_at).await?;
     tx.commit().await?;
-    Ok(InviteLink { user_id: id, name: person.name, email: person.email, path: format!("/invite/{token}"), expires_at })
+    state.mail.wake();
+    Ok(InviteLink { user_id: id, name: person.name, email: person.email, path: format!("/invite/{token}"), expires_at, mailed })
+}
+
+/// Queues the invitation to `name` at `email` on `tx` when this site sends mail; `true` if it did.
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments)]
+async fn mail_invitation(
+    state: &crate::server::AppState,
+    tx: &mut sqlx::AnyConnection,
+    user_id: i64,
+    name: &str,
+    email: &str,
+    inviter: &str,
+    token: &str,
+    expires_at: i64,
+) -> Result<bool, AppError> {
+    if !state.mail.enabled() {
+        return Ok(false);
+    }
+    let url = format!("{}/invite/{token}", state.config.public_base());
+    let mail = crate::mail::templates::invitation(user_id, name, email, inviter, &url, expires_at);
+    crate::mail::outbox::queue(tx, &state.mail, &mail).await?;
+    Ok(true)
 }
 
 /// Changes the signed-in person's password: the current one must match (attempts are throttled
@@ -196,7 +220,7 @@ pub async fn pending_invites() -> Result<Vec<PendingInvite>, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/reissue_invite")]
 pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
-    require_admin().await?;
+    let admin = require_admin().await?;
     let state = state()?;
     let mut tx = state.db.begin_write().await?;
     let db::AccountState { name, email, active, left } = db::account_state(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
@@ -207,8 +231,10 @@ pub async fn reissue_invite(user_id: i64) -> Result<InviteLink, AppError> {
         return Err(AppError::Conflict(format!("{name} has already set a password.")));
     }
     let (token, expires_at) = db::issue_invite(&mut tx, user_id).await?;
+    let mailed = mail_invitation(&state, &mut tx, user_id, &name, &email, &admin.name, &token, expires_at).await?;
     tx.commit().await?;
-    Ok(InviteLink { user_id, name, email, path: format!("/invite/{token}"), expires_at })
+    state.mail.wake();
+    Ok(InviteLink { user_id, name, email, path: format!("/invite/{token}"), expires_at, mailed })
 }
 
 #[server(prefix = "/api", endpoint = "invitation")]

@@ -144,6 +144,9 @@ pub struct InviteLink {
     /// Path with the one-time token, e.g. `/invite/…`; the admin copies it to the person.
     pub path: String,
     pub expires_at: i64,
+    /// Whether the link also went to the person by mail (this site sends mail).
+    #[serde(default)]
+    pub mailed: bool,
 }
 
 /// A problem on one line of an imported CSV (line 1 is the header).

@@ -257,7 +257,7 @@ pub fn InviteLinkRow(link: InviteLink) -> impl IntoView {
     let url = absolute(&link.path);
     view! {
         <li class="invite-link">
-            <span>{link.name} " · " {link.email} " · valid until " {format_date(link.expires_at)}</span>
+            <span>{link.name} " · " {link.email} " · valid until " {format_date(link.expires_at)} {link.mailed.then_some(" · sent by mail")}</span>
             <crate::ui::CopyField value=url label="One-time link to copy" />
         </li>
     }

@@ -28,6 +28,7 @@ const MAX_BACKOFF: i64 = 3600;
 /// What a message is about, stored with it (for the admins' list and for throttling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
+    Invitation,
     PasswordReset,
     /// An inbox notice of this kind, by mail too.
     Notice(NoticeKind),
@@ -36,6 +37,7 @@ pub enum MailKind {
 impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            MailKind::Invitation => "invitation",
             MailKind::PasswordReset => "password_reset",
             MailKind::Notice(kind) => kind.as_str(),
         }

@@ -68,6 +68,43 @@ pub fn password_reset(user_id: i64, name: &str, address: &str, link: &str) -> Ou
     }
 }
 
+/// The invitation to `name` at `address` from `inviter`, with the one-time `link` to set a
+/// password, valid until `expires_at` (Unix seconds; the mail is not sent after it).
+pub fn invitation(user_id: i64, name: &str, address: &str, inviter: &str, link: &str, expires_at: i64) -> Outgoing {
+    let subject = "You are invited to Upmentor";
+    let until = chrono::DateTime::from_timestamp(expires_at, 0).map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_default();
+    let text = format!(
+        "Hello {name},\n\n\
+         {inviter} invited you to Upmentor, where your company's mentoring programmes run: reverse mentoring, classic and peer mentoring, lunch & learn.\n\n\
+         Set your password here (the link works once, until {until}):\n\n{link}\n"
+    );
+    let html = html(
+        subject,
+        &[
+            format!("Hello {},", escape(name)),
+            format!(
+                "{} invited you to Upmentor, where your company's mentoring programmes run: reverse mentoring, classic and peer mentoring, lunch &amp; learn.",
+                escape(inviter)
+            ),
+            format!("Set your password (the link works once, until {}):", escape(&until)),
+        ],
+        link,
+        "Set your password",
+        &[],
+    );
+    Outgoing {
+        kind: MailKind::Invitation,
+        user_id: Some(user_id),
+        to_address: address.into(),
+        to_name: name.into(),
+        subject: subject.into(),
+        text,
+        html,
+        attachment: None,
+        expires_at: Some(expires_at),
+    }
+}
+
 /// An inbox notice by mail: its title as the subject, its sentence, a link to act on it (`url`)
 /// and one to change which mail the person gets (`settings`).
 #[allow(clippy::too_many_arguments)]

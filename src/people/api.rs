@@ -187,7 +187,7 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
         ids.insert(p.row.email.clone(), id);
         if let Some((token, _, expires_at)) = invitation {
             applied.created += 1;
-            applied.invites.push(InviteLink { user_id: id, name: p.row.name.clone(), email: p.row.email.clone(), path: format!("/invite/{token}"), expires_at });
+            applied.invites.push(InviteLink { user_id: id, name: p.row.name.clone(), email: p.row.email.clone(), path: format!("/invite/{token}"), expires_at, mailed: false });
         }
         match p.row.changes.iter().find(|c| c.field == PersonField::Status).map(|c| c.new.as_str()) {
             Some("left") => {
