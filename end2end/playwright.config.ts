@@ -37,7 +37,7 @@ const server = (at: number, people: string, programme: string, history = false, 
     UPMENTOR_SITE_ROOT: process.env.UPMENTOR_SITE_ROOT ?? '../target/site',
     RUST_LOG: 'warn',
     ...(mail ? { UPMENTOR_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, UPMENTOR_MAIL_FROM: 'Upmentor <mentoring@demo.upmentor.test>',
-                 UPMENTOR_PUBLIC_URL: `http://127.0.0.1:${at}` } : {}),
+                 UPMENTOR_PUBLIC_URL: `http://127.0.0.1:${at}`, UPMENTOR_DIGEST_AFTER_MINUTES: '0' } : {}),
   },
 });
 

@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />
                     <Route path=path!("/forgot") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/unsubscribe/:token") view=crate::mail::ui::UnsubscribePage ssr=SsrMode::Async />
                     <Route path=path!("/people") view=DirectoryPage ssr=SsrMode::Async />
                     <Route path=path!("/people/:id") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=EditProfilePage ssr=SsrMode::Async />

@@ -95,9 +95,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             upmentor::mail::outbox::spawn_delivery(state.db.clone(), state.mail.clone());
             let listener = std::net::TcpListener::bind(state.config.addr)?;
             let addr = listener.local_addr()?;
-            upmentor::mail::outbox::install_notice_mail(
+            let base = state.config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+            upmentor::mail::outbox::install_notice_mail(state.mail.clone(), base.clone());
+            upmentor::mail::digest::spawn_digests(
+                state.db.clone(),
                 state.mail.clone(),
-                state.config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+                base.trim_end_matches('/').to_string(),
+                state.config.digest_every_minutes,
+                state.config.digest_after_minutes,
+                // Often enough that a message unread for the configured time is summed up soon after.
+                std::time::Duration::from_secs((state.config.digest_after_minutes * 30).clamp(1, state.config.housekeeping_secs.max(1))),
             );
             let app = server::router(state.clone(), upmentor::app::shell, upmentor::app::App);
             let (stop, stopping) = tokio::sync::watch::channel(false);

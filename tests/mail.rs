@@ -311,7 +311,10 @@ async fn notices(backend: Backend) {
     assert_eq!(dana.form("me/mail_choices_save", &all_but_checkins).await.status, 200);
     let choices = dana.form("me/mail_choices", &[]).await.body;
     assert_eq!(choices["mail_enabled"], true);
-    assert_eq!(choices["kinds"], json!([["matches", true], ["checkins", false], ["nudges", true], ["roadblocks", true], ["programmes", true]]));
+    assert_eq!(
+        choices["kinds"],
+        json!([["matches", true], ["checkins", false], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", false]])
+    );
     assert_eq!(victor.form("me/mail_choices", &[]).await.body["kinds"][1], json!(["checkins", true]), "mail unless one says no");
 
     // Paired by hand: both hear of it by mail, with a link to their matches.
@@ -410,4 +413,75 @@ async fn invitation(backend: Backend) {
     let nia = app.client();
     let accepted = nia.form("accept_invite", &[("token", &token), ("password", "nia's first passphrase"), ("confirm", "nia's first passphrase")]).await;
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+}
+
+mod unread_chat_is_summed_up_once_and_can_be_stopped {
+    #[tokio::test]
+    async fn sqlite() {
+        super::digest(super::Backend::Sqlite).await;
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::digest(super::Backend::Postgres).await;
+    }
+}
+
+async fn digest(backend: Backend) {
+    if skipped() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtpd = Smtpd::new(dir.path());
+    smtpd.start();
+    let mut settings = mail_settings(&smtpd);
+    settings.extend([("UPMENTOR_HOUSEKEEPING_SECS", "1".to_string()), ("UPMENTOR_DIGEST_EVERY_MINUTES", "0".into()), ("UPMENTOR_DIGEST_AFTER_MINUTES", "0".into())]);
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let Some(app) = TestApp::start_with(backend, &env) else { return };
+    // Two instances deliver digests at once on PostgreSQL; each message is summed up once.
+    let _second = matches!(backend, Backend::Postgres).then(|| app.second_instance());
+    let admin = signed_in(&app, ADMIN).await;
+    let victor = signed_in(&app, MENTEE).await;
+    assert_eq!(victor.form("me/mail_choices_save", &[("checkins", "on")]).await.status, 200, "Victor wants only check-in mail");
+    assert_eq!(victor.form("me/mail_choices_save", &[("checkins", "on"), ("chat", "on")]).await.status, 200, "…and chat summaries");
+    let p = json!({"name": "Chatty", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(1), "ends_on": day(100),
+        "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "1", "self_match": false});
+    let programme = admin.json("programmes/create", json!({"input": p})).await.body.as_i64().unwrap().to_string();
+    let pair = admin.form("pairs/create", &[("programme_id", &programme), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await.body.as_i64().unwrap();
+    // Dana writes three messages Victor does not read (as the chat stores them).
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let dana_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(MENTOR).fetch_one(&db.pool).await.unwrap();
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    for k in 0..3 {
+        sqlx::query("INSERT INTO messages (pair_id, sender_id, client_id, body, created_at) VALUES ($1, $2, $3, 'Hello!', $4)")
+            .bind(pair)
+            .bind(dana_id)
+            .bind(format!("digest-{k}"))
+            .bind(t - 5)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let is_digest = |raw: &Vec<u8>| MessageParser::default().parse(raw).is_some_and(|m| m.subject() == Some("3 unread messages in Upmentor"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !smtpd.received().iter().any(is_digest) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A few more rounds pass: the same messages are never summed up again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let digests: Vec<Vec<u8>> = smtpd.received().into_iter().filter(is_digest).collect();
+    assert_eq!(digests.len(), 1, "one digest for three unread messages");
+    let message = MessageParser::default().parse(&digests[0]).unwrap();
+    assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.address()), Some(MENTEE));
+    let text = message.body_text(0).unwrap().to_string();
+    assert!(text.contains("Dana Okafor: 3 new messages") && text.contains(&format!("{PUBLIC}/pairs/{pair}")), "{text}");
+    let unsubscribe = link_in(&text, &format!("{PUBLIC}/unsubscribe/"));
+
+    // The link stops the summaries without signing in.
+    let path = unsubscribe.trim_start_matches(PUBLIC).to_string();
+    let token = path.trim_start_matches("/unsubscribe/").to_string();
+    let stranger = app.client();
+    assert_eq!(stranger.get(&path).await.0, 200);
+    assert_eq!(stranger.form("mail/unsubscribe", &[("token", "not-a-token")]).await.status, 404);
+    assert_eq!(stranger.form("mail/unsubscribe", &[("token", &token)]).await.status, 200);
+    assert_eq!(victor.form("me/mail_choices", &[]).await.body["kinds"][5], json!(["chat", false]));
 }

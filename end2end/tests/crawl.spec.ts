@@ -46,7 +46,8 @@ function fill(route: string, ids: Ids): string {
     .replace(/^\/people\/:id/, `/people/${ids.person}`)
     .replace(/^\/invite\/:token/, `/invite/${ids.token}`)
     // A reset link that was never mailed: the page explains it is not valid (404).
-    .replace(/^\/reset\/:token/, '/reset/no-such-reset-link');
+    .replace(/^\/reset\/:token/, '/reset/no-such-reset-link')
+    .replace(/^\/unsubscribe\/:token/, '/unsubscribe/no-such-link');
   expect(path, `the crawl knows how to fill ${route}`).not.toContain(':');
   return path;
 }

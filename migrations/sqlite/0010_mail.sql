@@ -41,7 +41,13 @@ CREATE UNIQUE INDEX users_reset_token ON users (reset_token_hash);
 -- without a row is mailed.
 CREATE TABLE mail_preferences (
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind    TEXT NOT NULL CHECK (kind IN ('matches', 'checkins', 'nudges', 'roadblocks', 'programmes')),
+    kind    TEXT NOT NULL CHECK (kind IN ('matches', 'checkins', 'nudges', 'roadblocks', 'programmes', 'chat')),
     mail    INTEGER NOT NULL CHECK (mail IN (0, 1)),
     PRIMARY KEY (user_id, kind)
 );
+
+-- Chat digests: when the last went out (at most one per interval, claimed by a conditional
+-- update), and the secret of the person's unsubscribe link.
+ALTER TABLE users ADD COLUMN digest_sent_at INTEGER;
+ALTER TABLE users ADD COLUMN unsubscribe_token TEXT;
+CREATE UNIQUE INDEX users_unsubscribe_token ON users (unsubscribe_token);

@@ -25,3 +25,29 @@ pub async fn retry_mail(id: i64) -> Result<(), AppError> {
     state.mail.wake();
     Ok(())
 }
+
+/// Whose chat summaries unsubscribe link `token` stops: their name (404 for no one). No
+/// sign-in: the link comes by mail.
+#[server(prefix = "/api", endpoint = "mail/unsubscribe_info")]
+pub async fn unsubscribe_info(token: String) -> Result<String, AppError> {
+    if token.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    let state = state()?;
+    Ok(super::digest::unsubscriber(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?.1)
+}
+
+/// Stops the chat summaries of the owner of unsubscribe link `token` (404 for no one).
+#[server(prefix = "/api", endpoint = "mail/unsubscribe")]
+pub async fn unsubscribe(token: String) -> Result<(), AppError> {
+    if token.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    let state = state()?;
+    if !super::digest::unsubscribe(&state.db, token.trim()).await? {
+        return Err(AppError::NotFound);
+    }
+    // Without JavaScript the form's answer is the page again, saying it is done.
+    leptos_axum::redirect(&format!("/unsubscribe/{}?done=1", token.trim()));
+    Ok(())
+}

@@ -105,6 +105,40 @@ pub fn invitation(user_id: i64, name: &str, address: &str, inviter: &str, link: 
     }
 }
 
+/// The chat digest to `name`: per pair, who wrote and how many messages wait (`unread`), with
+/// links on `base` to each conversation and the `unsubscribe` link.
+pub fn chat_digest(user_id: i64, name: &str, address: &str, unread: &[(i64, String, u32)], base: &str, unsubscribe: &str) -> Outgoing {
+    let total: u32 = unread.iter().map(|u| u.2).sum();
+    let subject = if total == 1 { "1 unread message in Upmentor".to_string() } else { format!("{total} unread messages in Upmentor") };
+    let line = |(pair, partner, n): &(i64, String, u32)| {
+        (format!("{partner}: {n} new message{}", if *n == 1 { "" } else { "s" }), format!("{base}/pairs/{pair}"))
+    };
+    let lines: Vec<(String, String)> = unread.iter().map(line).collect();
+    let text = format!(
+        "Hello {name},\n\nMessages are waiting for you in Upmentor:\n\n{}\n--\nNo more of these summaries: {unsubscribe}\n",
+        lines.iter().map(|(t, l)| format!("- {t}\n  {l}\n")).collect::<String>()
+    );
+    let items: String = lines.iter().map(|(t, l)| format!("<li><a href=\"{}\">{}</a></li>", escape(l), escape(t))).collect();
+    let html = html(
+        &subject,
+        &[format!("Hello {},", escape(name)), format!("Messages are waiting for you in Upmentor:</p>\n<ul>{items}</ul>\n<p>Open the conversation to answer.")],
+        &lines.first().map(|l| l.1.clone()).unwrap_or_else(|| base.to_string()),
+        "Open Upmentor",
+        &[format!("<small><a href=\"{}\">No more of these summaries</a>.</small>", escape(unsubscribe))],
+    );
+    Outgoing {
+        kind: MailKind::Notice(NoticeKind::Chat),
+        user_id: Some(user_id),
+        to_address: address.into(),
+        to_name: name.into(),
+        subject,
+        text,
+        html,
+        attachment: None,
+        expires_at: None,
+    }
+}
+
 /// An inbox notice by mail: its title as the subject, its sentence, a link to act on it (`url`)
 /// and one to change which mail the person gets (`settings`).
 #[allow(clippy::too_many_arguments)]

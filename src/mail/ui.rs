@@ -1,8 +1,11 @@
 //! The admins' view of the outbox.
 
-use super::api::{outbox_status, RetryMail};
-use crate::ui::{format_date, loading, ErrorNotice};
+use super::api::{outbox_status, unsubscribe_info, RetryMail, Unsubscribe};
+use crate::error::AppError;
+use crate::ui::{format_date, loading, ErrorNotice, FormStatus};
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Mail waiting, sent and failed, with the latest failures and a retry for each.
 #[component]
@@ -35,6 +38,46 @@ pub fn MailPanel() -> impl IntoView {
                                 </ul>
                             })}
                         }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The page a chat summary's "no more of these" link opens: one button, no sign-in.
+#[component]
+pub fn UnsubscribePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let who = Resource::new(token, unsubscribe_info);
+    let action = ServerAction::<Unsubscribe>::new();
+    let query = use_query_map();
+    let done = move || query.with(|q| q.get("done").is_some());
+    view! {
+        <Title text="Chat summaries" />
+        <section class="narrow">
+            <h1>"Chat summaries by mail"</h1>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match who.await {
+                        Ok(name) => view! {
+                            <p>"Stop the mails that sum up unread chat messages for " <strong>{name}</strong> "? Your messages stay in Upmentor, and you can turn the summaries on again on your profile."</p>
+                            <ActionForm action=action>
+                                <input type="hidden" name="token" value=token() />
+                                <FormStatus message=Signal::derive(move || match action.value().get() {
+                                    Some(Err(e)) => Some((false, e.to_string())),
+                                    Some(Ok(())) => Some((true, "Done: no more chat summaries by mail.".into())),
+                                    None => done().then(|| (true, "Done: no more chat summaries by mail.".into())),
+                                }) />
+                                <button type="submit" class="primary" disabled=move || action.pending().get()>"Stop chat summaries"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(AppError::NotFound) => {
+                            crate::ui::page_status(&AppError::NotFound);
+                            view! { <div class="notice" role="alert"><p>"This link is not valid."</p></div> }.into_any()
+                        }
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}

@@ -48,6 +48,7 @@ pub async fn save_mail_choices(
     nudges: Option<String>,
     roadblocks: Option<String>,
     programmes: Option<String>,
+    chat: Option<String>,
 ) -> Result<(), AppError> {
     use super::NoticeKind;
     let user = require_user().await?;
@@ -58,6 +59,7 @@ pub async fn save_mail_choices(
         (NoticeKind::Nudges, nudges.is_some()),
         (NoticeKind::Roadblocks, roadblocks.is_some()),
         (NoticeKind::Programmes, programmes.is_some()),
+        (NoticeKind::Chat, chat.is_some()),
     ];
     Ok(db::save_mail_choices(&state.db, user.id, &choices).await?)
 }

@@ -23,9 +23,18 @@ pub enum NoticeKind {
     Roadblocks,
     /// Applications, enrolment and matching rounds.
     Programmes,
+    /// A digest of chat messages left unread (mail only; the chat shows them anyway).
+    Chat,
 }
 
-crate::stored_as_text!(NoticeKind { Matches = "matches", Checkins = "checkins", Nudges = "nudges", Roadblocks = "roadblocks", Programmes = "programmes" });
+crate::stored_as_text!(NoticeKind {
+    Matches = "matches",
+    Checkins = "checkins",
+    Nudges = "nudges",
+    Roadblocks = "roadblocks",
+    Programmes = "programmes",
+    Chat = "chat",
+});
 
 impl NoticeKind {
     /// How the choice reads on the profile page.
@@ -36,6 +45,7 @@ impl NoticeKind {
             NoticeKind::Nudges => "Notes and reminders from your programme lead",
             NoticeKind::Roadblocks => "Roadblocks and pairs that need attention (programme leads)",
             NoticeKind::Programmes => "Applications and matching rounds",
+            NoticeKind::Chat => "Chat messages you have not read (one summary mail every few hours at most)",
         }
     }
 }

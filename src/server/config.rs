@@ -102,6 +102,13 @@ pub struct Config {
     /// retry waits twice as long, up to an hour, and the eighth failure gives up.
     #[arg(long, env = "UPMENTOR_MAIL_RETRY_SECS", default_value_t = 30, global = true)]
     pub mail_retry_secs: u64,
+    /// Minutes between two chat digests to one person (a mail listing the chat messages they
+    /// left unread), at most.
+    #[arg(long, env = "UPMENTOR_DIGEST_EVERY_MINUTES", default_value_t = 720, global = true)]
+    pub digest_every_minutes: u64,
+    /// Minutes a chat message stays unread before a digest mentions it (time to read it in the app).
+    #[arg(long, env = "UPMENTOR_DIGEST_AFTER_MINUTES", default_value_t = 30, global = true)]
+    pub digest_after_minutes: u64,
     /// Log filter, e.g. info or upmentor=debug,tower_http=info.
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -165,6 +172,8 @@ impl Config {
             smtp_url: None,
             mail_from: None,
             mail_retry_secs: 30,
+            digest_every_minutes: 720,
+            digest_after_minutes: 30,
             log: "warn".into(),
         }
     }

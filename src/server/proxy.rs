@@ -99,6 +99,7 @@ pub async fn resolve_client(State(state): State<AppState>, mut req: Request, nex
         p if p.starts_with("/invite/") => "/invite/…",
         p if p.starts_with("/calendar/feed/") => "/calendar/feed/…",
         p if p.starts_with("/reset/") => "/reset/…",
+        p if p.starts_with("/unsubscribe/") => "/unsubscribe/…",
         p => p,
     };
     let span = tracing::info_span!("request", client = %address, method = %req.method(), path = %path);
