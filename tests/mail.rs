@@ -14,6 +14,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Runs `$run(backend)` on SQLite and on PostgreSQL, as two tests in module `$name`.
+macro_rules! on_both {
+    ($name:ident, $run:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$run(super::Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$run(super::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 /// An SMTP server on loopback that keeps what it accepts in a maildir.
 struct Smtpd {
     child: Option<Child>,
@@ -113,10 +129,22 @@ fn mail_settings(smtpd: &Smtpd) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn start(backend: Backend, smtpd: &Smtpd) -> Option<TestApp> {
-    let settings = mail_settings(smtpd);
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    TestApp::start_with(backend, &env)
+/// An app that mails through a fresh aiosmtpd (running, unless `down`), with `extra` settings.
+/// `None` when the mail tests are left out as asked, or the backend is not there.
+fn mail_app(backend: Backend, down: bool, extra: &[(&str, &str)]) -> Option<(tempfile::TempDir, Smtpd, TestApp)> {
+    if skipped() {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtpd = Smtpd::new(dir.path());
+    if !down {
+        smtpd.start();
+    }
+    let settings = mail_settings(&smtpd);
+    let mut env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra);
+    let app = TestApp::start_with(backend, &env)?;
+    Some((dir, smtpd, app))
 }
 
 /// The one link in `text` that starts with `prefix`.
@@ -125,25 +153,10 @@ fn link_in(text: &str, prefix: &str) -> String {
     text[start..].split(|c: char| c.is_whitespace() || c == '"' || c == '<').next().unwrap().to_string()
 }
 
-mod a_forgotten_password_is_reset_by_a_mailed_link {
-    #[tokio::test]
-    async fn sqlite() {
-        super::forgotten_password(super::Backend::Sqlite).await;
-    }
-    #[tokio::test]
-    async fn postgres() {
-        super::forgotten_password(super::Backend::Postgres).await;
-    }
-}
+on_both!(a_forgotten_password_is_reset_by_a_mailed_link, forgotten_password);
 
 async fn forgotten_password(backend: Backend) {
-    if skipped() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let mut smtpd = Smtpd::new(dir.path());
-    smtpd.start();
-    let Some(app) = start(backend, &smtpd) else { return };
+    let Some((_dir, smtpd, app)) = mail_app(backend, false, &[]) else { return };
     let elsewhere = signed_in(&app, MENTEE).await;
     let stranger = app.client();
 
@@ -205,24 +218,10 @@ async fn forgotten_password(backend: Backend) {
     assert_eq!(smtpd.received().len(), 1, "at most one reset mail per person every five minutes");
 }
 
-mod mail_queued_while_the_mail_server_is_down_arrives_once {
-    #[tokio::test]
-    async fn sqlite() {
-        super::server_down(super::Backend::Sqlite).await;
-    }
-    #[tokio::test]
-    async fn postgres() {
-        super::server_down(super::Backend::Postgres).await;
-    }
-}
+on_both!(mail_queued_while_the_mail_server_is_down_arrives_once, server_down);
 
 async fn server_down(backend: Backend) {
-    if skipped() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let mut smtpd = Smtpd::new(dir.path());
-    let Some(app) = start(backend, &smtpd) else { return };
+    let Some((_dir, mut smtpd, app)) = mail_app(backend, true, &[]) else { return };
     // On PostgreSQL a second instance delivers from the same outbox at the same time.
     let second = matches!(backend, Backend::Postgres).then(|| app.second_instance());
     let people = [ADMIN, MENTOR, MENTEE, "mia.designer@demo.upmentor.test"];
@@ -276,16 +275,7 @@ async fn no_mail_server(backend: Backend) {
     assert_eq!((status.body["enabled"].clone(), status.body["queued"].clone()), (json!(false), json!(0)));
 }
 
-mod notices_are_mailed_as_each_person_chooses {
-    #[tokio::test]
-    async fn sqlite() {
-        super::notices(super::Backend::Sqlite).await;
-    }
-    #[tokio::test]
-    async fn postgres() {
-        super::notices(super::Backend::Postgres).await;
-    }
-}
+on_both!(notices_are_mailed_as_each_person_chooses, notices);
 
 fn addressed_to(raw: &[Vec<u8>], who: &str) -> Vec<(String, String)> {
     raw.iter()
@@ -296,13 +286,7 @@ fn addressed_to(raw: &[Vec<u8>], who: &str) -> Vec<(String, String)> {
 }
 
 async fn notices(backend: Backend) {
-    if skipped() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let mut smtpd = Smtpd::new(dir.path());
-    smtpd.start();
-    let Some(app) = start(backend, &smtpd) else { return };
+    let Some((_dir, smtpd, app)) = mail_app(backend, false, &[]) else { return };
     let (admin, dana, victor) = (signed_in(&app, ADMIN).await, signed_in(&app, MENTOR).await, signed_in(&app, MENTEE).await);
 
     // Dana wants everything but check-ins by mail; the choice reads back as saved.
@@ -375,25 +359,10 @@ fn calendar_attached(raw: &[Vec<u8>], who: &str, subject: &str) -> (String, Stri
     (kind.unwrap_or_default(), String::from_utf8_lossy(part.contents()).to_string())
 }
 
-mod an_invitation_goes_by_mail {
-    #[tokio::test]
-    async fn sqlite() {
-        super::invitation(super::Backend::Sqlite).await;
-    }
-    #[tokio::test]
-    async fn postgres() {
-        super::invitation(super::Backend::Postgres).await;
-    }
-}
+on_both!(an_invitation_goes_by_mail, invitation);
 
 async fn invitation(backend: Backend) {
-    if skipped() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let mut smtpd = Smtpd::new(dir.path());
-    smtpd.start();
-    let Some(app) = start(backend, &smtpd) else { return };
+    let Some((_dir, smtpd, app)) = mail_app(backend, false, &[]) else { return };
     let admin = signed_in(&app, ADMIN).await;
     let person = json!({"name": "Nia New", "email": "nia.new@demo.upmentor.test", "job_title": "Graduate", "level": "1",
                         "department": "Data", "manager_email": "", "location": "Leeds", "timezone": "Europe/London"});
@@ -415,28 +384,11 @@ async fn invitation(backend: Backend) {
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
 }
 
-mod unread_chat_is_summed_up_once_and_can_be_stopped {
-    #[tokio::test]
-    async fn sqlite() {
-        super::digest(super::Backend::Sqlite).await;
-    }
-    #[tokio::test]
-    async fn postgres() {
-        super::digest(super::Backend::Postgres).await;
-    }
-}
+on_both!(unread_chat_is_summed_up_once_and_can_be_stopped, digest);
 
 async fn digest(backend: Backend) {
-    if skipped() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let mut smtpd = Smtpd::new(dir.path());
-    smtpd.start();
-    let mut settings = mail_settings(&smtpd);
-    settings.extend([("UPMENTOR_HOUSEKEEPING_SECS", "1".to_string()), ("UPMENTOR_DIGEST_EVERY_MINUTES", "0".into()), ("UPMENTOR_DIGEST_AFTER_MINUTES", "0".into())]);
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let Some(app) = TestApp::start_with(backend, &env) else { return };
+    let often = [("UPMENTOR_HOUSEKEEPING_SECS", "1"), ("UPMENTOR_DIGEST_EVERY_MINUTES", "0"), ("UPMENTOR_DIGEST_AFTER_MINUTES", "0")];
+    let Some((_dir, smtpd, app)) = mail_app(backend, false, &often) else { return };
     // Two instances deliver digests at once on PostgreSQL; each message is summed up once.
     let _second = matches!(backend, Backend::Postgres).then(|| app.second_instance());
     let admin = signed_in(&app, ADMIN).await;

@@ -84,10 +84,34 @@ const INVITATION_ACCOUNT: &str = "invitation link";
 /// the caller's address and a good one forgotten.
 #[cfg(feature = "ssr")]
 async fn throttled_invitee(state: &crate::server::AppState, token: &str) -> Result<db::Invitee, AppError> {
-    let (_, attempt) = admit_attempt(state, INVITATION_ACCOUNT, "invitation").await?;
-    let invitee = db::invitee(&state.db, token).await?.ok_or(AppError::NotFound)?;
+    throttled_link(state, "invitation", async || db::invitee(&state.db, token).await).await
+}
+
+/// What `lookup` finds for a link's token (404 when nothing), counted like a sign-in attempt
+/// against the caller's address under [`INVITATION_ACCOUNT`] (`what` names it in the wait
+/// message); a lookup that finds something is forgotten.
+#[cfg(feature = "ssr")]
+async fn throttled_link<T>(
+    state: &crate::server::AppState,
+    what: &str,
+    lookup: impl AsyncFnOnce() -> Result<Option<T>, sqlx::Error>,
+) -> Result<T, AppError> {
+    let (_, attempt) = admit_attempt(state, INVITATION_ACCOUNT, what).await?;
+    let found = lookup().await?.ok_or(AppError::NotFound)?;
     db::forget_attempt(&state.db, attempt).await?;
-    Ok(invitee)
+    Ok(found)
+}
+
+/// The errors of a new `password` and its repetition `confirm`, at their fields.
+#[cfg(feature = "ssr")]
+fn new_password_errors(password: &str, confirm: &str) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if let Some(problem) = password_problem(password) {
+        errors.add("password", problem);
+    } else if password != confirm {
+        errors.add("confirm", "The two passwords differ.");
+    }
+    errors
 }
 
 /// Signs the person in on this browser, under a fresh session id (no fixation).
@@ -180,14 +204,9 @@ async fn mail_invitation(
 pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let state = state()?;
-    let mut errors = FieldErrors::new();
+    let mut errors = new_password_errors(&password, &confirm);
     if current.is_empty() || current.len() > 1024 {
         errors.add("current", "Enter your current password.");
-    }
-    if let Some(problem) = password_problem(&password) {
-        errors.add("password", problem);
-    } else if password != confirm {
-        errors.add("confirm", "The two passwords differ.");
     }
     errors.into_result(())?;
     let (client, _) = admit_attempt(&state, &user.email, "password").await?;
@@ -250,13 +269,7 @@ pub async fn invitation(token: String) -> Result<InviteInfo, AppError> {
 #[server(prefix = "/api", endpoint = "accept_invite")]
 pub async fn accept_invite(token: String, password: String, confirm: String) -> Result<SessionUser, AppError> {
     let state = state()?;
-    let mut errors = FieldErrors::new();
-    if let Some(problem) = password_problem(&password) {
-        errors.add("password", problem);
-    } else if password != confirm {
-        errors.add("confirm", "The two passwords differ.");
-    }
-    errors.into_result(())?;
+    new_password_errors(&password, &confirm).into_result(())?;
     if token.len() > 200 {
         return Err(AppError::NotFound);
     }
@@ -314,9 +327,7 @@ pub async fn reset_info(token: String) -> Result<InviteInfo, AppError> {
     if token.len() > 200 {
         return Err(AppError::NotFound);
     }
-    let (_, attempt) = admit_attempt(&state, INVITATION_ACCOUNT, "reset link").await?;
-    let db::Invitee { name, email, .. } = db::reset_owner(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
-    db::forget_attempt(&state.db, attempt).await?;
+    let db::Invitee { name, email, .. } = throttled_link(&state, "reset link", async || db::reset_owner(&state.db, token.trim()).await).await?;
     Ok(InviteInfo { name, email })
 }
 
@@ -325,19 +336,11 @@ pub async fn reset_info(token: String) -> Result<InviteInfo, AppError> {
 #[server(prefix = "/api", endpoint = "password/reset")]
 pub async fn reset_password(token: String, password: String, confirm: String) -> Result<SessionUser, AppError> {
     let state = state()?;
-    let mut errors = FieldErrors::new();
-    if let Some(problem) = password_problem(&password) {
-        errors.add("password", problem);
-    } else if password != confirm {
-        errors.add("confirm", "The two passwords differ.");
-    }
-    errors.into_result(())?;
+    new_password_errors(&password, &confirm).into_result(())?;
     if token.len() > 200 {
         return Err(AppError::NotFound);
     }
-    let (_, attempt) = admit_attempt(&state, INVITATION_ACCOUNT, "reset link").await?;
-    db::reset_owner(&state.db, token.trim()).await?.ok_or(AppError::NotFound)?;
-    db::forget_attempt(&state.db, attempt).await?;
+    throttled_link(&state, "reset link", async || db::reset_owner(&state.db, token.trim()).await).await?;
     let hash = hash_password(password).await?;
     let mut tx = state.db.begin_write().await?;
     let (id, ended) = db::redeem_reset(&mut tx, token.trim(), &hash).await?.ok_or(AppError::NotFound)?;
