@@ -90,17 +90,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
+            // Before housekeeping's first round, whose reminders and nudges are mailed too. (A
+            // mail server requires the public address, which every link in mail is built on.)
+            let base = state.config.public_base();
+            upmentor::mail::outbox::install_notice_mail(state.mail.clone(), base.clone());
             server::spawn_housekeeping(state.db.clone(), std::time::Duration::from_secs(state.config.housekeeping_secs));
             upmentor::pairs::chat::spawn_listener(state.clone());
             upmentor::mail::outbox::spawn_delivery(state.db.clone(), state.mail.clone());
             let listener = std::net::TcpListener::bind(state.config.addr)?;
             let addr = listener.local_addr()?;
-            let base = state.config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-            upmentor::mail::outbox::install_notice_mail(state.mail.clone(), base.clone());
             upmentor::mail::digest::spawn_digests(
                 state.db.clone(),
                 state.mail.clone(),
-                base.trim_end_matches('/').to_string(),
+                base,
                 state.config.digest_every_minutes,
                 state.config.digest_after_minutes,
                 // Often enough that a message unread for the configured time is summed up soon after.

@@ -232,19 +232,32 @@ async fn server_down(backend: Backend) {
         };
         assert_eq!(via.form("password/forgot", &[("email", who)]).await.status, 200);
     }
+    // An invitation sent again while the first waits: only the newer link goes out.
+    let admin = signed_in(&app, ADMIN).await;
+    let person = json!({"name": "Nia New", "email": "nia.new@demo.upmentor.test", "job_title": "", "level": "1",
+                        "department": "Data", "manager_email": "", "location": "", "timezone": "UTC"});
+    let first = admin.json("admin/invite", json!({"person": person})).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let again = admin.form("admin/reissue_invite", &[("user_id", &first.body["user_id"].to_string())]).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    let newest = again.body["path"].as_str().unwrap().to_string();
     // The server is away: the mail waits, and admins see it waiting.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let admin = signed_in(&app, ADMIN).await;
     let status = admin.form("admin/mail", &[]).await;
     assert_eq!(status.status, 200, "{:?}", status.body);
-    assert_eq!((status.body["enabled"].clone(), status.body["queued"].clone()), (json!(true), json!(4)), "{:?}", status.body);
+    assert_eq!((status.body["enabled"].clone(), status.body["queued"].clone()), (json!(true), json!(5)), "{:?}", status.body);
+    assert_eq!(status.body["failures"][0]["last_error"], "replaced by a newer link", "{:?}", status.body);
+    assert_eq!(status.body["failures"][0]["retryable"], false);
     assert_eq!(signed_in(&app, MENTOR).await.form("admin/mail", &[]).await.status, 403);
 
     smtpd.start();
-    let received = smtpd.wait_for(people.len(), Duration::from_secs(40)).await;
+    let received = smtpd.wait_for(people.len() + 1, Duration::from_secs(40)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let received_later = smtpd.received();
-    assert_eq!(received_later.len(), people.len(), "every message once: {} then {}", received.len(), received_later.len());
+    let mut received_later = smtpd.received();
+    assert_eq!(received_later.len(), people.len() + 1, "every message once: {} then {}", received.len(), received_later.len());
+    let invitation = received_later.iter().position(|r| MessageParser::default().parse(r).unwrap().subject() == Some("You are invited to Upmentor")).unwrap();
+    let text = MessageParser::default().parse(&received_later.remove(invitation)).unwrap().body_text(0).unwrap().to_string();
+    assert!(text.contains(&format!("{PUBLIC}{newest}")), "the newest link: {text}");
     let parser = MessageParser::default();
     let mut to: Vec<String> = received_later.iter().map(|r| parser.parse(r).unwrap().to().unwrap().first().unwrap().address().unwrap().to_string()).collect();
     let mut ids: Vec<String> = received_later.iter().map(|r| parser.parse(r).unwrap().message_id().unwrap().to_string()).collect();
@@ -256,7 +269,7 @@ async fn server_down(backend: Backend) {
     assert_eq!(to, expected);
     assert_eq!(ids.len(), people.len(), "distinct Message-IDs");
     let status = admin.form("admin/mail", &[]).await;
-    assert_eq!((status.body["queued"].clone(), status.body["sent_last_day"].clone(), status.body["failed"].clone()), (json!(0), json!(4), json!(0)));
+    assert_eq!((status.body["queued"].clone(), status.body["sent_last_day"].clone(), status.body["failed"].clone()), (json!(0), json!(5), json!(1)));
 }
 
 mod without_a_mail_server_nothing_is_queued {

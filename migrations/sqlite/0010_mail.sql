@@ -46,8 +46,11 @@ CREATE TABLE mail_preferences (
     PRIMARY KEY (user_id, kind)
 );
 
--- Chat digests: when the last went out (at most one per interval, claimed by a conditional
--- update), and the secret of the person's unsubscribe link.
+-- Chat digests: when the last went out (at most one per interval), how far by message time
+-- they have looked (claimed by a conditional update), and the secret of the unsubscribe link.
+-- Messages from before digests existed are not summed up.
 ALTER TABLE users ADD COLUMN digest_sent_at INTEGER;
+ALTER TABLE users ADD COLUMN digest_through INTEGER;
+UPDATE users SET digest_through = CAST(strftime('%s', 'now') AS INTEGER);
 ALTER TABLE users ADD COLUMN unsubscribe_token TEXT;
 CREATE UNIQUE INDEX users_unsubscribe_token ON users (unsubscribe_token);

@@ -193,6 +193,7 @@ async fn mail_invitation(
     }
     let url = format!("{}/invite/{token}", state.config.public_base());
     let mail = crate::mail::templates::invitation(user_id, name, email, inviter, &url, expires_at);
+    crate::mail::outbox::supersede(tx, user_id, crate::mail::outbox::MailKind::Invitation).await?;
     crate::mail::outbox::queue(tx, &state.mail, &mail).await?;
     Ok(true)
 }
@@ -312,6 +313,7 @@ async fn mail_reset_link(state: &crate::server::AppState, email: &str) -> Result
     if let Some(link) = db::issue_reset(&mut tx, email).await? {
         let url = format!("{}/reset/{}", state.config.public_base(), link.token);
         let mail = crate::mail::templates::password_reset(link.user_id, &link.name, &link.email, &url);
+        crate::mail::outbox::supersede(&mut tx, link.user_id, crate::mail::outbox::MailKind::PasswordReset).await?;
         crate::mail::outbox::queue(&mut tx, &state.mail, &mail).await?;
     }
     tx.commit().await?;

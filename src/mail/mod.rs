@@ -38,4 +38,6 @@ pub struct MailFailure {
     pub last_error: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// Whether "Send again" can send it (not for a link that expired or was replaced).
+    pub retryable: bool,
 }

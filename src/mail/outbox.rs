@@ -95,6 +95,9 @@ impl Mailer {
         if config.public_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
             anyhow::bail!("UPMENTOR_SMTP_URL is set: set UPMENTOR_PUBLIC_URL too (the address people use), which links in mail are built from");
         }
+        if sends_credentials_in_clear(url) {
+            anyhow::bail!("UPMENTOR_SMTP_URL has a user and password but no TLS: use smtps://…, or smtp://…?tls=required (a relay on this machine may go without)");
+        }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("UPMENTOR_SMTP_URL is not a mail server address lettre can use ({e})"))?
             .timeout(Some(Duration::from_secs(30)))
@@ -189,6 +192,16 @@ impl Mailer {
     }
 }
 
+/// Whether `url` (`smtp://user:password@host…`) would send its credentials unencrypted to
+/// another machine: plain `smtp://` without `tls=required`, to a host other than this one.
+fn sends_credentials_in_clear(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("smtp://") else { return false };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let Some((_, host)) = authority.rsplit_once('@') else { return false };
+    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host).trim_matches(['[', ']']);
+    !url.contains("tls=required") && !matches!(host, "127.0.0.1" | "localhost" | "::1")
+}
+
 /// Runs [`Mailer::deliver_due`] whenever this instance queues mail, and every few seconds for
 /// retries and for mail other instances queued.
 pub fn spawn_delivery(db: Db, mailer: std::sync::Arc<Mailer>) {
@@ -249,8 +262,8 @@ pub async fn mail_notice(
     }
     let mut mail = super::templates::notice(kind, user_id, &name, &address, title, body, &format!("{base}{link}"), &format!("{base}/profile#mail-h"));
     mail.attachment = attachment;
+    // No wake here: the caller has not committed yet; the loop looks again within seconds.
     queue(conn, mailer, &mail).await?;
-    mailer.wake();
     Ok(())
 }
 
@@ -337,15 +350,37 @@ async fn claim(db: &Db) -> Result<Option<Claimed>, sqlx::Error> {
     .await
 }
 
-/// Gives up on waiting messages past their `expires_at` (not claimed by anyone now).
+/// How long sent and failed messages are kept, in seconds (what admins see of them).
+const KEEP_SECS: i64 = 30 * 86_400;
+
+/// Gives up on waiting messages (not claimed by anyone now) past their `expires_at` or to someone
+/// who has left since they were queued, and forgets sent and failed ones after [`KEEP_SECS`].
 async fn expire(db: &Db) -> Result<(), sqlx::Error> {
     let at = now();
     sqlx::query(
-        "UPDATE outbox SET status = 'failed', last_error = 'expired before it could be sent', text_body = '', html_body = '', attachment = NULL
-         WHERE status IN ('queued', 'sending') AND expires_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)",
+        "UPDATE outbox SET status = 'failed', text_body = '', html_body = '', attachment = NULL,
+            last_error = CASE WHEN expires_at <= $1 THEN 'expired before it could be sent' ELSE 'the person has left' END
+         WHERE status IN ('queued', 'sending') AND (claimed_until IS NULL OR claimed_until < $1)
+           AND (expires_at <= $1 OR user_id IN (SELECT id FROM users WHERE deactivated_at IS NOT NULL))",
     )
     .bind(at)
     .execute(&db.pool)
+    .await?;
+    sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < $1").bind(at - KEEP_SECS).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Withdraws person `user_id`'s waiting messages of `kind`: a newer link replaced the one they
+/// carry. Call on the transaction that queues the newer one. One being sent at this moment may
+/// still go out (and is then recorded as sent); one whose attempt fails is not retried.
+pub async fn supersede(conn: &mut AnyConnection, user_id: i64, kind: MailKind) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', last_error = 'replaced by a newer link', text_body = '', html_body = '', attachment = NULL
+         WHERE user_id = $1 AND kind = $2 AND status IN ('queued', 'sending')",
+    )
+    .bind(user_id)
+    .bind(kind.as_str())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -365,7 +400,7 @@ async fn mark_sent(db: &Db, m: &Claimed) -> Result<(), sqlx::Error> {
 }
 
 /// Puts `m` back for another attempt at `retry_at`, or marks it failed after [`MAX_ATTEMPTS`]
-/// or a permanent refusal, if this process still holds its claim. A failed message keeps its
+/// or a permanent refusal, if this process still holds its claim and no one withdrew it meanwhile. A failed message keeps its
 /// bodies for "Send again" unless it has an expiry (a reset link: a secret not worth keeping).
 async fn mark_failed(db: &Db, m: &Claimed, permanent: bool, error: &str, retry_at: i64) -> Result<(), sqlx::Error> {
     let status = if permanent || m.attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };
@@ -374,7 +409,7 @@ async fn mark_failed(db: &Db, m: &Claimed, permanent: bool, error: &str, retry_a
         "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3,
             text_body = CASE WHEN $1 = 'failed' AND expires_at IS NOT NULL THEN '' ELSE text_body END,
             html_body = CASE WHEN $1 = 'failed' AND expires_at IS NOT NULL THEN '' ELSE html_body END
-         WHERE id = $4 AND claim = $5",
+         WHERE id = $4 AND claim = $5 AND status = 'sending'",
     )
     .bind(status)
     .bind(retry_at)
@@ -388,6 +423,7 @@ async fn mark_failed(db: &Db, m: &Claimed, permanent: bool, error: &str, retry_a
 
 #[derive(sqlx::FromRow)]
 struct FailureRecord {
+    retryable: i64,
     id: i64,
     kind: String,
     to_address: String,
@@ -410,7 +446,8 @@ pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
     .fetch_one(&db.pool)
     .await?;
     let failures: Vec<FailureRecord> = sqlx::query_as(
-        "SELECT id, kind, to_address, subject, attempts, last_error, created_at FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 20",
+        "SELECT CASE WHEN expires_at IS NULL AND text_body <> '' THEN 1 ELSE 0 END AS retryable, id, kind, to_address, subject, attempts, last_error, created_at
+         FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 20",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -429,6 +466,7 @@ pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
                 attempts: f.attempts as u32,
                 last_error: f.last_error,
                 created_at: f.created_at,
+                retryable: f.retryable != 0,
             })
             .collect(),
     })
@@ -479,5 +517,11 @@ mod tests {
         assert_eq!(m.domain(), "example.com");
         config.smtp_url = Some("gopher://x".into());
         assert!(Mailer::from_config(&config).is_err());
+        config.smtp_url = Some("smtp://me:secret@mail.example.com:587".into());
+        assert!(Mailer::from_config(&config).unwrap_err().to_string().contains("no TLS"));
+        for fine in ["smtp://me:secret@mail.example.com:587?tls=required", "smtps://me:secret@mail.example.com", "smtp://me:secret@127.0.0.1:25", "smtp://mail.example.com:25"] {
+            config.smtp_url = Some(fine.into());
+            assert!(Mailer::from_config(&config).is_ok(), "{fine}");
+        }
     }
 }

@@ -29,10 +29,12 @@ pub fn MailPanel() -> impl IntoView {
                                         <li>
                                             <strong>{f.subject}</strong> " to " {f.to_address} " · " {format_date(f.created_at)}
                                             " · " {format!("{} attempts: {}", f.attempts, f.last_error)}
-                                            <ActionForm action=retry>
-                                                <input type="hidden" name="id" value=f.id />
-                                                <button type="submit" class="link">"Send again"</button>
-                                            </ActionForm>
+                                            {f.retryable.then(|| view! {
+                                                <ActionForm action=retry>
+                                                    <input type="hidden" name="id" value=f.id />
+                                                    <button type="submit" class="link">"Send again"</button>
+                                                </ActionForm>
+                                            })}
                                         </li>
                                     }).collect_view()}
                                 </ul>

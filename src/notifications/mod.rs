@@ -43,7 +43,7 @@ impl NoticeKind {
             NoticeKind::Matches => "Matches and mentor requests",
             NoticeKind::Checkins => "Check-ins and their reminders",
             NoticeKind::Nudges => "Notes and reminders from your programme lead",
-            NoticeKind::Roadblocks => "Roadblocks and pairs that need attention (programme leads)",
+            NoticeKind::Roadblocks => "Roadblocks: what happens to yours, and (for programme leads) pairs that need attention",
             NoticeKind::Programmes => "Applications and matching rounds",
             NoticeKind::Chat => "Chat messages you have not read (one summary mail every few hours at most)",
         }

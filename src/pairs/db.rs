@@ -368,6 +368,10 @@ pub async fn calendar_checkins(db: &Db, user_id: i64, since: i64, limit: i64) ->
 /// it is asked for (one row, whoever asks first: the insert does nothing if it is there).
 pub async fn calendar_uid_domain(db: &Db) -> Result<String, sqlx::Error> {
     use rand::RngCore;
+    // Read first: calendar apps fetch feeds often, and a write would queue for SQLite's lock.
+    if let Some(made) = sqlx::query_scalar("SELECT uid_domain FROM installation WHERE id = 1").fetch_optional(&db.pool).await? {
+        return Ok(made);
+    }
     let mut bytes = [0u8; 10];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let candidate = format!("{}.upmentor", hex::encode(bytes));
