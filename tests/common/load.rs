@@ -36,6 +36,10 @@ pub struct Demo {
     pub person: i64,
     /// The token of an invitation no one has accepted (its page shows the password form).
     pub invitation: String,
+    /// A password reset link's token and a chat-summary unsubscribe token, both the invited
+    /// person's (mail would carry them; the load writes them straight into the database).
+    pub reset: String,
+    pub unsubscribe: String,
 }
 
 /// Signs the three demo people in and finds the demo programme, its showcase pair and a
@@ -63,7 +67,21 @@ pub async fn sign_in_demo(app: &TestApp) -> (Vec<(&'static str, Client)>, Demo) 
         "department": "", "manager_email": "", "location": "", "timezone": "Europe/London"});
     let link = admin.json("admin/invite", serde_json::json!({"person": invited})).await;
     let invitation = link.body["path"].as_str().and_then(|p| p.strip_prefix("/invite/")).expect("the admin invites someone").to_string();
-    (clients, Demo { programme, pair, person, invitation })
+    let (reset, unsubscribe) = ("load-reset-token-of-ines".to_string(), "load-unsubscribe-token-of-ines".to_string());
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
+    {
+        use sha2::Digest;
+        sqlx::query("UPDATE users SET reset_token_hash = $1, reset_expires_at = $2, unsubscribe_token = $3 WHERE email = $4")
+            .bind(hex::encode(sha2::Sha256::digest(reset.as_bytes())))
+            .bind(expires)
+            .bind(&unsubscribe)
+            .bind("ines.invited@demo.upmentor.test")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    (clients, Demo { programme, pair, person, invitation, reset, unsubscribe })
 }
 
 /// Every page of the route table (from the app itself, so a new page is soaked too) for each
@@ -87,7 +105,9 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
                 .replace("/pairs/{id}", &format!("/pairs/{}", demo.pair))
                 // A pending invitation. (Unknown ones are counted against the address as guesses,
                 // so a load of them from one address is soon told to wait.)
-                .replace("/invite/{token}", &format!("/invite/{}", demo.invitation));
+                .replace("/invite/{token}", &format!("/invite/{}", demo.invitation))
+                .replace("/reset/{token}", &format!("/reset/{}", demo.reset))
+                .replace("/unsubscribe/{token}", &format!("/unsubscribe/{}", demo.unsubscribe));
             assert!(!path.contains('{'), "the load does not know how to fill the route {pattern}");
             let expect = page_status(role, &pattern);
             out.push(Target { role, label: format!("GET {pattern}"), path, form: None, json: None, expect });
