@@ -165,7 +165,8 @@ pub async fn set_manager(conn: &mut AnyConnection, user_id: i64, manager_id: Opt
     Ok(())
 }
 
-fn token_hash(token: &str) -> String {
+/// What is stored of a link's secret `token` (invitation, password reset): its SHA-256, in hex.
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

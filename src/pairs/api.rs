@@ -160,14 +160,10 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
     }
     let partner = m.partner_of(user.id);
     let partner_tz = db::timezone_of(&state.db, partner).await?;
-    let uid_domain = if state.mail.enabled() { Some(db::calendar_uid_domain(&state.db).await?) } else { None };
     // The check-in and the partner's notice (and its mail, with the invitation) are one write.
     let mut tx = state.db.begin_write().await?;
     let id = db::create_checkin(&mut tx, pair_id, starts_at, &valid, user.id).await?;
-    let invitation = match &uid_domain {
-        Some(d) => db::calendar_checkin_on(&mut tx, id).await?.map(|c| super::calendar::mail_attachment(d, &state.config.public_base(), &c, partner)),
-        None => None,
-    };
+    let invitation = super::calendar::mail_attachment(&state, &mut tx, id, partner).await?;
     crate::notifications::db::notify_with(
         &mut tx,
         partner,
@@ -191,17 +187,13 @@ async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::M
 pub async fn set_checkin_status(checkin_id: i64, status: String) -> Result<(), AppError> {
     let (user, state, m, place) = checkin_member(checkin_id).await?;
     let status = CheckinStatus::parse(&status).ok_or_else(|| AppError::field("status", "Choose held, missed or rescheduled."))?;
-    let uid_domain = if state.mail.enabled() { Some(db::calendar_uid_domain(&state.db).await?) } else { None };
     let partner = m.partner_of(user.id);
     let partner_tz = db::timezone_of(&state.db, partner).await?;
     let mut tx = state.db.begin_write().await?;
     let changed = db::update_checkin_status(&mut tx, checkin_id, status).await?;
     // A check-in still to come that will not happen is taken out of the partner's calendar.
     if changed && status.cancels_event() && place.starts_at > crate::server::db::now() {
-        let cancellation = match &uid_domain {
-            Some(d) => db::calendar_checkin_on(&mut tx, checkin_id).await?.map(|c| super::calendar::mail_attachment(d, &state.config.public_base(), &c, partner)),
-            None => None,
-        };
+        let cancellation = super::calendar::mail_attachment(&state, &mut tx, checkin_id, partner).await?;
         let what = if status == CheckinStatus::Missed { "will not take place" } else { "is being moved" };
         crate::notifications::db::notify_with(
             &mut tx,
@@ -377,9 +369,8 @@ pub async fn my_matches() -> Result<Vec<MyMatch>, AppError> {
 
 /// The absolute address of feed `token`, on the site's address as this request reached it.
 #[cfg(feature = "ssr")]
-fn feed_url(state: &AppState, token: &str) -> String {
-    let client = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<crate::server::proxy::Client>().cloned());
-    format!("{}/calendar/feed/{token}.ics", crate::server::proxy::site_base(&state.config, client.as_ref()))
+async fn feed_url(state: &AppState, token: &str) -> String {
+    format!("{}/calendar/feed/{token}.ics", crate::server::proxy::site_base(&state.config, client().await.as_ref()))
 }
 
 /// The signed-in person's private calendar feed address (absolute), or `None` before they make
@@ -388,7 +379,10 @@ fn feed_url(state: &AppState, token: &str) -> String {
 pub async fn calendar_feed() -> Result<Option<String>, AppError> {
     let user = require_user().await?;
     let state = state()?;
-    Ok(db::feed_token(&state.db, user.id).await?.map(|t| feed_url(&state, &t)))
+    Ok(match db::feed_token(&state.db, user.id).await? {
+        Some(token) => Some(feed_url(&state, &token).await),
+        None => None,
+    })
 }
 
 /// Makes the signed-in person a new calendar feed address, in place of the old one (which stops
@@ -398,5 +392,5 @@ pub async fn reset_calendar_feed() -> Result<String, AppError> {
     let user = require_user().await?;
     let state = state()?;
     let token = db::reset_feed(&state.db, user.id).await?;
-    Ok(feed_url(&state, &token))
+    Ok(feed_url(&state, &token).await)
 }

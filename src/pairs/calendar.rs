@@ -53,17 +53,24 @@ pub fn entry(uid_domain: &str, base: &str, c: &db::CalendarCheckin, viewer: i64)
     }
 }
 
-/// Check-in `c` as a file to attach to member `viewer`'s mail: an invitation while it stands, a
-/// cancellation once it was missed or moved (`method=` in the type, as iTIP mail needs).
-pub fn mail_attachment(uid_domain: &str, base: &str, c: &db::CalendarCheckin, viewer: i64) -> crate::mail::outbox::MailAttachment {
-    let e = entry(uid_domain, base, c, viewer);
+/// Check-in `id` as the file attached to member `viewer`'s mail about it, read on `conn` (the
+/// transaction that changed it): an invitation while it stands, a cancellation once it was
+/// missed or moved (`method=` in the type, as iTIP mail needs). `None` when this site sends no
+/// mail, or there is no such check-in.
+pub async fn mail_attachment(state: &AppState, conn: &mut sqlx::AnyConnection, id: i64, viewer: i64) -> Result<Option<crate::mail::outbox::MailAttachment>, sqlx::Error> {
+    if !state.mail.enabled() {
+        return Ok(None);
+    }
+    let uid_domain = db::calendar_uid_domain(conn).await?;
+    let Some(c) = db::calendar_checkin_on(conn, id).await? else { return Ok(None) };
+    let e = entry(&uid_domain, &state.config.public_base(), &c, viewer);
     let method = if e.cancelled { Method::Cancel } else { Method::Request };
     let method_name = if e.cancelled { "CANCEL" } else { "REQUEST" };
-    crate::mail::outbox::MailAttachment {
+    Ok(Some(crate::mail::outbox::MailAttachment {
         name: format!("checkin-{}.ics", c.id),
         content_type: format!("text/calendar; charset=utf-8; method={method_name}"),
         body: calendar_file(method, None, &[e], crate::server::db::now()),
-    }
+    }))
 }
 
 fn calendar_response(body: String, download: Option<String>) -> Response {
@@ -99,7 +106,11 @@ pub async fn checkin_ics(
     if let Err(e) = pair_member(&state.db, &user, c.pair_id, PairAccess::Read).await {
         return e.into_response();
     }
-    let uid_domain = match db::calendar_uid_domain(&state.db).await {
+    let uid_domain = match state.db.pool.acquire().await {
+        Ok(mut conn) => db::calendar_uid_domain(&mut conn).await,
+        Err(e) => Err(e),
+    };
+    let uid_domain = match uid_domain {
         Ok(d) => d,
         Err(e) => return crate::error::AppError::from(e).into_response(),
     };
@@ -120,7 +131,7 @@ pub async fn feed(Path(file): Path<String>, State(state): State<AppState>, clien
     let found = async {
         let Some(owner) = db::feed_owner(&state.db, token).await? else { return Ok(None) };
         let checkins = db::calendar_checkins(&state.db, owner, now - FEED_HISTORY, FEED_LIMIT).await?;
-        Ok::<_, sqlx::Error>(Some((owner, checkins, db::calendar_uid_domain(&state.db).await?)))
+        Ok::<_, sqlx::Error>(Some((owner, checkins, db::calendar_uid_domain(&mut *state.db.pool.acquire().await?).await?)))
     };
     match found.await {
         Ok(Some((owner, checkins, uid_domain))) => {

@@ -365,18 +365,19 @@ pub async fn calendar_checkins(db: &Db, user_id: i64, since: i64, limit: i64) ->
 }
 
 /// This installation's name for the calendar events it publishes, made at random the first time
-/// it is asked for (one row, whoever asks first: the insert does nothing if it is there).
-pub async fn calendar_uid_domain(db: &Db) -> Result<String, sqlx::Error> {
+/// it is asked for (one row, whoever asks first: the insert does nothing if it is there). Read on
+/// `conn`, so a transaction that writes a check-in can name it too.
+pub async fn calendar_uid_domain(conn: &mut AnyConnection) -> Result<String, sqlx::Error> {
     use rand::RngCore;
     // Read first: calendar apps fetch feeds often, and a write would queue for SQLite's lock.
-    if let Some(made) = sqlx::query_scalar("SELECT uid_domain FROM installation WHERE id = 1").fetch_optional(&db.pool).await? {
+    if let Some(made) = sqlx::query_scalar("SELECT uid_domain FROM installation WHERE id = 1").fetch_optional(&mut *conn).await? {
         return Ok(made);
     }
     let mut bytes = [0u8; 10];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let candidate = format!("{}.upmentor", hex::encode(bytes));
-    sqlx::query("INSERT INTO installation (id, uid_domain) VALUES (1, $1) ON CONFLICT (id) DO NOTHING").bind(candidate).execute(&db.pool).await?;
-    sqlx::query_scalar("SELECT uid_domain FROM installation WHERE id = 1").fetch_one(&db.pool).await
+    sqlx::query("INSERT INTO installation (id, uid_domain) VALUES (1, $1) ON CONFLICT (id) DO NOTHING").bind(candidate).execute(&mut *conn).await?;
+    sqlx::query_scalar("SELECT uid_domain FROM installation WHERE id = 1").fetch_one(&mut *conn).await
 }
 
 /// Person `user_id`'s calendar feed secret, if they made one.

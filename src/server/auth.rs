@@ -201,10 +201,15 @@ pub async fn end_session_everywhere(state: &AppState, id: &str) {
     }
 }
 
-/// The calling client's address as [`super::proxy::resolve_client`] found it (through trusted
-/// proxies); `None` when unknown.
+/// The calling client as [`super::proxy::resolve_client`] found it (through trusted proxies):
+/// its address, whether it used https, the host it asked for.
+pub async fn client() -> Option<super::proxy::Client> {
+    leptos_axum::extract::<axum::Extension<super::proxy::Client>>().await.ok().map(|c| c.0)
+}
+
+/// The calling client's address (see [`client`]); `None` when unknown.
 pub async fn client_ip() -> Option<std::net::IpAddr> {
-    leptos_axum::extract::<axum::Extension<super::proxy::Client>>().await.ok().and_then(|c| c.0.ip)
+    client().await.and_then(|c| c.ip)
 }
 
 pub async fn session() -> Result<Session, AppError> {

@@ -70,17 +70,14 @@ pub async fn sign_in_demo(app: &TestApp) -> (Vec<(&'static str, Client)>, Demo) 
     let (reset, unsubscribe) = ("load-reset-token-of-ines".to_string(), "load-unsubscribe-token-of-ines".to_string());
     let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
     let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
-    {
-        use sha2::Digest;
-        sqlx::query("UPDATE users SET reset_token_hash = $1, reset_expires_at = $2, unsubscribe_token = $3 WHERE email = $4")
-            .bind(hex::encode(sha2::Sha256::digest(reset.as_bytes())))
-            .bind(expires)
-            .bind(&unsubscribe)
-            .bind("ines.invited@demo.upmentor.test")
-            .execute(&db.pool)
-            .await
-            .unwrap();
-    }
+    sqlx::query("UPDATE users SET reset_token_hash = $1, reset_expires_at = $2, unsubscribe_token = $3 WHERE email = $4")
+        .bind(upmentor::accounts::db::token_hash(&reset))
+        .bind(expires)
+        .bind(&unsubscribe)
+        .bind("ines.invited@demo.upmentor.test")
+        .execute(&db.pool)
+        .await
+        .unwrap();
     (clients, Demo { programme, pair, person, invitation, reset, unsubscribe })
 }
 
