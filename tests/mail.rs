@@ -201,10 +201,16 @@ async fn forgotten_password(backend: Backend) {
     let token = path.trim_start_matches("/reset/").to_string();
     let weak = stranger.form("password/reset", &[("token", &token), ("password", "short"), ("confirm", "short")]).await;
     assert!(field_error(&weak.body, "password").is_some(), "{:?}", weak.body);
-    let browser = app.client();
-    let done = browser.form("password/reset", &[("token", &token), ("password", "a brand new passphrase"), ("confirm", "a brand new passphrase")]).await;
-    assert_eq!(done.status, 200, "{:?}", done.body);
-    assert_eq!(done.body["email"], MENTEE, "signed in on this browser");
+    // The link used in two tabs at once: one sets the password, the other is told it is used.
+    let (browser, other_tab) = (app.client(), app.client());
+    let fields = [("token", token.as_str()), ("password", "a brand new passphrase"), ("confirm", "a brand new passphrase")];
+    let (first, second) = tokio::join!(browser.form("password/reset", &fields), other_tab.form("password/reset", &fields));
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 404], "{:?} {:?}", first.body, second.body);
+    let (done, winner) = if first.status == 200 { (first, &browser) } else { (second, &other_tab) };
+    assert_eq!(done.body["email"], MENTEE);
+    assert_eq!(winner.form("me/inbox", &[]).await.status, 200, "signed in on the tab that set it");
     assert_eq!(elsewhere.form("me/inbox", &[]).await.status, 401, "the session elsewhere ended");
     let again = app.client().form("password/reset", &[("token", &token), ("password", "another new passphrase"), ("confirm", "another new passphrase")]).await;
     assert_eq!(again.status, 404, "a link works once");
@@ -313,6 +319,16 @@ async fn notices(backend: Backend) {
         json!([["matches", true], ["checkins", false], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", false]])
     );
     assert_eq!(victor.form("me/mail_choices", &[]).await.body["kinds"][1], json!(["checkins", true]), "mail unless one says no");
+    // Two tabs save different choices at once: one whole choice stands, never a mix.
+    let everything = [("matches", "on"), ("checkins", "on"), ("nudges", "on"), ("roadblocks", "on"), ("programmes", "on"), ("chat", "on")];
+    let (tab1, tab2) = (signed_in(&app, MENTEE).await, signed_in(&app, MENTEE).await);
+    let (a, b) = tokio::join!(tab1.form("me/mail_choices_save", &everything), tab2.form("me/mail_choices_save", &[("checkins", "on")]));
+    assert_eq!((a.status, b.status), (200, 200));
+    let kinds = victor.form("me/mail_choices", &[]).await.body["kinds"].clone();
+    let all_on = json!([["matches", true], ["checkins", true], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", true]]);
+    let checkins_only = json!([["matches", false], ["checkins", true], ["nudges", false], ["roadblocks", false], ["programmes", false], ["chat", false]]);
+    assert!(kinds == all_on || kinds == checkins_only, "a mix of two saves: {kinds}");
+    assert_eq!(victor.form("me/mail_choices_save", &everything).await.status, 200);
 
     // Paired by hand: both hear of it by mail, with a link to their matches.
     let p = json!({"name": "Mailed", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(1), "ends_on": day(100),
