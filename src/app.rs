@@ -92,6 +92,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/programmes/:id/studio") view=StudioPage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/insights") view=crate::insights::ui::InsightsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/programmes/:id/report") view=crate::insights::ui::ReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/guides") view=crate::training::ui::GuidesPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/guides/new") view=crate::training::ui::NewGuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/guides/:id") view=crate::training::ui::GuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/guides/:id/edit") view=crate::training::ui::EditGuidePage ssr=SsrMode::Async />
                     <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/pairs/:id") view=WorkspacePage ssr=SsrMode::Async />

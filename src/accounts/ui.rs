@@ -4,54 +4,12 @@ use super::api::{AcceptInvite, ChangePassword, ForgotPassword, ResetPassword, Si
 use super::{InviteLink, PersonInput};
 use crate::error::AppError;
 use crate::profiles::level_label;
-use crate::ui::{format_date, ErrorNotice, FormStatus, Outcome, TextField};
+use crate::ui::{errors_of, format_date, general_message, ErrorNotice, FormStatus, Outcome, PlainField, TextField};
 use super::{safe_next, use_auth};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-/// An uncontrolled input inside an `ActionForm`, with the server's message for it.
-#[component]
-fn PlainField(
-    label: &'static str,
-    name: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] autocomplete: &'static str,
-    #[prop(into)] error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("f-{name}");
-    let err_id = format!("{id}-err");
-    view! {
-        <div class="field" class:invalid=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=name
-                type=kind
-                required
-                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=err_id.clone()
-            />
-            <p class="error" id=err_id>{move || error.get()}</p>
-        </div>
-    }
-}
-
-fn errors_of<T: Clone + Send + Sync + 'static>(
-    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-) -> Memo<Option<AppError>> {
-    Memo::new(move |_| value.get().and_then(|r| r.err()))
-}
-
-/// A message for errors that belong to no single field.
-fn general_message(err: Option<AppError>) -> Option<(bool, String)> {
-    match err {
-        None => None,
-        Some(AppError::Invalid(_)) => None,
-        Some(other) => Some((false, other.to_string())),
-    }
-}
 
 #[component]
 pub fn SignInPage() -> impl IntoView {

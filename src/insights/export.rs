@@ -194,6 +194,14 @@ pub struct FileQuery {
     pub key: String,
 }
 
+/// The training table: one row per guide with how many of the participants it is for did it.
+pub fn training_rows(p: &crate::training::TrainingProgress) -> Vec<Vec<String>> {
+    p.guides
+        .iter()
+        .map(|g| vec![g.title.clone(), g.audience.label().into(), if g.required { "yes" } else { "no" }.into(), g.done.to_string(), g.of.to_string()])
+        .collect()
+}
+
 pub async fn insights_file(
     Path((id, file)): Path<(i64, String)>,
     Query(q): Query<FileQuery>,
@@ -210,6 +218,12 @@ pub async fn insights_file(
     }
     if let Err(e) = manages_programme(&state.db, &user, id).await {
         return e.into_response();
+    }
+    if slug == "training" {
+        return match crate::training::db::progress(&state.db, id).await {
+            Ok(p) => download(&format!("programme-{id}-training.csv"), csv_file(&["Guide", "For", "Required", "Done", "Of"], training_rows(&p))),
+            Err(e) => crate::error::AppError::from(e).into_response(),
+        };
     }
     let snapshot = match db::snapshot(&state.db, id, crate::server::db::now()).await {
         Ok(Some(s)) => s,

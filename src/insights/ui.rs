@@ -234,6 +234,7 @@ fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
         } else {
             view! { <Figures ins=ins.clone() q=q.clone() /> }.into_any()
         }}
+        <TrainingInsights programme_id=id />
         <section class="panel wide" aria-labelledby="compare-h">
             <h2 id="compare-h">{format!("By {}", compare_by.label().to_lowercase())}</h2>
             <p><a href=q.file(id, "groups") download rel="external">"Download (CSV)"</a></p>
@@ -288,6 +289,24 @@ fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
             <ul class="downloads">
                 {downloads.into_iter().map(|(href, label)| view! { <li><a href=href download rel="external">{label}</a></li> }).collect_view()}
             </ul>
+        </section>
+    }
+}
+
+/// Training completion and how trained pairs fare, for the whole programme.
+#[component]
+fn TrainingInsights(programme_id: i64) -> impl IntoView {
+    let progress = Resource::new(|| (), move |_| crate::training::api::training_completion(programme_id));
+    view! {
+        <section class="panel wide" aria-labelledby="training-h">
+            <h2 id="training-h">"Training"</h2>
+            <p><a href=format!("/programmes/{programme_id}/insights-file/training") download rel="external">"Download (CSV)"</a></p>
+            <Suspense fallback=crate::ui::loading>
+                {move || Suspend::new(async move { match progress.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(p) => view! { <crate::training::ui::ProgressTables progress=p names=false /> }.into_any(),
+                }})}
+            </Suspense>
         </section>
     }
 }

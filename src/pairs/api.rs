@@ -77,6 +77,14 @@ pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
     let me = crate::people::db::person_label(&mut conn, user.id).await?.ok_or(AppError::NotFound)?;
     let partner_label = crate::people::db::person_label(&mut conn, partner).await?.ok_or(AppError::NotFound)?;
     drop(conn);
+    use crate::programmes::EnrolRole;
+    let (my_role, partner_role) = if m.mentor == user.id { (EnrolRole::Mentor, EnrolRole::Mentee) } else { (EnrolRole::Mentee, EnrolRole::Mentor) };
+    let guides = crate::training::db::links_for(&state.db, m.programme_id, user.id, my_role).await?;
+    let partner_guides = crate::training::db::links_for(&state.db, m.programme_id, user.id, partner_role)
+        .await?
+        .into_iter()
+        .map(|g| crate::training::GuideLink { done: false, ..g })
+        .collect();
     Ok(Workspace {
         pair_id,
         programme_id: programme.id,
@@ -93,6 +101,8 @@ pub async fn load_workspace(pair_id: i64) -> Result<Workspace, AppError> {
         unread: db::unread(&state.db, user.id, Some(pair_id)).await?,
         my_timezone: my_tz,
         partner_timezone: partner_tz,
+        guides,
+        partner_guides,
     })
 }
 

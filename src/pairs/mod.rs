@@ -470,6 +470,10 @@ pub struct Workspace {
     pub suggestions: Vec<SlotSuggestion>,
     pub my_survey: Option<Survey>,
     pub unread: u32,
+    /// The programme's guides for the viewer's role, required first, with what they finished.
+    pub guides: Vec<crate::training::GuideLink>,
+    /// The guides for the partner's role (titles and links only: what they did is theirs).
+    pub partner_guides: Vec<crate::training::GuideLink>,
 }
 
 /// The latest messages, oldest first, and whether older ones exist.

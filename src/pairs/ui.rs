@@ -42,6 +42,12 @@ fn WorkspaceView(w: Workspace, refresh: impl Fn() + Copy + Send + Sync + 'static
                 <Goals w=w.clone() refresh />
                 <Checkins w=w.clone() refresh />
                 <AfterCycle w=w.clone() />
+                <crate::training::ui::WorkspaceGuides
+                    programme_id=w.programme_id
+                    role=if w.i_am_mentor { crate::programmes::EnrolRole::Mentor } else { crate::programmes::EnrolRole::Mentee }
+                    guides=w.guides.clone()
+                    partner_role=if w.i_am_mentor { crate::programmes::EnrolRole::Mentee } else { crate::programmes::EnrolRole::Mentor }
+                    partner_guides=w.partner_guides.clone() />
             </div>
             <Chat pair_id me=w.me.id partner=w.partner.name.clone() goals=goals_for_chat checkins=checkins_for_chat />
         </div>

@@ -76,6 +76,7 @@ pub async fn insert_programme(conn: &mut AnyConnection, v: &ValidProgramme, by: 
         .execute(&mut *conn)
         .await?;
     crate::insights::db::save_objectives(conn, id, &v.targets, &v.health).await?;
+    crate::training::db::seed_starter_guides(conn, id).await?;
     Ok(id)
 }
 

@@ -426,6 +426,7 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
         <div class="page-head">
             <h1>{programme.name.clone()}</h1>
             <div class="actions">
+                <A href=format!("/programmes/{id}/guides") attr:class="button">"Guides"</A>
                 <A href=format!("/programmes/{id}/insights") attr:class="button">"Insights"</A>
                 <A href=format!("/programmes/{id}/studio") attr:class="button primary">"Open the matching studio"</A>
             </div>
@@ -437,6 +438,7 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
             <Pairs programme_id=id refresh />
             <crate::pairs::ui::PairStatsPanel programme_id=id refresh />
             <crate::pairs::ui::CreatePairForm programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
+            <crate::training::ui::TrainingPanel programme_id=id refresh />
             <section class="panel" aria-labelledby="settings-h">
                 <h2 id="settings-h">"Settings"</h2>
                 <ProgrammeForm initial=programme.to_input() submit_label="Save settings" on_submit=move |i| { update.dispatch(i); } errors status pending=update.pending() />

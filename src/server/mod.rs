@@ -65,6 +65,8 @@ pub fn timezone_names() -> Vec<String> {
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect_with(&config.database_url(), config.sqlite_synchronous).await?;
     db.migrate().await?;
+    // Programmes made before guides existed get the starter guides once.
+    crate::training::db::seed_missing(&db).await?;
     let leptos_options = leptos_options(&config);
     let mail = Arc::new(crate::mail::outbox::Mailer::from_config(&config)?);
     Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), sessions: Default::default(), workers: Default::default(), mail })

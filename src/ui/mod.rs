@@ -151,6 +151,84 @@ pub fn TextField(
     }
 }
 
+/// An uncontrolled input inside an `ActionForm` (so it posts without JavaScript too), with the
+/// server's message for it. `value` is what it starts with; what the person types stays in the
+/// field after a refusal, as the form is not re-rendered.
+#[component]
+pub fn PlainField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = true)] required: bool,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-err");
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                required=required
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=err_id.clone()
+            />
+            <p class="error" id=err_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// [`PlainField`]'s many-line sibling: a `textarea` with the server's message for it.
+#[component]
+pub fn PlainArea(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] hint: &'static str,
+    #[prop(default = 4)] rows: u32,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-err");
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=err_id.clone()
+            >{value}</textarea>
+            <p class="error" id=err_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// The refusal a server action last answered with, if any.
+pub fn errors_of<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+) -> Memo<Option<AppError>> {
+    Memo::new(move |_| value.get().and_then(|r| r.err()))
+}
+
+/// A message for a refusal that belongs to no single field (field refusals show at their
+/// fields).
+pub fn general_message(err: Option<AppError>) -> Option<(bool, String)> {
+    match err {
+        None => None,
+        Some(AppError::Invalid(_)) => None,
+        Some(other) => Some((false, other.to_string())),
+    }
+}
+
 /// What a form shows after an attempt: a message per field and one under the form.
 #[derive(Clone, Copy)]
 pub struct Outcome {
