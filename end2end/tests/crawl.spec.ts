@@ -11,7 +11,7 @@ import { ADMIN, MENTEE, MENTOR, PASSWORD, hydrated } from './helpers';
 
 const routes = [...readFileSync(join(__dirname, '..', '..', 'src', 'app.rs'), 'utf8').matchAll(/path!\("([^"]+)"\)/g)].map(m => m[1]);
 
-type Ids = { programme: number; pair: number; person: number; token: string };
+type Ids = { programme: number; pair: number; person: number; token: string; guide: number };
 
 async function signInByApi(page: Page, email: string) {
   const res = await page.request.post('/api/sign_in', { form: { email, password: PASSWORD } });
@@ -30,19 +30,23 @@ async function demoIds(page: Page): Promise<Ids> {
   });
   expect(invited.ok(), 'the admin can invite someone').toBeTruthy();
   const token = (await invited.json()).path.split('/invite/')[1];
+  const guides = await (await page.request.post('/api/training/list', { form: { programme_id: String(programme.id) } })).json();
+  const guide = guides.guides.find((g: any) => g.audience === 'mentor');
+  expect(guide, 'the demo programme has a guide for mentors').toBeTruthy();
   const people = await (await page.request.post('/api/directory', { data: { query: { q: '', department: 'Sales', skill: '', level: 0, page: 0 } } })).json();
   await signInByApi(page, MENTOR);
   const matches = await (await page.request.post('/api/me/matches', { form: {} })).json();
   const pair = matches.find((m: any) => m.programme_id === programme.id);
   expect(pair, 'the demo mentor has a pair').toBeTruthy();
   await page.request.post('/api/sign_out', { form: {} });
-  return { programme: programme.id, pair: pair.pair_id, person: people.people[0].id, token };
+  return { programme: programme.id, pair: pair.pair_id, person: people.people[0].id, token, guide: guide.id };
 }
 
 function fill(route: string, ids: Ids): string {
   const path = route
     .replace(/^\/programmes\/:id/, `/programmes/${ids.programme}`)
     .replace(/^\/pairs\/:id/, `/pairs/${ids.pair}`)
+    .replace(/^\/guides\/:id/, `/guides/${ids.guide}`)
     .replace(/^\/people\/:id/, `/people/${ids.person}`)
     .replace(/^\/invite\/:token/, `/invite/${ids.token}`)
     // A reset link that was never mailed: the page explains it is not valid (404).

@@ -1,6 +1,6 @@
 // Runs with JavaScript disabled: the server-rendered pages must make sense on their own.
 import { test, expect } from './fixtures';
-import { ADMIN, MENTEE, MENTOR, PASSWORD } from './helpers';
+import { ADMIN, DESIGNER, MENTEE, MENTOR, PASSWORD } from './helpers';
 import { firstMailTo } from './mail';
 
 test('the sign-in page is complete before any script runs', async ({ page }) => {
@@ -79,4 +79,26 @@ test('mail choices are saved without JavaScript', async ({ page }) => {
   await expect(page).toHaveURL(/\/profile\??$/);
   await expect(panel.getByLabel('Matches and mentor requests')).not.toBeChecked();
   await expect(panel.getByLabel('Check-ins and their reminders')).toBeChecked();
+});
+
+test('a guide is read and marked done without JavaScript', async ({ page }) => {
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  expect((await page.request.post('/api/sign_in', { form: { email: ADMIN, password: PASSWORD } })).ok()).toBeTruthy();
+  const created = await page.request.post('/api/programmes/create', {
+    data: { input: { name: `Plain guides ${Date.now()}`, objectives: '', tags: [], kind: 'reverse', starts_on: day(1), ends_on: day(100),
+      enrol_opens: day(-1), enrol_closes: day(10), mentor_capacity: '1', self_match: false } },
+  });
+  const programme = await created.json();
+  const pair = await page.request.post('/api/pairs/create', { form: { programme_id: String(programme), mentor_email: DESIGNER, mentee_email: ADMIN } });
+  expect(pair.ok(), await pair.text()).toBeTruthy();
+  await page.request.post('/api/sign_out', { form: {} });
+  expect((await page.request.post('/api/sign_in', { form: { email: DESIGNER, password: PASSWORD } })).ok()).toBeTruthy();
+  await page.goto(`/programmes/${programme}/guides`);
+  await page.getByRole('link', { name: 'Your first meeting' }).click();
+  await expect(page.getByRole('heading', { name: 'An agenda that works' })).toBeVisible();
+  await page.getByRole('button', { name: 'Mark as done' }).click();
+  await expect(page).toHaveURL(/\/guides\/\d+\?done=1$/);
+  await expect(page.locator('.form-status.ok')).toContainText('Marked as done');
+  await page.goto(`/programmes/${programme}/guides`);
+  await expect(page.getByRole('listitem').filter({ hasText: 'Your first meeting' })).toContainText('Done');
 });

@@ -156,6 +156,7 @@ pub fn InsightsPage() -> impl IntoView {
     // nothing typed in another is lost.
     let health = Resource::new(id, pair_health);
     let roadblocks = Resource::new(id, programme_roadblocks);
+    let training = Resource::new(id, crate::training::api::training_completion);
     let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
     let calibration = Resource::new(move || (id(), outcome.get()), |(id, o)| calibrate_weights(id, o.as_str().to_string()));
     view! {
@@ -168,7 +169,7 @@ pub fn InsightsPage() -> impl IntoView {
                         {move || Suspend::new(async move { match data.await {
                             Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                             Ok(ins) => view! {
-                                <Dashboard ins q=q.get_untracked() />
+                                <Dashboard ins q=q.get_untracked() training />
                                 <PairsUnderFigure programme_id=id() q list=drill />
                                 <HealthPanel programme_id=id() list=health />
                                 <RoadblockPanel list=roadblocks />
@@ -183,7 +184,7 @@ pub fn InsightsPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
+fn Dashboard(ins: Insights, q: PageQuery, training: Resource<Result<crate::training::TrainingProgress, AppError>>) -> impl IntoView {
     let id = ins.programme_id;
     let selected = q.group.clone();
     let compare = q.compare.clone();
@@ -234,7 +235,7 @@ fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
         } else {
             view! { <Figures ins=ins.clone() q=q.clone() /> }.into_any()
         }}
-        <TrainingInsights programme_id=id />
+        <TrainingInsights programme_id=id progress=training />
         <section class="panel wide" aria-labelledby="compare-h">
             <h2 id="compare-h">{format!("By {}", compare_by.label().to_lowercase())}</h2>
             <p><a href=q.file(id, "groups") download rel="external">"Download (CSV)"</a></p>
@@ -295,8 +296,7 @@ fn Dashboard(ins: Insights, q: PageQuery) -> impl IntoView {
 
 /// Training completion and how trained pairs fare, for the whole programme.
 #[component]
-fn TrainingInsights(programme_id: i64) -> impl IntoView {
-    let progress = Resource::new(|| (), move |_| crate::training::api::training_completion(programme_id));
+fn TrainingInsights(programme_id: i64, progress: Resource<Result<crate::training::TrainingProgress, AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="training-h">
             <h2 id="training-h">"Training"</h2>

@@ -49,6 +49,7 @@ pub async fn save_mail_choices(
     roadblocks: Option<String>,
     programmes: Option<String>,
     chat: Option<String>,
+    sessions: Option<String>,
 ) -> Result<(), AppError> {
     use super::NoticeKind;
     let user = require_user().await?;
@@ -60,6 +61,7 @@ pub async fn save_mail_choices(
         (NoticeKind::Roadblocks, roadblocks.is_some()),
         (NoticeKind::Programmes, programmes.is_some()),
         (NoticeKind::Chat, chat.is_some()),
+        (NoticeKind::Sessions, sessions.is_some()),
     ];
     Ok(db::save_mail_choices(&state.db, user.id, &choices).await?)
 }

@@ -25,6 +25,8 @@ pub enum NoticeKind {
     Programmes,
     /// A digest of chat messages left unread (mail only; the chat shows them anyway).
     Chat,
+    /// Lunch & learn sessions: seats, the waiting line, decisions and reminders.
+    Sessions,
 }
 
 crate::stored_as_text!(NoticeKind {
@@ -34,6 +36,7 @@ crate::stored_as_text!(NoticeKind {
     Roadblocks = "roadblocks",
     Programmes = "programmes",
     Chat = "chat",
+    Sessions = "sessions",
 });
 
 impl NoticeKind {
@@ -46,6 +49,7 @@ impl NoticeKind {
             NoticeKind::Roadblocks => "Roadblocks: what happens to yours, and (for programme leads) pairs that need attention",
             NoticeKind::Programmes => "Applications and matching rounds",
             NoticeKind::Chat => "Chat messages you have not read (one summary mail every few hours at most)",
+            NoticeKind::Sessions => "Lunch & learn sessions: your seat, the waiting list and reminders",
         }
     }
 }

@@ -86,10 +86,10 @@ fn GuideItems(guides: Vec<GuideSummary>) -> impl IntoView {
             {guides.into_iter().map(|g| view! {
                 <li data-guide=g.id>
                     <A href=format!("/guides/{}", g.id)>{g.title.clone()}</A>
-                    " " <span class="tag">{g.audience.label()}</span>
-                    {g.required.then(|| view! { " " <span class="tag required">"Required"</span> })}
+                    " " <span class="badge">{g.audience.label()}</span>
+                    {g.required.then(|| view! { " " <span class="badge required">"Required"</span> })}
                     {(g.questions > 0).then(|| view! { " " <span class="muted">{format!("{} check questions", g.questions)}</span> })}
-                    {g.done.then(|| view! { " " <span class="done">"✓ Done"</span> })}
+                    {g.done.then(|| view! { " " <span class="badge good">"✓ Done"</span> })}
                 </li>
             }).collect_view()}
         </ul>
@@ -134,8 +134,8 @@ fn GuideView(guide: Guide, complete: ServerAction<CompleteGuide>) -> impl IntoVi
             })}
         </div>
         <p>
-            <span class="tag">{guide.audience.label()}</span>
-            {guide.required.then(|| view! { " " <span class="tag required">"Required"</span> })}
+            <span class="badge">{guide.audience.label()}</span>
+            {guide.required.then(|| view! { " " <span class="badge required">"Required"</span> })}
         </p>
         <article class="panel guide-body" inner_html=guide.html.clone()></article>
         {guide.can_complete.then(|| if guide.done {
@@ -380,8 +380,8 @@ pub fn WorkspaceGuides(programme_id: i64, role: EnrolRole, guides: Vec<GuideLink
                     <ul class="guide-list">
                         {guides.into_iter().map(|g| view! {
                             <li><A href=format!("/guides/{}", g.id)>{g.title.clone()}</A>
-                                {g.required.then(|| view! { " " <span class="tag required">"Required"</span> })}
-                                {g.done.then(|| view! { " " <span class="done">"✓ Done"</span> })}</li>
+                                {g.required.then(|| view! { " " <span class="badge required">"Required"</span> })}
+                                {g.done.then(|| view! { " " <span class="badge good">"✓ Done"</span> })}</li>
                         }).collect_view()}
                     </ul>
                 }.into_any()

@@ -40,6 +40,8 @@ pub struct Demo {
     /// person's (mail would carry them; the load writes them straight into the database).
     pub reset: String,
     pub unsubscribe: String,
+    /// The demo programme's required guide for mentors.
+    pub guide: i64,
 }
 
 /// Signs the three demo people in and finds the demo programme, its showcase pair and a
@@ -61,6 +63,10 @@ pub async fn sign_in_demo(app: &TestApp) -> (Vec<(&'static str, Client)>, Demo) 
     let pair = matches.body.as_array().and_then(|l| l.iter().find(|m| m["programme_id"] == programme))
         .and_then(|m| m["pair_id"].as_i64())
         .expect("the demo mentor has a pair in the demo programme");
+    let guides = admin.form("training/list", &[("programme_id", programme.to_string())]).await;
+    let guide = guides.body["guides"].as_array().and_then(|l| l.iter().find(|g| g["audience"] == "mentor"))
+        .and_then(|g| g["id"].as_i64())
+        .expect("the demo programme has a guide for mentors");
     let people = admin.json("directory", serde_json::json!({"query": {"q": "", "department": "Sales", "skill": "", "level": 0, "page": 0}})).await;
     let person = people.body["people"][0]["id"].as_i64().expect("the directory lists people");
     let invited = serde_json::json!({"name": "Ines Invited", "email": "ines.invited@demo.upmentor.test", "job_title": "", "level": "2",
@@ -78,7 +84,7 @@ pub async fn sign_in_demo(app: &TestApp) -> (Vec<(&'static str, Client)>, Demo) 
         .execute(&db.pool)
         .await
         .unwrap();
-    (clients, Demo { programme, pair, person, invitation, reset, unsubscribe })
+    (clients, Demo { programme, pair, person, invitation, reset, unsubscribe, guide })
 }
 
 /// Every page of the route table (from the app itself, so a new page is soaked too) for each
@@ -100,6 +106,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
                 .replace("/programmes/{id}", &format!("/programmes/{}", demo.programme))
                 .replace("/people/{id}", &format!("/people/{}", demo.person))
                 .replace("/pairs/{id}", &format!("/pairs/{}", demo.pair))
+                .replace("/guides/{id}", &format!("/guides/{}", demo.guide))
                 // A pending invitation. (Unknown ones are counted against the address as guesses,
                 // so a load of them from one address is soon told to wait.)
                 .replace("/invite/{token}", &format!("/invite/{}", demo.invitation))
@@ -137,10 +144,13 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
             out.push(form("programmes/enrolments", &[("id", demo.programme.to_string())]));
             out.push(form("programmes/pairs", &[("id", demo.programme.to_string())]));
             out.push(form("pairs/stats", &[("programme_id", demo.programme.to_string())]));
+            out.push(form("training/progress", &[("programme_id", demo.programme.to_string())]));
         } else {
             out.push(form("pairs/workspace", &[("pair_id", demo.pair.to_string())]));
             out.push(form("pairs/messages", &[("pair_id", demo.pair.to_string()), ("before", "0".into())]));
             out.push(form("pairs/read", &[("pair_id", demo.pair.to_string()), ("last_id", "0".into())]));
+            out.push(form("training/list", &[("programme_id", demo.programme.to_string())]));
+            out.push(form("training/guide", &[("guide_id", demo.guide.to_string())]));
         }
     }
     out
@@ -152,6 +162,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
 fn page_status(role: &str, pattern: &str) -> u16 {
     match (role, pattern) {
         ("mentor" | "mentee", "/programmes/{id}/studio" | "/programmes/{id}/manage" | "/programmes/{id}/insights" | "/programmes/{id}/report" | "/programmes/new" | "/admin") => 403,
+        ("mentor" | "mentee", "/programmes/{id}/guides/new" | "/guides/{id}/edit") => 403,
         ("admin", "/pairs/{id}") => 403,
         _ => 200,
     }
