@@ -94,6 +94,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/programmes/:id/report") view=crate::insights::ui::ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/guides") view=crate::training::ui::GuidesPage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/guides/new") view=crate::training::ui::NewGuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/sessions") view=crate::sessions::ui::SessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/sessions/:id") view=crate::sessions::ui::SessionPage ssr=SsrMode::Async />
                     <Route path=path!("/guides/:id") view=crate::training::ui::GuidePage ssr=SsrMode::Async />
                     <Route path=path!("/guides/:id/edit") view=crate::training::ui::EditGuidePage ssr=SsrMode::Async />
                     <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />

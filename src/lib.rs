@@ -18,6 +18,7 @@ pub mod pairs;
 pub mod people;
 pub mod profiles;
 pub mod programmes;
+pub mod sessions;
 pub mod training;
 pub mod ui;
 

@@ -316,17 +316,17 @@ async fn notices(backend: Backend) {
     assert_eq!(choices["mail_enabled"], true);
     assert_eq!(
         choices["kinds"],
-        json!([["matches", true], ["checkins", false], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", false]])
+        json!([["matches", true], ["checkins", false], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", false], ["sessions", false]])
     );
     assert_eq!(victor.form("me/mail_choices", &[]).await.body["kinds"][1], json!(["checkins", true]), "mail unless one says no");
     // Two tabs save different choices at once: one whole choice stands, never a mix.
-    let everything = [("matches", "on"), ("checkins", "on"), ("nudges", "on"), ("roadblocks", "on"), ("programmes", "on"), ("chat", "on")];
+    let everything = [("matches", "on"), ("checkins", "on"), ("nudges", "on"), ("roadblocks", "on"), ("programmes", "on"), ("chat", "on"), ("sessions", "on")];
     let (tab1, tab2) = (signed_in(&app, MENTEE).await, signed_in(&app, MENTEE).await);
     let (a, b) = tokio::join!(tab1.form("me/mail_choices_save", &everything), tab2.form("me/mail_choices_save", &[("checkins", "on")]));
     assert_eq!((a.status, b.status), (200, 200));
     let kinds = victor.form("me/mail_choices", &[]).await.body["kinds"].clone();
-    let all_on = json!([["matches", true], ["checkins", true], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", true]]);
-    let checkins_only = json!([["matches", false], ["checkins", true], ["nudges", false], ["roadblocks", false], ["programmes", false], ["chat", false]]);
+    let all_on = json!([["matches", true], ["checkins", true], ["nudges", true], ["roadblocks", true], ["programmes", true], ["chat", true], ["sessions", true]]);
+    let checkins_only = json!([["matches", false], ["checkins", true], ["nudges", false], ["roadblocks", false], ["programmes", false], ["chat", false], ["sessions", false]]);
     assert!(kinds == all_on || kinds == checkins_only, "a mix of two saves: {kinds}");
     assert_eq!(victor.form("me/mail_choices_save", &everything).await.status, 200);
 

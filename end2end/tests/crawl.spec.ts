@@ -11,7 +11,7 @@ import { ADMIN, MENTEE, MENTOR, PASSWORD, hydrated } from './helpers';
 
 const routes = [...readFileSync(join(__dirname, '..', '..', 'src', 'app.rs'), 'utf8').matchAll(/path!\("([^"]+)"\)/g)].map(m => m[1]);
 
-type Ids = { programme: number; pair: number; person: number; token: string; guide: number };
+type Ids = { programme: number; pair: number; person: number; token: string; guide: number; session: number };
 
 async function signInByApi(page: Page, email: string) {
   const res = await page.request.post('/api/sign_in', { form: { email, password: PASSWORD } });
@@ -33,13 +33,16 @@ async function demoIds(page: Page): Promise<Ids> {
   const guides = await (await page.request.post('/api/training/list', { form: { programme_id: String(programme.id) } })).json();
   const guide = guides.guides.find((g: any) => g.audience === 'mentor');
   expect(guide, 'the demo programme has a guide for mentors').toBeTruthy();
+  const sessions = await (await page.request.post('/api/sessions/list', { form: { programme_id: String(programme.id) } })).json();
+  const session = sessions.upcoming.find((s: any) => s.topic === 'Short video for leaders');
+  expect(session, 'the demo programme has a lunch & learn session').toBeTruthy();
   const people = await (await page.request.post('/api/directory', { data: { query: { q: '', department: 'Sales', skill: '', level: 0, page: 0 } } })).json();
   await signInByApi(page, MENTOR);
   const matches = await (await page.request.post('/api/me/matches', { form: {} })).json();
   const pair = matches.find((m: any) => m.programme_id === programme.id);
   expect(pair, 'the demo mentor has a pair').toBeTruthy();
   await page.request.post('/api/sign_out', { form: {} });
-  return { programme: programme.id, pair: pair.pair_id, person: people.people[0].id, token, guide: guide.id };
+  return { programme: programme.id, pair: pair.pair_id, person: people.people[0].id, token, guide: guide.id, session: session.id };
 }
 
 function fill(route: string, ids: Ids): string {
@@ -47,6 +50,7 @@ function fill(route: string, ids: Ids): string {
     .replace(/^\/programmes\/:id/, `/programmes/${ids.programme}`)
     .replace(/^\/pairs\/:id/, `/pairs/${ids.pair}`)
     .replace(/^\/guides\/:id/, `/guides/${ids.guide}`)
+    .replace(/^\/sessions\/:id/, `/sessions/${ids.session}`)
     .replace(/^\/people\/:id/, `/people/${ids.person}`)
     .replace(/^\/invite\/:token/, `/invite/${ids.token}`)
     // A reset link that was never mailed: the page explains it is not valid (404).

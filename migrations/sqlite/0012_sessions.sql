@@ -25,6 +25,9 @@ CREATE TABLE group_sessions (
     updated_at   INTEGER NOT NULL
 );
 CREATE INDEX group_sessions_programme ON group_sessions (programme_id, starts_at);
+-- A host does not hold two sessions starting at the same moment: a proposal sent twice (a
+-- double click, a resent form) is one session.
+CREATE UNIQUE INDEX group_sessions_host_start ON group_sessions (programme_id, host_id, starts_at);
 CREATE INDEX group_sessions_due ON group_sessions (status, starts_at);
 
 CREATE TABLE session_seats (

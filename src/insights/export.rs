@@ -202,6 +202,27 @@ pub fn training_rows(p: &crate::training::TrainingProgress) -> Vec<Vec<String>> 
         .collect()
 }
 
+/// The sessions table: one row per approved session, latest first.
+pub fn session_rows(f: &crate::sessions::SessionFigures) -> Vec<Vec<String>> {
+    f.rows
+        .iter()
+        .map(|r| {
+            let starts = chrono::DateTime::from_timestamp(r.starts_at, 0).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+            vec![
+                r.topic.clone(),
+                r.host.clone(),
+                starts,
+                r.capacity.to_string(),
+                r.booked.to_string(),
+                r.waiting.to_string(),
+                r.attended.to_string(),
+                r.ratings.to_string(),
+                opt(r.mean_rating, 2),
+            ]
+        })
+        .collect()
+}
+
 pub async fn insights_file(
     Path((id, file)): Path<(i64, String)>,
     Query(q): Query<FileQuery>,
@@ -222,6 +243,15 @@ pub async fn insights_file(
     if slug == "training" {
         return match crate::training::db::progress(&state.db, id).await {
             Ok(p) => download(&format!("programme-{id}-training.csv"), csv_file(&["Guide", "For", "Required", "Done", "Of"], training_rows(&p))),
+            Err(e) => crate::error::AppError::from(e).into_response(),
+        };
+    }
+    if slug == "sessions" {
+        return match crate::sessions::db::figures(&state.db, id, crate::server::db::now()).await {
+            Ok(f) => download(
+                &format!("programme-{id}-sessions.csv"),
+                csv_file(&["Session", "Host", "Starts (UTC)", "Capacity", "Seats taken", "Waiting", "Came", "Ratings", "Mean rating"], session_rows(&f)),
+            ),
             Err(e) => crate::error::AppError::from(e).into_response(),
         };
     }

@@ -43,7 +43,7 @@ pub const MAX_NUDGE: usize = 1000;
 /// An admin's note on a roadblock or on a handled pair, in characters.
 pub const MAX_NOTE: usize = 2000;
 /// The CSV files of the page (`/programmes/{id}/insights-file/{slug}`): slug and label.
-pub const TABLES_FOR_PAGE: [(&str, &str); 14] = [
+pub const TABLES_FOR_PAGE: [(&str, &str); 15] = [
     ("targets", "Targets against actual"),
     ("funnel", "Funnel"),
     ("first-checkin", "Match to first check-in"),
@@ -58,6 +58,7 @@ pub const TABLES_FOR_PAGE: [(&str, &str); 14] = [
     ("pairs", "Every pair with its figures"),
     ("health", "Pairs at risk"),
     ("training", "Training: completion per guide"),
+    ("sessions", "Lunch & learn sessions"),
 ];
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;

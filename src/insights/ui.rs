@@ -157,6 +157,7 @@ pub fn InsightsPage() -> impl IntoView {
     let health = Resource::new(id, pair_health);
     let roadblocks = Resource::new(id, programme_roadblocks);
     let training = Resource::new(id, crate::training::api::training_completion);
+    let sessions = Resource::new(id, crate::sessions::api::lunch_and_learn_figures);
     let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
     let calibration = Resource::new(move || (id(), outcome.get()), |(id, o)| calibrate_weights(id, o.as_str().to_string()));
     view! {
@@ -169,7 +170,7 @@ pub fn InsightsPage() -> impl IntoView {
                         {move || Suspend::new(async move { match data.await {
                             Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                             Ok(ins) => view! {
-                                <Dashboard ins q=q.get_untracked() training />
+                                <Dashboard ins q=q.get_untracked() training sessions />
                                 <PairsUnderFigure programme_id=id() q list=drill />
                                 <HealthPanel programme_id=id() list=health />
                                 <RoadblockPanel list=roadblocks />
@@ -184,7 +185,12 @@ pub fn InsightsPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(ins: Insights, q: PageQuery, training: Resource<Result<crate::training::TrainingProgress, AppError>>) -> impl IntoView {
+fn Dashboard(
+    ins: Insights,
+    q: PageQuery,
+    training: Resource<Result<crate::training::TrainingProgress, AppError>>,
+    sessions: Resource<Result<crate::sessions::SessionFigures, AppError>>,
+) -> impl IntoView {
     let id = ins.programme_id;
     let selected = q.group.clone();
     let compare = q.compare.clone();
@@ -236,6 +242,7 @@ fn Dashboard(ins: Insights, q: PageQuery, training: Resource<Result<crate::train
             view! { <Figures ins=ins.clone() q=q.clone() /> }.into_any()
         }}
         <TrainingInsights programme_id=id progress=training />
+        <crate::sessions::ui::SessionInsights programme_id=id figures=sessions />
         <section class="panel wide" aria-labelledby="compare-h">
             <h2 id="compare-h">{format!("By {}", compare_by.label().to_lowercase())}</h2>
             <p><a href=q.file(id, "groups") download rel="external">"Download (CSV)"</a></p>

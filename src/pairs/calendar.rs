@@ -119,8 +119,8 @@ pub async fn checkin_ics(
     calendar_response(calendar_file(method, None, &[e], crate::server::db::now()), Some(format!("checkin-{id}.ics")))
 }
 
-/// A person's calendar feed: their check-ins of the last 180 days and to come (at most 500),
-/// cancelled ones marked so. The secret in the address is the only key (no sign-in: calendar
+/// A person's calendar feed: their check-ins and the lunch & learn sessions they host or hold a
+/// seat in, of the last 180 days and to come (at most 500 of each), cancelled ones marked so. The secret in the address is the only key (no sign-in: calendar
 /// apps fetch it), so anything but a current secret of an active person is 404.
 pub async fn feed(Path(file): Path<String>, State(state): State<AppState>, client: Option<Extension<Client>>) -> Response {
     let token = file.strip_suffix(".ics").unwrap_or(&file);
@@ -131,13 +131,15 @@ pub async fn feed(Path(file): Path<String>, State(state): State<AppState>, clien
     let found = async {
         let Some(owner) = db::feed_owner(&state.db, token).await? else { return Ok(None) };
         let checkins = db::calendar_checkins(&state.db, owner, now - FEED_HISTORY, FEED_LIMIT).await?;
-        Ok::<_, sqlx::Error>(Some((owner, checkins, db::calendar_uid_domain(&mut *state.db.pool.acquire().await?).await?)))
+        let sessions = crate::sessions::db::calendar_sessions(&state.db, owner, now - FEED_HISTORY, FEED_LIMIT).await?;
+        Ok::<_, sqlx::Error>(Some((owner, checkins, sessions, db::calendar_uid_domain(&mut *state.db.pool.acquire().await?).await?)))
     };
     match found.await {
-        Ok(Some((owner, checkins, uid_domain))) => {
+        Ok(Some((owner, checkins, sessions, uid_domain))) => {
             let base = site_base(&state.config, client.as_deref());
-            let entries: Vec<CalendarEntry> = checkins.iter().map(|c| entry(&uid_domain, &base, c, owner)).collect();
-            calendar_response(calendar_file(Method::Publish, Some("Upmentor check-ins"), &entries, now), None)
+            let mut entries: Vec<CalendarEntry> = checkins.iter().map(|c| entry(&uid_domain, &base, c, owner)).collect();
+            entries.extend(sessions.iter().map(|s| crate::sessions::db::entry(&uid_domain, &base, s, false)));
+            calendar_response(calendar_file(Method::Publish, Some("Upmentor check-ins and sessions"), &entries, now), None)
         }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => crate::error::AppError::from(e).into_response(),

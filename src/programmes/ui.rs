@@ -80,6 +80,9 @@ fn ProgrammeCard(programme: Programme, on_change: impl Fn() + Copy + Send + Sync
             {(!p.objectives.is_empty()).then(|| view! { <p class="objectives">{p.objectives.clone()}</p> })}
             {(!tags.is_empty()).then(|| view! { <ul class="tags">{tags.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul> })}
             {p.can_manage.then(|| view! { <p><A href=format!("/programmes/{id}/manage") attr:class="button">"Manage"</A> " " <A href=format!("/programmes/{id}/studio") attr:class="button">"Matching studio"</A></p> })}
+            {(p.can_manage || p.mine.as_ref().is_some_and(|m| m.status != EnrolStatus::Declined)).then(|| view! {
+                <p class="programme-links"><A href=format!("/programmes/{id}/guides")>"Guides"</A> " · " <A href=format!("/programmes/{id}/sessions")>"Lunch & learn sessions"</A></p>
+            })}
             {can_apply.then(|| view! { <ApplyForm programme=p.clone() on_done=on_change /> })}
             {pending.then(|| view! {
                 <button class="link" on:click=move |_| { withdraw.dispatch(()); }>"Withdraw my application"</button>
@@ -427,6 +430,7 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
             <h1>{programme.name.clone()}</h1>
             <div class="actions">
                 <A href=format!("/programmes/{id}/guides") attr:class="button">"Guides"</A>
+                <A href=format!("/programmes/{id}/sessions") attr:class="button">"Sessions"</A>
                 <A href=format!("/programmes/{id}/insights") attr:class="button">"Insights"</A>
                 <A href=format!("/programmes/{id}/studio") attr:class="button primary">"Open the matching studio"</A>
             </div>

@@ -437,7 +437,74 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     let mut tx = db.begin_write().await?;
     pairs::add_roadblock(&mut tx, showcase_pair, dana, "Our check-ins keep moving at short notice; I am not sure how to raise it.").await?;
     tx.commit().await?;
+    // Training: about two in three of the busy pairs' members have read their required guide;
+    // Dana and Victor have not, so the demo shows the guides still to read.
+    let guides = crate::training::db::list(db, programme_id, admin, true).await?;
+    let mut tx = db.begin_write().await?;
+    for pair in busy.iter().filter(|p| p.id != showcase_pair) {
+        for (who, audience) in [(pair.mentor.id, crate::training::Audience::Mentor), (pair.mentee.id, crate::training::Audience::Mentee)] {
+            if rng.gen_range(0..3) < 2 {
+                for g in guides.iter().filter(|g| g.required && g.audience == audience) {
+                    crate::training::db::complete(&mut tx, g.id, who).await?;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    demo_sessions(db, programme_id, &pairs_made, dana, victor, &mut rng).await?;
     Ok(DemoProgramme { programme_id, pairs: report.pairs, showcase_pair })
+}
+
+/// Lunch & learn sessions in the demo programme: one held ten days ago (seats taken, who came,
+/// ratings), Dana's in five days with Victor in a seat, a full one with a waiting line, and a
+/// proposal waiting for the admin.
+async fn demo_sessions(db: &Db, programme_id: i64, pairs_made: &[crate::pairs::PairRow], dana: i64, victor: i64, rng: &mut StdRng) -> anyhow::Result<()> {
+    use crate::sessions::{db as sessions, SessionInput, SessionStatus};
+    let t = now();
+    let noon = |days: i64| t - (t % 86_400) + days * 86_400 + 12 * 3600;
+    let mentors: Vec<i64> = pairs_made.iter().map(|p| p.mentor.id).filter(|id| *id != dana).collect();
+    let mentees: Vec<i64> = pairs_made.iter().map(|p| p.mentee.id).filter(|id| *id != victor).collect();
+    let session = |topic: &str, place: &str, format: &str, capacity: &str| {
+        SessionInput {
+            topic: topic.into(),
+            description: "Bring your lunch and your phone: we try it together.".into(),
+            date: "2026-01-01".into(),
+            time: "12:00".into(),
+            minutes: "45".into(),
+            format: format.into(),
+            place: place.into(),
+            capacity: capacity.into(),
+        }
+        .validate()
+        .map_err(|e| anyhow::anyhow!("demo session: {e}"))
+    };
+    let (Some(&host_a), Some(&host_b), Some(&host_c)) = (mentors.first(), mentors.get(1), mentors.get(2)) else { return Ok(()) };
+    let mut tx = db.begin_write().await?;
+    let held = sessions::create(&mut tx, programme_id, host_a, &session("Generative AI for everyday writing", "Room 2.01", "room", "20")?, noon(-10), true).await?;
+    for &m in mentees.iter().take(8) {
+        sessions::join(&mut tx, held, m, 20).await?;
+    }
+    for (i, &m) in mentees.iter().take(8).enumerate() {
+        sessions::set_attended(&mut tx, held, m, i != 7).await?;
+        if i < 6 {
+            sessions::rate(&mut tx, held, m, 4 + rng.gen_range(0..2), if i == 0 { "Practical and kind." } else { "" }).await?;
+        }
+    }
+    let next = sessions::create(&mut tx, programme_id, dana, &session("Short video for leaders", "https://meet.example.test/short-video", "online", "10")?, noon(5), true).await?;
+    for &m in [victor].iter().chain(mentees.iter().skip(8).take(2)) {
+        sessions::join(&mut tx, next, m, 10).await?;
+    }
+    let full = sessions::create(&mut tx, programme_id, host_b, &session("Reading a data dashboard in ten minutes", "Room 4.12", "room", "2")?, noon(12), true).await?;
+    for &m in mentees.iter().skip(10).take(3) {
+        sessions::join(&mut tx, full, m, 2).await?;
+    }
+    let proposal = sessions::create(&mut tx, programme_id, host_c, &session("Photography on a phone", "Atrium", "room", "12")?, noon(20), false).await?;
+    debug_assert!(sessions::session(&mut tx, proposal).await?.is_some_and(|s| s.status == SessionStatus::Proposed));
+    sessions::post(&mut tx, next, victor, "demo-1", "Should we install anything before we meet?").await?;
+    sessions::post(&mut tx, next, dana, "demo-2", "Just the app you already use for messages; I will show the rest.").await?;
+    sessions::set_materials(&mut tx, next, "## Before we meet\n\n- Have your phone charged\n- Think of one message you want to send your team").await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Whether nobody is in the database yet (a fresh installation).

@@ -58,6 +58,45 @@ pub async fn manages_programme(db: &Db, user: &SessionUser, programme_id: i64) -
     Ok(())
 }
 
+/// What someone is to a programme: one of its admins, a participant (enrolled in a role, with
+/// the application's state), or both.
+#[derive(Clone, Copy, Debug)]
+pub struct Standing {
+    pub can_manage: bool,
+    pub enrolment: Option<(crate::programmes::EnrolRole, crate::programmes::EnrolStatus)>,
+}
+
+impl Standing {
+    /// Their role, unless their application was declined.
+    pub fn role(&self) -> Option<crate::programmes::EnrolRole> {
+        self.enrolment.filter(|(_, s)| *s != crate::programmes::EnrolStatus::Declined).map(|(r, _)| r)
+    }
+
+    /// Approved to take part.
+    pub fn approved(&self) -> bool {
+        matches!(self.enrolment, Some((_, crate::programmes::EnrolStatus::Approved)))
+    }
+}
+
+/// `user` runs or takes part in programme `programme_id` (a declined application does not
+/// count): 404 when there is no such programme, 403 for anyone else.
+pub async fn programme_member(db: &Db, user: &SessionUser, programme_id: i64) -> Result<Standing, AppError> {
+    if !crate::programmes::db::programme_exists(db, programme_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let can_manage = crate::programmes::db::is_programme_admin(db, programme_id, user.id).await?;
+    let enrolment = sqlx::query_as("SELECT role, status FROM enrolments WHERE programme_id = $1 AND user_id = $2")
+        .bind(programme_id)
+        .bind(user.id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let standing = Standing { can_manage, enrolment };
+    if !can_manage && standing.role().is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(standing)
+}
+
 /// What a pair's member may do with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PairAccess {

@@ -182,6 +182,9 @@ pub fn spawn_housekeeping(db: Db, every: std::time::Duration) {
             if let Err(e) = crate::pairs::db::send_reminders(&db).await {
                 tracing::warn!(error = %e, "could not send check-in reminders");
             }
+            if let Err(e) = crate::sessions::db::send_reminders(&db).await {
+                tracing::warn!(error = %e, "could not send session reminders");
+            }
             if let Err(e) = crate::insights::db::send_automatic_nudges(&db).await {
                 tracing::warn!(error = %e, "could not send automatic nudges");
             }

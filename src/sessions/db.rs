@@ -392,7 +392,7 @@ pub async fn figures(db: &Db, programme_id: i64, t: i64) -> Result<SessionFigure
         }
     }
     f.ratings = rating_count as u32;
-    f.mean_rating = (rating_count > 0).then(|| rating_sum as f64 / rating_count as f64);
+    f.mean_rating = (rating_count >= crate::insights::MIN_GROUP as i64).then(|| rating_sum as f64 / rating_count as f64);
     f.rows = rows
         .into_iter()
         .filter(|r| r.status == SessionStatus::Approved)

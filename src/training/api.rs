@@ -7,30 +7,20 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     crate::accounts::SessionUser,
-    crate::server::{auth::*, db::Db, guards::manages_programme},
+    crate::server::{auth::*, db::Db, guards::{manages_programme, programme_member}},
 };
 
-/// What the viewer is to a programme: one of its admins, a participant in a role, or both.
+/// The viewer's standing in programme `programme_id` ([`programme_member`]).
+#[cfg(feature = "ssr")]
+async fn access(db: &Db, user: &SessionUser, programme_id: i64) -> Result<Access, AppError> {
+    let s = programme_member(db, user, programme_id).await?;
+    Ok(Access { can_manage: s.can_manage, role: s.role() })
+}
+
 #[cfg(feature = "ssr")]
 struct Access {
     can_manage: bool,
     role: Option<EnrolRole>,
-}
-
-/// The viewer's standing in programme `programme_id`: 404 when it does not exist, 403 for
-/// someone neither running nor taking part in it (a declined application does not count).
-#[cfg(feature = "ssr")]
-async fn access(db: &Db, user: &SessionUser, programme_id: i64) -> Result<Access, AppError> {
-    use crate::programmes::EnrolStatus;
-    if !crate::programmes::db::programme_exists(db, programme_id).await? {
-        return Err(AppError::NotFound);
-    }
-    let can_manage = crate::programmes::db::is_programme_admin(db, programme_id, user.id).await?;
-    let role = db::enrolment(db, programme_id, user.id).await?.filter(|(_, s)| *s != EnrolStatus::Declined).map(|(r, _)| r);
-    if !can_manage && role.is_none() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(Access { can_manage, role })
 }
 
 /// The guide `guide_id` and the viewer's standing in its programme; a leads' guide is hidden

@@ -1,7 +1,7 @@
 //! The guides and guide_completions tables.
 
 use super::*;
-use crate::programmes::{EnrolRole, EnrolStatus};
+use crate::programmes::EnrolRole;
 use crate::server::db::{now, Db};
 use sqlx::AnyConnection;
 
@@ -64,11 +64,6 @@ pub async fn seed_missing(db: &Db) -> Result<u32, sqlx::Error> {
         tx.commit().await?;
     }
     Ok(ids.len() as u32)
-}
-
-/// `user_id`'s enrolment in the programme, if any.
-pub async fn enrolment(db: &Db, programme_id: i64, user_id: i64) -> Result<Option<(EnrolRole, EnrolStatus)>, sqlx::Error> {
-    sqlx::query_as("SELECT role, status FROM enrolments WHERE programme_id = $1 AND user_id = $2").bind(programme_id).bind(user_id).fetch_optional(&db.pool).await
 }
 
 /// Programme `programme_id`'s guides in order, each with whether `viewer` marked it done;

@@ -156,7 +156,7 @@ pub fn TextField(
 /// field after a refusal, as the form is not re-rendered.
 #[component]
 pub fn PlainField(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
@@ -187,7 +187,7 @@ pub fn PlainField(
 /// [`PlainField`]'s many-line sibling: a `textarea` with the server's message for it.
 #[component]
 pub fn PlainArea(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: &'static str,

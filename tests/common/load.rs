@@ -42,6 +42,8 @@ pub struct Demo {
     pub unsubscribe: String,
     /// The demo programme's required guide for mentors.
     pub guide: i64,
+    /// Dana's lunch & learn session, Victor in a seat.
+    pub session: i64,
 }
 
 /// Signs the three demo people in and finds the demo programme, its showcase pair and a
@@ -63,10 +65,14 @@ pub async fn sign_in_demo(app: &TestApp) -> (Vec<(&'static str, Client)>, Demo) 
     let pair = matches.body.as_array().and_then(|l| l.iter().find(|m| m["programme_id"] == programme))
         .and_then(|m| m["pair_id"].as_i64())
         .expect("the demo mentor has a pair in the demo programme");
-    let guides = admin.form("training/list", &[("programme_id", programme.to_string())]).await;
+    let guides = admin.form("training/list", &[("programme_id", programme.to_string().as_str())]).await;
     let guide = guides.body["guides"].as_array().and_then(|l| l.iter().find(|g| g["audience"] == "mentor"))
         .and_then(|g| g["id"].as_i64())
         .expect("the demo programme has a guide for mentors");
+    let sessions = admin.form("sessions/list", &[("programme_id", programme.to_string().as_str())]).await;
+    let session = sessions.body["upcoming"].as_array().and_then(|l| l.iter().find(|s| s["topic"] == "Short video for leaders"))
+        .and_then(|s| s["id"].as_i64())
+        .expect("the demo programme has Dana's session");
     let people = admin.json("directory", serde_json::json!({"query": {"q": "", "department": "Sales", "skill": "", "level": 0, "page": 0}})).await;
     let person = people.body["people"][0]["id"].as_i64().expect("the directory lists people");
     let invited = serde_json::json!({"name": "Ines Invited", "email": "ines.invited@demo.upmentor.test", "job_title": "", "level": "2",
@@ -84,7 +90,7 @@ pub async fn sign_in_demo(app: &TestApp) -> (Vec<(&'static str, Client)>, Demo) 
         .execute(&db.pool)
         .await
         .unwrap();
-    (clients, Demo { programme, pair, person, invitation, reset, unsubscribe, guide })
+    (clients, Demo { programme, pair, person, invitation, reset, unsubscribe, guide, session })
 }
 
 /// Every page of the route table (from the app itself, so a new page is soaked too) for each
@@ -107,6 +113,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
                 .replace("/people/{id}", &format!("/people/{}", demo.person))
                 .replace("/pairs/{id}", &format!("/pairs/{}", demo.pair))
                 .replace("/guides/{id}", &format!("/guides/{}", demo.guide))
+                .replace("/sessions/{id}", &format!("/sessions/{}", demo.session))
                 // A pending invitation. (Unknown ones are counted against the address as guesses,
                 // so a load of them from one address is soon told to wait.)
                 .replace("/invite/{token}", &format!("/invite/{}", demo.invitation))
@@ -151,6 +158,8 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
             out.push(form("pairs/read", &[("pair_id", demo.pair.to_string()), ("last_id", "0".into())]));
             out.push(form("training/list", &[("programme_id", demo.programme.to_string())]));
             out.push(form("training/guide", &[("guide_id", demo.guide.to_string())]));
+            out.push(form("sessions/list", &[("programme_id", demo.programme.to_string())]));
+            out.push(form("sessions/get", &[("session_id", demo.session.to_string())]));
         }
     }
     out
