@@ -102,3 +102,27 @@ test('a guide is read and marked done without JavaScript', async ({ page }) => {
   await page.goto(`/programmes/${programme}/guides`);
   await expect(page.getByRole('listitem').filter({ hasText: 'Your first meeting' })).toContainText('Done');
 });
+
+test('a seat in a lunch & learn session is taken and given back without JavaScript', async ({ page }) => {
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  expect((await page.request.post('/api/sign_in', { form: { email: ADMIN, password: PASSWORD } })).ok()).toBeTruthy();
+  const created = await page.request.post('/api/programmes/create', {
+    data: { input: { name: `Plain lunch ${Date.now()}`, objectives: '', tags: [], kind: 'group', starts_on: day(1), ends_on: day(100),
+      enrol_opens: day(-1), enrol_closes: day(10), mentor_capacity: '1', self_match: false } },
+  });
+  const programme = String(await created.json());
+  expect((await page.request.post('/api/pairs/create', { form: { programme_id: programme, mentor_email: DESIGNER, mentee_email: ADMIN } })).ok()).toBeTruthy();
+  const proposed = await page.request.post('/api/sessions/propose', { form: { programme_id: programme, topic: 'Plain lunch talk', description: '',
+    date: day(4), time: '12:00', minutes: '30', format: 'room', place: 'Room 1', capacity: '5' } });
+  expect(proposed.ok(), await proposed.text()).toBeTruthy();
+  await page.request.post('/api/sign_out', { form: {} });
+  expect((await page.request.post('/api/sign_in', { form: { email: DESIGNER, password: PASSWORD } })).ok()).toBeTruthy();
+  await page.goto(`/programmes/${programme}/sessions`);
+  await page.getByRole('link', { name: 'Plain lunch talk' }).click();
+  await expect(page).toHaveURL(/\/sessions\/\d+$/);
+  await page.getByRole('button', { name: 'Take a seat' }).click();
+  await expect(page).toHaveURL(/\/sessions\/\d+$/);
+  await expect(page.getByRole('status').filter({ hasText: 'You have a seat.' })).toBeVisible();
+  await page.getByRole('button', { name: 'Give up my seat' }).click();
+  await expect(page.getByRole('button', { name: 'Take a seat' })).toBeVisible();
+});
