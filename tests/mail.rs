@@ -466,3 +466,66 @@ async fn digest(backend: Backend) {
     assert_eq!(stranger.form("mail/unsubscribe", &[("token", &token)]).await.status, 200);
     assert_eq!(victor.form("me/mail_choices", &[]).await.body["kinds"][5], json!(["chat", false]));
 }
+
+on_both!(a_session_seat_its_reminder_and_its_cancellation_come_by_mail, session_mail);
+
+async fn session_mail(backend: Backend) {
+    let Some((_dir, smtpd, app)) = mail_app(backend, false, &[("UPMENTOR_HOUSEKEEPING_SECS", "1")]) else { return };
+    let admin = signed_in(&app, ADMIN).await;
+    let victor = signed_in(&app, MENTEE).await;
+    let p = json!({"name": "Lunch by mail", "objectives": "", "tags": [], "kind": "group", "starts_on": day(1), "ends_on": day(100),
+        "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "4", "self_match": false});
+    let programme = admin.json("programmes/create", json!({"input": p})).await.body.as_i64().unwrap().to_string();
+    assert_eq!(admin.form("pairs/create", &[("programme_id", &programme), ("mentor_email", MENTOR), ("mentee_email", MENTEE)]).await.status, 200);
+    let propose = |topic: &'static str, days: i64| {
+        vec![("programme_id", programme.clone()), ("topic", topic.to_string()), ("description", String::new()), ("date", day(days)), ("time", "12:30".to_string()),
+            ("minutes", "30".to_string()), ("format", "room".to_string()), ("place", "Room 2".to_string()), ("capacity", "5".to_string())]
+    };
+    let fields = |v: &[(&'static str, String)]| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let send = |c: &Client, v: Vec<(&'static str, String)>| {
+        let c = c.clone();
+        async move { c.form("sessions/propose", &v.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await }
+    };
+    let first = send(&admin, fields(&propose("Prompting well", 4))).await.body.as_i64().unwrap().to_string();
+    let arrived = |subject: &'static str| {
+        let smtpd = &smtpd;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let got = smtpd.received();
+                if addressed_to(&got, MENTEE).iter().any(|(s, _)| s == subject) || Instant::now() > deadline {
+                    return got;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(victor.form("sessions/join", &[("session_id", &first)]).await.body, "booked");
+    let got = arrived("Your seat: Prompting well").await;
+    let seat = calendar_attached(&got, MENTEE, "Your seat: Prompting well");
+    let has = |file: &str, line: &str| file.lines().any(|l| l == line);
+    assert!(seat.0.contains("method=REQUEST") && has(&seat.1, "METHOD:REQUEST") && has(&seat.1, "STATUS:CONFIRMED"), "{}", seat.1);
+    let uid = seat.1.lines().find(|l| l.starts_with(&format!("UID:session-{first}@"))).expect("the session's UID").to_string();
+
+    // Called off: the same event, cancelled, one sequence on.
+    assert_eq!(admin.form("sessions/cancel", &[("session_id", &first)]).await.status, 200);
+    let got = arrived("Called off: Prompting well").await;
+    let off = calendar_attached(&got, MENTEE, "Called off: Prompting well");
+    assert!(has(&off.1, "METHOD:CANCEL") && has(&off.1, "STATUS:CANCELLED") && has(&off.1, &uid) && has(&off.1, "SEQUENCE:1"), "{}", off.1);
+
+    // A day before a session, its reminder goes out once, however many rounds run.
+    let second = send(&admin, fields(&propose("Reading dashboards", 5))).await.body.as_i64().unwrap();
+    assert_eq!(victor.form("sessions/join", &[("session_id", &second.to_string())]).await.body, "booked");
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let soon = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 7200;
+    sqlx::query("UPDATE group_sessions SET starts_at = $1 WHERE id = $2").bind(soon).bind(second).execute(&db.pool).await.unwrap();
+    let reminder = |raw: &[Vec<u8>]| addressed_to(raw, MENTEE).into_iter().filter(|(s, _)| s == "Lunch & learn tomorrow: Reading dashboards").count();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reminder(&smtpd.received()) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(reminder(&smtpd.received()), 1, "one reminder after several rounds");
+    let text = addressed_to(&smtpd.received(), MENTEE).into_iter().find(|(s, _)| s == "Lunch & learn tomorrow: Reading dashboards").unwrap().1;
+    assert!(text.contains(&format!("{PUBLIC}/sessions/{second}")), "{text}");
+}

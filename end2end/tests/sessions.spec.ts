@@ -1,7 +1,9 @@
 // Lunch & learn in the browser: a junior hosts a session, the admin approves it, three people
 // take the seats, a fourth waits and is promoted when one of them gives up their seat.
+import ICAL from 'ical.js';
 import { test, expect, Page, Browser } from './fixtures';
 import { ADMIN, DESIGNER, MENTEE, MENTOR, PASSWORD, hydrated, signIn } from './helpers';
+import { firstMailTo } from './mail';
 
 const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -98,6 +100,15 @@ test('a junior hosts a session: three take the seats, a fourth waits and is prom
   await late.goto('/inbox');
   await hydrated(late);
   await expect(late.getByText('You have a seat: Phone photography for presentations')).toBeVisible();
+  // And by mail, with the session as a calendar invitation an independent parser reads.
+  const mail = await firstMailTo(lateEmail, 'You have a seat: Phone photography for presentations');
+  const ics = mail.attachments.find(a => a.contentType === 'text/calendar')!.content.toString();
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  expect(calendar.getFirstPropertyValue('method')).toBe('REQUEST');
+  const event = new ICAL.Event(calendar.getFirstSubcomponent('vevent')!);
+  expect(event.uid).toMatch(new RegExp(`^session-${session.split('/').pop()}@`));
+  expect(event.summary).toBe('Lunch & learn: Phone photography for presentations');
+  expect(event.duration.toSeconds()).toBe(45 * 60);
 
   // The shared page: a post in the discussion, seen by everyone in the session.
   await victor.reload();

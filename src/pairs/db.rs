@@ -725,6 +725,12 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
     let mut sent = 0;
     for c in due {
         let mut tx = db.begin_write().await?;
+        // Claimed before anyone is told: another instance's round that read the same check-in
+        // finds it taken and sends nothing.
+        let claimed = sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL").bind(t).bind(c.id).execute(&mut *tx).await?;
+        if claimed.rows_affected() == 0 {
+            continue;
+        }
         for (me, other) in [(c.mentor_id, c.mentee_id), (c.mentee_id, c.mentor_id)] {
             let my_tz = timezone_of(db, me).await?;
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(other).fetch_optional(&mut *tx).await?;
@@ -738,7 +744,6 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
             )
             .await?;
         }
-        sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2").bind(t).bind(c.id).execute(&mut *tx).await?;
         tx.commit().await?;
         sent += 2;
     }
