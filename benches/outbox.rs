@@ -37,7 +37,7 @@ async fn main() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    let url = std::env::var("UPMENTOR_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let url = std::env::var("UPMENTOR_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()));
     let mut config = Config::for_test(dir.path().to_path_buf(), Some(url.clone()), dir.path().join("site"));
     config.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     config.mail_from = Some("Upmentor <mentoring@bench.upmentor.test>".into());

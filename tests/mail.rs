@@ -519,13 +519,13 @@ async fn session_mail(backend: Backend) {
     let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
     let soon = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 7200;
     sqlx::query("UPDATE group_sessions SET starts_at = $1 WHERE id = $2").bind(soon).bind(second).execute(&db.pool).await.unwrap();
-    let reminder = |raw: &[Vec<u8>]| addressed_to(raw, MENTEE).into_iter().filter(|(s, _)| s == "Lunch & learn tomorrow: Reading dashboards").count();
+    let reminder = |raw: &[Vec<u8>]| addressed_to(raw, MENTEE).into_iter().filter(|(s, _)| s == "Coming up: lunch & learn Reading dashboards").count();
     let deadline = Instant::now() + Duration::from_secs(30);
     while reminder(&smtpd.received()) == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(reminder(&smtpd.received()), 1, "one reminder after several rounds");
-    let text = addressed_to(&smtpd.received(), MENTEE).into_iter().find(|(s, _)| s == "Lunch & learn tomorrow: Reading dashboards").unwrap().1;
+    let text = addressed_to(&smtpd.received(), MENTEE).into_iter().find(|(s, _)| s == "Coming up: lunch & learn Reading dashboards").unwrap().1;
     assert!(text.contains(&format!("{PUBLIC}/sessions/{second}")), "{text}");
 }

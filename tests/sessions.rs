@@ -102,6 +102,17 @@ async fn a_session_is_proposed_approved_filled_and_rated(app: &TestApp) {
     assert_eq!(mia.form("sessions/join", &[("session_id", &id)]).await.status, 409, "the host has their place");
     let outsider = app.another_admin("outsider@demo.upmentor.test").await;
     assert_eq!(outsider.form("sessions/join", &[("session_id", &id)]).await.status, 403, "not in the programme");
+    // An application still waiting opens nothing: not the link, not who comes, not the talk.
+    let db = Db::connect(&app.database_url()).await.unwrap();
+    sqlx::query("INSERT INTO enrolments (programme_id, user_id, role, status, created_at) SELECT $1, id, 'mentee', 'applied', 0 FROM users WHERE email = $2")
+        .bind(programme)
+        .bind("outsider@demo.upmentor.test")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(outsider.form("sessions/get", &[("session_id", &id)]).await.status, 403);
+    assert_eq!(outsider.form("sessions/list", &[("programme_id", &programme.to_string())]).await.status, 403);
+    assert_eq!(outsider.form("sessions/post", &[("session_id", &id), ("client_id", "x"), ("body", "hello")]).await.status, 403);
     let seen = page(&admin, &id).await;
     assert_eq!((seen["card"]["booked"].as_u64(), seen["card"]["waiting"].as_u64(), seen["my_position"].as_u64()), (Some(2), Some(1), Some(1)));
     assert_eq!(seen["card"]["mine"], "waiting");
@@ -113,6 +124,7 @@ async fn a_session_is_proposed_approved_filled_and_rated(app: &TestApp) {
     let promoted = page(&admin, &id).await;
     assert_eq!((promoted["card"]["mine"].as_str(), promoted["card"]["waiting"].as_u64()), (Some("booked"), Some(0)));
     assert!(admin.form("me/inbox", &[]).await.body.to_string().contains("You have a seat: Short video for leaders"));
+    assert!(dana.form("me/inbox", &[]).await.body.to_string().contains("Seat given back: Short video for leaders"), "her calendar's invitation is withdrawn");
     assert_eq!(dana.form("sessions/leave", &[("session_id", &id)]).await.status, 200, "giving back nothing changes nothing");
 
     // The shared page: the host's materials, a discussion where a resent post counts once.
@@ -138,7 +150,6 @@ async fn a_session_is_proposed_approved_filled_and_rated(app: &TestApp) {
     // Before it starts there is nothing to rate or record.
     assert_eq!(victor.form("sessions/rate", &[("session_id", &id), ("rating", "5"), ("comment", "")]).await.status, 409);
     // It has taken place (moved into the past in the database).
-    let db = Db::connect(&app.database_url()).await.unwrap();
     sqlx::query("UPDATE group_sessions SET starts_at = starts_at - 5 * 86400 WHERE id = $1").bind(id.parse::<i64>().unwrap()).execute(&db.pool).await.unwrap();
     let (victor_id, admin_id) = (shared["attendees"].as_array().unwrap().iter().find(|a| a["name"] == "Victor Lindqvist").unwrap()["user_id"].to_string(), promoted["attendees"].as_array().unwrap().iter().find(|a| a["name"] == "Alex Morgan").unwrap()["user_id"].to_string());
     assert_eq!(victor.form("sessions/attendance", &[("session_id", &id), ("user_id", &victor_id), ("attended", "yes")]).await.status, 403);
@@ -173,6 +184,12 @@ async fn a_session_is_proposed_approved_filled_and_rated(app: &TestApp) {
     let event = ics.split("BEGIN:VEVENT").find(|e| e.contains(&format!("UID:session-{second}@"))).expect("the called-off session is in the feed");
     assert!(event.contains("STATUS:CANCELLED") && event.contains("SEQUENCE:1"), "{event}");
     assert_eq!(victor.form("sessions/join", &[("session_id", &second)]).await.status, 409);
+    assert_eq!(victor.form("sessions/leave", &[("session_id", &second)]).await.status, 409, "nothing to give back in a session called off");
+    // Its time is free again for its host.
+    assert_eq!(send(&admin, "sessions/propose", &proposal(programme, "Prompting well", 5, "10")).await.status, 200);
+    // Someone marked absent after rating: the rating no longer counts.
+    assert_eq!(mia.form("sessions/attendance", &[("session_id", &id), ("user_id", &victor_id), ("attended", "no")]).await.status, 200);
+    assert_eq!(page(&mia, &id).await["ratings"], 0);
 }
 
 async fn seats_taken_at_once_never_exceed_the_capacity(app: &TestApp) {
@@ -212,5 +229,5 @@ async fn seats_taken_at_once_never_exceed_the_capacity(app: &TestApp) {
     assert_eq!(sent, 2, "the seat holder and the host");
     assert_eq!(upmentor::sessions::db::send_reminders(&db).await.unwrap(), 0);
     tokio::time::sleep(Duration::from_millis(10)).await;
-    assert!(admin.form("me/inbox", &[]).await.body.to_string().contains("Lunch & learn tomorrow: One seat"));
+    assert!(admin.form("me/inbox", &[]).await.body.to_string().contains("Coming up: lunch & learn One seat"));
 }

@@ -26,8 +26,9 @@ CREATE TABLE group_sessions (
 );
 CREATE INDEX group_sessions_programme ON group_sessions (programme_id, starts_at);
 -- A host does not hold two sessions starting at the same moment: a proposal sent twice (a
--- double click, a resent form) is one session.
-CREATE UNIQUE INDEX group_sessions_host_start ON group_sessions (programme_id, host_id, starts_at);
+-- double click, a resent form) is one session. One declined or called off frees its time.
+CREATE UNIQUE INDEX group_sessions_host_start ON group_sessions (programme_id, host_id, starts_at)
+    WHERE status IN ('proposed', 'approved');
 CREATE INDEX group_sessions_due ON group_sessions (status, starts_at);
 
 CREATE TABLE session_seats (

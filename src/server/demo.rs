@@ -480,10 +480,12 @@ async fn demo_sessions(db: &Db, programme_id: i64, pairs_made: &[crate::pairs::P
     };
     let (Some(&host_a), Some(&host_b), Some(&host_c)) = (mentors.first(), mentors.get(1), mentors.get(2)) else { return Ok(()) };
     let mut tx = db.begin_write().await?;
-    let held = sessions::create(&mut tx, programme_id, host_a, &session("Generative AI for everyday writing", "Room 2.01", "room", "20")?, noon(-10), true).await?;
+    // Seats are taken while a session is to come; this one then moves ten days back.
+    let held = sessions::create(&mut tx, programme_id, host_a, &session("Generative AI for everyday writing", "Room 2.01", "room", "20")?, noon(1), true).await?;
     for &m in mentees.iter().take(8) {
-        sessions::join(&mut tx, held, m, 20).await?;
+        let _ = sessions::join(&mut tx, held, m).await?;
     }
+    sessions::set_start(&mut tx, held, noon(-10)).await?;
     for (i, &m) in mentees.iter().take(8).enumerate() {
         sessions::set_attended(&mut tx, held, m, i != 7).await?;
         if i < 6 {
@@ -492,11 +494,11 @@ async fn demo_sessions(db: &Db, programme_id: i64, pairs_made: &[crate::pairs::P
     }
     let next = sessions::create(&mut tx, programme_id, dana, &session("Short video for leaders", "https://meet.example.test/short-video", "online", "10")?, noon(5), true).await?;
     for &m in [victor].iter().chain(mentees.iter().skip(8).take(2)) {
-        sessions::join(&mut tx, next, m, 10).await?;
+        let _ = sessions::join(&mut tx, next, m).await?;
     }
     let full = sessions::create(&mut tx, programme_id, host_b, &session("Reading a data dashboard in ten minutes", "Room 4.12", "room", "2")?, noon(12), true).await?;
     for &m in mentees.iter().skip(10).take(3) {
-        sessions::join(&mut tx, full, m, 2).await?;
+        let _ = sessions::join(&mut tx, full, m).await?;
     }
     let proposal = sessions::create(&mut tx, programme_id, host_c, &session("Photography on a phone", "Atrium", "room", "12")?, noon(20), false).await?;
     debug_assert!(sessions::session(&mut tx, proposal).await?.is_some_and(|s| s.status == SessionStatus::Proposed));

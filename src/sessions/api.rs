@@ -34,13 +34,19 @@ fn card(s: &db::SessionRow, viewer_tz: &str, mine: Option<Seat>) -> SessionCard 
 }
 
 /// Session `id` and the viewer's standing in its programme: 404 when there is none, or when it
-/// is a proposal (or a declined one) and the viewer neither hosts it nor runs the programme.
+/// is a proposal (or a declined one) and the viewer neither hosts it nor runs the programme;
+/// 403 for someone not approved in the programme.
 #[cfg(feature = "ssr")]
 async fn session_for(state: &AppState, user: &SessionUser, id: i64) -> Result<(db::SessionRow, Standing), AppError> {
     let mut conn = state.db.pool.acquire().await?;
     let s = db::session(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     drop(conn);
     let standing = programme_member(&state.db, user, s.programme_id).await?;
+    // An application still waiting does not open the sessions (their links, who comes, the
+    // discussion): anyone may apply while enrolment is open.
+    if !standing.approved() && !standing.can_manage && s.host_id != user.id {
+        return Err(AppError::Forbidden);
+    }
     let shown = matches!(s.status, SessionStatus::Approved | SessionStatus::Cancelled) || s.host_id == user.id || standing.can_manage;
     if !shown {
         return Err(AppError::NotFound);
@@ -69,6 +75,9 @@ pub async fn list_sessions(programme_id: i64) -> Result<SessionList, AppError> {
     let user = require_user().await?;
     let state = state()?;
     let standing = programme_member(&state.db, &user, programme_id).await?;
+    if !standing.approved() && !standing.can_manage {
+        return Err(AppError::Forbidden);
+    }
     let tz = crate::pairs::db::timezone_of(&state.db, user.id).await?;
     let seats: std::collections::HashMap<i64, Seat> = db::seats_of(&state.db, programme_id, user.id).await?.into_iter().collect();
     let t = now();
@@ -98,8 +107,8 @@ pub async fn list_sessions(programme_id: i64) -> Result<SessionList, AppError> {
 /// Proposes a session to programme `programme_id` (its approved participants and its admins),
 /// at `date` and `time` in the proposer's own timezone, who hosts it. An admin's session
 /// stands at once; a participant's waits for an admin, who is told. 422 at each faulty field
-/// (a time that has passed, or that the clocks skip, at `time`); 409 at `time` when the host
-/// has a session starting then. Redirects to the session's page.
+/// (a moment that has passed at `date`, one the clocks skip at `time`); 409 at `time` when the
+/// host has a proposed or open session starting then. Redirects to the session's page.
 #[server(prefix = "/api", endpoint = "sessions/propose")]
 #[allow(clippy::too_many_arguments)]
 pub async fn propose_session(
@@ -177,7 +186,7 @@ pub async fn get_session(session_id: i64) -> Result<SessionPage, AppError> {
         started,
         attendees: db::attendees(&state.db, session_id).await?,
         my_position: mine.and_then(|m| m.1),
-        posts: db::posts(&state.db, session_id).await?,
+        posts: db::posts(&state.db, session_id).await?.into_iter().map(|p| Post { when: crate::calendar::display_time(p.created_at, &tz), ..p }).collect(),
         can_rate: started && s.status == SessionStatus::Approved && matches!(mine, Some((Seat::Booked, _, attended, _)) if attended != Some(false)),
         my_rating: mine.and_then(|m| m.3).map(|r| r as u8),
         ratings: if sees_ratings { count as u32 } else { 0 },
@@ -195,6 +204,9 @@ pub async fn decide_session(session_id: i64, decision: String) -> Result<(), App
     let state = state()?;
     let (s, _) = session_for(&state, &user, session_id).await?;
     manages_programme(&state.db, &user, s.programme_id).await?;
+    if s.starts_at <= now() {
+        return Err(AppError::Conflict("This session's time has passed; it can no longer be decided.".into()));
+    }
     let to = match decision.as_str() {
         "approve" => SessionStatus::Approved,
         "decline" => SessionStatus::Declined,
@@ -238,7 +250,11 @@ pub async fn cancel_session(session_id: i64) -> Result<(), AppError> {
     }
     let mail = mail_parts(&state, &mut tx).await?;
     let now_row = db::session(&mut tx, session_id).await?.ok_or(AppError::NotFound)?;
-    for person in db::everyone_in(&mut tx, session_id).await? {
+    let mut told = db::everyone_in(&mut tx, session_id).await?;
+    if s.host_id != user.id {
+        told.push(s.host_id);
+    }
+    for person in told {
         db::tell(&mut tx, mail.as_ref().map(|(d, b)| (d.as_str(), b.as_str())), &now_row, person, &format!("Called off: {}", s.topic), "This lunch & learn will not take place.", false).await?;
     }
     tx.commit().await?;
@@ -262,10 +278,12 @@ pub async fn join_session(session_id: i64) -> Result<Seat, AppError> {
     if s.status != SessionStatus::Approved || s.starts_at <= now() {
         return Err(AppError::Conflict("This session is not open for seats.".into()));
     }
+    let tz = crate::pairs::db::timezone_of(&state.db, user.id).await?;
     let mut tx = state.db.begin_write().await?;
-    let seat = match db::join(&mut tx, session_id, user.id, s.capacity).await? {
-        Some(seat) => seat,
-        None => {
+    let seat = match db::join(&mut tx, session_id, user.id).await? {
+        Err(db::SeatRefusal::Closed) => return Err(AppError::Conflict("This session is not open for seats (called off a moment ago?); reload to see it.".into())),
+        Ok(Some(seat)) => seat,
+        Ok(None) => {
             // A second tab: they hold a seat or a place already; say which.
             drop(tx);
             let held = db::my_seat(&state.db, session_id, user.id).await?.map(|m| m.0).unwrap_or(Seat::Waiting);
@@ -274,7 +292,6 @@ pub async fn join_session(session_id: i64) -> Result<Seat, AppError> {
         }
     };
     let mail = mail_parts(&state, &mut tx).await?;
-    let tz = crate::pairs::db::timezone_of(&state.db, user.id).await?;
     let when = crate::calendar::display_time(s.starts_at, &tz);
     match seat {
         Seat::Booked => db::tell(&mut tx, mail.as_ref().map(|(d, b)| (d.as_str(), b.as_str())), &s, user.id, &format!("Your seat: {}", s.topic), &format!("Lunch & learn {when}."), true).await?,
@@ -306,12 +323,20 @@ pub async fn leave_session(session_id: i64) -> Result<(), AppError> {
         return Err(AppError::Conflict("This session has started.".into()));
     }
     let mut tx = state.db.begin_write().await?;
-    let (_, promoted) = db::leave(&mut tx, session_id, user.id).await?;
+    let (held, promoted) = match db::leave(&mut tx, session_id, user.id).await? {
+        Ok(outcome) => outcome,
+        Err(db::SeatRefusal::Closed) => return Err(AppError::Conflict("This session is no longer open; nothing to give back.".into())),
+    };
+    let mail = mail_parts(&state, &mut tx).await?;
+    let mail = mail.as_ref().map(|(d, b)| (d.as_str(), b.as_str()));
+    if held == Some(Seat::Booked) {
+        // Their calendar holds the invitation sent with the seat: this cancels it.
+        db::tell(&mut tx, mail, &s, user.id, &format!("Seat given back: {}", s.topic), "Your seat went to the next in line, if anyone was waiting.", false).await?;
+    }
     if let Some(next) = promoted {
-        let mail = mail_parts(&state, &mut tx).await?;
-        let tz = crate::pairs::db::timezone_of(&state.db, next).await?;
+        let tz = db::timezone_on(&mut tx, next).await?;
         let body = format!("A seat freed and it is yours: lunch & learn {}.", crate::calendar::display_time(s.starts_at, &tz));
-        db::tell(&mut tx, mail.as_ref().map(|(d, b)| (d.as_str(), b.as_str())), &s, next, &format!("You have a seat: {}", s.topic), &body, true).await?;
+        db::tell(&mut tx, mail, &s, next, &format!("You have a seat: {}", s.topic), &body, true).await?;
     }
     tx.commit().await?;
     redirect_to(session_id);

@@ -93,25 +93,44 @@ pub async fn set_status(conn: &mut AnyConnection, id: i64, from: SessionStatus, 
     Ok(r.rows_affected() == 1)
 }
 
+/// Moves session `id` to start at `starts_at` (Unix seconds): for the demo's history, whose
+/// past sessions had their seats taken while they were to come.
+pub async fn set_start(conn: &mut AnyConnection, id: i64, starts_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE group_sessions SET starts_at = $1 WHERE id = $2").bind(starts_at).bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
 pub async fn set_materials(conn: &mut AnyConnection, id: i64, materials: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE group_sessions SET materials = $1, updated_at = $2 WHERE id = $3").bind(materials).bind(now()).bind(id).execute(&mut *conn).await?;
     Ok(())
 }
 
-/// Holds session `id` for the rest of the transaction, so seats are counted and given one
-/// writer at a time (SQLite's write transaction already holds the whole database).
-async fn lock(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT id FROM group_sessions WHERE id = $1 FOR UPDATE").bind(id).execute(&mut *conn).await?;
-    }
-    Ok(())
+/// Why a seat could not be taken or given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatRefusal {
+    /// The session is not open (a proposal, declined, called off) or has started.
+    Closed,
 }
 
-/// Gives `user_id` a seat in session `id` if one is free, else a place in line; `None` when
-/// they already hold either (a second tab or click). The session must be approved and to come
-/// (the caller checked; the lock makes the count exact).
-pub async fn join(conn: &mut AnyConnection, id: i64, user_id: i64, capacity: i64) -> Result<Option<Seat>, sqlx::Error> {
-    lock(conn, id).await?;
+/// Holds session `id` for the rest of the transaction, so seats are counted and given one
+/// writer at a time (SQLite's write transaction already holds the whole database), and reads
+/// what the decision needs under that hold: whether it is open (approved and to come at
+/// `now`) and its capacity. `None` when there is no such session.
+async fn lock(conn: &mut AnyConnection, id: i64, now: i64) -> Result<Option<(bool, i64)>, sqlx::Error> {
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        "SELECT status, starts_at, capacity FROM group_sessions WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT status, starts_at, capacity FROM group_sessions WHERE id = $1"
+    };
+    let row: Option<(SessionStatus, i64, i64)> = sqlx::query_as(sql).bind(id).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|(status, starts_at, capacity)| (status == SessionStatus::Approved && starts_at > now, capacity)))
+}
+
+/// Gives `user_id` a seat in session `id` if one is free, else a place in line. `Ok(None)`
+/// when they already hold either (a second tab or click); `Err(Closed)` when, under the hold,
+/// the session turns out not to be open (called off a moment ago, say).
+pub async fn join(conn: &mut AnyConnection, id: i64, user_id: i64) -> Result<Result<Option<Seat>, SeatRefusal>, sqlx::Error> {
+    let Some((true, capacity)) = lock(conn, id, now()).await? else { return Ok(Err(SeatRefusal::Closed)) };
     let booked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session_seats WHERE session_id = $1 AND status = 'booked'").bind(id).fetch_one(&mut *conn).await?;
     let seat = if booked < capacity { Seat::Booked } else { Seat::Waiting };
     let r = sqlx::query("INSERT INTO session_seats (session_id, user_id, status, joined_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
@@ -121,23 +140,23 @@ pub async fn join(conn: &mut AnyConnection, id: i64, user_id: i64, capacity: i64
         .bind(now())
         .execute(&mut *conn)
         .await?;
-    Ok((r.rows_affected() == 1).then_some(seat))
+    Ok(Ok((r.rows_affected() == 1).then_some(seat)))
 }
 
-/// Gives back `user_id`'s seat or place in line in session `id`. When a seat frees, the first
-/// in line (by when they joined) takes it: returns (what they gave back, who was promoted).
-pub async fn leave(conn: &mut AnyConnection, id: i64, user_id: i64) -> Result<(Option<Seat>, Option<i64>), sqlx::Error> {
-    lock(conn, id).await?;
+/// Gives back `user_id`'s seat or place in line in session `id` while it is open. When a seat
+/// frees, the first in line (by when they joined) takes it: returns (what they gave back, who
+/// was promoted), or `Err(Closed)` when the session is not open.
+pub async fn leave(conn: &mut AnyConnection, id: i64, user_id: i64) -> Result<Result<(Option<Seat>, Option<i64>), SeatRefusal>, sqlx::Error> {
+    let Some((true, capacity)) = lock(conn, id, now()).await? else { return Ok(Err(SeatRefusal::Closed)) };
     let held: Option<Seat> = sqlx::query_scalar("SELECT status FROM session_seats WHERE session_id = $1 AND user_id = $2").bind(id).bind(user_id).fetch_optional(&mut *conn).await?;
-    let Some(held) = held else { return Ok((None, None)) };
+    let Some(held) = held else { return Ok(Ok((None, None))) };
     sqlx::query("DELETE FROM session_seats WHERE session_id = $1 AND user_id = $2").bind(id).bind(user_id).execute(&mut *conn).await?;
     if held == Seat::Waiting {
-        return Ok((Some(held), None));
+        return Ok(Ok((Some(held), None)));
     }
-    let capacity: i64 = sqlx::query_scalar("SELECT capacity FROM group_sessions WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
     let booked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session_seats WHERE session_id = $1 AND status = 'booked'").bind(id).fetch_one(&mut *conn).await?;
     if booked >= capacity {
-        return Ok((Some(held), None));
+        return Ok(Ok((Some(held), None)));
     }
     let next: Option<i64> = sqlx::query_scalar("SELECT user_id FROM session_seats WHERE session_id = $1 AND status = 'waiting' ORDER BY joined_at, user_id LIMIT 1")
         .bind(id)
@@ -146,7 +165,14 @@ pub async fn leave(conn: &mut AnyConnection, id: i64, user_id: i64) -> Result<(O
     if let Some(next) = next {
         sqlx::query("UPDATE session_seats SET status = 'booked' WHERE session_id = $1 AND user_id = $2").bind(id).bind(next).execute(&mut *conn).await?;
     }
-    Ok((Some(held), next))
+    Ok(Ok((Some(held), next)))
+}
+
+/// A person's timezone read on `conn` (inside a write transaction, where taking a second
+/// connection from the pool could wait on this one); UTC when unknown.
+pub async fn timezone_on(conn: &mut AnyConnection, user_id: i64) -> Result<String, sqlx::Error> {
+    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
+    Ok(tz.unwrap_or_else(|| "UTC".into()))
 }
 
 /// `user_id`'s seat in session `id` and their place in line (from 1) when waiting.
@@ -183,7 +209,12 @@ pub async fn attendees(db: &Db, id: i64) -> Result<Vec<Attendee>, sqlx::Error> {
 
 /// Records whether `user_id` (who has a seat) came; `false` when they have no seat.
 pub async fn set_attended(conn: &mut AnyConnection, id: i64, user_id: i64, attended: bool) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE session_seats SET attended = $1 WHERE session_id = $2 AND user_id = $3 AND status = 'booked'")
+    // Someone recorded as absent did not see the session: a rating they gave does not count.
+    let r = sqlx::query(
+        "UPDATE session_seats SET attended = $1,
+                rating = CASE WHEN $1 = 0 THEN NULL ELSE rating END, comment = CASE WHEN $1 = 0 THEN '' ELSE comment END
+         WHERE session_id = $2 AND user_id = $3 AND status = 'booked'",
+    )
         .bind(attended as i64)
         .bind(id)
         .bind(user_id)
@@ -222,7 +253,8 @@ pub async fn post(conn: &mut AnyConnection, id: i64, user_id: i64, client_id: &s
     Ok(r.rows_affected() == 1)
 }
 
-/// The latest [`POSTS_SHOWN`] posts, oldest first.
+/// The latest [`POSTS_SHOWN`] posts, oldest first (`when` left for the caller, who knows the
+/// viewer's timezone).
 pub async fn posts(db: &Db, id: i64) -> Result<Vec<Post>, sqlx::Error> {
     let mut rows: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
         "SELECT p.id, p.user_id, u.name, p.body, p.created_at FROM session_posts p JOIN users u ON u.id = p.user_id WHERE p.session_id = $1 ORDER BY p.id DESC LIMIT $2",
@@ -232,7 +264,7 @@ pub async fn posts(db: &Db, id: i64) -> Result<Vec<Post>, sqlx::Error> {
     .fetch_all(&db.pool)
     .await?;
     rows.reverse();
-    Ok(rows.into_iter().map(|(id, author_id, author, body, created_at)| Post { id, author_id, author, body, created_at }).collect())
+    Ok(rows.into_iter().map(|(id, author_id, author, body, created_at)| Post { id, author_id, author, body, created_at, when: String::new() }).collect())
 }
 
 /// Everyone with a seat or a place in line.
@@ -298,7 +330,8 @@ pub async fn calendar_sessions(db: &Db, user_id: i64, since: i64, limit: i64) ->
     .await
 }
 
-/// Reminds the host and everyone with a seat of each session starting within a day, once:
+/// Reminds the host and everyone with a seat of each session starting within a day, once
+/// ("Coming up: lunch & learn …"):
 /// the reminder is claimed by a conditional update before anyone is told, so two app
 /// instances send it once.
 pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
@@ -311,7 +344,7 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
     let mut sent = 0;
     for id in due {
         let mut tx = db.begin_write().await?;
-        let claimed = sqlx::query("UPDATE group_sessions SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL").bind(t).bind(id).execute(&mut *tx).await?;
+        let claimed = sqlx::query("UPDATE group_sessions SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND status = 'approved'").bind(t).bind(id).execute(&mut *tx).await?;
         if claimed.rows_affected() == 0 {
             continue;
         }
@@ -319,13 +352,12 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
         let mut people: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM session_seats WHERE session_id = $1 AND status = 'booked'").bind(id).fetch_all(&mut *tx).await?;
         people.push(s.host_id);
         for person in people {
-            let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM users WHERE id = $1").bind(person).fetch_optional(&mut *tx).await?;
-            let when = crate::calendar::display_time(s.starts_at, tz.as_deref().unwrap_or("UTC"));
+            let when = crate::calendar::display_time(s.starts_at, &timezone_on(&mut tx, person).await?);
             notify_with(
                 &mut tx,
                 person,
                 NoticeKind::Sessions,
-                &format!("Lunch & learn tomorrow: {}", s.topic),
+                &format!("Coming up: lunch & learn {}", s.topic),
                 &format!("It starts {when}. {}: {}", if s.format == SessionFormat::Online { "Join at" } else { "Room" }, s.place),
                 &format!("/sessions/{id}"),
                 None,

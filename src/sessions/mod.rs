@@ -218,6 +218,8 @@ pub struct Post {
     pub author: String,
     pub body: String,
     pub created_at: i64,
+    /// When it was posted, in the viewer's timezone.
+    pub when: String,
 }
 
 /// A session's shared page.

@@ -140,12 +140,25 @@ fn ProposeForm(programme_id: i64, timezone: String) -> impl IntoView {
     }
 }
 
+/// Bumps `reload` each time `action` succeeds.
+fn reload_on_success<A, T>(reload: RwSignal<u32>, action: ServerAction<A>)
+where
+    A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            reload.update(|v| *v += 1);
+        }
+    });
+}
+
 /// `/sessions/{id}`: the session's shared page.
 #[component]
 pub fn SessionPage() -> impl IntoView {
     let id = id_param();
     let actions = Actions::new();
-    let page = Resource::new(move || (id(), actions.version()), |(id, _)| get_session(id));
+    let page = Resource::new(move || (id(), actions.reload.get()), |(id, _)| get_session(id));
     view! {
         <Title text="Lunch & learn" />
         <Suspense fallback=loading>
@@ -157,9 +170,11 @@ pub fn SessionPage() -> impl IntoView {
     }
 }
 
-/// Every form of the session page; the page reloads its data after any of them succeeds.
+/// Every form of the session page; the page reloads its data after any of them succeeds (and
+/// only then: a refused form keeps what was typed, with the message at its field).
 #[derive(Clone, Copy)]
 struct Actions {
+    reload: RwSignal<u32>,
     join: ServerAction<JoinSession>,
     leave: ServerAction<LeaveSession>,
     decide: ServerAction<DecideSession>,
@@ -172,7 +187,8 @@ struct Actions {
 
 impl Actions {
     fn new() -> Actions {
-        Actions {
+        let a = Actions {
+            reload: RwSignal::new(0),
             join: ServerAction::new(),
             leave: ServerAction::new(),
             decide: ServerAction::new(),
@@ -181,18 +197,16 @@ impl Actions {
             post: ServerAction::new(),
             attendance: ServerAction::new(),
             rate: ServerAction::new(),
-        }
-    }
-
-    fn version(&self) -> usize {
-        self.join.version().get()
-            + self.leave.version().get()
-            + self.decide.version().get()
-            + self.cancel.version().get()
-            + self.materials.version().get()
-            + self.post.version().get()
-            + self.attendance.version().get()
-            + self.rate.version().get()
+        };
+        reload_on_success(a.reload, a.join);
+        reload_on_success(a.reload, a.leave);
+        reload_on_success(a.reload, a.decide);
+        reload_on_success(a.reload, a.cancel);
+        reload_on_success(a.reload, a.materials);
+        reload_on_success(a.reload, a.post);
+        reload_on_success(a.reload, a.attendance);
+        reload_on_success(a.reload, a.rate);
+        a
     }
 
     /// The last refusal of the seat, decision and cancel buttons, shown under them.
@@ -396,7 +410,7 @@ fn Discussion(page: SessionPage, actions: Actions) -> impl IntoView {
                     <ol class="posts">
                         {p.posts.into_iter().map(|post| view! {
                             <li data-post=post.id>
-                                <p class="muted"><strong>{post.author.clone()}</strong> {format!(" · {}", format_date_time(post.created_at))}</p>
+                                <p class="muted"><strong>{post.author.clone()}</strong> {format!(" · {}", post.when)}</p>
                                 <p class="post-body">{post.body.clone()}</p>
                             </li>
                         }).collect_view()}
@@ -438,7 +452,7 @@ pub fn SessionInsights(programme_id: i64, figures: Resource<Result<SessionFigure
                             <div class="table-wrap">
                                 <table class="sessions-table">
                                     <thead><tr>
-                                        <th scope="col">"Session"</th><th scope="col">"Host"</th><th scope="col">"Starts"</th><th scope="col">"Seats"</th>
+                                        <th scope="col">"Session"</th><th scope="col">"Host"</th><th scope="col">"Starts (UTC)"</th><th scope="col">"Seats"</th>
                                         <th scope="col">"Waiting"</th><th scope="col">"Came"</th><th scope="col">"Ratings"</th><th scope="col">"Mean"</th>
                                     </tr></thead>
                                     <tbody>

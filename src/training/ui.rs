@@ -102,7 +102,14 @@ fn GuideItems(guides: Vec<GuideSummary>) -> impl IntoView {
 pub fn GuidePage() -> impl IntoView {
     let id = id_param("id");
     let complete = ServerAction::<CompleteGuide>::new();
-    let guide = Resource::new(move || (id(), complete.version().get()), |(id, _)| get_guide(id));
+    // Reloaded after a guide is marked done, not after a refusal (the chosen answers stay).
+    let done = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = complete.value().get() {
+            done.update(|v| *v += 1);
+        }
+    });
+    let guide = Resource::new(move || (id(), done.get()), |(id, _)| get_guide(id));
     view! {
         <Title text="Guide" />
         <Suspense fallback=loading>
