@@ -314,6 +314,10 @@ async fn every_state_is_allowed_by_the_schema() {
         ("checkins", "status", sorted(CheckinStatus::ALL.map(CheckinStatus::as_str))),
         ("checkin_feedback", "fit", sorted(Fit::ALL.map(Fit::as_str))),
         ("mail_preferences", "kind", sorted(upmentor::notifications::NoticeKind::ALL.map(upmentor::notifications::NoticeKind::as_str))),
+        ("guides", "audience", sorted(upmentor::training::Audience::ALL.map(upmentor::training::Audience::as_str))),
+        ("group_sessions", "status", sorted(upmentor::sessions::SessionStatus::ALL.map(upmentor::sessions::SessionStatus::as_str))),
+        ("group_sessions", "format", sorted(upmentor::sessions::SessionFormat::ALL.map(upmentor::sessions::SessionFormat::as_str))),
+        ("session_seats", "status", sorted(upmentor::sessions::Seat::ALL.map(upmentor::sessions::Seat::as_str))),
     ];
     for (table, column, states) in expected {
         assert_eq!(allowed_texts(&db, table, column).await, states, "{table}.{column}: the database and the code name the same states");
