@@ -24,6 +24,11 @@ pub const MAX_ATTEMPTS: i64 = 8;
 const CLAIM_SECS: i64 = 120;
 /// The longest wait between two attempts, in seconds.
 const MAX_BACKOFF: i64 = 3600;
+/// Messages sent at once, each on its own connection. lettre 0.11 leaves Nagle's algorithm on,
+/// so every message waits about 40 ms for the server's delayed ACK before its final `.`
+/// goes out (lettre/lettre#1159, merged upstream, not yet released); sending several at once
+/// overlaps those waits: one at a time this was 20 messages/s to a local server.
+const SENDS_AT_ONCE: usize = 8;
 
 /// What a message is about, stored with it (for the admins' list and for throttling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,44 +138,65 @@ impl Mailer {
         self.retry_secs.saturating_mul(1 << doublings).min(MAX_BACKOFF)
     }
 
-    /// Sends every message due now, one claim at a time; returns how many were sent. A refusal
-    /// the server calls temporary, or one that says our credentials or relay are wrong (a
-    /// setting to mend, not the message's fault), ends the round and the message waits its
+    /// Sends every message due now, [`SENDS_AT_ONCE`] at a time, each under its own claim;
+    /// returns how many were sent. A refusal the server calls temporary, or one that says our
+    /// credentials or relay are wrong (a setting to mend, not the message's fault), ends the
+    /// round once the messages already claimed have their outcome, and the rest wait their
     /// turn; three messages in a row refused for good end it too.
     pub async fn deliver_due(&self, db: &Db) -> Result<u32, sqlx::Error> {
         let Some(transport) = &self.transport else { return Ok(0) };
         expire(db).await?;
         let (mut sent, mut refused_in_a_row) = (0, 0);
-        while let Some(m) = claim(db).await? {
-            let message = match self.build(&m) {
-                Ok(message) => message,
-                Err(e) => {
-                    // Nothing a retry would mend.
-                    tracing::error!(outbox = m.id, error = %e, "a queued message cannot be built");
-                    mark_failed(db, &m, true, &e, now()).await?;
-                    continue;
+        loop {
+            let mut batch = Vec::with_capacity(SENDS_AT_ONCE);
+            while batch.len() < SENDS_AT_ONCE {
+                match claim(db).await? {
+                    Some(m) => batch.push(m),
+                    None => break,
                 }
-            };
-            // Well inside the claim, so no other instance takes the message while this one waits.
-            let outcome = match tokio::time::timeout(Duration::from_secs(CLAIM_SECS as u64 / 2), transport.send(message)).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err((e.is_permanent() && !setting_to_mend(&e), e.to_string())),
-                Err(_) => Err((false, "the mail server took too long".to_string())),
-            };
-            match outcome {
-                Ok(()) => {
-                    mark_sent(db, &m).await?;
-                    sent += 1;
-                    refused_in_a_row = 0;
-                }
-                Err((permanent, e)) => {
-                    tracing::warn!(outbox = m.id, attempts = m.attempts, permanent, error = %e, "the mail server did not take a message");
-                    mark_failed(db, &m, permanent, &e, now() + self.backoff(m.attempts)).await?;
-                    refused_in_a_row += 1;
-                    if !permanent || refused_in_a_row >= 3 {
-                        break;
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let mut ready = Vec::with_capacity(batch.len());
+            for m in batch {
+                match self.build(&m) {
+                    Ok(message) => ready.push((m, message)),
+                    Err(e) => {
+                        // Nothing a retry would mend.
+                        tracing::error!(outbox = m.id, error = %e, "a queued message cannot be built");
+                        mark_failed(db, &m, true, &e, now()).await?;
                     }
                 }
+            }
+            let outcomes = futures_util::future::join_all(ready.into_iter().map(|(m, message)| async move {
+                // Well inside the claim, so no other instance takes the message while this one waits.
+                let outcome = match tokio::time::timeout(Duration::from_secs(CLAIM_SECS as u64 / 2), transport.send(message)).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err((e.is_permanent() && !setting_to_mend(&e), e.to_string())),
+                    Err(_) => Err((false, "the mail server took too long".to_string())),
+                };
+                (m, outcome)
+            }))
+            .await;
+            let mut stop = false;
+            for (m, outcome) in outcomes {
+                match outcome {
+                    Ok(()) => {
+                        mark_sent(db, &m).await?;
+                        sent += 1;
+                        refused_in_a_row = 0;
+                    }
+                    Err((permanent, e)) => {
+                        tracing::warn!(outbox = m.id, attempts = m.attempts, permanent, error = %e, "the mail server did not take a message");
+                        mark_failed(db, &m, permanent, &e, now() + self.backoff(m.attempts)).await?;
+                        refused_in_a_row += 1;
+                        stop |= !permanent || refused_in_a_row >= 3;
+                    }
+                }
+            }
+            if stop {
+                break;
             }
         }
         Ok(sent)
