@@ -420,7 +420,12 @@ async fn figures_health_and_triage_on_a_known_fixture(app: &TestApp) {
     assert_eq!(cal.status, 200, "{:?}", cal.body);
     assert_eq!((cal.body["pairs"].as_i64(), cal.body["threshold"].as_i64(), cal.body["effects"].as_array().map(|e| e.len())), (Some(3), Some(30), Some(0)));
 
-    // CSV of every table, cells neutralised.
+    // CSV of every table, cells neutralised (a lunch & learn session, so its table has a row).
+    let session = admin
+        .form("sessions/propose", &[("programme_id", &sid), ("topic", "Fixture lunch"), ("description", ""), ("date", &day(3)), ("time", "12:00"),
+            ("minutes", "30"), ("format", "room"), ("place", "Room 1"), ("capacity", "5")])
+        .await;
+    assert_eq!(session.status, 200, "{:?}", session.body);
     for (slug, _) in upmentor::insights::TABLES_FOR_PAGE {
         let (status, headers, body) = admin.get(&format!("/programmes/{sid}/insights-file/{slug}?dimension=&value=&compare_by=department&key=")).await;
         assert_eq!(status, 200, "{slug}");
