@@ -7,7 +7,6 @@
 
 use super::api::*;
 use super::*;
-use crate::programmes::ui::programme_id_param;
 use crate::ui::chart::{Bar, BarChart, HBarChart};
 use crate::ui::{format_date, loading, page_status, ErrorNotice, FormStatus, Outcome as FormOutcome};
 use leptos::prelude::*;
@@ -114,7 +113,7 @@ fn bars(figures: &[Figure], short: &[&str]) -> Vec<Bar> {
 
 #[component]
 pub fn InsightsPage() -> impl IntoView {
-    let id = programme_id_param();
+    let id = crate::ui::route_id();
     let query = use_query_map();
     let q = Memo::new(move |_| query.with(PageQuery::read));
     // The one answer the response waits for (the route streams in order): a refusal sets the
@@ -841,7 +840,7 @@ fn signed(o: Outcome, v: f64) -> String {
 /// agreed to share, on a page that prints as it reads (the browser's "Save as PDF").
 #[component]
 pub fn ReportPage() -> impl IntoView {
-    let id = programme_id_param();
+    let id = crate::ui::route_id();
     let data = Resource::new(id, |id| programme_insights(id, String::new(), String::new(), String::new()));
     view! {
         <Title text="Programme report" />

@@ -68,7 +68,13 @@ pub async fn checkin_pair(db: &Db, checkin_id: i64) -> Result<Option<CheckinPlac
 }
 
 pub async fn timezone_of(db: &Db, uid: i64) -> Result<String, sqlx::Error> {
-    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
+    timezone_on(&mut *db.pool.acquire().await?, uid).await
+}
+
+/// [`timezone_of`], read on `conn` (inside a write transaction, where taking a second
+/// connection from the pool could wait on this one); UTC when unknown.
+pub async fn timezone_on(conn: &mut AnyConnection, uid: i64) -> Result<String, sqlx::Error> {
+    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM users WHERE id = $1").bind(uid).fetch_optional(&mut *conn).await?;
     Ok(tz.unwrap_or_else(|| "UTC".into()))
 }
 
@@ -732,7 +738,7 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
             continue;
         }
         for (me, other) in [(c.mentor_id, c.mentee_id), (c.mentee_id, c.mentor_id)] {
-            let my_tz = timezone_of(db, me).await?;
+            let my_tz = timezone_on(&mut tx, me).await?;
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(other).fetch_optional(&mut *tx).await?;
             crate::notifications::db::notify(
                 &mut tx,

@@ -3,7 +3,6 @@
 //! saves the authoritative run on the server, compares runs, restores one, and publishes.
 
 use super::api::{load_run, load_studio, publish_run, save_run};
-use super::ui::programme_id_param;
 use super::{PersonLabel, RunSummary, SavedRun, StudioData};
 use crate::matching::{diff, Config, Criterion, Direction, Engine, MatchResult, Objective, Pair, WhyNot};
 use crate::ui::{format_date, ErrorNotice, FormStatus};
@@ -37,7 +36,7 @@ struct Preview {
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
-    let id = programme_id_param();
+    let id = crate::ui::route_id();
     let version = RwSignal::new(0u32);
     let data = Resource::new(move || (id(), version.get()), |(id, _)| load_studio(id));
     // Outlives a reload of the pool after publishing, so its message stays on screen.

@@ -9,16 +9,11 @@ use crate::profiles::level_label;
 use crate::ui::{loading, format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::{use_navigate, use_params_map}};
+use leptos_router::{components::A, hooks::use_navigate};
 
 /// The date `days` after today, by the page's clock (the server's time while hydrating).
 fn days_from_now(days: i64) -> String {
     format_date(crate::ui::use_clock().now() + days * 86_400)
-}
-
-pub fn programme_id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(-1))
 }
 
 #[component]
@@ -398,7 +393,7 @@ pub fn NewProgrammePage() -> impl IntoView {
 
 #[component]
 pub fn ManageProgrammePage() -> impl IntoView {
-    let id = programme_id_param();
+    let id = crate::ui::route_id();
     let version = RwSignal::new(0u32);
     let programme = Resource::new(move || (id(), version.get()), |(id, _)| get_programme(id));
     view! {

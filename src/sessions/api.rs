@@ -334,7 +334,7 @@ pub async fn leave_session(session_id: i64) -> Result<(), AppError> {
         db::tell(&mut tx, mail, &s, user.id, &format!("Seat given back: {}", s.topic), "Your seat went to the next in line, if anyone was waiting.", false).await?;
     }
     if let Some(next) = promoted {
-        let tz = db::timezone_on(&mut tx, next).await?;
+        let tz = crate::pairs::db::timezone_on(&mut tx, next).await?;
         let body = format!("A seat freed and it is yours: lunch & learn {}.", crate::calendar::display_time(s.starts_at, &tz));
         db::tell(&mut tx, mail, &s, next, &format!("You have a seat: {}", s.topic), &body, true).await?;
     }

@@ -168,13 +168,6 @@ pub async fn leave(conn: &mut AnyConnection, id: i64, user_id: i64) -> Result<Re
     Ok(Ok((Some(held), next)))
 }
 
-/// A person's timezone read on `conn` (inside a write transaction, where taking a second
-/// connection from the pool could wait on this one); UTC when unknown.
-pub async fn timezone_on(conn: &mut AnyConnection, user_id: i64) -> Result<String, sqlx::Error> {
-    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
-    Ok(tz.unwrap_or_else(|| "UTC".into()))
-}
-
 /// `user_id`'s seat in session `id` and their place in line (from 1) when waiting.
 pub async fn my_seat(db: &Db, id: i64, user_id: i64) -> Result<Option<(Seat, Option<u32>, Option<bool>, Option<i64>)>, sqlx::Error> {
     let row: Option<(Seat, i64, Option<i64>, Option<i64>)> =
@@ -352,7 +345,7 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
         let mut people: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM session_seats WHERE session_id = $1 AND status = 'booked'").bind(id).fetch_all(&mut *tx).await?;
         people.push(s.host_id);
         for person in people {
-            let when = crate::calendar::display_time(s.starts_at, &timezone_on(&mut tx, person).await?);
+            let when = crate::calendar::display_time(s.starts_at, &crate::pairs::db::timezone_on(&mut tx, person).await?);
             notify_with(
                 &mut tx,
                 person,

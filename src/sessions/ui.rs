@@ -6,16 +6,10 @@ use super::api::{
     RateSession, RecordAttendance, SaveMaterials,
 };
 use super::*;
-use crate::ui::{errors_of, format_date_time, general_message, loading, ErrorNotice, FormStatus, PlainArea, PlainField};
+use crate::ui::{errors_of, reload_on_success, format_date_time, general_message, loading, ErrorNotice, FormStatus, PlainArea, PlainField};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
-
-fn id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.with(|p| p.get("id").and_then(|v| v.parse().ok()).unwrap_or(0))
-}
 
 fn seats_line(c: &SessionCard) -> String {
     let mut line = format!("{} of {} seats taken", c.booked, c.capacity);
@@ -36,7 +30,7 @@ fn mine_label(c: &SessionCard) -> Option<&'static str> {
 /// `/programmes/{id}/sessions`.
 #[component]
 pub fn SessionsPage() -> impl IntoView {
-    let id = id_param();
+    let id = crate::ui::route_id();
     let list = Resource::new(id, list_sessions);
     view! {
         <Title text="Lunch & learn" />
@@ -140,23 +134,10 @@ fn ProposeForm(programme_id: i64, timezone: String) -> impl IntoView {
     }
 }
 
-/// Bumps `reload` each time `action` succeeds.
-fn reload_on_success<A, T>(reload: RwSignal<u32>, action: ServerAction<A>)
-where
-    A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
-    T: Clone + Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            reload.update(|v| *v += 1);
-        }
-    });
-}
-
 /// `/sessions/{id}`: the session's shared page.
 #[component]
 pub fn SessionPage() -> impl IntoView {
-    let id = id_param();
+    let id = crate::ui::route_id();
     let actions = Actions::new();
     let page = Resource::new(move || (id(), actions.reload.get()), |(id, _)| get_session(id));
     view! {

@@ -7,12 +7,7 @@ use crate::ui::{errors_of, general_message, loading, ErrorNotice, FormStatus, Pl
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
-
-fn id_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.with(|p| p.get(name).and_then(|v| v.parse().ok()).unwrap_or(0))
-}
+use leptos_router::hooks::use_query_map;
 
 fn role_word(role: EnrolRole) -> &'static str {
     match role {
@@ -24,7 +19,7 @@ fn role_word(role: EnrolRole) -> &'static str {
 /// `/programmes/{id}/guides`: the guides for the viewer's role first, then the rest.
 #[component]
 pub fn GuidesPage() -> impl IntoView {
-    let id = id_param("id");
+    let id = crate::ui::route_id();
     let list = Resource::new(id, list_guides);
     view! {
         <Title text="Guides" />
@@ -100,15 +95,11 @@ fn GuideItems(guides: Vec<GuideSummary>) -> impl IntoView {
 /// `/guides/{id}`: a guide to read, its check questions and "Mark as done".
 #[component]
 pub fn GuidePage() -> impl IntoView {
-    let id = id_param("id");
+    let id = crate::ui::route_id();
     let complete = ServerAction::<CompleteGuide>::new();
     // Reloaded after a guide is marked done, not after a refusal (the chosen answers stay).
     let done = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = complete.value().get() {
-            done.update(|v| *v += 1);
-        }
-    });
+    crate::ui::reload_on_success(done, complete);
     let guide = Resource::new(move || (id(), done.get()), |(id, _)| get_guide(id));
     view! {
         <Title text="Guide" />
@@ -206,7 +197,7 @@ fn GuideView(guide: Guide, complete: ServerAction<CompleteGuide>) -> impl IntoVi
 /// `/programmes/{id}/guides/new`: the editor, empty.
 #[component]
 pub fn NewGuidePage() -> impl IntoView {
-    let id = id_param("id");
+    let id = crate::ui::route_id();
     let list = Resource::new(id, list_guides);
     view! {
         <Title text="New guide" />
@@ -227,7 +218,7 @@ pub fn NewGuidePage() -> impl IntoView {
 /// `/guides/{id}/edit`: the editor, filled with the guide.
 #[component]
 pub fn EditGuidePage() -> impl IntoView {
-    let id = id_param("id");
+    let id = crate::ui::route_id();
     let guide = Resource::new(id, get_guide);
     view! {
         <Title text="Edit guide" />

@@ -212,6 +212,27 @@ pub fn PlainArea(
     }
 }
 
+/// The `:id` parameter of the current route (a programme, guide or session); -1 when it is
+/// missing or not a number, which every page answers as not found.
+pub fn route_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(-1))
+}
+
+/// Bumps `reload` each time `action` succeeds, for a page whose data a resource keyed on
+/// `reload` loads: reloading after a refusal would redraw the form and lose what was typed.
+pub fn reload_on_success<A, T>(reload: RwSignal<u32>, action: ServerAction<A>)
+where
+    A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            reload.update(|v| *v += 1);
+        }
+    });
+}
+
 /// The refusal a server action last answered with, if any.
 pub fn errors_of<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
