@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Times Upmentor's assignment solver against SciPy's linear_sum_assignment on identical
-score matrices written to disk (scored by the engine from a generated pool), in one run.
+matrices written to disk, in one run, each solved three times (the fastest is reported).
 
-    python3 benches/lap_vs_scipy.py 5000 10000
+    python3 benches/lap_vs_scipy.py                    # the default set below
+    python3 benches/lap_vs_scipy.py engine:5000 ties:2000 ties:2314x2686
 
-Installs numpy and scipy for itself (pip --user) when missing; the Rust build never needs Python.
+    engine:N        an N × N score matrix scored by the engine from a generated pool
+    ties:N | ties:RxC   integers 0-5, uniform, seeded (what an admin gets who sets every
+                    weight but one to 0: a few distinct scores, heavy ties); R <= C
+
+Both sides maximise the total; totals must agree. Installs numpy and scipy for itself
+(pip --user) when missing; the Rust build never needs Python.
 """
 import os, subprocess, sys, tempfile, time
 
@@ -21,20 +27,36 @@ target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/upmento
 subprocess.check_call(["cargo", "build", "--release", "--example", "lap_file"], cwd=root)
 exe = os.path.join(target, "release", "examples", "lap_file")
 
-sizes = [int(a) for a in sys.argv[1:]] or [1000, 5000]
-print(f"{'n':>6} {'upmentor s':>11} {'scipy s':>9} {'ratio':>6}  totals")
-for n in sizes:
+specs = sys.argv[1:] or ["engine:1000", "engine:5000", "ties:1000", "ties:2000", "ties:2314x2686"]
+REPEATS = 3
+print(f"{'matrix':>16} {'upmentor s':>11} {'scipy s':>9} {'ratio':>6}  totals")
+failed = False
+for spec in specs:
+    kind, size = spec.split(":")
+    rows, cols = (int(x) for x in size.split("x")) if "x" in size else (int(size), int(size))
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, f"scores-{n}.f64")
-        subprocess.check_call([exe, "write", str(n), path])
-        ours = subprocess.check_output([exe, "solve", str(n), path], text=True).split()
-        ours_s, ours_total = float(ours[0]), float(ours[1])
-        m = np.fromfile(path, dtype="<f8").reshape(n, n)
-        t = time.perf_counter()
-        rows, cols = linear_sum_assignment(m, maximize=True)
-        scipy_s = time.perf_counter() - t
-        scipy_total = float(m[rows, cols].sum())
+        path = os.path.join(d, "scores.f64")
+        if kind == "engine":
+            assert rows == cols, "engine matrices are square"
+            subprocess.check_call([exe, "write", str(rows), path])
+            m = np.fromfile(path, dtype="<f8").reshape(rows, cols)
+        elif kind == "ties":
+            m = np.random.default_rng(rows * 7919 + cols).integers(0, 6, size=(rows, cols)).astype("<f8")
+            m.tofile(path)
+        else:
+            sys.exit(f"unknown matrix kind {kind!r}")
+        ours = []
+        for _ in range(REPEATS):
+            out = subprocess.check_output([exe, "solve", str(rows), str(cols), path], text=True).split()
+            ours.append((float(out[0]), float(out[1])))
+        ours_s, ours_total = min(t for t, _ in ours), ours[0][1]
+        theirs = []
+        for _ in range(REPEATS):
+            t = time.perf_counter()
+            r, c = linear_sum_assignment(m, maximize=True)
+            theirs.append(time.perf_counter() - t)
+        scipy_s, scipy_total = min(theirs), float(m[r, c].sum())
         same = abs(scipy_total - ours_total) <= 1e-6 * max(1.0, abs(scipy_total))
-        print(f"{n:>6} {ours_s:>11.3f} {scipy_s:>9.3f} {ours_s / scipy_s:>6.2f}  {ours_total:.6f} vs {scipy_total:.6f} {'(equal)' if same else '(DIFFERENT)'}")
-        if not same:
-            sys.exit(1)
+        failed |= not same
+        print(f"{spec:>16} {ours_s:>11.4f} {scipy_s:>9.4f} {ours_s / scipy_s:>6.2f}  {ours_total:.6f} vs {scipy_total:.6f} {'(equal)' if same else '(DIFFERENT)'}")
+sys.exit(1 if failed else 0)

@@ -41,7 +41,7 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     }
     errors.into_result(())?;
 
-    let (client, _) = admit_attempt(&state, &email, "sign-in").await?;
+    let admitted = admit_attempt(&state, &email, "sign-in").await?;
     let (id, hash) = match db::credentials(&state.db, &email).await? {
         Some(account) => (Some(account.id), account.password_hash),
         None => (None, None),
@@ -52,18 +52,39 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
         return Err(AppError::field("password", "That email and password do not match."));
     }
     let id = id.ok_or(AppError::Internal)?;
-    db::clear_attempts(&state.db, &email, &client).await?;
+    db::clear_attempts(&state.db, &email, &admitted.client).await?;
+    drop(admitted);
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }
 
+/// An attempt let through by [`admit_attempt`]: the caller's address as counted, the attempt's
+/// id, and its turn among [`ATTEMPTS_AT_ONCE`] (given back when this is dropped).
+#[cfg(feature = "ssr")]
+struct Admitted {
+    client: String,
+    attempt: i64,
+    _turn: tokio::sync::SemaphorePermit<'static>,
+}
+
+/// Attempts (sign-ins, password changes and resets, invitation links) handled at once by this
+/// instance; the rest wait their turn in memory, holding no database connection. A flood from
+/// one script therefore uses at most this many of the pool's connections (8 on SQLite), where
+/// twenty writers waiting on SQLite's lock held all eight and left signed-in pages waiting
+/// hundreds of milliseconds for one (the abuse test, `tests/abuse.rs`).
+#[cfg(feature = "ssr")]
+const ATTEMPTS_AT_ONCE: usize = 4;
+
 /// Records an attempt at `account` from the caller's address before any secret is checked (so
 /// attempts sent at once all see each other) and lets it through unless the throttle says wait
-/// (429, and the refused attempt is not kept). Returns the address as counted and the attempt's
-/// id; a failed attempt is left recorded, counting towards the next one's wait.
+/// (429, and the refused attempt is not kept). First waits for a turn among
+/// [`ATTEMPTS_AT_ONCE`]; the caller keeps the turn while it checks the secret. A failed
+/// attempt is left recorded, counting towards the next one's wait.
 #[cfg(feature = "ssr")]
-async fn admit_attempt(state: &crate::server::AppState, account: &str, what: &str) -> Result<(String, i64), AppError> {
+async fn admit_attempt(state: &crate::server::AppState, account: &str, what: &str) -> Result<Admitted, AppError> {
     use super::throttle;
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ATTEMPTS_AT_ONCE);
+    let turn = TURNS.acquire().await.map_err(|_| AppError::Internal)?;
     let client = throttle::address_key(client_ip().await);
     let at = now();
     let (attempt, attempts) = db::record_attempt(&state.db, account, &client, at, at - throttle::WINDOW_SECS).await?;
@@ -72,7 +93,7 @@ async fn admit_attempt(state: &crate::server::AppState, account: &str, what: &st
         tracing::info!(%client, what, wait, "attempt throttled");
         return Err(AppError::TooManyRequests(format!("Too many {what} attempts. Try again in {}.", throttle::say_wait(wait))));
     }
-    Ok((client, attempt))
+    Ok(Admitted { client, attempt, _turn: turn })
 }
 
 /// The throttle's account for invitation links: one scope for all tokens, so guessing tokens
@@ -96,9 +117,9 @@ async fn throttled_link<T>(
     what: &str,
     lookup: impl AsyncFnOnce() -> Result<Option<T>, sqlx::Error>,
 ) -> Result<T, AppError> {
-    let (_, attempt) = admit_attempt(state, INVITATION_ACCOUNT, what).await?;
+    let admitted = admit_attempt(state, INVITATION_ACCOUNT, what).await?;
     let found = lookup().await?.ok_or(AppError::NotFound)?;
-    db::forget_attempt(&state.db, attempt).await?;
+    db::forget_attempt(&state.db, admitted.attempt).await?;
     Ok(found)
 }
 
@@ -210,14 +231,15 @@ pub async fn change_password(current: String, password: String, confirm: String)
         errors.add("current", "Enter your current password.");
     }
     errors.into_result(())?;
-    let (client, _) = admit_attempt(&state, &user.email, "password").await?;
+    let admitted = admit_attempt(&state, &user.email, "password").await?;
     let Some(stored) = db::credentials(&state.db, &user.email).await?.and_then(|c| c.password_hash) else {
         return Err(AppError::Unauthenticated);
     };
     if !verify_password(current, Some(stored.clone())).await {
         return Err(AppError::field("current", "That is not your current password."));
     }
-    db::clear_attempts(&state.db, &user.email, &client).await?;
+    db::clear_attempts(&state.db, &user.email, &admitted.client).await?;
+    drop(admitted);
     let hash = hash_password(password).await?;
     let session = session().await?;
     let keep = session.id().map(|id| id.to_string()).unwrap_or_default();

@@ -54,7 +54,7 @@ pub struct Engine {
     pub(crate) dense_limit: usize,
     /// The last square problem solved, for checking its certificate on demand: its matrix
     /// (`None`: the last run's scores, kept in `spare`) and its assignment.
-    last_dense: Option<(usize, Option<Vec<f64>>, lap::Assignment)>,
+    last_dense: Option<LastDense>,
     /// The mentors indexed for building every pair's code (see [`Postings`]).
     postings: Postings,
     /// Levels and timezones as table positions (`None` for pools with too many distinct ones).
@@ -81,8 +81,17 @@ struct Warm {
     v: Vec<f64>,
 }
 
-/// Square problems up to this many cells (about 2,800 a side) are solved densely.
+/// Problems up to this many cells (mentees × places; 2,800 a side) are solved densely.
 const DENSE_LIMIT: usize = 8_000_000;
+
+/// The last problem solved densely, for checking its certificate on demand: `rows × cols`, its
+/// matrix when it was not the scores as they are, and the assignment with its prices.
+struct LastDense {
+    rows: usize,
+    cols: usize,
+    cost: Option<Vec<f64>>,
+    proof: lap::Assignment,
+}
 
 /// Per-run working data: each pair's cost to the solver, minus its score where the pair may be
 /// formed and 0 where it may not (a rule, the minimum score, a forbid). One matrix, which the
@@ -330,7 +339,7 @@ impl Engine {
     /// the largest total.
     fn assign(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) -> Result<(), MatchError> {
         let places: usize = left.iter().map(|&c| c as usize).sum();
-        if rows.len().max(places).pow(2) <= self.dense_limit {
+        if rows.len() * places <= self.dense_limit {
             let slots: Vec<usize> = (0..left.len()).flat_map(|m| std::iter::repeat(m).take(left[m] as usize)).collect();
             self.assign_dense(s, rows, &slots, bonus, mentor_of)
         } else {
@@ -342,6 +351,11 @@ impl Engine {
     /// Solves the assignment of `rows` (mentees) to `slots` (mentor places) and records it.
     /// With `bonus = Some(t)`, only pairs scoring at least `t` count, and each counts a large
     /// constant extra, so the most pairs come first and then the largest total.
+    ///
+    /// The matrix is rectangular, with no padding: mentees as rows when there are no more of
+    /// them than places, otherwise places as rows (each place then takes a distinct mentee,
+    /// and the mentees left over go unmatched). A cell worth nothing (cost 0) is a pair not
+    /// formed, so filling every row of the smaller side loses nothing.
     fn assign_dense(
         &mut self,
         s: &Scored,
@@ -351,45 +365,53 @@ impl Engine {
         mentor_of: &mut [Option<usize>],
     ) -> Result<(), MatchError> {
         let nm = self.mentors.len();
-        let n = rows.len().max(slots.len());
-        if n == 0 || slots.is_empty() {
+        if rows.is_empty() || slots.is_empty() {
             return Ok(());
         }
+        let by_place = slots.len() < rows.len();
+        let (lap_rows, lap_cols) = if by_place { (slots.len(), rows.len()) } else { (rows.len(), slots.len()) };
         // When every mentee is a row and every mentor one place, in order, the scores are the
         // matrix; otherwise the last run's matrix is reused when the size is the same (no
         // fresh pages to fault in).
         let in_order = |list: &[usize], len: usize| list.len() == len && list.iter().enumerate().all(|(i, &x)| i == x);
-        let as_scored = bonus.is_none() && in_order(rows, self.mentees.len()) && in_order(slots, nm) && rows.len() == slots.len();
+        let as_scored = bonus.is_none() && !by_place && in_order(rows, self.mentees.len()) && in_order(slots, nm);
         let own = if as_scored {
             None
         } else {
             let mut cost = match self.last_dense.take() {
-                Some((size, Some(cost), _)) if size == n => cost,
-                _ => vec![0.0f64; n * n],
+                Some(last) if last.cost.as_ref().is_some_and(|c| c.len() == lap_rows * lap_cols) => last.cost.unwrap_or_default(),
+                _ => vec![0.0f64; lap_rows * lap_cols],
             };
-            par::fill_rows(&mut cost, n, |r, line| {
-                let (real, padding) = line.split_at_mut(if r < rows.len() { slots.len() } else { 0 });
-                if let Some(&e) = rows.get(r) {
-                    for (x, &m) in real.iter_mut().zip(slots) {
+            if by_place {
+                par::fill_rows(&mut cost, lap_cols, |c, line| {
+                    let m = slots[c];
+                    for (x, &e) in line.iter_mut().zip(rows) {
                         *x = -s.worth(e * nm + m, bonus, rows.len());
                     }
-                }
-                padding.iter_mut().for_each(|x| *x = 0.0);
-            });
+                });
+            } else {
+                par::fill_rows(&mut cost, lap_cols, |r, line| {
+                    let e = rows[r];
+                    for (x, &m) in line.iter_mut().zip(slots) {
+                        *x = -s.worth(e * nm + m, bonus, rows.len());
+                    }
+                });
+            }
             Some(cost)
         };
         let cost = own.as_deref().unwrap_or(&s.cost);
         let layout = (rows.to_vec(), slots.to_vec(), bonus.is_some());
         let warm_v = self.warm.as_ref().filter(|w| w.layout == layout).map(|w| w.v.clone());
-        let a = lap::solve(n, cost, warm_v.as_deref()).map_err(|e| MatchError::Solver(format!("{e:?}")))?;
-        for (r, &e) in rows.iter().enumerate() {
-            let c = a.col_of_row[r] as usize;
-            if c < slots.len() && cost[r * n + c] < 0.0 {
-                mentor_of[e] = Some(slots[c]);
+        let a = lap::solve_rect(lap_rows, lap_cols, cost, warm_v.as_deref()).map_err(|e| MatchError::Solver(format!("{e:?}")))?;
+        for (i, &j) in a.col_of_row.iter().enumerate() {
+            let j = j as usize;
+            if cost[i * lap_cols + j] < 0.0 {
+                let (r, c) = if by_place { (j, i) } else { (i, j) };
+                mentor_of[rows[r]] = Some(slots[c]);
             }
         }
         self.warm = Some(Warm { layout, v: a.v.clone() });
-        self.last_dense = Some((n, own, a));
+        self.last_dense = Some(LastDense { rows: lap_rows, cols: lap_cols, cost: own, proof: a });
         self.last_proof = None;
         Ok(())
     }
@@ -667,12 +689,12 @@ impl Engine {
     /// on every pair formed, 0 for the unmatched and for mentors with room, and Σu + Σ cap·v
     /// equal to the total — so no matching does better.
     pub fn certify_last(&self) -> Result<(), String> {
-        if let Some((n, cost, a)) = &self.last_dense {
-            let cost = match cost {
+        if let Some(last) = &self.last_dense {
+            let cost = match &last.cost {
                 Some(own) => own.as_slice(),
                 None => &self.spare.as_ref().ok_or("the scores of the last run are gone")?.cost,
             };
-            return lap::certify(*n, cost, a, 1e-7);
+            return lap::certify_rect(last.rows, last.cols, cost, &last.proof, 1e-7);
         }
         self.last_proof.clone().unwrap_or(Ok(()))
     }

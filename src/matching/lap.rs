@@ -1,8 +1,16 @@
-//! Linear assignment on a square matrix: the shortest-augmenting-path method (Jonker–Volgenant
-//! as described by Crouse, the same family as SciPy's `linear_sum_assignment`), minimising
-//! cost, with dual prices that prove the answer optimal and can seed a warm start. Past a small
-//! size the searches run on each row's cheapest columns, and the prices they end with are
-//! checked against every cell before the answer is returned.
+//! Linear assignment on a square or rectangular matrix: the shortest-augmenting-path method
+//! (Jonker–Volgenant as described by Crouse, the same family as SciPy's
+//! `linear_sum_assignment`), minimising cost, with dual prices that prove the answer optimal and
+//! can seed a warm start. Past a small size the searches run on each row's cheapest columns, and
+//! the prices they end with are checked against every cell before the answer is returned.
+//!
+//! A rectangular matrix (fewer rows than columns) is solved as it is, with no padding: the rows
+//! are assigned first, then the columns left over are filled by implicit rows worth nothing
+//! (never stored, and searched like any row), which moves the prices until every column left
+//! free carries the highest price. That is the rectangular problem's optimality condition
+//! (Bijsterbosch and Volgenant, "Solving the rectangular assignment problem and applications",
+//! Annals of Operations Research 181, 2010; Bertsekas, *Network Optimization*, 1998, §7.2 on
+//! asymmetric assignment), and [`certify_rect`] checks it.
 
 use super::large::Key;
 use super::par;
@@ -11,18 +19,23 @@ use std::collections::BinaryHeap;
 /// An optimal assignment with its proof.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
-    /// Column of each row.
+    /// Column of each row (one per row).
     pub col_of_row: Vec<u32>,
-    /// Row dual prices.
+    /// Row dual prices (one per row).
     pub u: Vec<f64>,
-    /// Column dual prices (pass to [`solve`] again to warm-start).
+    /// Column dual prices (one per column; pass to [`solve`] or [`solve_rect`] again to
+    /// warm-start). On a rectangular matrix they are at most 0, and 0 on every column left
+    /// free.
     pub v: Vec<f64>,
+    /// The assignment's total cost.
     pub cost: f64,
 }
 
 /// Why no assignment exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LapError {
+    /// The matrix or the prices do not have the size given (or there are more rows than
+    /// columns).
     NotSquare,
     Infeasible,
     BadCost,
@@ -35,21 +48,49 @@ pub enum LapError {
 /// Past a small size the searches run on each row's cheapest columns only (see [`sparse`]),
 /// and the answer is then proved over every cell; the dense method is the fallback.
 pub fn solve(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, LapError> {
-    if cost.len() != n * n || warm_v.is_some_and(|v| v.len() != n) {
+    solve_rect(n, n, cost, warm_v)
+}
+
+/// Minimises Σ cost[i][col(i)] over the ways of giving each of `rows` rows its own column among
+/// `cols` (`rows <= cols`; some columns stay free). `cost` is row-major `rows × cols`, entries
+/// finite; `warm_v` (one price per column) as for [`solve`]. Errors: [`LapError::NotSquare`]
+/// when the sizes disagree or `rows > cols` (solve the transpose), [`LapError::BadCost`] for a
+/// cell or price that is not finite.
+///
+/// No padding: the answer for a square matrix padded with columns (or rows) of zeros is the
+/// same only when every real cell is at most 0, and padding ties thousands of cells, which the
+/// candidate searches handle badly. Here the columns left free are settled by implicit rows
+/// worth nothing after the real rows are assigned (see the module's notes).
+pub fn solve_rect(rows: usize, cols: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, LapError> {
+    let shape = Shape { rows, cols };
+    if rows > cols || cost.len() != rows * cols || warm_v.is_some_and(|v| v.len() != cols) {
         return Err(LapError::NotSquare);
     }
     if warm_v.is_some_and(|v| v.iter().any(|x| !x.is_finite())) {
         return Err(LapError::BadCost);
     }
     // The candidate pass reads every cell and checks it on the way.
-    if n > 2 * CANDIDATES {
-        if let Some(a) = sparse(n, cost, warm_v)? {
+    if rows > 2 * CANDIDATES {
+        if let Some(a) = sparse(shape, cost, warm_v)? {
             return Ok(a);
         }
     } else if cost.iter().any(|c| !c.is_finite()) {
         return Err(LapError::BadCost);
     }
-    dense(n, cost, warm_v)
+    dense(shape, cost, warm_v)
+}
+
+/// A matrix's size: `rows <= cols`, row-major.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    rows: usize,
+    cols: usize,
+}
+
+impl Shape {
+    fn row<'a>(&self, cost: &'a [f64], i: usize) -> &'a [f64] {
+        &cost[i * self.cols..(i + 1) * self.cols]
+    }
 }
 
 /// Columns each row keeps for the sparse searches: in the engine's markets a row's optimal
@@ -59,7 +100,8 @@ const CANDIDATES: usize = 32;
 /// Rounds of solve-then-prove before the dense method takes over.
 const SPARSE_ROUNDS: usize = 8;
 
-/// What every search works on: the dual prices and the partial assignment.
+/// What every search works on: the dual prices and the partial assignment. On a rectangular
+/// matrix rows from `rows` to `cols` are the implicit rows worth nothing.
 struct State {
     u: Vec<f64>,
     v: Vec<f64>,
@@ -74,7 +116,8 @@ struct State {
 }
 
 impl State {
-    fn new(n: usize, v: Vec<f64>) -> State {
+    fn new(shape: Shape, v: Vec<f64>) -> State {
+        let n = shape.cols;
         State {
             u: vec![0.0; n],
             v,
@@ -116,21 +159,39 @@ impl State {
         }
     }
 
-    fn into_assignment(self, n: usize, cost: &[f64]) -> Assignment {
-        let total = (0..n).map(|i| cost[i * n + self.col4row[i]]).sum();
+    /// The real rows' assignment. On a rectangular matrix the implicit rows must be placed
+    /// first ([`fill_free_columns`]); the prices are then shifted so the highest column price
+    /// (every free column's) is 0, which leaves every reduced cost as it was.
+    fn into_assignment(mut self, shape: Shape, cost: &[f64]) -> Assignment {
+        let Shape { rows, cols } = shape;
+        let total = (0..rows).map(|i| cost[i * cols + self.col4row[i]]).sum();
+        if rows < cols {
+            let top = self.v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+            self.v.iter_mut().for_each(|x| *x -= top);
+            self.u.iter_mut().for_each(|x| *x += top);
+            // Rounding must not leave a free column a hair below the top.
+            for j in 0..cols {
+                if self.row4col[j] >= rows {
+                    self.v[j] = 0.0;
+                }
+            }
+        }
+        self.u.truncate(rows);
+        self.col4row.truncate(rows);
         Assignment { col_of_row: self.col4row.into_iter().map(|c| c as u32).collect(), u: self.u, v: self.v, cost: total }
     }
 }
 
 /// Each column's cheapest cell (Jonker and Volgenant's column reduction): the prices, and the
 /// first row reaching each. Blocks of rows on all cores, merged in row order.
-fn column_minima(n: usize, cost: &[f64]) -> (Vec<f64>, Vec<usize>) {
-    let block = n.div_ceil(16).max(1);
-    let parts = par::map(n.div_ceil(block), block * n, |b| {
+fn column_minima(shape: Shape, cost: &[f64]) -> (Vec<f64>, Vec<usize>) {
+    let Shape { rows, cols: n } = shape;
+    let block = rows.div_ceil(16).max(1);
+    let parts = par::map(rows.div_ceil(block), block * n, |b| {
         let mut v = vec![f64::INFINITY; n];
         let mut arg = vec![0usize; n];
-        for i in b * block..((b + 1) * block).min(n) {
-            for ((x, a), &c) in v.iter_mut().zip(&mut arg).zip(&cost[i * n..(i + 1) * n]) {
+        for i in b * block..((b + 1) * block).min(rows) {
+            for ((x, a), &c) in v.iter_mut().zip(&mut arg).zip(shape.row(cost, i)) {
                 if c < *x {
                     *x = c;
                     *a = i;
@@ -153,15 +214,19 @@ fn column_minima(n: usize, cost: &[f64]) -> (Vec<f64>, Vec<usize>) {
 }
 
 /// The dense shortest-augmenting-path method on every cell.
-fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, LapError> {
+fn dense(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, LapError> {
+    let Shape { rows, cols } = shape;
+    if rows == 0 {
+        return Ok(Assignment { col_of_row: Vec::new(), u: Vec::new(), v: vec![0.0; cols], cost: 0.0 });
+    }
     // A head start that keeps every reduced cost non-negative: with prices from a similar
     // problem, each row's cheapest column; from scratch, each column's cheapest row (the
     // column reduction). Rows placed here need no search below.
     let mut s = match warm_v {
         Some(w) => {
-            let mut s = State::new(n, w.to_vec());
-            for i in 0..n {
-                let ((best, arg), _) = two_cheapest(&cost[i * n..(i + 1) * n], &s.v);
+            let mut s = State::new(shape, w.to_vec());
+            for i in 0..rows {
+                let ((best, arg), _) = two_cheapest(shape.row(cost, i), &s.v);
                 s.u[i] = best;
                 if s.row4col[arg] == usize::MAX {
                     s.place(i, arg);
@@ -169,9 +234,12 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
             }
             s
         }
+        // A rectangle starts with every price at 0: the searches only lower prices, so the
+        // columns no row reaches stay at the top, where the implicit rows take them in one step.
+        None if rows < cols => State::new(shape, vec![0.0; cols]),
         None => {
-            let (v, arg) = column_minima(n, cost);
-            let mut s = State::new(n, v);
+            let (v, arg) = column_minima(shape, cost);
+            let mut s = State::new(shape, v);
             for (j, &i) in arg.iter().enumerate() {
                 if s.col4row[i] == usize::MAX {
                     s.place(i, j);
@@ -181,17 +249,38 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
         }
     };
 
-    augmenting_row_reduction(cost, n, &mut s, |i, v| two_cheapest(&cost[i * n..(i + 1) * n], v));
+    augmenting_row_reduction(cost, shape, &mut s, |i, v| two_cheapest(shape.row(cost, i), v));
 
-    // `key` is a column's tentative distance (NaN once it is settled, which no comparison
-    // takes).
-    let mut key = vec![f64::INFINITY; n];
-    for cur_row in 0..n {
-        if s.col4row[cur_row] != usize::MAX {
-            continue;
+    let mut search = DenseSearch::new(cols);
+    for cur_row in 0..rows {
+        if s.col4row[cur_row] == usize::MAX {
+            search.run(shape, cost, &mut s, cur_row)?;
         }
-        // Dijkstra over columns from the free row `cur_row`, on reduced costs.
-        key.iter_mut().for_each(|k| *k = f64::INFINITY);
+    }
+    fill_free_columns(shape, cost, &mut s, &mut search)?;
+    Ok(s.into_assignment(shape, cost))
+}
+
+/// A search over every cell of a row; `key` is a column's tentative distance (NaN once it is
+/// settled, which no comparison takes). Rows from `shape.rows` on are the implicit rows worth
+/// nothing, read as a row of zeros.
+struct DenseSearch {
+    key: Vec<f64>,
+    zeros: Vec<f64>,
+}
+
+impl DenseSearch {
+    fn new(cols: usize) -> DenseSearch {
+        DenseSearch { key: vec![f64::INFINITY; cols], zeros: Vec::new() }
+    }
+
+    /// Dijkstra over columns from the free row `cur_row`, on reduced costs, then the
+    /// augmentation. [`LapError::Infeasible`] if no free column can be reached.
+    fn run(&mut self, shape: Shape, cost: &[f64], s: &mut State, cur_row: usize) -> Result<(), LapError> {
+        if shape.rows < shape.cols && self.zeros.is_empty() {
+            self.zeros = vec![0.0; shape.cols];
+        }
+        self.key.iter_mut().for_each(|k| *k = f64::INFINITY);
         s.scanned_rows.clear();
         s.scanned_cols.clear();
         let mut min_val = 0.0f64;
@@ -199,13 +288,14 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
         let sink;
         loop {
             s.scanned_rows.push(i);
-            let lowest = relax_row(min_val - s.u[i], &cost[i * n..(i + 1) * n], &s.v, &mut key, &mut s.from_row, i as u32);
+            let row = if i < shape.rows { shape.row(cost, i) } else { &self.zeros };
+            let lowest = relax_row(min_val - s.u[i], row, &s.v, &mut self.key, &mut s.from_row, i as u32);
             if !lowest.is_finite() {
                 return Err(LapError::Infeasible);
             }
-            let j = column_at(&key, lowest, &s.row4col);
+            let j = column_at(&self.key, lowest, &s.row4col);
             min_val = lowest;
-            key[j] = f64::NAN;
+            self.key[j] = f64::NAN;
             s.settled_at[j] = lowest;
             s.scanned_cols.push(j);
             if s.row4col[j] == usize::MAX {
@@ -215,8 +305,30 @@ fn dense(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Assignment, L
             i = s.row4col[j];
         }
         s.augment(cur_row, sink, min_val);
+        Ok(())
     }
-    Ok(s.into_assignment(n, cost))
+}
+
+/// On a rectangular matrix, once every real row holds a column: places the implicit rows worth
+/// nothing. An implicit row's reduced cost `0 - u - v[j]` is lowest on the highest-priced
+/// columns, so each free column already at the top price takes one at once (price `-top`,
+/// tight there and non-negative everywhere). The rest search every cell, one each, which
+/// moves real rows to other columns where that is cheaper overall and leaves every free
+/// column at the top.
+fn fill_free_columns(shape: Shape, cost: &[f64], s: &mut State, search: &mut DenseSearch) -> Result<(), LapError> {
+    let top = s.v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+    let mut next = shape.rows;
+    for j in 0..shape.cols {
+        if s.row4col[j] == usize::MAX && s.v[j] == top {
+            s.place(next, j);
+            s.u[next] = -top;
+            next += 1;
+        }
+    }
+    for cur_row in next..shape.cols {
+        search.run(shape, cost, s, cur_row)?;
+    }
+    Ok(())
 }
 
 /// Each row's candidate columns: its cheapest [`CANDIDATES`] under the starting prices and its
@@ -226,10 +338,10 @@ struct Candidates(Vec<Vec<(f64, u32)>>);
 
 impl Candidates {
     /// `None` if a cell is not a finite number.
-    fn new(n: usize, cost: &[f64], v: &[f64], k: usize) -> Option<Candidates> {
-        let rows = par::map(n, n, |i| {
-            let row = &cost[i * n..(i + 1) * n];
-            let mut chosen = cheapest(row, v, k)?;
+    fn new(shape: Shape, cost: &[f64], v: &[f64], k: usize) -> Option<Candidates> {
+        let rows = par::map(shape.rows, shape.cols, |i| {
+            let row = shape.row(cost, i);
+            let mut chosen = cheapest(row, v, k, tie_start(i, shape.cols))?;
             if !chosen.iter().any(|&(_, j)| j == i as u32) {
                 chosen.push((0.0, i as u32));
             }
@@ -282,11 +394,23 @@ impl Candidates {
     }
 }
 
-/// The `k` cheapest columns of a row under `v` (ordered by reduced cost, then column) with
-/// their reduced costs, in no particular order. A sample of the row sets a first bar, so that
-/// most cells are passed over with one comparison (two per instruction on x86-64); if fewer than
-/// `k` clear it, the row is scanned again without one. `None` if a cell or price is not finite.
-fn cheapest(row: &[f64], v: &[f64], k: usize) -> Option<Vec<(f64, u32)>> {
+/// Where row `i`'s columns start for breaking ties (a multiplicative hash of the row, Knuth's
+/// golden-ratio constant, below `cols`). With few distinct costs (an admin who sets every
+/// weight but one to 0) a row has hundreds of equally cheap columns; taken in column order,
+/// every row's candidates were the same first few hundred columns, which the rows then fought
+/// over and the proof had to widen (2,000 × 2,000 integers 0–5: 0.26 s). Started at a spread
+/// of places, the rows' candidates cover the columns evenly. The same on every build, so the
+/// browser and the server form the same pairs.
+fn tie_start(i: usize, cols: usize) -> usize {
+    (((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % cols.max(1) as u64) as usize
+}
+
+/// The `k` cheapest columns of a row under `v` (ordered by reduced cost, then column counted
+/// from `start` round to `start - 1`) with their reduced costs, in no particular order. A
+/// sample of the row sets a first bar, so that most cells are passed over with one comparison
+/// (two per instruction on x86-64); if fewer than `k` clear it, the row is scanned again
+/// without one. `None` if a cell or price is not finite.
+fn cheapest(row: &[f64], v: &[f64], k: usize, start: usize) -> Option<Vec<(f64, u32)>> {
     let n = row.len();
     assert_eq!(v.len(), n);
     const SAMPLE: usize = 64;
@@ -300,28 +424,30 @@ fn cheapest(row: &[f64], v: &[f64], k: usize) -> Option<Vec<(f64, u32)>> {
         let at = (2 * k * SAMPLE).div_ceil(n) + 1;
         let (_, &mut bar, _) = sample.select_nth_unstable_by(at, f64::total_cmp);
         // Cells equal to the bar count (on a cold start many are 0).
-        let kept = cheapest_below(row, v, k, bar.next_up())?;
+        let kept = cheapest_below(row, v, k, bar.next_up(), start)?;
         if kept.len() >= k {
             return Some(kept);
         }
     }
-    cheapest_below(row, v, k, f64::INFINITY)
+    cheapest_below(row, v, k, f64::INFINITY, start)
 }
 
-/// The `k` cheapest columns among those whose reduced cost is below `bar` (fewer if fewer are);
-/// `None` if a reduced cost is not finite.
-fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64) -> Option<Vec<(f64, u32)>> {
+/// The `k` cheapest columns among those whose reduced cost is below `bar` (fewer if fewer are),
+/// ties to the first from `start` round; `None` if a reduced cost is not finite.
+fn cheapest_below(row: &[f64], v: &[f64], k: usize, bar: f64, start: usize) -> Option<Vec<(f64, u32)>> {
     let n = row.len();
     assert_eq!(v.len(), n);
-    let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    let start = start.min(n);
+    let turn = |j: u32| (j as usize + n - start) % n.max(1);
+    let by = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(turn(a.1).cmp(&turn(b.1)));
     let mut kept: Vec<(f64, u32)> = Vec::with_capacity(4 * k + 2);
     // Once the list has been cut to k, only cells below the k-th can enter (columns come in
-    // order, so an equal one would come after it).
+    // order from `start` round, so an equal one would come after it).
     let mut limit = bar;
     // Blocks of 64 columns: a flat pass marks the cells below the limit (with no call inside,
     // so its sums stay in registers), then the few marked are kept one by one.
-    for start in (0..n).step_by(64) {
-        let end = (start + 64).min(n);
+    let blocks = (start..n).step_by(64).map(|b| (b, (b + 64).min(n))).chain((0..start).step_by(64).map(|b| (b, (b + 64).min(start))));
+    for (start, end) in blocks {
         let marked = below(&row[start..end], &v[start..end], limit)?;
         let mut bits = marked;
         while bits != 0 {
@@ -385,23 +511,26 @@ fn below(row: &[f64], v: &[f64], limit: f64) -> Option<u64> {
 /// The shortest-augmenting-path method on each row's cheapest columns, proved over every cell:
 /// a row with a cell cheaper than its price allows gains that column and is solved again.
 /// `Ok(None)` if the proof keeps failing (the dense method then solves it).
-fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assignment>, LapError> {
+fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assignment>, LapError> {
+    let Shape { rows: n, cols } = shape;
     let v = match warm_v {
         Some(w) => w.to_vec(),
-        None => column_minima(n, cost).0,
+        // As in the dense method: a rectangle's prices start at 0, the top.
+        None if n < cols => vec![0.0; cols],
+        None => column_minima(shape, cost).0,
     };
     // Warm prices are close to the answer, so fewer columns a row do.
     let k = if warm_v.is_some() { CANDIDATES / 2 } else { CANDIDATES };
-    let mut cands = Candidates::new(n, cost, &v, k).ok_or(LapError::BadCost)?;
+    let mut cands = Candidates::new(shape, cost, &v, k).ok_or(LapError::BadCost)?;
     let mut v = v;
     // From scratch, an auction on the candidates first: in markets where everyone wants the
     // same columns it leaves a handful of rows for the searches instead of dozens, each of
     // which would explore a third of the rows.
     if warm_v.is_none() {
-        auction(n, &cands, &mut v);
+        auction(shape, &cands, &mut v);
     }
     // Each row takes its cheapest candidate if no one has it yet.
-    let mut s = State::new(n, v);
+    let mut s = State::new(shape, v);
     for i in 0..n {
         let ((best, arg), _) = cands.two_cheapest(i, &s.v);
         s.u[i] = best;
@@ -409,9 +538,9 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
             s.place(i, arg);
         }
     }
-    augmenting_row_reduction(cost, n, &mut s, |i, v| cands.two_cheapest(i, v));
+    augmenting_row_reduction(cost, shape, &mut s, |i, v| cands.two_cheapest(i, v));
 
-    let mut search = SparseSearch::new(n);
+    let mut search = SparseSearch::new(cols);
     let mut free: Vec<usize> = (0..n).filter(|&i| s.col4row[i] == usize::MAX).collect();
     // The rows the proof must check: all of them at first; after that, only the rows whose
     // price rose in a search (searches only lower column prices, which keeps every other row's
@@ -432,10 +561,7 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
         }
         // The proof: no cell may be cheaper than its row's and column's prices allow.
         free.clear();
-        let lowest = par::map(to_check.len(), n, |t| {
-            let i = to_check[t];
-            lowest_reduced(&cost[i * n..(i + 1) * n], &s.v)
-        });
+        let lowest = par::map(to_check.len(), cols, |t| lowest_reduced(shape.row(cost, to_check[t]), &s.v));
         let top_v = s.v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         for (&i, &low) in std::mem::take(&mut to_check).iter().zip(&lowest) {
             marked[i] = false;
@@ -443,7 +569,7 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
             if low >= s.u[i] - tol {
                 continue;
             }
-            let row = &cost[i * n..(i + 1) * n];
+            let row = shape.row(cost, i);
             let (u, v) = (s.u[i], &s.v);
             let wanting = row.iter().zip(v).enumerate().filter(|&(_, (&c, &p))| c - p < u - tol).map(|(j, (&c, _))| (c, j as u32));
             // A shortfall on a candidate is rounding, not a missing column.
@@ -455,7 +581,9 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
             }
         }
         if free.is_empty() {
-            return Ok(Some(s.into_assignment(n, cost)));
+            // Every real row is placed and proved; the implicit rows search every cell.
+            fill_free_columns(shape, cost, &mut s, &mut DenseSearch::new(cols))?;
+            return Ok(Some(s.into_assignment(shape, cost)));
         }
     }
     Ok(None)
@@ -466,12 +594,13 @@ fn sparse(n: usize, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assig
 /// its price by the gap to the row's second-cheapest plus ε (so ties always make progress), and
 /// displaces its holder. Each phase stops after 40 bids a row. Only the prices are kept: they
 /// seed the exact method as a warm start does, so the answer does not depend on them.
-fn auction(n: usize, cands: &Candidates, v: &mut [f64]) {
+fn auction(shape: Shape, cands: &Candidates, v: &mut [f64]) {
+    let n = shape.rows;
     let (lo, hi) = cands.0.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(c, _)| (a.min(c), b.max(c)));
     let range = (hi - lo).max(1e-12);
     let mut eps = range * 3e-3;
     let last = range * 1e-4;
-    let mut owner = vec![usize::MAX; n];
+    let mut owner = vec![usize::MAX; shape.cols];
     let mut queue: Vec<usize> = Vec::with_capacity(n);
     let mut bids = 0usize;
     loop {
@@ -803,11 +932,12 @@ fn two_cheapest(row: &[f64], v: &[f64]) -> ((f64, usize), (f64, usize)) {
 /// costs. Bounded, so it never loops on ties.
 fn augmenting_row_reduction(
     cost: &[f64],
-    n: usize,
+    shape: Shape,
     s: &mut State,
     two_cheapest: impl Fn(usize, &[f64]) -> ((f64, usize), (f64, usize)),
 ) {
     for _ in 0..2 {
+        let n = shape.rows;
         let mut free: Vec<usize> = (0..n).filter(|&i| s.col4row[i] == usize::MAX).collect();
         let mut next: Vec<usize> = Vec::new();
         let mut steps = 0usize;
@@ -833,7 +963,7 @@ fn augmenting_row_reduction(
                 i0 = s.row4col[j2];
             }
             s.place(i, j);
-            s.u[i] = cost[i * n + j] - s.v[j];
+            s.u[i] = cost[i * shape.cols + j] - s.v[j];
             if i0 != usize::MAX {
                 s.col4row[i0] = usize::MAX;
                 if strict {
@@ -853,28 +983,48 @@ fn augmenting_row_reduction(
 /// cell is tight (to `tol`), and the assignment is a permutation. Then the cost equals the
 /// dual bound Σu + Σv, so no assignment is cheaper.
 pub fn certify(n: usize, cost: &[f64], a: &Assignment, tol: f64) -> Result<(), String> {
-    let mut used = vec![false; n];
+    certify_rect(n, n, cost, a, tol)
+}
+
+/// [`certify`] for `rows × cols` (`rows <= cols`): besides non-negative reduced costs and
+/// tight assigned cells, each row on its own column, every column price at most 0 and every
+/// free column's exactly 0 (to `tol`). That is the linear programme's dual with "each column
+/// at most once" (a column's price may not be positive, and is 0 where the column is unused),
+/// so Σu + Σv bounds every assignment from below and this one reaches it. `Err` names the first
+/// cell or column that fails.
+pub fn certify_rect(rows: usize, cols: usize, cost: &[f64], a: &Assignment, tol: f64) -> Result<(), String> {
+    if rows > cols || cost.len() != rows * cols || a.col_of_row.len() != rows || a.u.len() != rows || a.v.len() != cols {
+        return Err(format!("sizes differ from {rows} × {cols}"));
+    }
+    let mut used = vec![false; cols];
     for (i, &c) in a.col_of_row.iter().enumerate() {
         let c = c as usize;
-        if c >= n || used[c] {
+        if c >= cols || used[c] {
             return Err(format!("row {i} is not assigned to a distinct column"));
         }
         used[c] = true;
-        let slack = cost[i * n + c] - a.u[i] - a.v[c];
+        let slack = cost[i * cols + c] - a.u[i] - a.v[c];
         if slack.abs() > tol {
             return Err(format!("assigned cell ({i}, {c}) is not tight: slack {slack}"));
         }
     }
-    for i in 0..n {
-        for j in 0..n {
-            let slack = cost[i * n + j] - a.u[i] - a.v[j];
+    if rows < cols {
+        for (j, (&v, &u)) in a.v.iter().zip(&used).enumerate() {
+            if v > tol || (!u && v < -tol) {
+                return Err(format!("column {j} ({}) has price {v}", if u { "used" } else { "free" }));
+            }
+        }
+    }
+    for i in 0..rows {
+        for j in 0..cols {
+            let slack = cost[i * cols + j] - a.u[i] - a.v[j];
             if slack < -tol {
                 return Err(format!("cell ({i}, {j}) has negative reduced cost {slack}"));
             }
         }
     }
     let dual: f64 = a.u.iter().sum::<f64>() + a.v.iter().sum::<f64>();
-    if (dual - a.cost).abs() > tol * n as f64 {
+    if (dual - a.cost).abs() > tol * cols as f64 {
         return Err(format!("primal {} and dual {} differ", a.cost, dual));
     }
     Ok(())
@@ -956,7 +1106,7 @@ mod tests {
                     })
                     .collect();
                 let a = solve(n, &cost, None).unwrap();
-                let d = dense(n, &cost, None).unwrap();
+                let d = dense(Shape { rows: n, cols: n }, &cost, None).unwrap();
                 let tol = 1e-9 * cost.iter().fold(1.0f64, |m, c| m.max(c.abs()));
                 assert!((a.cost - d.cost).abs() <= tol * n as f64, "n {n} shape {shape}: {} vs {}", a.cost, d.cost);
                 certify(n, &cost, &a, tol).unwrap();
@@ -973,8 +1123,124 @@ mod tests {
         }
     }
 
+    /// `rows × cols` padded with rows of zeros to a square, solved by the dense method: the
+    /// reference for the rectangular solver.
+    fn padded_optimum(rows: usize, cols: usize, cost: &[f64]) -> f64 {
+        assert_eq!(cost.len(), rows * cols);
+        let mut square = cost.to_vec();
+        square.resize(cols * cols, 0.0);
+        dense(Shape { rows: cols, cols }, &square, None).unwrap().cost
+    }
+
+    fn brute_rect(rows: usize, cols: usize, cost: &[f64]) -> f64 {
+        fn go(row: usize, rows: usize, cols: usize, cost: &[f64], used: &mut Vec<bool>, acc: f64, best: &mut f64) {
+            if row == rows {
+                *best = best.min(acc);
+                return;
+            }
+            for j in 0..cols {
+                if !used[j] {
+                    used[j] = true;
+                    go(row + 1, rows, cols, cost, used, acc + cost[row * cols + j], best);
+                    used[j] = false;
+                }
+            }
+        }
+        let mut best = f64::INFINITY;
+        go(0, rows, cols, cost, &mut vec![false; cols], 0.0, &mut best);
+        best
+    }
+
+    /// Rectangular matrices with positive and negative cells (so padding with zero columns
+    /// would give a different answer): the optimum by brute force, with its certificate, cold
+    /// and from arbitrary prices.
+    #[test]
+    fn small_rectangles_match_brute_force_and_carry_a_certificate() {
+        let mut seed = 5u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) % 1000) as f64 / 100.0 - 6.0
+        };
+        for cols in 1..=7 {
+            for rows in 0..=cols {
+                for _ in 0..20 {
+                    let cost: Vec<f64> = (0..rows * cols).map(|_| next()).collect();
+                    let best = brute_rect(rows, cols, &cost);
+                    let a = solve_rect(rows, cols, &cost, None).unwrap();
+                    assert!((a.cost - if rows == 0 { 0.0 } else { best }).abs() < 1e-9, "{rows} × {cols}: {} vs {best}", a.cost);
+                    certify_rect(rows, cols, &cost, &a, 1e-9).unwrap();
+                    let warm: Vec<f64> = (0..cols).map(|_| next() * 3.0).collect();
+                    let b = solve_rect(rows, cols, &cost, Some(&warm)).unwrap();
+                    assert!((b.cost - a.cost).abs() < 1e-9);
+                    certify_rect(rows, cols, &cost, &b, 1e-9).unwrap();
+                }
+            }
+        }
+    }
+
+    /// The candidate searches on rectangular shapes (the engine's pools have more mentees than
+    /// places, or more places than mentees): the dense method's optimum on the matrix padded
+    /// with rows of zeros, and the rectangular certificate, cold, warm from a changed
+    /// problem's prices and from arbitrary ones.
+    #[test]
+    fn rectangles_match_the_dense_method_on_every_shape() {
+        let mut seed = 13u64;
+        let mut next = move |m: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for (rows, cols) in [(65usize, 66usize), (70, 140), (120, 121), (200, 260), (300, 301)] {
+            for shape in 0..5 {
+                let cost: Vec<f64> = (0..rows * cols)
+                    .map(|k| {
+                        let j = k % cols;
+                        match shape {
+                            0 => next(1_000_000) as f64 / 1e4 - 50.0,
+                            1 => -(next(6) as f64),
+                            2 if next(4) == 0 => 0.0,
+                            2 => -(next(200) as f64) / 97.0,
+                            3 => -((j % 37) as f64) - next(3) as f64 * 0.25,
+                            _ => (next(2000) as f64 - 1000.0) * 1e3,
+                        }
+                    })
+                    .collect();
+                let tol = 1e-9 * cost.iter().fold(1.0f64, |m, c| m.max(c.abs()));
+                let want = padded_optimum(rows, cols, &cost);
+                let a = solve_rect(rows, cols, &cost, None).unwrap();
+                assert!((a.cost - want).abs() <= tol * cols as f64, "{rows} × {cols} shape {shape}: {} vs {want}", a.cost);
+                certify_rect(rows, cols, &cost, &a, tol).unwrap_or_else(|e| panic!("{rows} × {cols} shape {shape}: {e}"));
+                let changed: Vec<f64> = cost.iter().map(|c| c * 0.9 + (next(5) as f64) * 0.01).collect();
+                let old = solve_rect(rows, cols, &changed, None).unwrap();
+                let odd: Vec<f64> = (0..cols).map(|_| next(1000) as f64 - 500.0).collect();
+                for warm in [&old.v, &odd] {
+                    let b = solve_rect(rows, cols, &cost, Some(warm)).unwrap();
+                    assert!((b.cost - want).abs() <= tol * cols as f64, "warm {rows} × {cols} shape {shape}");
+                    certify_rect(rows, cols, &cost, &b, tol).unwrap_or_else(|e| panic!("warm {rows} × {cols} shape {shape}: {e}"));
+                }
+            }
+        }
+    }
+
+    /// A certificate that is wrong in any one way is refused.
+    #[test]
+    fn a_rectangular_certificate_with_a_flaw_is_refused() {
+        let cost = [-3.0, -1.0, 0.0, -2.0, -2.0, -1.0];
+        let a = solve_rect(2, 3, &cost, None).unwrap();
+        certify_rect(2, 3, &cost, &a, 1e-12).unwrap();
+        let mut free_priced = a.clone();
+        let free = (0..3).find(|j| !a.col_of_row.contains(&(*j as u32))).unwrap();
+        free_priced.v[free] = -0.5;
+        assert!(certify_rect(2, 3, &cost, &free_priced, 1e-12).unwrap_err().contains("free"));
+        let mut shared = a.clone();
+        shared.col_of_row[1] = shared.col_of_row[0];
+        assert!(certify_rect(2, 3, &cost, &shared, 1e-12).is_err());
+        assert!(certify_rect(3, 2, &cost, &a, 1e-12).is_err());
+    }
+
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
+        assert_eq!(solve_rect(3, 2, &[0.0; 6], None), Err(LapError::NotSquare));
+        assert_eq!(solve_rect(2, 3, &[0.0; 6], Some(&[0.0; 2])), Err(LapError::NotSquare));
         assert_eq!(solve(2, &[1.0, 2.0, 3.0], None), Err(LapError::NotSquare));
         assert_eq!(solve(1, &[f64::NAN], None), Err(LapError::BadCost));
         assert_eq!(solve(2, &[0.0; 4], Some(&[0.0])), Err(LapError::NotSquare));

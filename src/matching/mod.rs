@@ -15,7 +15,7 @@ pub mod synthetic;
 
 pub use engine::Engine;
 pub use large::{solve_large, LargeResult};
-pub use lap::{certify as certify_assignment, solve as solve_assignment, Assignment, LapError};
+pub use lap::{certify as certify_assignment, certify_rect as certify_rect_assignment, solve as solve_assignment, solve_rect as solve_rect_assignment, Assignment, LapError};
 pub use model::{
     Config, Criterion, Direction, MatchError, Objective, Participant, PersonId, Problem, Rules, WeeklySlot, Weights,
     MAX_FORBIDDEN_PAIRS, MAX_PINNED_PAIRS,
