@@ -513,10 +513,17 @@ fn below(row: &[f64], v: &[f64], limit: f64) -> Option<u64> {
 /// `Ok(None)` if the proof keeps failing (the dense method then solves it).
 fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<Assignment>, LapError> {
     let Shape { rows: n, cols } = shape;
+    // A matrix with few more columns than rows (at most one in 32) is treated as square: the
+    // column reduction and an auction set the prices, and the handful of columns left free
+    // cost a search each at the end. On a wider one, each free column below the top price
+    // would cost a search over every cell, so its prices start at 0, the top, as in the dense
+    // method, and nothing but the searches lowers them (2,314 × 2,686 integers 0–5: 0.49 s
+    // with the auction, 0.014 s without; 499 × 501 engine scores: 5 ms as square, 12 ms
+    // as wide).
+    let near_square = (cols - n) * 32 <= n;
     let v = match warm_v {
         Some(w) => w.to_vec(),
-        // As in the dense method: a rectangle's prices start at 0, the top.
-        None if n < cols => vec![0.0; cols],
+        None if !near_square => vec![0.0; cols],
         None => column_minima(shape, cost).0,
     };
     // Warm prices are close to the answer, so fewer columns a row do.
@@ -526,7 +533,7 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
     // From scratch, an auction on the candidates first: in markets where everyone wants the
     // same columns it leaves a handful of rows for the searches instead of dozens, each of
     // which would explore a third of the rows.
-    if warm_v.is_none() {
+    if warm_v.is_none() && near_square {
         auction(shape, &cands, &mut v);
     }
     // Each row takes its cheapest candidate if no one has it yet.
