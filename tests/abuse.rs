@@ -6,7 +6,7 @@
 //! - 200 sign-in attempts from one address, 20 at a time, are slowed (at most the throttle's free
 //!   attempts reach a password check), raise the server's resident memory by at most 100 MiB, and
 //!   keep a signed-in page's p99 at or under 200 ms while they run; the account's owner, from
-//!   elsewhere, signs in meanwhile. A p99 over the bound is measured once more, with a fresh
+//!   elsewhere, signs in right after. A p99 over the bound is measured once more, with a fresh
 //!   flood from another address at another account: a page starved by the flood fails both,
 //!   a moment when the shared host stalls every process (seen in CI: the same flood took 1.4 s
 //!   instead of 0.5 s) fails one.

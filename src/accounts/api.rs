@@ -41,11 +41,12 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     }
     errors.into_result(())?;
 
-    let admitted = admit_attempt(&state, &email, "sign-in").await?;
+    let mut admitted = admit_attempt(&state, &email, "sign-in").await?;
     let (id, hash) = match db::credentials(&state.db, &email).await? {
         Some(account) => (Some(account.id), account.password_hash),
         None => (None, None),
     };
+    admitted.leave_turn();
     let has_password = hash.is_some();
     if !verify_password(password, hash).await || !has_password {
         // The attempt stays recorded: it counts towards the next one's wait.
@@ -53,25 +54,38 @@ async fn sign_in_inner(email: String, password: String) -> Result<SessionUser, A
     }
     let id = id.ok_or(AppError::Internal)?;
     db::clear_attempts(&state.db, &email, &admitted.client).await?;
-    drop(admitted);
     start_session(id).await?;
     db::session_user(&state.db, id).await?.ok_or(AppError::Internal)
 }
 
 /// An attempt let through by [`admit_attempt`]: the caller's address as counted, the attempt's
-/// id, and its turn among [`ATTEMPTS_AT_ONCE`] (given back when this is dropped).
+/// id, and its turn among [`ATTEMPTS_AT_ONCE`] (given back by [`Admitted::leave_turn`] or when
+/// this is dropped).
 #[cfg(feature = "ssr")]
 struct Admitted {
     client: String,
     attempt: i64,
-    _turn: tokio::sync::SemaphorePermit<'static>,
+    turn: Option<tokio::sync::SemaphorePermit<'static>>,
 }
 
-/// Attempts (sign-ins, password changes and resets, invitation links) handled at once by this
-/// instance; the rest wait their turn in memory, holding no database connection. A flood from
-/// one script therefore uses at most this many of the pool's connections (8 on SQLite), where
-/// twenty writers waiting on SQLite's lock held all eight and left signed-in pages waiting
-/// hundreds of milliseconds for one (the abuse test, `tests/abuse.rs`).
+#[cfg(feature = "ssr")]
+impl Admitted {
+    /// Gives the turn back before a password check: argon2 has its own threads (one per
+    /// core), and a sign-in waiting for a turn should wait behind the database work of the
+    /// attempts ahead of it, not behind their hashing.
+    fn leave_turn(&mut self) {
+        self.turn = None;
+    }
+}
+
+/// Attempts (sign-ins, password changes and resets, invitation links) doing their database
+/// work at once in this instance; the rest wait their turn in memory, holding no database
+/// connection. A flood of attempts (each records itself, and a refused one deletes its record)
+/// therefore holds at most this many of the pool's connections (8 on SQLite), however many
+/// requests it sends at once, and signed-in pages always find one. Twenty writers at once
+/// could hold all eight while SQLite's busy handler made them sleep; a page's p99 of 444 ms
+/// during the abuse test's flood in one CI run may have been that or a stalled host (not
+/// reproduced here: 20–33 ms on a quiet host either way).
 #[cfg(feature = "ssr")]
 const ATTEMPTS_AT_ONCE: usize = 4;
 
@@ -93,7 +107,7 @@ async fn admit_attempt(state: &crate::server::AppState, account: &str, what: &st
         tracing::info!(%client, what, wait, "attempt throttled");
         return Err(AppError::TooManyRequests(format!("Too many {what} attempts. Try again in {}.", throttle::say_wait(wait))));
     }
-    Ok(Admitted { client, attempt, _turn: turn })
+    Ok(Admitted { client, attempt, turn: Some(turn) })
 }
 
 /// The throttle's account for invitation links: one scope for all tokens, so guessing tokens
@@ -231,15 +245,15 @@ pub async fn change_password(current: String, password: String, confirm: String)
         errors.add("current", "Enter your current password.");
     }
     errors.into_result(())?;
-    let admitted = admit_attempt(&state, &user.email, "password").await?;
+    let mut admitted = admit_attempt(&state, &user.email, "password").await?;
     let Some(stored) = db::credentials(&state.db, &user.email).await?.and_then(|c| c.password_hash) else {
         return Err(AppError::Unauthenticated);
     };
+    admitted.leave_turn();
     if !verify_password(current, Some(stored.clone())).await {
         return Err(AppError::field("current", "That is not your current password."));
     }
     db::clear_attempts(&state.db, &user.email, &admitted.client).await?;
-    drop(admitted);
     let hash = hash_password(password).await?;
     let session = session().await?;
     let keep = session.id().map(|id| id.to_string()).unwrap_or_default();

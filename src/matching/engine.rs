@@ -50,10 +50,9 @@ pub struct Engine {
     allowed: Vec<bool>,
     allowed_key: Option<RuleKey>,
     warm: Option<Warm>,
-    /// Square problems up to this many cells are solved densely (see [`DENSE_LIMIT`]).
+    /// Problems up to this size are solved densely (see [`DENSE_LIMIT`]).
     pub(crate) dense_limit: usize,
-    /// The last square problem solved, for checking its certificate on demand: its matrix
-    /// (`None`: the last run's scores, kept in `spare`) and its assignment.
+    /// The last problem solved densely, for checking its certificate on demand.
     last_dense: Option<LastDense>,
     /// The mentors indexed for building every pair's code (see [`Postings`]).
     postings: Postings,
@@ -81,7 +80,7 @@ struct Warm {
     v: Vec<f64>,
 }
 
-/// Problems up to this many cells (mentees × places; 2,800 a side) are solved densely.
+/// Problems whose larger side squared is at most this (2,800 a side) are solved densely.
 const DENSE_LIMIT: usize = 8_000_000;
 
 /// The last problem solved densely, for checking its certificate on demand: `rows × cols`, its
@@ -339,7 +338,10 @@ impl Engine {
     /// the largest total.
     fn assign(&mut self, s: &Scored, rows: &[usize], left: &[u32], bonus: Option<f64>, mentor_of: &mut [Option<usize>]) -> Result<(), MatchError> {
         let places: usize = left.iter().map(|&c| c as usize).sum();
-        if rows.len() * places <= self.dense_limit {
+        // Square-ish pools only: on a very wide one (50 places for 100,000 mentees) each column
+        // a re-solve leaves free below the top price costs a search over every cell, where the
+        // b-matching's candidate routing does not care about the shape.
+        if rows.len().max(places).pow(2) <= self.dense_limit {
             let slots: Vec<usize> = (0..left.len()).flat_map(|m| std::iter::repeat(m).take(left[m] as usize)).collect();
             self.assign_dense(s, rows, &slots, bonus, mentor_of)
         } else {
@@ -366,6 +368,8 @@ impl Engine {
     ) -> Result<(), MatchError> {
         let nm = self.mentors.len();
         if rows.is_empty() || slots.is_empty() {
+            // Nothing solved: no proof of an earlier run may stand for this one.
+            self.last_dense = None;
             return Ok(());
         }
         let by_place = slots.len() < rows.len();

@@ -276,25 +276,50 @@ impl DenseSearch {
 
     /// Dijkstra over columns from the free row `cur_row`, on reduced costs, then the
     /// augmentation. [`LapError::Infeasible`] if no free column can be reached.
+    ///
+    /// From an implicit row, the columns held by other implicit rows are settled together the
+    /// first time one comes up, and their rows are not relaxed: every implicit row's cells are
+    /// this one's, each is tight on a column at the top price, and this row's relaxation put
+    /// all those columns at the lowest distance, so relaxing them could shorten nothing. (With
+    /// hundreds of them, relaxing each took most of a fill search's time.)
     fn run(&mut self, shape: Shape, cost: &[f64], s: &mut State, cur_row: usize) -> Result<(), LapError> {
         if shape.rows < shape.cols && self.zeros.is_empty() {
             self.zeros = vec![0.0; shape.cols];
         }
+        let implicit = |i: usize| i != usize::MAX && i >= shape.rows;
         self.key.iter_mut().for_each(|k| *k = f64::INFINITY);
         s.scanned_rows.clear();
         s.scanned_cols.clear();
         let mut min_val = 0.0f64;
         let mut i = cur_row;
         let sink;
+        let mut lowest = f64::NAN;
+        let mut relax = true;
         loop {
-            s.scanned_rows.push(i);
-            let row = if i < shape.rows { shape.row(cost, i) } else { &self.zeros };
-            let lowest = relax_row(min_val - s.u[i], row, &s.v, &mut self.key, &mut s.from_row, i as u32);
+            if relax {
+                s.scanned_rows.push(i);
+                let row = if i < shape.rows { shape.row(cost, i) } else { &self.zeros };
+                lowest = relax_row(min_val - s.u[i], row, &s.v, &mut self.key, &mut s.from_row, i as u32);
+            }
             if !lowest.is_finite() {
                 return Err(LapError::Infeasible);
             }
             let j = column_at(&self.key, lowest, &s.row4col);
             min_val = lowest;
+            if implicit(cur_row) && implicit(s.row4col[j]) {
+                for k in 0..shape.cols {
+                    if self.key[k] == lowest && implicit(s.row4col[k]) {
+                        self.key[k] = f64::NAN;
+                        s.settled_at[k] = lowest;
+                        s.scanned_cols.push(k);
+                        s.scanned_rows.push(s.row4col[k]);
+                    }
+                }
+                // NaN (settled) is never below anything.
+                lowest = self.key.iter().fold(f64::INFINITY, |m, &k| if k < m { k } else { m });
+                relax = false;
+                continue;
+            }
             self.key[j] = f64::NAN;
             s.settled_at[j] = lowest;
             s.scanned_cols.push(j);
@@ -303,19 +328,33 @@ impl DenseSearch {
                 break;
             }
             i = s.row4col[j];
+            relax = true;
         }
         s.augment(cur_row, sink, min_val);
         Ok(())
     }
 }
 
-/// On a rectangular matrix, once every real row holds a column: places the implicit rows worth
+/// The dense method's last step on a rectangular matrix (the candidate method places them in
+/// its own rounds), once every real row holds a column: places the implicit rows worth
 /// nothing. An implicit row's reduced cost `0 - u - v[j]` is lowest on the highest-priced
 /// columns, so each free column already at the top price takes one at once (price `-top`,
 /// tight there and non-negative everywhere). The rest search every cell, one each, which
 /// moves real rows to other columns where that is cheaper overall and leaves every free
-/// column at the top.
+/// column at the top. Each costs a pass over every cell of the real rows it reaches: fine
+/// for the engine's pools, slow for a very wide matrix whose columns left free carry lowered
+/// prices (the engine sends very wide pools to its b-matching instead).
 fn fill_free_columns(shape: Shape, cost: &[f64], s: &mut State, search: &mut DenseSearch) -> Result<(), LapError> {
+    for cur_row in place_at_top(shape, s)..shape.cols {
+        search.run(shape, cost, s, cur_row)?;
+    }
+    Ok(())
+}
+
+/// Places an implicit row on each free column at the top price, at price `-top` (tight there,
+/// and its reduced cost `top - v` non-negative everywhere); returns the first implicit row
+/// left to place. Call once, when every real row holds a column.
+fn place_at_top(shape: Shape, s: &mut State) -> usize {
     let top = s.v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
     let mut next = shape.rows;
     for j in 0..shape.cols {
@@ -325,10 +364,7 @@ fn fill_free_columns(shape: Shape, cost: &[f64], s: &mut State, search: &mut Den
             next += 1;
         }
     }
-    for cur_row in next..shape.cols {
-        search.run(shape, cost, s, cur_row)?;
-    }
-    Ok(())
+    next
 }
 
 /// Each row's candidate columns: its cheapest [`CANDIDATES`] under the starting prices and its
@@ -554,13 +590,16 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
     // reduced costs where the last check left them or above).
     let mut to_check: Vec<usize> = (0..n).collect();
     let mut marked = vec![true; n];
+    // On a rectangle, the implicit rows are placed once every real row is proved; they need
+    // no proof of their own (the one an implicit search relaxes, it relaxes on every column).
+    let mut implicit_placed = n == cols;
     for _ in 0..SPARSE_ROUNDS {
         for &cur_row in &free {
-            if search.run(&cands, &mut s, cur_row).is_none() {
+            if search.run(shape, &cands, &mut s, cur_row).is_none() {
                 return Ok(None);
             }
             for &r in &s.scanned_rows {
-                if !marked[r] {
+                if r < n && !marked[r] {
                     marked[r] = true;
                     to_check.push(r);
                 }
@@ -587,9 +626,12 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
                 free.push(i);
             }
         }
+        if free.is_empty() && !implicit_placed {
+            // Every real row is placed and proved: the implicit rows' turn.
+            free.extend(place_at_top(shape, &mut s)..cols);
+            implicit_placed = true;
+        }
         if free.is_empty() {
-            // Every real row is placed and proved; the implicit rows search every cell.
-            fill_free_columns(shape, cost, &mut s, &mut DenseSearch::new(cols))?;
             return Ok(Some(s.into_assignment(shape, cost)));
         }
     }
@@ -660,36 +702,32 @@ impl SparseSearch {
     /// augmentation. A column reached at the current distance (a tight cell: common, with
     /// the engine's many equal scores) goes on a stack instead of the queue, and a free one
     /// ends the search at once; the queue orders by distance, then free columns first.
-    fn run(&mut self, cands: &Candidates, s: &mut State, cur_row: usize) -> Option<()> {
+    ///
+    /// An implicit row (on a rectangle, from `shape.rows` on) reaches every column at cost 0.
+    /// Only the first one a search reaches is relaxed: all of them are tight on columns at the
+    /// top price, so one reached later offers nothing shorter than the first did.
+    fn run(&mut self, shape: Shape, cands: &Candidates, s: &mut State, cur_row: usize) -> Option<()> {
         s.scanned_rows.clear();
         s.scanned_cols.clear();
         let mut min_val = 0.0f64;
         let mut i = cur_row;
-        let free_bit = |s: &State, j: usize| if s.row4col[j] == usize::MAX { 0 } else { 1u32 << 31 };
+        let mut implicit_relaxed = false;
         let sink = 'search: loop {
             s.scanned_rows.push(i);
             let base = min_val - s.u[i];
             // The first row's distances can start anywhere; after it, none is below `min_val`.
             let first = i == cur_row;
-            for (j, c) in cands.of(i) {
-                if self.done[j] {
-                    continue;
-                }
-                let r = (base + c) - s.v[j];
-                if r < self.key[j] {
-                    if self.key[j] == f64::INFINITY {
-                        self.touched.push(j);
+            if i < shape.rows {
+                for (j, c) in cands.of(i) {
+                    if let Some(sink) = self.reach(s, i, j, (base + c) - s.v[j], first, min_val) {
+                        break 'search sink;
                     }
-                    self.key[j] = r;
-                    s.from_row[j] = i as u32;
-                    if !first && r <= min_val {
-                        if s.row4col[j] == usize::MAX {
-                            self.settle(s, j);
-                            break 'search j;
-                        }
-                        self.ready.push(j);
-                    } else {
-                        self.heap.push(Key(r, free_bit(s, j) | j as u32));
+                }
+            } else if !implicit_relaxed {
+                implicit_relaxed = true;
+                for j in 0..shape.cols {
+                    if let Some(sink) = self.reach(s, i, j, base - s.v[j], first, min_val) {
+                        break 'search sink;
                     }
                 }
             }
@@ -722,6 +760,31 @@ impl SparseSearch {
         self.touched.clear();
         s.augment(cur_row, sink, min_val);
         Some(())
+    }
+
+    /// Row `i` reaches column `j` at distance `r`: kept if shorter than what `j` had; a free
+    /// column reached at the current distance (past the first row) is the sink, returned.
+    #[inline(always)]
+    fn reach(&mut self, s: &mut State, i: usize, j: usize, r: f64, first: bool, min_val: f64) -> Option<usize> {
+        if self.done[j] || r >= self.key[j] {
+            return None;
+        }
+        if self.key[j] == f64::INFINITY {
+            self.touched.push(j);
+        }
+        self.key[j] = r;
+        s.from_row[j] = i as u32;
+        let free = s.row4col[j] == usize::MAX;
+        if !first && r <= min_val {
+            if free {
+                self.settle(s, j);
+                return Some(j);
+            }
+            self.ready.push(j);
+        } else {
+            self.heap.push(Key(r, if free { 0 } else { 1u32 << 31 } | j as u32));
+        }
+        None
     }
 
     fn settle(&mut self, s: &mut State, j: usize) {
@@ -1240,8 +1303,21 @@ mod tests {
         assert!(certify_rect(2, 3, &cost, &free_priced, 1e-12).unwrap_err().contains("free"));
         let mut shared = a.clone();
         shared.col_of_row[1] = shared.col_of_row[0];
-        assert!(certify_rect(2, 3, &cost, &shared, 1e-12).is_err());
-        assert!(certify_rect(3, 2, &cost, &a, 1e-12).is_err());
+        assert!(certify_rect(2, 3, &cost, &shared, 1e-12).unwrap_err().contains("distinct"));
+        // A used column priced above 0, with its row's price lowered to stay tight: every
+        // reduced cost is as before, but the dual no longer bounds the rectangular problem.
+        let mut raised = a.clone();
+        let (row, col) = (0, a.col_of_row[0] as usize);
+        raised.v[col] = 0.5;
+        raised.u[row] = cost[row * 3 + col] - 0.5;
+        assert!(certify_rect(2, 3, &cost, &raised, 1e-12).unwrap_err().contains("used"));
+        // A row priced above what one of its other cells allows (its own cell kept tight by
+        // lowering that column's price).
+        let mut greedy = a.clone();
+        greedy.u[row] += 10.0;
+        greedy.v[col] -= 10.0;
+        assert!(certify_rect(2, 3, &cost, &greedy, 1e-12).unwrap_err().contains("negative reduced cost"));
+        assert!(certify_rect(3, 2, &cost, &a, 1e-12).unwrap_err().contains("sizes"));
     }
 
     #[test]

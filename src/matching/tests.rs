@@ -444,8 +444,13 @@ fn the_candidate_solver_agrees_with_the_dense_one_and_proves_its_answer() {
 /// from scratch and re-solved from warm prices after weight changes, each with its proof.
 #[test]
 fn rectangular_pools_match_the_b_matching_and_prove_their_answer_cold_and_warm() {
-    for (seed, mentors, mentees) in [(1u64, 90usize, 150usize), (2, 99, 70), (3, 70, 71)] {
-        let p = problem(seed, mentors, mentees);
+    // One place each for the first and last pools: fewer places than mentees, so places are
+    // the rows (90 × 150, and 70 × 71 near square); the second has more places than mentees.
+    for (seed, mentors, mentees, one_place) in [(1u64, 90usize, 150usize, true), (2, 99, 70, false), (3, 70, 71, true)] {
+        let mut p = problem(seed, mentors, mentees);
+        if one_place {
+            p.mentors.iter_mut().for_each(|m| m.capacity = 1);
+        }
         let mut c = config(seed, Objective::Total);
         c.rules.pinned.clear();
         let mut rect = Engine::new(&p).unwrap();
