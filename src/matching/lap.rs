@@ -1105,22 +1105,7 @@ mod tests {
     use super::*;
 
     fn brute(n: usize, cost: &[f64]) -> f64 {
-        fn go(row: usize, n: usize, cost: &[f64], used: &mut Vec<bool>, acc: f64, best: &mut f64) {
-            if row == n {
-                *best = best.min(acc);
-                return;
-            }
-            for j in 0..n {
-                if !used[j] {
-                    used[j] = true;
-                    go(row + 1, n, cost, used, acc + cost[row * n + j], best);
-                    used[j] = false;
-                }
-            }
-        }
-        let mut best = f64::INFINITY;
-        go(0, n, cost, &mut vec![false; n], 0.0, &mut best);
-        best
+        brute_rect(n, n, cost)
     }
 
     #[test]
