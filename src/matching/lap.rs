@@ -160,7 +160,8 @@ impl State {
     }
 
     /// The real rows' assignment. On a rectangular matrix the implicit rows must be placed
-    /// first ([`fill_free_columns`]); the prices are then shifted so the highest column price
+    /// first (by [`fill_free_columns`], or in the candidate method's rounds); the prices are
+    /// then shifted so the highest column price
     /// (every free column's) is 0, which leaves every reduced cost as it was.
     fn into_assignment(mut self, shape: Shape, cost: &[f64]) -> Assignment {
         let Shape { rows, cols } = shape;
@@ -593,7 +594,8 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
     // On a rectangle, the implicit rows are placed once every real row is proved; they need
     // no proof of their own (the one an implicit search relaxes, it relaxes on every column).
     let mut implicit_placed = n == cols;
-    for _ in 0..SPARSE_ROUNDS {
+    // The implicit rows' searches take a round of their own.
+    for _ in 0..SPARSE_ROUNDS + usize::from(n < cols) {
         for &cur_row in &free {
             if search.run(shape, &cands, &mut s, cur_row).is_none() {
                 return Ok(None);
