@@ -92,8 +92,9 @@ const ATTEMPTS_AT_ONCE: usize = 4;
 /// Records an attempt at `account` from the caller's address before any secret is checked (so
 /// attempts sent at once all see each other) and lets it through unless the throttle says wait
 /// (429, and the refused attempt is not kept). First waits for a turn among
-/// [`ATTEMPTS_AT_ONCE`]; the caller keeps the turn while it checks the secret. A failed
-/// attempt is left recorded, counting towards the next one's wait.
+/// [`ATTEMPTS_AT_ONCE`]; the caller keeps it for its own database work and gives it back
+/// ([`Admitted::leave_turn`]) before hashing. A failed attempt is left recorded, counting
+/// towards the next one's wait.
 #[cfg(feature = "ssr")]
 async fn admit_attempt(state: &crate::server::AppState, account: &str, what: &str) -> Result<Admitted, AppError> {
     use super::throttle;

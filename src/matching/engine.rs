@@ -374,6 +374,8 @@ impl Engine {
         }
         let by_place = slots.len() < rows.len();
         let (lap_rows, lap_cols) = if by_place { (slots.len(), rows.len()) } else { (rows.len(), slots.len()) };
+        // The matrix's cell (i, j) as (position in `rows`, position in `slots`).
+        let pair_at = |i: usize, j: usize| if by_place { (j, i) } else { (i, j) };
         // When every mentee is a row and every mentor one place, in order, the scores are the
         // matrix; otherwise the last run's matrix is reused when the size is the same (no
         // fresh pages to fault in).
@@ -386,21 +388,12 @@ impl Engine {
                 Some(last) if last.cost.as_ref().is_some_and(|c| c.len() == lap_rows * lap_cols) => last.cost.unwrap_or_default(),
                 _ => vec![0.0f64; lap_rows * lap_cols],
             };
-            if by_place {
-                par::fill_rows(&mut cost, lap_cols, |c, line| {
-                    let m = slots[c];
-                    for (x, &e) in line.iter_mut().zip(rows) {
-                        *x = -s.worth(e * nm + m, bonus, rows.len());
-                    }
-                });
-            } else {
-                par::fill_rows(&mut cost, lap_cols, |r, line| {
-                    let e = rows[r];
-                    for (x, &m) in line.iter_mut().zip(slots) {
-                        *x = -s.worth(e * nm + m, bonus, rows.len());
-                    }
-                });
-            }
+            par::fill_rows(&mut cost, lap_cols, |i, line| {
+                for (j, x) in line.iter_mut().enumerate() {
+                    let (r, c) = pair_at(i, j);
+                    *x = -s.worth(rows[r] * nm + slots[c], bonus, rows.len());
+                }
+            });
             Some(cost)
         };
         let cost = own.as_deref().unwrap_or(&s.cost);
@@ -410,7 +403,7 @@ impl Engine {
         for (i, &j) in a.col_of_row.iter().enumerate() {
             let j = j as usize;
             if cost[i * lap_cols + j] < 0.0 {
-                let (r, c) = if by_place { (j, i) } else { (i, j) };
+                let (r, c) = pair_at(i, j);
                 mentor_of[rows[r]] = Some(slots[c]);
             }
         }

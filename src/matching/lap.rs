@@ -167,7 +167,7 @@ impl State {
         let Shape { rows, cols } = shape;
         let total = (0..rows).map(|i| cost[i * cols + self.col4row[i]]).sum();
         if rows < cols {
-            let top = self.v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+            let top = top_price(&self.v);
             self.v.iter_mut().for_each(|x| *x -= top);
             self.u.iter_mut().for_each(|x| *x += top);
             // Rounding must not leave a free column a hair below the top.
@@ -352,11 +352,16 @@ fn fill_free_columns(shape: Shape, cost: &[f64], s: &mut State, search: &mut Den
     Ok(())
 }
 
+/// The highest column price (every implicit-held column's, once the implicit rows are placed).
+fn top_price(v: &[f64]) -> f64 {
+    v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x))
+}
+
 /// Places an implicit row on each free column at the top price, at price `-top` (tight there,
 /// and its reduced cost `top - v` non-negative everywhere); returns the first implicit row
 /// left to place. Call once, when every real row holds a column.
 fn place_at_top(shape: Shape, s: &mut State) -> usize {
-    let top = s.v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+    let top = top_price(&s.v);
     let mut next = shape.rows;
     for j in 0..shape.cols {
         if s.row4col[j] == usize::MAX && s.v[j] == top {
@@ -1008,8 +1013,8 @@ fn augmenting_row_reduction(
     s: &mut State,
     two_cheapest: impl Fn(usize, &[f64]) -> ((f64, usize), (f64, usize)),
 ) {
+    let n = shape.rows;
     for _ in 0..2 {
-        let n = shape.rows;
         let mut free: Vec<usize> = (0..n).filter(|&i| s.col4row[i] == usize::MAX).collect();
         let mut next: Vec<usize> = Vec::new();
         let mut steps = 0usize;
@@ -1035,7 +1040,7 @@ fn augmenting_row_reduction(
                 i0 = s.row4col[j2];
             }
             s.place(i, j);
-            s.u[i] = cost[i * shape.cols + j] - s.v[j];
+            s.u[i] = shape.row(cost, i)[j] - s.v[j];
             if i0 != usize::MAX {
                 s.col4row[i0] = usize::MAX;
                 if strict {
