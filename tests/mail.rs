@@ -84,13 +84,17 @@ impl Smtpd {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Every message received so far, raw.
+    /// Every message received so far, raw. Each one, whatever its template, is checked for the
+    /// headers every mail needs: our sender in `From`, one named recipient in `To`, a `Date`
+    /// within the last ten minutes and a `Message-ID` on the sender's domain.
     fn received(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
                 for e in entries.flatten() {
-                    out.push(std::fs::read(e.path()).unwrap());
+                    let raw = std::fs::read(e.path()).unwrap();
+                    assert_mail_headers(&raw);
+                    out.push(raw);
                 }
             }
         }
@@ -108,6 +112,20 @@ impl Smtpd {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+fn assert_mail_headers(raw: &[u8]) {
+    let m = MessageParser::default().parse(raw).expect("a message mail-parser reads");
+    let subject = m.subject().unwrap_or_default().to_string();
+    let from = m.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_string();
+    assert_eq!(from, "mentoring@demo.upmentor.test", "From of {subject:?}");
+    let to = m.to().and_then(|a| a.first()).expect("a To header");
+    assert!(to.address().is_some_and(|a| a.contains('@')) && to.name().is_some_and(|n| !n.is_empty()), "To of {subject:?}: {to:?}");
+    let date = m.date().unwrap_or_else(|| panic!("a Date header in {subject:?}")).to_timestamp();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now - 600..=now + 60).contains(&date), "Date of {subject:?}: {date}, now {now}");
+    let id = m.message_id().unwrap_or_else(|| panic!("a Message-ID in {subject:?}"));
+    assert!(id.ends_with("@demo.upmentor.test"), "Message-ID of {subject:?}: {id}");
 }
 
 impl Drop for Smtpd {
@@ -254,6 +272,12 @@ async fn server_down(backend: Backend) {
     assert_eq!((status.body["enabled"].clone(), status.body["queued"].clone()), (json!(true), json!(5)), "{:?}", status.body);
     assert_eq!(status.body["failures"][0]["last_error"], "replaced by a newer link", "{:?}", status.body);
     assert_eq!(status.body["failures"][0]["retryable"], false);
+    // Each waiting message is listed with its next try. Tries while the server is away cost no
+    // attempt, so an outage of any length never turns waiting mail into failed mail.
+    let waiting = status.body["waiting"].as_array().unwrap();
+    assert_eq!(waiting.len(), 5, "{waiting:?}");
+    assert!(waiting.iter().all(|w| w["attempts"] == 0 && w["next_attempt_at"].is_i64()), "{waiting:?}");
+    assert!(waiting.iter().any(|w| !w["last_error"].as_str().unwrap().is_empty()), "tried while the server was away: {waiting:?}");
     assert_eq!(signed_in(&app, MENTOR).await.form("admin/mail", &[]).await.status, 403);
 
     smtpd.start();
@@ -373,6 +397,25 @@ async fn notices(backend: Backend) {
     assert!(cancellation.0.contains("method=CANCEL"), "{}", cancellation.0);
     assert!(has(&cancellation.1, "METHOD:CANCEL") && has(&cancellation.1, "STATUS:CANCELLED") && has(&cancellation.1, "SEQUENCE:1"), "{}", cancellation.1);
     assert!(has(&cancellation.1, &uid), "the same UID, so the calendar drops that event: {uid}");
+
+    // Victor raises a roadblock: the programme's admin reads it by mail. The admin nudges the
+    // pair: both members get the note by mail, with a link to their workspace.
+    let pair_id = pair.body.to_string();
+    let roadblock = victor.form("pairs/roadblock", &[("pair_id", &pair_id), ("body", "We cannot find a time that suits us both")]).await;
+    assert_eq!(roadblock.status, 200, "{:?}", roadblock.body);
+    let nudge = admin.form("insights/nudge", &[("pair_id", &pair_id), ("message", "How about a check-in this week?")]).await;
+    assert_eq!(nudge.status, 200, "{:?}", nudge.body);
+    let got = smtpd.wait_for(7, Duration::from_secs(20)).await;
+    let admins = addressed_to(&got, ADMIN);
+    assert!(admins.iter().any(|(s, t)| s == "Roadblock raised by Victor Lindqvist" && t.contains("We cannot find a time")), "{admins:?}");
+    for who in [MENTOR, MENTEE] {
+        let mine = addressed_to(&got, who);
+        let workspace = format!("{PUBLIC}/pairs/{pair_id}");
+        assert!(
+            mine.iter().any(|(s, t)| s.starts_with("A note from your programme lead") && t.contains("How about a check-in this week?") && t.contains(&workspace)),
+            "{who}: {mine:?}"
+        );
+    }
 }
 
 /// The content type and text of the calendar file attached to the message to `who` with `subject`.

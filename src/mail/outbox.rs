@@ -3,13 +3,15 @@
 //! A message is queued with [`queue`] inside the caller's transaction, so it exists exactly when
 //! what it tells of was committed. [`Mailer::deliver_due`] claims one due message at a time with
 //! a conditional update (`claimed_until`), so two app instances on one PostgreSQL never send the
-//! same one, sends it, and marks it sent; a refusal the mail server calls temporary (or no mail
-//! server at all) puts it back with a doubled wait, and the eighth failure, or a permanent
-//! refusal, marks it failed for the admins. A process that dies between the server's "250 OK"
+//! same one, sends it, and marks it sent; a refusal the mail server calls temporary puts it back
+//! with a doubled wait, and the eighth such refusal, or a permanent one, marks it failed for the
+//! admins. A mail server that cannot be reached, or that refuses our credentials, is not the
+//! message's fault: the message waits without losing an attempt, and delivery pauses for a
+//! doubling wait (at most an hour) however long the outage lasts. A process that dies between the server's "250 OK"
 //! and the mark sends that one message again once its claim runs out (two minutes); it carries
 //! the same `Message-ID`, by which mail systems recognise a repeat.
 
-use super::{MailFailure, MailStatus};
+use super::{MailStatus, OutboxEntry};
 use crate::notifications::NoticeKind;
 use crate::server::config::Config;
 use crate::server::db::{now, Db};
@@ -79,6 +81,25 @@ pub struct Mailer {
     from: Option<Mailbox>,
     retry_secs: i64,
     wake: tokio::sync::Notify,
+    outage: std::sync::Mutex<Outage>,
+}
+
+/// How long this instance has been unable to reach the mail server: rounds in a row that found
+/// it away, and the Unix second before which delivery does not try again.
+#[derive(Debug, Default, Clone, Copy)]
+struct Outage {
+    rounds: i64,
+    until: i64,
+}
+
+/// How one send ended.
+enum Outcome {
+    Sent,
+    /// The mail server answered and would not take this message; `permanent` for a 5xx.
+    Refused { permanent: bool, error: String },
+    /// No answer about this message: the server could not be reached, failed TLS, took too long,
+    /// or refused our credentials or relay (a setting to mend, not the message's fault).
+    Unreached(String),
 }
 
 impl std::fmt::Debug for Mailer {
@@ -93,7 +114,7 @@ impl Mailer {
     pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
         let retry_secs = config.mail_retry_secs.clamp(1, MAX_BACKOFF as u64) as i64;
         let Some(url) = config.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
-            return Ok(Mailer { transport: None, from: None, retry_secs, wake: Default::default() });
+            return Ok(Mailer { transport: None, from: None, retry_secs, wake: Default::default(), outage: Default::default() });
         };
         // Links in mail are built from the configured address only, never from a request's
         // Host: otherwise anyone could ask for a reset mail whose genuine link points elsewhere.
@@ -113,7 +134,7 @@ impl Mailer {
             .ok_or_else(|| anyhow::anyhow!("UPMENTOR_SMTP_URL is set: set UPMENTOR_MAIL_FROM too, e.g. \"Upmentor <mentoring@example.com>\""))?
             .parse()
             .map_err(|e| anyhow::anyhow!("UPMENTOR_MAIL_FROM is not an address ({e})"))?;
-        Ok(Mailer { transport: Some(transport), from: Some(from), retry_secs, wake: Default::default() })
+        Ok(Mailer { transport: Some(transport), from: Some(from), retry_secs, wake: Default::default(), outage: Default::default() })
     }
 
     /// Whether mail goes out at all.
@@ -139,13 +160,17 @@ impl Mailer {
     }
 
     /// Sends every message due now, [`SENDS_AT_ONCE`] at a time, each under its own claim;
-    /// returns how many were sent. A refusal the server calls temporary, or one that says our
-    /// credentials or relay are wrong (a setting to mend, not the message's fault), ends the
-    /// round once the messages already claimed have their outcome, and the rest wait their
-    /// turn; three messages in a row refused for good end it too.
+    /// returns how many were sent. A temporary refusal ends the round once the messages already
+    /// claimed have their outcome, and the rest wait their turn; three messages in a row refused
+    /// for good end it too. A server out of reach (see [`Outcome::Unreached`]) ends the round
+    /// and pauses delivery on this instance for [`Mailer::backoff`] of the rounds in a row that
+    /// found it away; those messages keep their attempts.
     pub async fn deliver_due(&self, db: &Db) -> Result<u32, sqlx::Error> {
         let Some(transport) = &self.transport else { return Ok(0) };
         expire(db).await?;
+        if now() < self.outage().until {
+            return Ok(0);
+        }
         let (mut sent, mut refused_in_a_row) = (0, 0);
         loop {
             let mut batch = Vec::with_capacity(SENDS_AT_ONCE);
@@ -172,34 +197,52 @@ impl Mailer {
             let outcomes = futures_util::future::join_all(ready.into_iter().map(|(m, message)| async move {
                 // Well inside the claim, so no other instance takes the message while this one waits.
                 let outcome = match tokio::time::timeout(Duration::from_secs(CLAIM_SECS as u64 / 2), transport.send(message)).await {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) => Err((e.is_permanent() && !setting_to_mend(&e), e.to_string())),
-                    Err(_) => Err((false, "the mail server took too long".to_string())),
+                    Ok(Ok(_)) => Outcome::Sent,
+                    Ok(Err(e)) if e.status().is_none() || setting_to_mend(&e) => Outcome::Unreached(e.to_string()),
+                    Ok(Err(e)) => Outcome::Refused { permanent: e.is_permanent(), error: e.to_string() },
+                    Err(_) => Outcome::Unreached("the mail server took too long".to_string()),
                 };
                 (m, outcome)
             }))
             .await;
-            let mut stop = false;
+            let (mut stop, mut unreached) = (false, false);
             for (m, outcome) in outcomes {
                 match outcome {
-                    Ok(()) => {
+                    Outcome::Sent => {
                         mark_sent(db, &m).await?;
                         sent += 1;
                         refused_in_a_row = 0;
                     }
-                    Err((permanent, e)) => {
-                        tracing::warn!(outbox = m.id, attempts = m.attempts, permanent, error = %e, "the mail server did not take a message");
-                        mark_failed(db, &m, permanent, &e, now() + self.backoff(m.attempts)).await?;
+                    Outcome::Refused { permanent, error } => {
+                        tracing::warn!(outbox = m.id, attempts = m.attempts, permanent, error = %error, "the mail server did not take a message");
+                        mark_failed(db, &m, permanent, &error, now() + self.backoff(m.attempts)).await?;
                         refused_in_a_row += 1;
                         stop |= !permanent || refused_in_a_row >= 3;
                     }
+                    Outcome::Unreached(error) => {
+                        put_back(db, &m, &error).await?;
+                        unreached = true;
+                    }
                 }
             }
+            let mut outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
+            if unreached {
+                outage.rounds += 1;
+                outage.until = now() + self.backoff(outage.rounds);
+                tracing::warn!(rounds = outage.rounds, next_try_in_secs = outage.until - now(), "the mail server cannot be reached; mail waits");
+                break;
+            }
+            *outage = Outage::default();
+            drop(outage);
             if stop {
                 break;
             }
         }
         Ok(sent)
+    }
+
+    fn outage(&self) -> Outage {
+        *self.outage.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn build(&self, m: &Claimed) -> Result<Message, String> {
@@ -425,6 +468,22 @@ async fn mark_sent(db: &Db, m: &Claimed) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Puts `m` back in the queue, due at once and without counting this attempt (the mail server
+/// was out of reach, see [`Outcome::Unreached`]), if this process still holds its claim.
+async fn put_back(db: &Db, m: &Claimed, error: &str) -> Result<(), sqlx::Error> {
+    let error: String = error.chars().take(500).collect();
+    sqlx::query(
+        "UPDATE outbox SET status = 'queued', attempts = attempts - 1, claimed_until = NULL, last_error = $1
+         WHERE id = $2 AND claim = $3 AND status = 'sending'",
+    )
+    .bind(error)
+    .bind(m.id)
+    .bind(&m.claim)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Puts `m` back for another attempt at `retry_at`, or marks it failed after [`MAX_ATTEMPTS`]
 /// or a permanent refusal, if this process still holds its claim and no one withdrew it meanwhile. A failed message keeps its
 /// bodies for "Send again" unless it has an expiry (a reset link: a secret not worth keeping).
@@ -448,7 +507,7 @@ async fn mark_failed(db: &Db, m: &Claimed, permanent: bool, error: &str, retry_a
 }
 
 #[derive(sqlx::FromRow)]
-struct FailureRecord {
+struct EntryRecord {
     retryable: i64,
     id: i64,
     kind: String,
@@ -457,6 +516,23 @@ struct FailureRecord {
     attempts: i64,
     last_error: String,
     created_at: i64,
+    next_attempt_at: i64,
+}
+
+impl EntryRecord {
+    fn entry(self, waiting: bool) -> OutboxEntry {
+        OutboxEntry {
+            id: self.id,
+            kind: self.kind,
+            to_address: self.to_address,
+            subject: self.subject,
+            attempts: self.attempts.max(0) as u32,
+            last_error: self.last_error,
+            created_at: self.created_at,
+            next_attempt_at: waiting.then_some(self.next_attempt_at),
+            retryable: self.retryable != 0,
+        }
+    }
 }
 
 /// The outbox as admins see it (see [`MailStatus`]).
@@ -471,31 +547,27 @@ pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
     .bind(day_ago)
     .fetch_one(&db.pool)
     .await?;
-    let failures: Vec<FailureRecord> = sqlx::query_as(
-        "SELECT CASE WHEN expires_at IS NULL AND text_body <> '' THEN 1 ELSE 0 END AS retryable, id, kind, to_address, subject, attempts, last_error, created_at
-         FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 20",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+    let waiting = entries(db, "status IN ('queued', 'sending') ORDER BY id").await?;
+    let failures = entries(db, "status = 'failed' ORDER BY id DESC").await?;
     Ok(MailStatus {
         enabled,
         queued: queued as u32,
         sent_last_day: sent as u32,
         failed: failed as u32,
-        failures: failures
-            .into_iter()
-            .map(|f| MailFailure {
-                id: f.id,
-                kind: f.kind,
-                to_address: f.to_address,
-                subject: f.subject,
-                attempts: f.attempts as u32,
-                last_error: f.last_error,
-                created_at: f.created_at,
-                retryable: f.retryable != 0,
-            })
-            .collect(),
+        waiting: waiting.into_iter().map(|e| e.entry(true)).collect(),
+        failures: failures.into_iter().map(|e| e.entry(false)).collect(),
     })
+}
+
+/// Twenty messages of the outbox, chosen and ordered by `filter` (a condition and an ORDER BY).
+async fn entries(db: &Db, filter: &str) -> Result<Vec<EntryRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT CASE WHEN status = 'failed' AND expires_at IS NULL AND text_body <> '' THEN 1 ELSE 0 END AS retryable,
+                id, kind, to_address, subject, attempts, last_error, created_at, next_attempt_at
+         FROM outbox WHERE {filter} LIMIT 20"
+    ))
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// Puts failed message `id` back in the queue, due now, with its attempts counted afresh.

@@ -2,7 +2,7 @@
 
 use super::api::{outbox_status, unsubscribe_info, RetryMail, Unsubscribe};
 use crate::error::AppError;
-use crate::ui::{format_date, loading, ErrorNotice, FormStatus};
+use crate::ui::{format_date, format_date_time, loading, ErrorNotice, FormStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -23,7 +23,20 @@ pub fn MailPanel() -> impl IntoView {
                         }.into_any(),
                         Ok(s) => view! {
                             <p>{format!("{} waiting · {} sent in the last day · {} failed", s.queued, s.sent_last_day, s.failed)}</p>
+                            {(!s.waiting.is_empty()).then(|| view! {
+                                <h3>"Waiting longest"</h3>
+                                <ul class="mail-waiting">
+                                    {s.waiting.into_iter().map(|w| view! {
+                                        <li>
+                                            <strong>{w.subject}</strong> " to " {w.to_address} " · queued " {format_date(w.created_at)}
+                                            {(!w.last_error.is_empty()).then(|| format!(" · last try: {}", w.last_error))}
+                                            {w.next_attempt_at.map(|at| view! { " · next try after " <time>{format_date_time(at)} " UTC"</time> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
                             {(!s.failures.is_empty()).then(|| view! {
+                                <h3>"Failed"</h3>
                                 <ul class="mail-failures">
                                     {s.failures.into_iter().map(|f| view! {
                                         <li>
