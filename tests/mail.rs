@@ -459,7 +459,7 @@ async fn invitation(backend: Backend) {
 on_both!(unread_chat_is_summed_up_once_and_can_be_stopped, digest);
 
 async fn digest(backend: Backend) {
-    let often = [("UPMENTOR_HOUSEKEEPING_SECS", "1"), ("UPMENTOR_DIGEST_EVERY_MINUTES", "0"), ("UPMENTOR_DIGEST_AFTER_MINUTES", "0")];
+    let often = [("UPMENTOR_HOUSEKEEPING_SECS", "1"), ("UPMENTOR_DIGEST_EVERY_MINUTES", "1"), ("UPMENTOR_DIGEST_AFTER_MINUTES", "0")];
     let Some((_dir, smtpd, app)) = mail_app(backend, false, &often) else { return };
     // Two instances deliver digests at once on PostgreSQL; each message is summed up once.
     let _second = matches!(backend, Backend::Postgres).then(|| app.second_instance());
@@ -475,15 +475,16 @@ async fn digest(backend: Backend) {
     let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
     let dana_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(MENTOR).fetch_one(&db.pool).await.unwrap();
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    for k in 0..3 {
+    let write = |k: usize, at: i64| {
         sqlx::query("INSERT INTO messages (pair_id, sender_id, client_id, body, created_at) VALUES ($1, $2, $3, 'Hello!', $4)")
             .bind(pair)
             .bind(dana_id)
             .bind(format!("digest-{k}"))
-            .bind(t - 5)
+            .bind(at)
             .execute(&db.pool)
-            .await
-            .unwrap();
+    };
+    for k in 0..3 {
+        write(k, t - 5).await.unwrap();
     }
     let is_digest = |raw: &Vec<u8>| MessageParser::default().parse(raw).is_some_and(|m| m.subject() == Some("3 unread messages in Upmentor"));
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -498,6 +499,23 @@ async fn digest(backend: Backend) {
     assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.address()), Some(MENTEE));
     let text = message.body_text(0).unwrap().to_string();
     assert!(text.contains("Dana Okafor: 3 new messages") && text.contains(&format!("{PUBLIC}/pairs/{pair}")), "{text}");
+
+    // Two more unread messages within the minute between digests wait for the next one, which
+    // sums up only those two once the minute has passed (moved back here rather than waited).
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    for k in 3..5 {
+        write(k, t - 1).await.unwrap();
+    }
+    let is_second = |raw: &Vec<u8>| MessageParser::default().parse(raw).is_some_and(|m| m.subject() == Some("2 unread messages in Upmentor"));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(!smtpd.received().iter().any(is_second), "no second digest within the interval");
+    sqlx::query("UPDATE users SET digest_sent_at = digest_sent_at - 60 WHERE email = $1").bind(MENTEE).execute(&db.pool).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !smtpd.received().iter().any(is_second) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(smtpd.received().iter().filter(|r| is_second(r)).count(), 1, "the next digest, once the interval has passed");
+    assert_eq!(smtpd.received().iter().filter(|r| is_digest(r)).count(), 1, "the first three never again");
     let unsubscribe = link_in(&text, &format!("{PUBLIC}/unsubscribe/"));
 
     // The link stops the summaries without signing in.

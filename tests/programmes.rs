@@ -16,6 +16,7 @@ on_both_backends!(
     self_match_request_and_accept,
     enrolment_outside_its_window_is_refused,
     matching_rules_reach_only_the_programmes_admins,
+    a_group_programme_still_matches_hosts_with_attendees,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -251,6 +252,47 @@ async fn apply_approve_run_publish_and_see_the_match(app: &TestApp) {
     let dana_pairs = pairs.iter().filter(|p| p["mentor"] == dana).count() as u64;
     assert_eq!(dana_left.unwrap_or(0), 2 - dana_pairs);
     assert!(after.body["config"]["rules"]["pinned"].as_array().unwrap().is_empty(), "pins of paired people are dropped");
+}
+
+/// Group programmes ran before lunch & learn sessions existed: a host with up to eight
+/// attendees, each pairing with its own workspace. That still works beside the sessions.
+async fn a_group_programme_still_matches_hosts_with_attendees(app: &TestApp) {
+    let a = admin(app).await;
+    let mut input = programme("Lunch & learn hosts", false);
+    input["kind"] = json!("group");
+    input["mentor_capacity"] = json!("8");
+    let created = a.json("programmes/create", json!({"input": input})).await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let id = created.body.as_i64().unwrap();
+    let (dana, victor) = populate(app, &a, id).await;
+    let data = a.form("studio/data", &[("id", &id.to_string())]).await;
+    assert_eq!(data.status, 200, "{:?}", data.body);
+    assert!(data.body["problem"]["mentors"].as_array().unwrap().iter().any(|m| m["id"] == dana && m["capacity"] == 8), "a host seats eight");
+    let mut config = data.body["config"].clone();
+    config["rules"]["pinned"] = json!([[dana, victor]]);
+    let run = a.json("studio/run", json!({"id": id, "config": config})).await;
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    let pairs = run.body["result"]["pairs"].as_array().unwrap().clone();
+    assert!(pairs.len() >= 2, "{pairs:?}");
+    assert!(pairs.iter().all(|p| pairs.iter().filter(|q| q["mentor"] == p["mentor"]).count() <= 8), "a host's seats hold");
+    let run_id = run.body["summary"]["id"].to_string();
+    let published = a.form("studio/publish", &[("run_id", &run_id)]).await;
+    assert_eq!((published.status, published.body["pairs"].as_u64()), (200, Some(pairs.len() as u64)), "{:?}", published.body);
+
+    // The attendee sees the host and opens their workspace, and a lunch & learn session can be
+    // proposed in the same programme.
+    let victor_c = person(app, MENTEE).await;
+    let mine = victor_c.form("me/matches", &[]).await;
+    let m = mine.body.as_array().unwrap().iter().find(|m| m["programme_id"] == id).expect("the match is listed").clone();
+    assert_eq!((m["partner"]["id"].as_i64(), m["i_am_mentor"].as_bool()), (Some(dana), Some(false)));
+    let workspace = victor_c.form("pairs/workspace", &[("pair_id", &m["pair_id"].to_string())]).await;
+    assert_eq!(workspace.status, 200, "{:?}", workspace.body);
+    let id_text = id.to_string();
+    let (date, session) = (day(40), person(app, MENTOR).await);
+    let fields = [("programme_id", id_text.as_str()), ("topic", "Prompting for executives"), ("description", "Bring a laptop."), ("date", &date),
+        ("time", "12:00"), ("minutes", "45"), ("format", "room"), ("place", "Room 4"), ("capacity", "6")];
+    let proposed = session.form("sessions/propose", &fields).await;
+    assert_eq!(proposed.status, 200, "{:?}", proposed.body);
 }
 
 async fn rematch_changes_only_the_affected_pair(app: &TestApp) {
