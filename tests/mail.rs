@@ -398,6 +398,16 @@ async fn notices(backend: Backend) {
     assert!(has(&cancellation.1, "METHOD:CANCEL") && has(&cancellation.1, "STATUS:CANCELLED") && has(&cancellation.1, "SEQUENCE:1"), "{}", cancellation.1);
     assert!(has(&cancellation.1, &uid), "the same UID, so the calendar drops that event: {uid}");
 
+    // Dana moves Victor's check-in: his calendar gets the same event at its new time.
+    let victors = workspace["checkins"][0]["id"].as_i64().unwrap();
+    let moved = dana.json("pairs/checkin_move", json!({"checkin_id": victors, "input": {"date": day(5), "time": "11:00", "minutes": "30", "format": "remote", "agenda": ""}})).await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    let got = smtpd.wait_for(5, Duration::from_secs(20)).await;
+    let update = calendar_attached(&got, MENTEE, "Dana Okafor moved a check-in");
+    assert!(update.0.contains("method=REQUEST"), "{}", update.0);
+    assert!(has(&update.1, "METHOD:REQUEST") && has(&update.1, "STATUS:CONFIRMED") && has(&update.1, "SEQUENCE:1"), "{}", update.1);
+    assert!(update.1.lines().any(|l| l.starts_with(&format!("UID:checkin-{victors}@"))), "{}", update.1);
+
     // Victor raises a roadblock: the programme's admin reads it by mail. The admin nudges the
     // pair: both members get the note by mail, with a link to their workspace.
     let pair_id = pair.body.to_string();
@@ -405,7 +415,7 @@ async fn notices(backend: Backend) {
     assert_eq!(roadblock.status, 200, "{:?}", roadblock.body);
     let nudge = admin.form("insights/nudge", &[("pair_id", &pair_id), ("message", "How about a check-in this week?")]).await;
     assert_eq!(nudge.status, 200, "{:?}", nudge.body);
-    let got = smtpd.wait_for(7, Duration::from_secs(20)).await;
+    let got = smtpd.wait_for(8, Duration::from_secs(20)).await;
     let admins = addressed_to(&got, ADMIN);
     assert!(admins.iter().any(|(s, t)| s == "Roadblock raised by Victor Lindqvist" && t.contains("We cannot find a time")), "{admins:?}");
     for who in [MENTOR, MENTEE] {

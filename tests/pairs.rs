@@ -18,6 +18,7 @@ on_both_backends!(
     deactivating_someone_closes_their_chat_at_once,
     a_check_in_in_calendars_follows_its_changes,
     a_calendar_feed_is_private_and_can_be_replaced,
+    a_check_in_moves_and_calendars_follow,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -474,6 +475,60 @@ async fn a_check_in_in_calendars_follows_its_changes(app: &TestApp) {
     assert!(held.iter().all(|l| !l.chars().any(char::is_control)), "{held:?}");
     let description = format!("DESCRIPTION:Mentoring check-in with Dana Okafor.\\nAgenda:\\n- Goals\\n- LinkedIn\\nNotes\\, goals and chat: {}/pairs/{a}", app.base);
     assert!(held.contains(&description), "{held:?}");
+}
+
+/// A check-in still to come moves to another time: the same calendar event at its next
+/// SEQUENCE, the partner told; a check-in marked, a time in the past, a stranger and bad input
+/// are refused; two moves at once both count, and a move against a mark never revives it.
+async fn a_check_in_moves_and_calendars_follow(app: &TestApp) {
+    let (_, a, _) = two_pairs(app).await;
+    let (dana, victor, mia) = (signed_in(app, MENTOR).await, signed_in(app, MENTEE).await, signed_in(app, MIA).await);
+    let cid = dana.json("pairs/checkin_add", json!({"pair_id": a, "input": checkin(3)})).await.body.as_i64().unwrap();
+    let path = format!("/calendar/checkins/{cid}");
+    let before = ics_lines(&victor.get(&path).await.2);
+    let move_to = |days: i64, time: &str, minutes: &str| json!({"checkin_id": cid, "input": {"date": day(days), "time": time, "minutes": minutes, "format": "remote", "agenda": "Goals"}});
+
+    let moved = victor.json("pairs/checkin_move", move_to(5, "15:30", "45")).await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    let after = ics_lines(&victor.get(&path).await.2);
+    assert_eq!(ics_value(&after, "UID"), ics_value(&before, "UID"), "the same event, so calendars move it");
+    assert_eq!((ics_value(&after, "METHOD").as_deref(), ics_value(&after, "STATUS").as_deref()), (Some("REQUEST"), Some("CONFIRMED")));
+    assert_eq!(ics_value(&after, "SEQUENCE").as_deref(), Some("1"));
+    assert_ne!(ics_value(&after, "DTSTART"), ics_value(&before, "DTSTART"));
+    let workspace = dana.form("pairs/workspace", &[("pair_id", &a.to_string())]).await.body;
+    let c = workspace["checkins"].as_array().unwrap().iter().find(|c| c["id"] == cid).unwrap().clone();
+    assert_eq!((c["minutes"].as_u64(), c["agenda"].clone()), (Some(45), json!(["Goals"])));
+    let victors_view = victor.form("pairs/workspace", &[("pair_id", &a.to_string())]).await.body;
+    let mine = victors_view["checkins"].as_array().unwrap().iter().find(|c| c["id"] == cid).unwrap().clone();
+    assert_eq!((mine["my_date"].as_str(), mine["my_clock"].as_str()), (Some(day(5).as_str()), Some("15:30")), "read back as typed, in the mover's timezone");
+    let inbox = dana.form("me/inbox", &[]).await.body;
+    let told = inbox["items"].as_array().unwrap().iter().find(|n| n["title"] == "Victor Lindqvist moved a check-in").expect("Dana is told").clone();
+    assert!(told["body"].as_str().unwrap().contains("is now"), "{told:?}");
+
+    // Refused: not a member (403), bad input at its field with nothing changed, the past.
+    assert_eq!(mia.json("pairs/checkin_move", move_to(6, "10:00", "30")).await.status, 403);
+    let bad = victor.json("pairs/checkin_move", move_to(6, "25:99", "30")).await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert!(field_error(&bad.body, "time").is_some(), "{:?}", bad.body);
+    let past = victor.json("pairs/checkin_move", move_to(-2, "10:00", "30")).await;
+    assert!(field_error(&past.body, "date").is_some(), "{:?}", past.body);
+    assert_eq!(ics_value(&ics_lines(&victor.get(&path).await.2), "SEQUENCE").as_deref(), Some("1"), "refusals change nothing");
+
+    // Both move it at once: both moves count, each a step of SEQUENCE, and one time stands.
+    let (x, y) = tokio::join!(dana.json("pairs/checkin_move", move_to(7, "09:00", "30")), victor.json("pairs/checkin_move", move_to(8, "09:00", "30")));
+    assert_eq!((x.status, y.status), (200, 200));
+    let both = ics_lines(&victor.get(&path).await.2);
+    assert_eq!(ics_value(&both, "SEQUENCE").as_deref(), Some("3"));
+    // One marks it missed while the other moves it: a missed check-in never comes back.
+    let missed_fields = [("checkin_id", cid.to_string()), ("status", "missed".to_string())];
+    let missed_fields: Vec<(&str, &str)> = missed_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (m1, m2) = tokio::join!(dana.form("pairs/checkin_status", &missed_fields), victor.json("pairs/checkin_move", move_to(9, "09:00", "30")));
+    assert_eq!(m1.status, 200);
+    assert!(m2.status == 200 || m2.status == 409, "{:?}", m2.body);
+    let last = ics_lines(&victor.get(&path).await.2);
+    assert_eq!(ics_value(&last, "STATUS").as_deref(), Some("CANCELLED"), "{last:?}");
+    let again = victor.json("pairs/checkin_move", move_to(10, "09:00", "30")).await;
+    assert_eq!(again.status, 409, "a missed check-in does not move: {:?}", again.body);
 }
 
 async fn a_calendar_feed_is_private_and_can_be_replaced(app: &TestApp) {

@@ -96,3 +96,39 @@ test('a person subscribes to their check-ins, sees a missed one cancelled, and c
   expect((await fetchAsCalendarApp(url)).status).toBe(404);
   expect((await fetchAsCalendarApp(await address.inputValue())).status).toBe(200);
 });
+
+test('a check-in moved in the workspace moves in the partner’s calendar, same event', async ({ page }) => {
+  const checkinId = await pairWithCheckIn(page, 'Move pilot');
+  await signIn(page, MENTEE);
+  await page.goto('/matches');
+  await hydrated(page);
+  await page.locator('article.match', { hasText: 'Move pilot' }).getByRole('link', { name: 'Open the workspace' }).click();
+  await expect(page).toHaveURL(/\/pairs\/\d+$/);
+  await hydrated(page);
+  const item = page.locator(`.checkin[data-checkin="${checkinId}"]`);
+  await item.locator('details.move summary').click();
+  // Filled with the check-in as it stands, in Victor's own timezone.
+  await expect(item.getByLabel('New date')).toHaveValue(day(5));
+  await expect(item.getByLabel('New length (minutes)')).toHaveValue('45');
+  // A wrong time is refused at its field, the typing kept.
+  await item.getByLabel('New date').fill(day(6));
+  await item.getByLabel('New time (your timezone)').fill('');
+  await item.getByRole('button', { name: 'Move check-in' }).click();
+  await expect(page.locator(`#move-${checkinId}-time-err`)).toContainText('HH:MM');
+  await expect(item.getByLabel('New date')).toHaveValue(day(6));
+  await item.getByLabel('New time (your timezone)').fill('09:30');
+  await item.getByRole('button', { name: 'Move check-in' }).click();
+  await expect(page.locator(`.checkin[data-checkin="${checkinId}"]`)).toContainText('09:30');
+
+  // Dana's mail carries the same event (same UID), one SEQUENCE on, still an invitation.
+  const moved = async () => (await mailTo(MENTOR)).filter(m => m.subject === 'Victor Lindqvist moved a check-in');
+  await expect.poll(async () => (await moved()).length).toBe(1);
+  const ics = (await moved())[0].attachments.find(a => a.contentType === 'text/calendar')!.content.toString();
+  expect(new ICAL.Component(ICAL.parse(ics)).getFirstPropertyValue('method')).toBe('REQUEST');
+  const [event] = events(ics);
+  expect(event.uid.startsWith(`checkin-${checkinId}@`)).toBeTruthy();
+  expect(event.sequence).toBe(1);
+  expect(event.component.getFirstPropertyValue('status')).toBe('CONFIRMED');
+  expect(event.duration.toSeconds()).toBe(45 * 60);
+  expect(event.startDate.toJSDate().toISOString().slice(0, 10)).toBe(day(6));
+});

@@ -188,6 +188,48 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
     Ok(id)
 }
 
+/// Moves check-in `checkin_id` to the date and time of `input` (in the caller's timezone), with
+/// its length, format and agenda. Only a scheduled check-in that has not started moves (409
+/// otherwise: mark it, or schedule a new one); the new time must be in the future. The
+/// partner's calendar keeps the same event (same `UID`, next `SEQUENCE`, `METHOD:REQUEST`),
+/// mailed with their notice when they take check-in mail; a reminder goes out for the new time.
+#[server(prefix = "/api", endpoint = "pairs/checkin_move", input = Json)]
+pub async fn move_checkin(checkin_id: i64, input: CheckinInput) -> Result<(), AppError> {
+    let (user, state, m, place) = checkin_member(checkin_id).await?;
+    let valid = input.validate()?;
+    let my_tz = db::timezone_of(&state.db, user.id).await?;
+    let starts_at = crate::calendar::local_to_unix(&valid.date, valid.minute, &my_tz)
+        .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
+    let at = crate::server::db::now();
+    if starts_at < at {
+        return Err(AppError::field("date", "Choose a time in the future."));
+    }
+    let partner = m.partner_of(user.id);
+    let partner_tz = db::timezone_of(&state.db, partner).await?;
+    let mut tx = state.db.begin_write().await?;
+    if !db::move_checkin(&mut tx, checkin_id, starts_at, &valid, at).await? {
+        return Err(AppError::Conflict("Only a check-in still to come can be moved: this one was marked or has begun. Schedule a new one instead.".into()));
+    }
+    let invitation = super::calendar::mail_attachment(&state, &mut tx, checkin_id, partner).await?;
+    crate::notifications::db::notify_with(
+        &mut tx,
+        partner,
+        crate::notifications::NoticeKind::Checkins,
+        &format!("{} moved a check-in", user.name),
+        &format!(
+            "The check-in of {} is now {} for {} minutes.",
+            crate::calendar::display_time(place.starts_at, &partner_tz),
+            crate::calendar::display_time(starts_at, &partner_tz),
+            valid.minutes
+        ),
+        &format!("/pairs/{}", place.pair_id),
+        invitation,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 async fn checkin_member(checkin_id: i64) -> Result<(SessionUser, AppState, db::Members, db::CheckinPlace), AppError> {
     require_member_of(async |db| db::checkin_pair(db, checkin_id).await, |checkin| checkin.pair_id).await

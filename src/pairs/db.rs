@@ -269,7 +269,9 @@ pub async fn checkins(db: &Db, pair_id: i64, viewer: i64, my_tz: &str, partner_t
     let first_held = rows.iter().find(|r| r.status == CheckinStatus::Held).map(|r| r.id);
     Ok(rows
         .into_iter()
-        .map(|c| Checkin {
+        .map(|c| {
+            let local = crate::calendar::local_date_time(c.starts_at, my_tz).unwrap_or_default();
+            Checkin {
             id: c.id,
             starts_at: c.starts_at,
             minutes: c.minutes as u32,
@@ -279,6 +281,8 @@ pub async fn checkins(db: &Db, pair_id: i64, viewer: i64, my_tz: &str, partner_t
             private_note: notes.iter().find(|n| n.checkin_id == c.id).map(|n| n.body.clone()).unwrap_or_default(),
             status: c.status,
             my_time: crate::calendar::display_time(c.starts_at, my_tz),
+            my_date: local.0,
+            my_clock: local.1,
             partner_time: crate::calendar::display_time(c.starts_at, partner_tz),
             my_feedback: feedback.iter().find(|f| f.checkin_id == c.id && f.user_id == viewer).map(|f| Feedback {
                 rating: f.rating as u8,
@@ -288,6 +292,7 @@ pub async fn checkins(db: &Db, pair_id: i64, viewer: i64, my_tz: &str, partner_t
             }),
             partner_gave_feedback: feedback.iter().any(|f| f.checkin_id == c.id && f.user_id != viewer),
             asks_fit: first_held == Some(c.id),
+            }
         })
         .collect())
 }
@@ -308,6 +313,27 @@ pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// Moves check-in `id` to `starts_at` (Unix seconds) with `c`'s length, format and agenda, raises
+/// its calendar `sequence` and clears its reminder (one goes out for the new time), only while
+/// it is scheduled and has not started at `now`: a check-in marked or begun meanwhile stays as
+/// it is. `true` when it moved.
+pub async fn move_checkin(conn: &mut AnyConnection, id: i64, starts_at: i64, c: &ValidCheckin, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE checkins SET starts_at = $1, minutes = $2, format = $3, agenda = $4, sequence = sequence + 1, reminded_at = NULL
+         WHERE id = $5 AND status = $6 AND starts_at > $7",
+    )
+    .bind(starts_at)
+    .bind(c.minutes as i64)
+    .bind(&c.format)
+    .bind(c.agenda.join("\n"))
+    .bind(id)
+    .bind(CheckinStatus::Scheduled)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Sets check-in `id`'s state and raises its calendar `sequence` in the same statement, only

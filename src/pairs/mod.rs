@@ -224,6 +224,10 @@ pub struct Checkin {
     pub status: CheckinStatus,
     /// The start in the viewer's timezone and in the partner's, for display.
     pub my_time: String,
+    /// The start's date (`YYYY-MM-DD`) and time (`HH:MM`) in the viewer's timezone, to fill the
+    /// form that moves it.
+    pub my_date: String,
+    pub my_clock: String,
     pub partner_time: String,
     pub my_feedback: Option<Feedback>,
     pub partner_gave_feedback: bool,

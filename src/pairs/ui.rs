@@ -279,6 +279,7 @@ fn CheckinItem(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) ->
         }
     });
     let held = c.status == CheckinStatus::Held;
+    let movable = c.status == CheckinStatus::Scheduled && c.starts_at > crate::ui::use_clock().now();
     view! {
         <li class="checkin" data-checkin=cid>
             <p><strong>{c.my_time.clone()}</strong> {format!(" · {} min · {}", c.minutes, if c.format == "remote" { "remote" } else { "in person" })}
@@ -293,6 +294,7 @@ fn CheckinItem(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) ->
                     " · " <button class="link" on:click=move |_| { mark.dispatch("rescheduled"); }>"Mark rescheduled"</button>
                 })}
             </p>
+            {movable.then(|| view! { <MoveCheckin c=c.clone() refresh /> })}
             <details>
                 <summary>"Notes"</summary>
                 <div class="field">
@@ -308,6 +310,45 @@ fn CheckinItem(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) ->
             </details>
             {held.then(|| view! { <FeedbackForm c=c.clone() refresh /> })}
         </li>
+    }
+}
+
+/// Moves a check-in still to come to another date and time (the viewer's timezone), keeping its
+/// format and agenda; the partner's calendar follows.
+#[component]
+fn MoveCheckin(c: Checkin, refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let cid = c.id;
+    let date = RwSignal::new(c.my_date.clone());
+    let time = RwSignal::new(c.my_clock.clone());
+    let minutes = RwSignal::new(c.minutes.to_string());
+    let (format, agenda) = (c.format.clone(), c.agenda.join("\n"));
+    let form = Outcome::new();
+    let (errors, status) = (form.errors, form.status);
+    let send = Action::new(move |input: &CheckinInput| move_checkin(cid, input.clone()));
+    form.follow(send, move |()| {
+        form.done("Check-in moved.");
+        refresh();
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = CheckinInput { date: date.get_untracked(), time: time.get_untracked(), minutes: minutes.get_untracked(), format: format.clone(), agenda: agenda.clone() };
+        if form.checked(input.validate()) {
+            send.dispatch(input);
+        }
+    };
+    view! {
+        <details class="move">
+            <summary>"Move"</summary>
+            <form on:submit=submit novalidate>
+                <div class="row">
+                    <TextField label="New date" name="date".to_string() id=format!("move-{cid}-date") value=date errors=errors kind="date" />
+                    <TextField label="New time (your timezone)" name="time".to_string() id=format!("move-{cid}-time") value=time errors=errors kind="time" />
+                    <TextField label="New length (minutes)" name="minutes".to_string() id=format!("move-{cid}-minutes") value=minutes errors=errors kind="number" />
+                </div>
+                <FormStatus message=status />
+                <button type="submit" class="primary" disabled=move || send.pending().get()>"Move check-in"</button>
+            </form>
+        </details>
     }
 }
 

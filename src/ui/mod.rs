@@ -125,8 +125,11 @@ pub fn TextField(
     #[prop(optional)] hint: &'static str,
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional)] list: &'static str,
+    /// The input's id where one page has several forms with this field (`f-{name}` otherwise).
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let id = format!("f-{}", name.replace('.', "-"));
+    let id = id.unwrap_or_else(|| format!("f-{}", name.replace('.', "-")));
     let err_id = format!("{id}-err");
     let err = field_error(errors, name.clone());
     let (err1, err2) = (err.clone(), err.clone());
