@@ -240,6 +240,24 @@ async fn forgotten_password(backend: Backend) {
     assert_eq!(stranger.form("password/forgot", &[("email", MENTEE)]).await.status, 200);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(smtpd.received().len(), 1, "at most one reset mail per person every five minutes");
+
+    // A link lasts an hour: Dana's, once its hour is over (moved back here), opens nothing.
+    assert_eq!(stranger.form("password/forgot", &[("email", MENTOR)]).await.status, 200);
+    let received = smtpd.wait_for(2, Duration::from_secs(20)).await;
+    let danas = addressed_to(&received, MENTOR);
+    assert_eq!(danas.len(), 1, "{danas:?}");
+    let path = link_in(&danas[0].1, &format!("{PUBLIC}/reset/")).trim_start_matches(PUBLIC).to_string();
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let expires: i64 = sqlx::query_scalar("SELECT reset_expires_at FROM users WHERE email = $1").bind(MENTOR).fetch_one(&db.pool).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now + 3590..=now + 3600).contains(&expires), "an hour from now: {expires} at {now}");
+    assert_eq!(app.client().get(&path).await.0, 200, "within the hour");
+    sqlx::query("UPDATE users SET reset_expires_at = $1 WHERE email = $2").bind(now - 1).bind(MENTOR).execute(&db.pool).await.unwrap();
+    assert_eq!(app.client().get(&path).await.0, 404, "after the hour");
+    let token = path.trim_start_matches("/reset/").to_string();
+    let late = app.client().form("password/reset", &[("token", &token), ("password", "too late a passphrase"), ("confirm", "too late a passphrase")]).await;
+    assert_eq!(late.status, 404, "{:?}", late.body);
+    assert_eq!(app.client().sign_in(MENTOR, DEMO_PASSWORD).await.status, 200, "her password unchanged");
 }
 
 on_both!(mail_queued_while_the_mail_server_is_down_arrives_once, server_down);
