@@ -618,3 +618,52 @@ async fn session_mail(backend: Backend) {
     let text = addressed_to(&smtpd.received(), MENTEE).into_iter().find(|(s, _)| s == "Coming up: lunch & learn Reading dashboards").unwrap().1;
     assert!(text.contains(&format!("{PUBLIC}/sessions/{second}")), "{text}");
 }
+
+on_both!(a_published_match_and_a_check_in_reminder_come_by_mail, match_and_reminder);
+
+/// A match published from a run reaches both people by mail with the reasons they were matched;
+/// a check-in starting within a day is recalled to both by mail, once.
+async fn match_and_reminder(backend: Backend) {
+    let Some((_dir, smtpd, app)) = mail_app(backend, false, &[("UPMENTOR_HOUSEKEEPING_SECS", "1")]) else { return };
+    let admin = signed_in(&app, ADMIN).await;
+    let p = json!({"name": "Matched by mail", "objectives": "", "tags": [], "kind": "reverse", "starts_on": day(1), "ends_on": day(100),
+        "enrol_opens": day(-1), "enrol_closes": day(10), "mentor_capacity": "1", "self_match": false});
+    let programme = admin.json("programmes/create", json!({"input": p})).await.body.as_i64().unwrap();
+    for (who, role) in [(MENTOR, "mentor"), (MENTEE, "mentee")] {
+        let c = signed_in(&app, who).await;
+        let applied = c.json("programmes/apply", json!({"input": {"programme_id": programme, "role": role, "motivation": "To learn", "topics": "TikTok"}})).await;
+        assert_eq!(applied.status, 200, "{:?}", applied.body);
+    }
+    let enrolments = admin.form("programmes/enrolments", &[("id", &programme.to_string())]).await.body;
+    for e in enrolments.as_array().unwrap() {
+        assert_eq!(admin.form("programmes/decide", &[("enrolment_id", &e["id"].to_string()), ("approve", "true")]).await.status, 200);
+    }
+    let config = admin.form("studio/data", &[("id", &programme.to_string())]).await.body["config"].clone();
+    let run = admin.json("studio/run", json!({"id": programme, "config": config})).await;
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    let published = admin.form("studio/publish", &[("run_id", &run.body["summary"]["id"].to_string())]).await;
+    assert_eq!((published.status, published.body["pairs"].as_u64()), (200, Some(1)), "{:?}", published.body);
+    // Both hear of the approval, then of the match: the mentee's mail says why.
+    let got = smtpd.wait_for(4, Duration::from_secs(20)).await;
+    let victors = addressed_to(&got, MENTEE);
+    let matched = victors.iter().find(|(s, _)| s.contains("Your mentor")).unwrap_or_else(|| panic!("{victors:?}"));
+    assert!(matched.1.contains("You were matched because") && matched.1.contains(&format!("{PUBLIC}/matches")), "{}", matched.1);
+    assert_eq!(addressed_to(&got, MENTOR).iter().filter(|(s, _)| s.contains("Victor Lindqvist")).count(), 1, "{:?}", addressed_to(&got, MENTOR));
+
+    // A check-in two hours from now: both are reminded by mail, once.
+    let pair = signed_in(&app, MENTEE).await.form("me/matches", &[]).await.body[0]["pair_id"].as_i64().unwrap();
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let dana = signed_in(&app, MENTOR).await;
+    let checkin = dana.json("pairs/checkin_add", json!({"pair_id": pair, "input": {"date": day(3), "time": "10:00", "minutes": "30", "format": "remote", "agenda": ""}})).await;
+    assert_eq!(checkin.status, 200, "{:?}", checkin.body);
+    let soon = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 2 * 3600;
+    sqlx::query("UPDATE checkins SET starts_at = $1 WHERE id = $2").bind(soon).bind(checkin.body.as_i64().unwrap()).execute(&db.pool).await.unwrap();
+    let reminders = |raw: &[Vec<u8>], who: &str| addressed_to(raw, who).into_iter().filter(|(s, _)| s.starts_with("Check-in tomorrow")).count();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (reminders(&smtpd.received(), MENTOR) == 0 || reminders(&smtpd.received(), MENTEE) == 0) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let all = smtpd.received();
+    assert_eq!((reminders(&all, MENTOR), reminders(&all, MENTEE)), (1, 1), "each reminded once by mail");
+}
