@@ -72,7 +72,17 @@ build_site() {
         echo "error: the browser bundle imports unresolved symbols from \"env\"; rebuild from clean" >&2
         return 1
     fi
-    cp style/main.css "$SITE/main.css"
+    # Named by content (see src/server/assets.rs): browsers keep these for a year, and a new
+    # build is new names. hash.txt tells the server which names this build has.
+    local js_hash wasm_hash css_hash
+    js_hash=$(sha256sum "$SITE/pkg/upmentor.js" | cut -c1-16)
+    wasm_hash=$(sha256sum "$SITE/pkg/upmentor_bg.wasm" | cut -c1-16)
+    css_hash=$(sha256sum style/main.css | cut -c1-16)
+    mv "$SITE/pkg/upmentor.js" "$SITE/pkg/upmentor.$js_hash.js"
+    mv "$SITE/pkg/upmentor_bg.wasm" "$SITE/pkg/upmentor.$wasm_hash.wasm"
+    rm -f "$SITE/main.css" "$SITE/main.css.gz" "$SITE/main.css.br"
+    cp style/main.css "$SITE/pkg/main.$css_hash.css"
+    printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" > "$SITE/hash.txt"
     cp -r public/. "$SITE/"
     # Compressed once here, not on every request: compressing the browser half on the fly took
     # a serving thread 0.1–1.7 s per download, enough for a burst of first visits to stall the
@@ -85,10 +95,9 @@ build_site() {
             gzip -9 -k -f "$f"
             brotli -q "$quality" -k -f "$f"
         done
-    local raw gz
-    raw=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm")
-    gz=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm.gz")
-    local br
-    br=$(stat -c %s "$SITE/pkg/upmentor_bg.wasm.br")
+    local wasm="$SITE/pkg/upmentor.$wasm_hash.wasm" raw gz br
+    raw=$(stat -c %s "$wasm")
+    gz=$(stat -c %s "$wasm.gz")
+    br=$(stat -c %s "$wasm.br")
     say "browser bundle: $((raw / 1024)) KiB wasm, $((gz / 1024)) KiB gzipped, $((br / 1024)) KiB brotli (quality $quality)"
 }

@@ -12,7 +12,7 @@ use crate::notifications::{ui::{InboxCount, InboxPage}, UnreadCounts};
 use crate::ui::Clock;
 use serde::{Deserialize, Serialize};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     path, SsrMode,
@@ -28,6 +28,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             }
         }
     }
+    // In the shell, which only the server renders: its name changes with every build.
+    #[cfg(feature = "ssr")]
+    let stylesheet = use_context::<crate::server::AppState>().map(|s| s.assets.stylesheet.clone()).unwrap_or_else(|| "/main.css".into());
+    #[cfg(not(feature = "ssr"))]
+    let stylesheet = "/main.css".to_string();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 // In the head, so the browser never asks for a /favicon.ico that does not exist.
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" id="main" href=stylesheet />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -66,7 +72,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="main" href="/main.css" />
         <Title formatter=|text: String| if text.is_empty() { "Upmentor".to_string() } else { format!("{text} · Upmentor") } />
         // Every route renders completely on the server before the response is sent, so pages read
         // correctly without JavaScript (streamed, out-of-order chunks need a script to be placed).

@@ -390,6 +390,39 @@ async fn pages_carry_security_headers_and_render_without_javascript() {
     assert!(body.contains("Victor Lindqvist"), "the directory is rendered on the server");
 }
 
+/// A build names the script, the WebAssembly and the stylesheet by their content (`hash.txt`):
+/// pages ask for those names, and browsers may keep those files a year without asking again.
+/// Everything else keeps its usual headers.
+#[tokio::test]
+async fn files_named_by_content_are_kept_a_year_and_pages_name_them() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(site.path().join("hash.txt"), "js: 0a1b2c3d4e5f6071\nwasm: 8899aabbccddeeff\ncss: 1234567890abcdef\n").unwrap();
+    std::fs::write(pkg.join("upmentor.0a1b2c3d4e5f6071.js"), "export default function init() {}").unwrap();
+    std::fs::write(pkg.join("upmentor.8899aabbccddeeff.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(pkg.join("main.1234567890abcdef.css"), "body { margin: 0 }").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let app = TestApp::start_with(Backend::Sqlite, &[("UPMENTOR_SITE_ROOT", site.path().to_str().unwrap())]).unwrap();
+    let c = app.client();
+    let (status, headers, page) = c.get("/signin").await;
+    assert_eq!((status, headers["cache-control"].to_str().unwrap()), (200, "no-store"), "pages are never kept");
+    for name in ["/pkg/upmentor.0a1b2c3d4e5f6071.js", "/pkg/upmentor.8899aabbccddeeff.wasm", "href=\"/pkg/main.1234567890abcdef.css\""] {
+        assert!(page.contains(name), "the page names {name}: {page}");
+    }
+    assert!(!page.contains("upmentor_bg") && !page.contains("/main.css"), "no unhashed names: {page}");
+    for path in ["/pkg/upmentor.0a1b2c3d4e5f6071.js", "/pkg/upmentor.8899aabbccddeeff.wasm", "/pkg/main.1234567890abcdef.css"] {
+        let (status, headers, _) = c.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable", "{path}");
+    }
+    let (status, headers, _) = c.get("/favicon.svg").await;
+    assert_eq!(status, 200);
+    assert!(headers.get("cache-control").is_none_or(|v| !v.to_str().unwrap().contains("immutable")), "a file named as it always is: {headers:?}");
+    let (status, headers, _) = c.get("/pkg/upmentor.ffffffffffffffff.js").await;
+    assert_eq!((status, headers["cache-control"].to_str().unwrap()), (404, "no-store"), "a name this build does not have");
+}
+
 #[tokio::test]
 async fn personal_answers_are_never_stored_and_https_installs_send_hsts() {
     let app = TestApp::start(Backend::Sqlite).unwrap();

@@ -35,3 +35,27 @@ test("pages compute dates with the server's clock even when the browser's is day
   const serverToday = new Date(status.time * 1000).toISOString().slice(0, 10);
   await expect(page.getByLabel('Enrolment opens')).toHaveValue(serverToday);
 });
+
+test('a second visit takes the script, the WebAssembly and the stylesheet from the cache', async ({ page }) => {
+  const pkgEntries = () => page.evaluate(() => performance.getEntriesByType('resource')
+    .filter(e => new URL(e.name).pathname.startsWith('/pkg/'))
+    .map(e => ({ path: new URL(e.name).pathname, bytes: (e as PerformanceResourceTiming).transferSize })));
+  await page.goto('/signin');
+  await hydrated(page);
+  const first = await pkgEntries();
+  // Named by content: the build's hash is in every name.
+  for (const kind of [/^\/pkg\/upmentor\.[0-9a-f]{16}\.js$/, /^\/pkg\/upmentor\.[0-9a-f]{16}\.wasm$/, /^\/pkg\/main\.[0-9a-f]{16}\.css$/]) {
+    expect(first.some(e => kind.test(e.path)), `${kind} in ${JSON.stringify(first)}`).toBeTruthy();
+  }
+  expect(first.reduce((n, e) => n + e.bytes, 0), 'the first visit downloads them').toBeGreaterThan(10_000);
+  const wasm = first.find(e => e.path.endsWith('.wasm'))!.path;
+  const response = await page.request.get(wasm);
+  expect(response.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+
+  // Another page of the same build: nothing of the browser half crosses the network again.
+  await page.goto('/forgot');
+  await hydrated(page);
+  const second = await pkgEntries();
+  expect(second.length).toBeGreaterThanOrEqual(3);
+  expect(second.reduce((n, e) => n + e.bytes, 0), JSON.stringify(second)).toBe(0);
+});

@@ -1,6 +1,7 @@
 //! The server half: configuration, database, sessions, security layers, and the router that
 //! ties the Leptos app and its server functions to axum.
 
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub workers: Arc<serve::Workers>,
     /// The mail server, if one is configured, and the delivery loop's bell.
     pub mail: Arc<crate::mail::outbox::Mailer>,
+    /// The built files named by their content (read once at start).
+    pub assets: Arc<assets::Assets>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -44,12 +47,18 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-pub fn leptos_options(config: &Config) -> LeptosOptions {
+/// Leptos's options for `config`: the browser half under `/pkg`, named by content when the
+/// build left a `hash.txt` (see [`assets`]).
+pub fn leptos_options(config: &Config, assets: &assets::Assets) -> LeptosOptions {
+    // An absolute path: leptos looks for the hash file next to the executable otherwise.
+    let hash_file = std::path::absolute(config.site_root.join(assets::HASH_FILE)).unwrap_or_else(|_| config.site_root.join(assets::HASH_FILE));
     LeptosOptions::builder()
         .output_name("upmentor")
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
+        .hash_files(assets.hashed())
+        .hash_file(std::sync::Arc::<str>::from(hash_file.to_string_lossy()))
         .build()
 }
 
@@ -67,9 +76,19 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     db.migrate().await?;
     // Programmes made before guides existed get the starter guides once.
     crate::training::db::seed_missing(&db).await?;
-    let leptos_options = leptos_options(&config);
+    let assets = assets::Assets::read(&config.site_root);
+    let leptos_options = leptos_options(&config, &assets);
     let mail = Arc::new(crate::mail::outbox::Mailer::from_config(&config)?);
-    Ok(AppState { db, config: Arc::new(config), leptos_options, hub: Default::default(), sessions: Default::default(), workers: Default::default(), mail })
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options,
+        hub: Default::default(),
+        sessions: Default::default(),
+        workers: Default::default(),
+        mail,
+        assets: Arc::new(assets),
+    })
 }
 
 /// The largest request body read (bytes): a 5 MB people file, JSON-encoded, with room to spare.

@@ -36,7 +36,12 @@ fn may_be_stored(headers: &HeaderMap) -> bool {
 }
 
 pub async fn security_headers(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    let hashed = state.assets.is_hashed(req.uri().path());
     let mut res = next.run(req).await;
+    // Served whole or as a 304, a file named by its content is the same file for good.
+    if hashed && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(super::assets::IMMUTABLE));
+    }
     let headers = res.headers_mut();
     if state.config.secure_cookies() {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));

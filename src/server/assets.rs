@@ -1,0 +1,89 @@
+//! The browser half's files named by their content. The build (`scripts/common.sh`) names the
+//! script, the WebAssembly and the stylesheet after a hash of what they hold and lists the
+//! hashes in `hash.txt` at the site's root, in the form leptos's `HydrationScripts` reads
+//! (`js: …`, `wasm: …`, `css: …`). A file so named never changes, so browsers keep it for a year
+//! without asking again (RFC 8246's `immutable`); a new build brings new names, and each page
+//! names the files of the build that serves it.
+
+use std::path::Path;
+
+/// The list of hashes, at the site's root.
+pub const HASH_FILE: &str = "hash.txt";
+
+/// `Cache-Control` of a file whose name carries its content's hash: a year, never revalidated.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// What the build named by content: the stylesheet's path for pages, and which paths may be
+/// kept for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assets {
+    /// The stylesheet's path, e.g. `/pkg/main.0123456789abcdef.css`; `/main.css` for a site
+    /// built without hashes.
+    pub stylesheet: String,
+    /// Paths of the files named by their content.
+    hashed: Vec<String>,
+}
+
+impl Default for Assets {
+    fn default() -> Self {
+        Assets { stylesheet: "/main.css".into(), hashed: Vec::new() }
+    }
+}
+
+impl Assets {
+    /// Reads `hash.txt` under `site_root`; a site without one (a hand-made folder, an older
+    /// build) has no hashed files and its stylesheet at `/main.css`.
+    pub fn read(site_root: &Path) -> Assets {
+        std::fs::read_to_string(site_root.join(HASH_FILE)).map(|text| Assets::parse(&text)).unwrap_or_default()
+    }
+
+    /// The assets a `hash.txt` text names. Lines other than `js`, `wasm` and `css` with a hash
+    /// of 1–64 letters, digits, `-` or `_` are ignored.
+    pub fn parse(text: &str) -> Assets {
+        let mut assets = Assets::default();
+        for line in text.lines() {
+            let Some((kind, hash)) = line.split_once(':') else { continue };
+            let hash = hash.trim();
+            if hash.is_empty() || hash.len() > 64 || !hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                continue;
+            }
+            let path = match kind.trim() {
+                "js" => format!("/pkg/upmentor.{hash}.js"),
+                "wasm" => format!("/pkg/upmentor.{hash}.wasm"),
+                "css" => {
+                    assets.stylesheet = format!("/pkg/main.{hash}.css");
+                    assets.stylesheet.clone()
+                }
+                _ => continue,
+            };
+            assets.hashed.push(path);
+        }
+        assets
+    }
+
+    /// Whether this site names its files by content (pages then ask for the hashed names).
+    pub fn hashed(&self) -> bool {
+        !self.hashed.is_empty()
+    }
+
+    /// Whether `path` (a request's path, without query) is a file named by its content.
+    pub fn is_hashed(&self, path: &str) -> bool {
+        self.hashed.iter().any(|h| h == path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_file_names_the_three_files_and_nothing_else() {
+        let a = Assets::parse("js: 0123abcd\nwasm:  ffee_99-x \ncss: c55\nsplit: 42\nmanifest: 1\n");
+        assert_eq!(a.stylesheet, "/pkg/main.c55.css");
+        assert!(a.is_hashed("/pkg/upmentor.0123abcd.js") && a.is_hashed("/pkg/upmentor.ffee_99-x.wasm") && a.is_hashed("/pkg/main.c55.css"));
+        assert!(!a.is_hashed("/pkg/upmentor.js") && !a.is_hashed("/favicon.svg") && !a.is_hashed("/pkg/upmentor.42.js"));
+        let hostile = Assets::parse("js: ../../etc/passwd\ncss: a b\nwasm:\n");
+        assert_eq!(hostile, Assets::default(), "only plain hashes make names");
+        assert!(!hostile.hashed());
+    }
+}
