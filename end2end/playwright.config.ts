@@ -51,10 +51,10 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL, launchOptions: chromium, trace: 'off' },
   projects: [
-    { name: 'hydrate', testIgnore: /(nojs|crawl|hydration|insights|insights-plain)\.spec\.ts/ },
+    { name: 'hydrate', testIgnore: /(nojs|crawl|hydration|insights|insights-plain|lists|lists-plain)\.spec\.ts/ },
     { name: 'ssr', testMatch: /nojs\.spec\.ts/, use: { javaScriptEnabled: false } },
-    { name: 'crawl-hydrate', testMatch: /(crawl|hydration|insights)\.spec\.ts/, use: { baseURL: crawlURL } },
-    { name: 'crawl-ssr', testMatch: /(crawl|insights-plain)\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
+    { name: 'crawl-hydrate', testMatch: /(crawl|hydration|insights|lists)\.spec\.ts/, use: { baseURL: crawlURL } },
+    { name: 'crawl-ssr', testMatch: /(crawl|insights-plain|lists-plain)\.spec\.ts/, use: { baseURL: crawlURL, javaScriptEnabled: false } },
   ],
   webServer: [
     {

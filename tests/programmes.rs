@@ -17,6 +17,7 @@ on_both_backends!(
     enrolment_outside_its_window_is_refused,
     matching_rules_reach_only_the_programmes_admins,
     a_group_programme_still_matches_hosts_with_attendees,
+    the_manage_page_lists_page_search_filter_and_sort,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -293,6 +294,97 @@ async fn a_group_programme_still_matches_hosts_with_attendees(app: &TestApp) {
         ("time", "12:00"), ("minutes", "45"), ("format", "room"), ("place", "Room 4"), ("capacity", "6")];
     let proposed = session.form("sessions/propose", &fields).await;
     assert_eq!(proposed.status, 200, "{:?}", proposed.body);
+}
+
+/// The manage page's people, `query` as (field, value) pairs over the defaults.
+async fn people_page(c: &Client, id: i64, query: &[(&str, &str)]) -> Reply {
+    let mut fields = vec![("id".to_string(), id.to_string())];
+    for key in ["q", "role", "status", "sort", "page"] {
+        let value = query.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()).unwrap_or_else(|| if key == "page" { "0".into() } else { String::new() });
+        fields.push((format!("query[{key}]"), value));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.form("programmes/enrolment_page", &fields).await
+}
+
+/// The manage page's pairs, `q`, `sort` and `page`.
+async fn pairs_page(c: &Client, id: i64, q: &str, sort: &str, page: i32) -> Reply {
+    c.form("programmes/pair_page", &[("id", &id.to_string()), ("query[q]", q), ("query[sort]", sort), ("query[page]", &page.to_string())]).await
+}
+
+fn names(reply: &Reply, path: &[&str]) -> Vec<String> {
+    reply.body["items"].as_array().unwrap().iter().map(|i| path.iter().fold(i, |v, k| &v[*k]).as_str().unwrap().to_string()).collect()
+}
+
+/// The manage page's lists come a page at a time from the server, searched, filtered and sorted
+/// there, with the total: the same people and pairs as the full lists, in pieces.
+async fn the_manage_page_lists_page_search_filter_and_sort(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Paged lists", false).await;
+    populate(app, &a, id).await;
+    let everyone = a.form("programmes/enrolments", &[("id", &id.to_string())]).await.body.as_array().unwrap().clone();
+    assert!(everyone.len() > 10, "{}", everyone.len());
+
+    let all = people_page(&a, id, &[]).await;
+    assert_eq!(all.status, 200, "{:?}", all.body);
+    assert_eq!(all.body["total"].as_u64(), Some(everyone.len() as u64));
+    assert_eq!((all.body["page"].as_i64(), all.body["page_size"].as_i64()), (Some(0), Some(50)));
+    let first: Vec<&serde_json::Value> = everyone.iter().take(50).collect();
+    assert_eq!(all.body["items"].as_array().unwrap().iter().collect::<Vec<_>>(), first, "the default order is the full list's");
+    let dana = people_page(&a, id, &[("q", "  DANA ")]).await;
+    assert_eq!((dana.body["total"].as_u64(), dana.body["items"][0]["email"].as_str()), (Some(1), Some(MENTOR)), "{:?}", dana.body);
+    let by_email = people_page(&a, id, &[("q", "victor.sales@")]).await;
+    assert_eq!(by_email.body["items"][0]["email"], MENTEE);
+    let mentees = people_page(&a, id, &[("role", "mentee")]).await;
+    let expected = everyone.iter().filter(|e| e["role"] == "mentee").count() as u64;
+    assert_eq!(mentees.body["total"].as_u64(), Some(expected));
+    assert!(mentees.body["items"].as_array().unwrap().iter().all(|e| e["role"] == "mentee"));
+    assert_eq!(people_page(&a, id, &[("status", "declined")]).await.body["total"], 0);
+    assert_eq!(people_page(&a, id, &[("q", "%")]).await.body["total"], 0, "a % is a character, not a wildcard");
+    let by_name = names(&people_page(&a, id, &[("sort", "name")]).await, &["name"]);
+    let mut sorted = by_name.clone();
+    sorted.sort();
+    assert_eq!(by_name, sorted);
+    let senior = people_page(&a, id, &[("sort", "level")]).await;
+    let levels: Vec<i64> = senior.body["items"].as_array().unwrap().iter().map(|e| e["level"].as_i64().unwrap()).collect();
+    assert!(levels.windows(2).all(|w| w[0] >= w[1]), "{levels:?}");
+    let beyond = people_page(&a, id, &[("page", "9")]).await;
+    assert_eq!((beyond.body["total"].as_u64(), beyond.body["items"].as_array().map(Vec::len)), (Some(everyone.len() as u64), Some(0)));
+    // Refused at the field, before any work; and only for the programme's admins.
+    for (field, value) in [("role", "boss"), ("status", "maybe"), ("sort", "age; DROP TABLE users"), ("q", &"x".repeat(101))] {
+        let bad = people_page(&a, id, &[(field, value)]).await;
+        assert_eq!(bad.status, 422, "{field}: {:?}", bad.body);
+        assert!(field_error(&bad.body, field).is_some(), "{field}: {:?}", bad.body);
+    }
+    assert_eq!(people_page(&person(app, MENTOR).await, id, &[]).await.status, 403);
+    assert_eq!(people_page(&app.client(), id, &[]).await.status, 401);
+
+    // Pairs, once a run is published.
+    let config = a.form("studio/data", &[("id", &id.to_string())]).await.body["config"].clone();
+    let run = a.json("studio/run", json!({"id": id, "config": config})).await;
+    assert_eq!(a.form("studio/publish", &[("run_id", &run.body["summary"]["id"].to_string())]).await.status, 200);
+    let every_pair = a.form("programmes/pairs", &[("id", &id.to_string())]).await.body.as_array().unwrap().clone();
+    let listed = pairs_page(&a, id, "", "", 0).await;
+    assert_eq!(listed.status, 200, "{:?}", listed.body);
+    assert_eq!(listed.body["total"].as_u64(), Some(every_pair.len() as u64));
+    assert_eq!(listed.body["items"].as_array().unwrap().iter().take(50).collect::<Vec<_>>(), every_pair.iter().take(50).collect::<Vec<_>>());
+    let victors = pairs_page(&a, id, "lindqvist", "", 0).await;
+    assert_eq!(victors.body["total"], 1, "{:?}", victors.body);
+    assert_eq!(victors.body["items"][0]["mentee"]["name"], "Victor Lindqvist");
+    let best = pairs_page(&a, id, "", "score", 0).await;
+    let scores: Vec<f64> = best.body["items"].as_array().unwrap().iter().map(|p| p["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let weakest = pairs_page(&a, id, "", "score_low", 0).await;
+    assert_eq!(weakest.body["items"][0]["score"].as_f64(), scores.last().copied().filter(|_| every_pair.len() <= 50), "weakest first");
+    // How the pairs are doing: the same page of pairs, in the same order.
+    let stats = a.form("pairs/stats", &[("programme_id", &id.to_string()), ("query[sort]", "score")]).await;
+    assert_eq!(stats.status, 200, "{:?}", stats.body);
+    let stat_ids: Vec<&serde_json::Value> = stats.body.as_array().unwrap().iter().map(|s| &s["pair_id"]).collect();
+    let page_ids: Vec<&serde_json::Value> = best.body["items"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
+    assert_eq!(stat_ids, page_ids);
+    let bad = pairs_page(&a, id, "", "oldest", 0).await;
+    assert!(bad.status == 422 && field_error(&bad.body, "sort").is_some(), "{:?}", bad.body);
+    assert_eq!(pairs_page(&person(app, MENTEE).await, id, "", "", 0).await.status, 403);
 }
 
 async fn rematch_changes_only_the_affected_pair(app: &TestApp) {

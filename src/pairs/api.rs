@@ -363,9 +363,11 @@ pub async fn unread_messages() -> Result<u32, AppError> {
 
 /// Counts and ratings per pair for the programme's admins.
 #[server(prefix = "/api", endpoint = "pairs/stats")]
-pub async fn load_pair_stats(programme_id: i64) -> Result<Vec<PairStats>, AppError> {
+pub async fn load_pair_stats(programme_id: i64, #[server(default)] query: crate::programmes::PairQuery) -> Result<Vec<PairStats>, AppError> {
     let (_, state) = crate::programmes::api::require_manager(programme_id).await?;
-    Ok(db::stats(&state.db, programme_id).await?)
+    let (q, sort, page) = query.validate()?;
+    let pairs = db::pair_page(&state.db, programme_id, &q, sort, page).await?.items;
+    Ok(db::stats(&state.db, programme_id, pairs).await?)
 }
 
 /// A programme admin pairs two people by hand (both are enrolled if they were not).

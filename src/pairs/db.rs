@@ -683,10 +683,16 @@ struct FiguresRecord {
     mean_rating: Option<f64>,
 }
 
-pub async fn stats(db: &Db, programme_id: i64) -> Result<Vec<PairStats>, sqlx::Error> {
-    let pairs = pairs(db, programme_id).await?;
+/// The counts and ratings of `pairs` (active pairs of programme `programme_id`, e.g. a page of
+/// [`pair_page`]), in their order.
+pub async fn stats(db: &Db, programme_id: i64, pairs: Vec<PairRow>) -> Result<Vec<PairStats>, sqlx::Error> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The ids are the database's own integers, written into the statement (no text from a request).
+    let ids: Vec<String> = pairs.iter().map(|p| p.id.to_string()).collect();
     // Every figure of every pair in one statement (one query per page, not two per pair).
-    let rows: Vec<FiguresRecord> = sqlx::query_as(
+    let rows: Vec<FiguresRecord> = sqlx::query_as(&format!(
         "SELECT p.id AS pair_id,
             (SELECT COUNT(*) FROM goals WHERE pair_id = p.id) AS goals,
             (SELECT COUNT(*) FROM goals WHERE pair_id = p.id AND status = $3) AS goals_done,
@@ -698,8 +704,9 @@ pub async fn stats(db: &Db, programme_id: i64) -> Result<Vec<PairStats>, sqlx::E
             (SELECT COUNT(*) FROM roadblocks WHERE pair_id = p.id AND resolved_at IS NULL) AS open_roadblocks,
             (SELECT COUNT(*) FROM messages WHERE pair_id = p.id) AS messages,
             (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id) AS mean_rating
-         FROM pairs p WHERE p.programme_id = $1 AND p.status = $2",
-    )
+         FROM pairs p WHERE p.programme_id = $1 AND p.status = $2 AND p.id IN ({})",
+        ids.join(", ")
+    ))
     .bind(programme_id)
     .bind(PairStatus::Active)
     .bind(GoalStatus::Done)
@@ -899,29 +906,71 @@ fn person(id: i64, name: String, job_title: String, department: String, level: i
     PersonLabel { id, name, job_title, department, level: level as i32 }
 }
 
-/// A programme's active pairs, by mentor's then mentee's name.
-pub async fn pairs(db: &Db, programme_id: i64) -> Result<Vec<PairRow>, sqlx::Error> {
-    let rows: Vec<PairRecord> = sqlx::query_as(
-        "SELECT p.id, p.score_milli, p.created_at,
-                a.id AS mentor_id, a.name AS mentor_name, a.job_title AS mentor_title, a.department AS mentor_department, a.level AS mentor_level,
-                b.id AS mentee_id, b.name AS mentee_name, b.job_title AS mentee_title, b.department AS mentee_department, b.level AS mentee_level
-         FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN users b ON b.id = p.mentee_id
-         WHERE p.programme_id = $1 AND p.status = $2 ORDER BY a.name, b.name",
-    )
-    .bind(programme_id)
-    .bind(PairStatus::Active)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PairRow {
+impl From<PairRecord> for PairRow {
+    fn from(r: PairRecord) -> PairRow {
+        PairRow {
             id: r.id,
             mentor: person(r.mentor_id, r.mentor_name, r.mentor_title, r.mentor_department, r.mentor_level),
             mentee: person(r.mentee_id, r.mentee_name, r.mentee_title, r.mentee_department, r.mentee_level),
             score: r.score_milli as f64 / 1000.0,
             created_at: r.created_at,
-        })
-        .collect())
+        }
+    }
+}
+
+const PAIR_COLUMNS: &str = "p.id, p.score_milli, p.created_at,
+    a.id AS mentor_id, a.name AS mentor_name, a.job_title AS mentor_title, a.department AS mentor_department, a.level AS mentor_level,
+    b.id AS mentee_id, b.name AS mentee_name, b.job_title AS mentee_title, b.department AS mentee_department, b.level AS mentee_level";
+
+/// A programme's active pairs, by mentor's then mentee's name (the API's full list and the CSV
+/// export; the manage page reads [`pair_page`]).
+pub async fn pairs(db: &Db, programme_id: i64) -> Result<Vec<PairRow>, sqlx::Error> {
+    let rows: Vec<PairRecord> = sqlx::query_as(&format!(
+        "SELECT {PAIR_COLUMNS} FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN users b ON b.id = p.mentee_id
+         WHERE p.programme_id = $1 AND p.status = $2 ORDER BY a.name, b.name"
+    ))
+    .bind(programme_id)
+    .bind(PairStatus::Active)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(PairRow::from).collect())
+}
+
+/// The pairs of the manage page's list: $1 programme, $2 state, $3 search text ('' for any), $4
+/// its LIKE pattern, matched in either person's name, email or department.
+const PAIR_FILTER: &str = "FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN users b ON b.id = p.mentee_id
+    WHERE p.programme_id = $1 AND p.status = $2
+      AND ($3 = '' OR LOWER(a.name) LIKE $4 ESCAPE '\\' OR LOWER(a.email) LIKE $4 ESCAPE '\\' OR LOWER(a.department) LIKE $4 ESCAPE '\\'
+                   OR LOWER(b.name) LIKE $4 ESCAPE '\\' OR LOWER(b.email) LIKE $4 ESCAPE '\\' OR LOWER(b.department) LIKE $4 ESCAPE '\\')";
+
+/// One page ([`crate::programmes::LIST_PAGE`] rows, from page 0) of programme `programme_id`'s
+/// active pairs whose people match `q`, ordered by `sort`, with how many match in all.
+pub async fn pair_page(db: &Db, programme_id: i64, q: &str, sort: crate::programmes::PairSort, page: i32) -> Result<crate::programmes::PairPage, sqlx::Error> {
+    use crate::programmes::{PairSort, LIST_PAGE};
+    let order = match sort {
+        PairSort::Name => "a.name, b.name, p.id",
+        PairSort::Score => "p.score_milli DESC, p.id",
+        PairSort::ScoreLow => "p.score_milli, p.id",
+        PairSort::Newest => "p.created_at DESC, p.id DESC",
+    };
+    let pattern = crate::server::db::like_pattern(q);
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {PAIR_FILTER}"))
+        .bind(programme_id)
+        .bind(PairStatus::Active)
+        .bind(q)
+        .bind(&pattern)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows: Vec<PairRecord> = sqlx::query_as(&format!("SELECT {PAIR_COLUMNS} {PAIR_FILTER} ORDER BY {order} LIMIT $5 OFFSET $6"))
+        .bind(programme_id)
+        .bind(PairStatus::Active)
+        .bind(q)
+        .bind(&pattern)
+        .bind(LIST_PAGE as i64)
+        .bind(page as i64 * LIST_PAGE as i64)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(crate::programmes::PairPage { items: rows.into_iter().map(PairRow::from).collect(), total, page, page_size: LIST_PAGE })
 }
 
 /// Who an active pair joins, and in which programme.

@@ -781,13 +781,15 @@ fn Chat(pair_id: i64, me: i64, partner: String, goals: Vec<(i64, String)>, check
     }
 }
 
-/// For a programme's admins: each pair's goals, check-ins, ratings and flags (no chat, no notes).
+/// For a programme's admins: goals, check-ins, ratings and flags (no chat, no notes) of the page
+/// of pairs `query` picks, the page the Pairs list shows.
 #[component]
-pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let stats = Resource::new(move || refresh.get(), move |_| load_pair_stats(programme_id));
+pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>, query: Memo<crate::programmes::PairQuery>) -> impl IntoView {
+    let stats = Resource::new(move || (refresh.get(), query.get()), move |(_, q)| load_pair_stats(programme_id, q));
     view! {
         <section class="panel wide" aria-labelledby="health-h">
             <h2 id="health-h">"How the pairs are doing"</h2>
+            <p class="muted">"The pairs of the page listed under Pairs, in the same order."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move { match stats.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),

@@ -200,10 +200,6 @@ pub async fn vocabulary(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM skills ORDER BY name_key LIMIT 5000").fetch_all(&db.pool).await
 }
 
-fn like_pattern(text: &str) -> String {
-    let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 const DIRECTORY_WHERE: &str = "
     WHERE u.deactivated_at IS NULL
@@ -249,7 +245,7 @@ pub async fn directory_page(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage
     let level = if (1..=10).contains(&q.level) { q.level as i64 } else { 0 };
     let page = q.page.max(0);
     let where_clause = DIRECTORY_WHERE;
-    let filters = [text.clone(), like_pattern(&text), department.clone(), skill.clone(), like_pattern(&skill)];
+    let filters = [text.clone(), crate::server::db::like_pattern(&text), department.clone(), skill.clone(), crate::server::db::like_pattern(&skill)];
     let count_sql = format!("SELECT COUNT(*) FROM users u {where_clause}");
     let (total,): (i64,) = with_filters(&count_sql, &filters, level).fetch_one(&db.pool).await?;
     let page_sql = format!(

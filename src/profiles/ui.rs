@@ -28,9 +28,10 @@ pub fn DirectoryPage() -> impl IntoView {
     });
     let results = Resource::new(move || query.get(), directory);
     let page_link = move |page: i32| {
-        let q = query.get();
-        let enc = |s: &str| s.replace('%', "%25").replace('&', "%26").replace('#', "%23").replace('+', "%2B").replace(' ', "+");
-        format!("/people?q={}&department={}&skill={}&level={}&page={page}", enc(&q.q), enc(&q.department), enc(&q.skill), q.level)
+        let q = query.get_untracked();
+        let level = if q.level > 0 { q.level.to_string() } else { String::new() };
+        let page = if page > 0 { page.to_string() } else { String::new() };
+        format!("/people{}", crate::ui::query_string(&[("q", q.q), ("department", q.department), ("skill", q.skill), ("level", level), ("page", page)]))
     };
     // Two resources, each awaited in one boundary: the departments for the filter (read once,
     // so a search leaves the form as it is, focus and typing included) and the results.
@@ -64,8 +65,6 @@ pub fn DirectoryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move { match results.await {
                 Ok(page) => {
-                    let last = ((page.total - 1).max(0) / page.page_size as i64) as i32;
-                    let current = page.page;
                     view! {
                         <p class="count" aria-live="polite">{format!("{} {}", page.total, if page.total == 1 { "person" } else { "people" })}</p>
                         <ul class="people">
@@ -78,11 +77,7 @@ pub fn DirectoryPage() -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ul>
-                        <nav class="pager" aria-label="Pages">
-                            {(current > 0).then(|| view! { <A href=page_link(current - 1)>"← Previous"</A> })}
-                            <span>{format!("Page {} of {}", current + 1, last + 1)}</span>
-                            {(current < last).then(|| view! { <A href=page_link(current + 1)>"Next →"</A> })}
-                        </nav>
+                        {crate::ui::pager(page.total, page.page, page.page_size, page_link)}
                     }.into_any()
                 }
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),

@@ -112,6 +112,16 @@ pub async fn programme_enrolments(id: i64) -> Result<Vec<Enrolment>, AppError> {
     Ok(db::enrolments(&state.db, id).await?)
 }
 
+/// One page of programme `id`'s people for its manage page: searched, filtered and sorted by
+/// `query` ([`EnrolmentQuery`]), [`LIST_PAGE`] at a time, with the total. The programme's
+/// admins only; a bad filter is 422 at its field.
+#[server(prefix = "/api", endpoint = "programmes/enrolment_page")]
+pub async fn list_enrolments(id: i64, #[server(default)] query: EnrolmentQuery) -> Result<EnrolmentPage, AppError> {
+    let (_, state) = require_manager(id).await?;
+    let query = query.validate()?;
+    Ok(db::enrolment_page(&state.db, id, &query).await?)
+}
+
 #[server(prefix = "/api", endpoint = "programmes/decide")]
 pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), AppError> {
     let user = require_user().await?;
@@ -365,6 +375,16 @@ pub(crate) async fn publish(
 pub async fn programme_pairs(id: i64) -> Result<Vec<crate::pairs::PairRow>, AppError> {
     let (_, state) = require_manager(id).await?;
     Ok(crate::pairs::db::pairs(&state.db, id).await?)
+}
+
+/// One page of programme `id`'s active pairs for its manage page: searched and sorted by
+/// `query` ([`PairQuery`]), [`LIST_PAGE`] at a time, with the total. The programme's admins
+/// only; a bad filter is 422 at its field.
+#[server(prefix = "/api", endpoint = "programmes/pair_page")]
+pub async fn list_pairs(id: i64, #[server(default)] query: PairQuery) -> Result<PairPage, AppError> {
+    let (_, state) = require_manager(id).await?;
+    let (q, sort, page) = query.validate()?;
+    Ok(crate::pairs::db::pair_page(&state.db, id, &q, sort, page).await?)
 }
 
 /// Ends one pair and re-optimises only its two people against the rest of the pool; every

@@ -333,22 +333,9 @@ struct EnrolmentRecord {
     created_at: i64,
 }
 
-pub async fn enrolments(db: &Db, programme_id: i64) -> Result<Vec<Enrolment>, sqlx::Error> {
-    let rows: Vec<EnrolmentRecord> = sqlx::query_as(
-        "SELECT e.id, u.id AS user_id, u.name, u.email, u.job_title, u.department, u.level, e.role, e.status, e.motivation,
-                e.topics, e.created_at
-         FROM enrolments e JOIN users u ON u.id = e.user_id
-         WHERE e.programme_id = $1
-         ORDER BY CASE e.status WHEN $2 THEN 0 WHEN $3 THEN 1 ELSE 2 END, e.role, u.name",
-    )
-    .bind(programme_id)
-    .bind(EnrolStatus::Applied)
-    .bind(EnrolStatus::Approved)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Enrolment {
+impl From<EnrolmentRecord> for Enrolment {
+    fn from(r: EnrolmentRecord) -> Enrolment {
+        Enrolment {
             id: r.id,
             user_id: r.user_id,
             name: r.name,
@@ -361,8 +348,66 @@ pub async fn enrolments(db: &Db, programme_id: i64) -> Result<Vec<Enrolment>, sq
             motivation: r.motivation,
             topics: r.topics.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
             created_at: r.created_at,
-        })
-        .collect())
+        }
+    }
+}
+
+const ENROLMENT_COLUMNS: &str =
+    "e.id, u.id AS user_id, u.name, u.email, u.job_title, u.department, u.level, e.role, e.status, e.motivation, e.topics, e.created_at";
+
+/// Applications waiting first, then the enrolled, then the declined; by role and name within.
+const WAITING_FIRST: &str = "CASE e.status WHEN 'applied' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, e.role, u.name, e.id";
+
+/// Every enrolment of programme `programme_id`, applications waiting first (the API's full list
+/// and the CSV export; the manage page reads [`enrolment_page`]).
+pub async fn enrolments(db: &Db, programme_id: i64) -> Result<Vec<Enrolment>, sqlx::Error> {
+    let rows: Vec<EnrolmentRecord> = sqlx::query_as(&format!(
+        "SELECT {ENROLMENT_COLUMNS} FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.programme_id = $1 ORDER BY {WAITING_FIRST}"
+    ))
+    .bind(programme_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(Enrolment::from).collect())
+}
+
+/// The people of the manage page's list: $1 programme, $2 search text ('' for any), $3 its LIKE
+/// pattern, $4 role ('' for both), $5 state ('' for any).
+const ENROLMENT_FILTER: &str = "FROM enrolments e JOIN users u ON u.id = e.user_id
+    WHERE e.programme_id = $1
+      AND ($2 = '' OR LOWER(u.name) LIKE $3 ESCAPE '\\' OR LOWER(u.email) LIKE $3 ESCAPE '\\' OR LOWER(u.department) LIKE $3 ESCAPE '\\')
+      AND ($4 = '' OR e.role = $4) AND ($5 = '' OR e.status = $5)";
+
+/// One page ([`LIST_PAGE`] rows) of programme `programme_id`'s people matching `q`, with how many
+/// match in all. Two statements with one filter, so the count and the page agree.
+pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery) -> Result<EnrolmentPage, sqlx::Error> {
+    let order = match q.sort {
+        EnrolmentSort::Waiting => WAITING_FIRST,
+        EnrolmentSort::Name => "u.name, e.id",
+        EnrolmentSort::Newest => "e.created_at DESC, e.id DESC",
+        EnrolmentSort::Level => "u.level DESC, u.name, e.id",
+    };
+    let role = q.role.map(|r| r.as_str()).unwrap_or("");
+    let status = q.status.map(|s| s.as_str()).unwrap_or("");
+    let pattern = crate::server::db::like_pattern(&q.q);
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {ENROLMENT_FILTER}"))
+        .bind(programme_id)
+        .bind(&q.q)
+        .bind(&pattern)
+        .bind(role)
+        .bind(status)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows: Vec<EnrolmentRecord> = sqlx::query_as(&format!("SELECT {ENROLMENT_COLUMNS} {ENROLMENT_FILTER} ORDER BY {order} LIMIT $6 OFFSET $7"))
+        .bind(programme_id)
+        .bind(&q.q)
+        .bind(&pattern)
+        .bind(role)
+        .bind(status)
+        .bind(LIST_PAGE as i64)
+        .bind(q.page as i64 * LIST_PAGE as i64)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, page: q.page, page_size: LIST_PAGE })
 }
 
 /// Whose enrolment it is, and in which programme.

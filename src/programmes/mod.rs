@@ -426,6 +426,148 @@ pub struct Enrolment {
     pub created_at: i64,
 }
 
+/// Rows per page in the manage page's lists of people and pairs.
+pub const LIST_PAGE: i32 = 50;
+
+/// The longest search text a list takes, in characters.
+pub const MAX_SEARCH: usize = 100;
+
+/// Which of a programme's people its manage page lists: a search, a role, a state, a sort and a
+/// page. Empty texts mean "any", and every field may be left out; see [`EnrolmentQuery::validate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnrolmentQuery {
+    /// Words found in the name, email or department (case does not matter).
+    pub q: String,
+    /// `mentor`, `mentee`, or empty for both.
+    pub role: String,
+    /// `applied`, `approved`, `declined`, or empty for every state.
+    pub status: String,
+    /// `waiting` (applications first, the default), `name`, `newest` or `level`.
+    pub sort: String,
+    /// From 0.
+    pub page: i32,
+}
+
+/// An [`EnrolmentQuery`] checked: `None` means any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidEnrolmentQuery {
+    pub q: String,
+    pub role: Option<EnrolRole>,
+    pub status: Option<EnrolStatus>,
+    pub sort: EnrolmentSort,
+    pub page: i32,
+}
+
+/// How the manage page orders a programme's people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrolmentSort {
+    /// Applications waiting first, then the enrolled, then the declined; by role and name within.
+    Waiting,
+    Name,
+    Newest,
+    /// Most senior first.
+    Level,
+}
+
+impl EnrolmentQuery {
+    /// Errors (422, at the field): a search over [`MAX_SEARCH`] characters, an unknown role,
+    /// state or sort. A negative page is the first.
+    pub fn validate(&self) -> Result<ValidEnrolmentQuery, AppError> {
+        let mut errors = FieldErrors::new();
+        let q = self.q.trim().to_string();
+        if q.chars().count() > MAX_SEARCH {
+            errors.add("q", format!("Search for at most {MAX_SEARCH} characters."));
+        }
+        let role = match self.role.trim() {
+            "" => None,
+            r => EnrolRole::parse(r).or_else(|| {
+                errors.add("role", "Choose mentors, mentees or both.");
+                None
+            }),
+        };
+        let status = match self.status.trim() {
+            "" => None,
+            s => EnrolStatus::parse(s).or_else(|| {
+                errors.add("status", "Choose waiting, enrolled, declined or any.");
+                None
+            }),
+        };
+        let sort = match self.sort.trim() {
+            "" | "waiting" => EnrolmentSort::Waiting,
+            "name" => EnrolmentSort::Name,
+            "newest" => EnrolmentSort::Newest,
+            "level" => EnrolmentSort::Level,
+            _ => {
+                errors.add("sort", "Sort by waiting, name, newest or level.");
+                EnrolmentSort::Waiting
+            }
+        };
+        errors.into_result(ValidEnrolmentQuery { q, role, status, sort, page: self.page.max(0) })
+    }
+}
+
+/// One page of a programme's people, and how many match the query in all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnrolmentPage {
+    pub items: Vec<Enrolment>,
+    pub total: i64,
+    pub page: i32,
+    pub page_size: i32,
+}
+
+/// Which of a programme's active pairs its manage page lists (every field may be left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PairQuery {
+    /// Words found in the mentor's or the mentee's name, email or department.
+    pub q: String,
+    /// `name` (mentor's, the default), `score` (best first), `score_low` (weakest first) or `newest`.
+    pub sort: String,
+    /// From 0.
+    pub page: i32,
+}
+
+/// How the manage page orders a programme's pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairSort {
+    Name,
+    Score,
+    ScoreLow,
+    Newest,
+}
+
+impl PairQuery {
+    /// Errors (422, at the field): a search over [`MAX_SEARCH`] characters or an unknown sort.
+    pub fn validate(&self) -> Result<(String, PairSort, i32), AppError> {
+        let mut errors = FieldErrors::new();
+        let q = self.q.trim().to_string();
+        if q.chars().count() > MAX_SEARCH {
+            errors.add("q", format!("Search for at most {MAX_SEARCH} characters."));
+        }
+        let sort = match self.sort.trim() {
+            "" | "name" => PairSort::Name,
+            "score" => PairSort::Score,
+            "score_low" => PairSort::ScoreLow,
+            "newest" => PairSort::Newest,
+            _ => {
+                errors.add("sort", "Sort by name, score or newest.");
+                PairSort::Name
+            }
+        };
+        errors.into_result((q, sort, self.page.max(0)))
+    }
+}
+
+/// One page of a programme's active pairs, and how many match the query in all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PairPage {
+    pub items: Vec<crate::pairs::PairRow>,
+    pub total: i64,
+    pub page: i32,
+    pub page_size: i32,
+}
+
 /// Whom to enrol at once: everyone matching directory filters, or a list of emails.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum BulkSource {

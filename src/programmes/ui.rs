@@ -9,7 +9,7 @@ use crate::profiles::level_label;
 use crate::ui::{loading, format_date, ErrorNotice, FormStatus, Outcome, TextField};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::{components::{Form, A}, hooks::{use_navigate, use_query_map}};
 
 /// The date `days` after today, by the page's clock (the server's time while hydrating).
 fn days_from_now(days: i64) -> String {
@@ -435,7 +435,7 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
             <Applications programme_id=id refresh on_change=move || { refresh.update(|v| *v += 1); } />
             <BulkEnrolPanel programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
             <Pairs programme_id=id refresh />
-            <crate::pairs::ui::PairStatsPanel programme_id=id refresh />
+            <crate::pairs::ui::PairStatsPanel programme_id=id refresh query=list_queries().1 />
             <crate::pairs::ui::CreatePairForm programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
             <crate::training::ui::TrainingPanel programme_id=id refresh />
             <section class="panel" aria-labelledby="settings-h">
@@ -446,29 +446,100 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
     }
 }
 
+/// The manage page's list filters, kept in the page's address (so a search survives a reload,
+/// can be shared, and works without JavaScript): people under `people_*`, pairs under `pairs_*`.
+fn list_queries() -> (Memo<EnrolmentQuery>, Memo<PairQuery>) {
+    let map = use_query_map();
+    let text = move |key: &str| map.with(|m| m.get(key).unwrap_or_default());
+    let page = move |key: &str| map.with(|m| m.get(key).and_then(|p| p.parse().ok()).unwrap_or(0));
+    let people = Memo::new(move |_| EnrolmentQuery {
+        q: text("people_q"),
+        role: text("people_role"),
+        status: text("people_status"),
+        sort: text("people_sort"),
+        page: page("people_page"),
+    });
+    let pairs = Memo::new(move |_| PairQuery { q: text("pairs_q"), sort: text("pairs_sort"), page: page("pairs_page") });
+    (people, pairs)
+}
+
+/// The manage page's address with both lists' filters; `anchor` is the list to land on.
+fn manage_link(programme_id: i64, people: &EnrolmentQuery, pairs: &PairQuery, anchor: &str) -> String {
+    let page = |p: i32| if p > 0 { p.to_string() } else { String::new() };
+    let query = crate::ui::query_string(&[
+        ("people_q", people.q.clone()),
+        ("people_role", people.role.clone()),
+        ("people_status", people.status.clone()),
+        ("people_sort", people.sort.clone()),
+        ("people_page", page(people.page)),
+        ("pairs_q", pairs.q.clone()),
+        ("pairs_sort", pairs.sort.clone()),
+        ("pairs_page", page(pairs.page)),
+    ]);
+    format!("/programmes/{programme_id}/manage{query}#{anchor}")
+}
+
+/// A `<select>` of `options` (value, label) named `name`, `current` selected.
+fn choice(id: &'static str, label: &'static str, name: &'static str, options: &'static [(&'static str, &'static str)], current: String) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                {options.iter().map(|(value, text)| view! { <option value=*value selected=current == *value>{*text}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// Hidden fields carrying the other list's filters through a search form.
+fn keep(fields: Vec<(&'static str, String)>) -> impl IntoView {
+    fields.into_iter().filter(|(_, v)| !v.is_empty()).map(|(name, value)| view! { <input type="hidden" name=name value=value /> }).collect_view()
+}
+
 #[component]
 fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let list = Resource::new(move || refresh.get(), move |_| programme_enrolments(programme_id));
+    let (people, pairs) = list_queries();
+    let list = Resource::new(move || (refresh.get(), people.get()), move |(_, q)| list_enrolments(programme_id, q));
     let decide = Action::new(move |(id, approve): &(i64, bool)| decide_application(*id, *approve));
     Effect::new(move |_| {
         if let Some(Ok(())) = decide.value().get() {
             on_change();
         }
     });
+    let action = format!("/programmes/{programme_id}/manage");
     view! {
-        <section class="panel wide" aria-labelledby="apps-h">
+        <section class="panel wide" aria-labelledby="apps-h" id="people">
             <h2 id="apps-h">"People"</h2>
             <p><a href=format!("/programmes/{programme_id}/enrolments-file") download rel="external">"Download the enrolments (CSV)"</a></p>
+            {move || {
+                let (q, p) = (people.get(), pairs.get());
+                view! {
+                    <Form method="GET" action=action.clone() attr:class="filters" attr:role="search" attr:aria-label="Search the people">
+                        <div class="field">
+                            <label for="f-people-q">"Name, email or department"</label>
+                            <input id="f-people-q" name="people_q" type="search" value=q.q.clone() maxlength=MAX_SEARCH.to_string() />
+                        </div>
+                        {choice("f-people-role", "Role", "people_role", &[("", "Mentors and mentees"), ("mentor", "Mentors"), ("mentee", "Mentees")], q.role.clone())}
+                        {choice("f-people-status", "State", "people_status", &[("", "Any"), ("applied", "Waiting for approval"), ("approved", "Enrolled"), ("declined", "Declined")], q.status.clone())}
+                        {choice("f-people-sort", "Order", "people_sort", &[("", "Waiting first"), ("name", "Name"), ("newest", "Newest"), ("level", "Most senior")], q.sort.clone())}
+                        {keep(vec![("pairs_q", p.q.clone()), ("pairs_sort", p.sort.clone()), ("pairs_page", if p.page > 0 { p.page.to_string() } else { String::new() })])}
+                        <button type="submit">"Search"</button>
+                    </Form>
+                }
+            }}
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No one has applied or been enrolled yet."</p> }.into_any(),
-                    Ok(list) => view! {
+                    Ok(page) if page.total == 0 && people.get_untracked() == EnrolmentQuery::default() => view! { <p class="empty">"No one has applied or been enrolled yet."</p> }.into_any(),
+                    Ok(page) => {
+                        let link = move |n: i32| manage_link(programme_id, &EnrolmentQuery { page: n, ..people.get_untracked() }, &pairs.get_untracked(), "people");
+                        view! {
+                        <p class="count" aria-live="polite">{format!("{} {} match", page.total, if page.total == 1 { "person" } else { "people" })}</p>
                         <div class="table-wrap">
                         <table class="enrolments">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Level"</th><th scope="col">"Department"</th><th scope="col">"Motivation and topics"</th><th scope="col">"Status"</th></tr></thead>
                             <tbody>
-                                {list.into_iter().take(500).map(|e| {
+                                {page.items.into_iter().map(|e| {
                                     let eid = e.id;
                                     let name = e.name.clone();
                                     view! {
@@ -494,7 +565,9 @@ fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() 
                             </tbody>
                         </table>
                         </div>
-                    }.into_any(),
+                        {crate::ui::pager(page.total, page.page, page.page_size, link)}
+                    }.into_any()
+                    }
                 }})}
             </Transition>
         </section>
@@ -566,7 +639,8 @@ fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + '
 
 #[component]
 fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let list = Resource::new(move || refresh.get(), move |_| programme_pairs(programme_id));
+    let (people, pairs) = list_queries();
+    let list = Resource::new(move || (refresh.get(), pairs.get()), move |(_, q)| list_pairs(programme_id, q));
     let rematch = Action::new(move |pair: &i64| rematch_pair(*pair));
     let outcome = Outcome::new();
     let status = outcome.status;
@@ -574,21 +648,40 @@ fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
         outcome.done("The pair was ended and its two people re-matched; every other pair is unchanged.");
         refresh.update(|v| *v += 1);
     });
+    let action = format!("/programmes/{programme_id}/manage");
     view! {
-        <section class="panel wide" aria-labelledby="pairs-h">
+        <section class="panel wide" aria-labelledby="pairs-h" id="pairs">
             <h2 id="pairs-h">"Pairs"</h2>
             <p><a href=format!("/programmes/{programme_id}/pairs-file") download rel="external">"Download the pairs (CSV)"</a></p>
+            {move || {
+                let (q, p) = (pairs.get(), people.get());
+                view! {
+                    <Form method="GET" action=action.clone() attr:class="filters" attr:role="search" attr:aria-label="Search the pairs">
+                        <div class="field">
+                            <label for="f-pairs-q">"Mentor or mentee"</label>
+                            <input id="f-pairs-q" name="pairs_q" type="search" value=q.q.clone() maxlength=MAX_SEARCH.to_string() />
+                        </div>
+                        {choice("f-pairs-sort", "Order", "pairs_sort", &[("", "Mentor's name"), ("score", "Best score"), ("score_low", "Weakest score"), ("newest", "Newest")], q.sort.clone())}
+                        {keep(vec![("people_q", p.q.clone()), ("people_role", p.role.clone()), ("people_status", p.status.clone()), ("people_sort", p.sort.clone()),
+                                   ("people_page", if p.page > 0 { p.page.to_string() } else { String::new() })])}
+                        <button type="submit">"Search"</button>
+                    </Form>
+                }
+            }}
             <FormStatus message=status />
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No pairs yet: publish a run from the matching studio."</p> }.into_any(),
-                    Ok(list) => view! {
+                    Ok(page) if page.total == 0 && pairs.get_untracked() == PairQuery::default() => view! { <p class="empty">"No pairs yet: publish a run from the matching studio."</p> }.into_any(),
+                    Ok(page) => {
+                        let link = move |n: i32| manage_link(programme_id, &people.get_untracked(), &PairQuery { page: n, ..pairs.get_untracked() }, "pairs");
+                        view! {
+                        <p class="count" aria-live="polite">{format!("{} {} match", page.total, if page.total == 1 { "pair" } else { "pairs" })}</p>
                         <div class="table-wrap">
                         <table class="pairs">
                             <thead><tr><th scope="col">"Mentor"</th><th scope="col">"Mentee"</th><th scope="col">"Score"</th><th scope="col">"Since"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                             <tbody>
-                                {list.into_iter().map(|p| {
+                                {page.items.into_iter().map(|p| {
                                     let pid = p.id;
                                     view! {
                                         <tr>
@@ -603,7 +696,9 @@ fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
                             </tbody>
                         </table>
                         </div>
-                    }.into_any(),
+                        {crate::ui::pager(page.total, page.page, page.page_size, link)}
+                    }.into_any()
+                    }
                 }})}
             </Transition>
         </section>

@@ -300,6 +300,13 @@ fn sqlite_path(url: &str) -> Option<String> {
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
 
+/// A `LIKE … ESCAPE '\'` pattern finding `text` (trimmed, lower-cased) anywhere in a lower-cased
+/// column, its `%`, `_` and `\` taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -64,6 +64,31 @@ pub fn loading() -> impl IntoView {
     view! { <p class="muted">"Loading…"</p> }
 }
 
+/// A query string (`?a=1&b=x%20y`) of the `pairs` whose value is not empty, each value
+/// percent-encoded; empty when every value is.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let parts: Vec<String> =
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC))).collect();
+    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+}
+
+/// "← Previous · Page 2 of 7 · Next →" under a list of `total` rows shown `page_size` at a time,
+/// page `page` (from 0) on screen; `link(n)` is the address of page n. Plain links, so paging
+/// works without JavaScript too.
+pub fn pager(total: i64, page: i32, page_size: i32, link: impl Fn(i32) -> String) -> impl IntoView {
+    use leptos_router::components::A;
+    let last = ((total - 1).max(0) / i64::from(page_size.max(1))) as i32;
+    let page = page.min(last);
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {(page > 0).then(|| view! { <A href=link(page - 1)>"← Previous"</A> })}
+            <span>{format!("Page {} of {}", page + 1, last + 1)}</span>
+            {(page < last).then(|| view! { <A href=link(page + 1)>"Next →"</A> })}
+        </nav>
+    }
+}
+
 /// Gives the page being rendered on the server the HTTP status of `error` (403 for a programme
 /// someone does not run, 401 signed out, 404 for what is not there), for browsers, crawlers
 /// and tests alike; `AppError::status` is the one mapping. Does nothing in the browser.

@@ -1,0 +1,51 @@
+import { expect, Page } from '@playwright/test';
+import { ADMIN, PASSWORD, hydrated } from './helpers';
+
+/** Pages, searches and sorts the demo programme's people and pairs on its manage page. */
+export async function checkManageLists(page: Page, withScript: boolean) {
+  expect((await page.request.post('/api/sign_in', { form: { email: ADMIN, password: PASSWORD } })).ok()).toBeTruthy();
+  const programmes = await (await page.request.post('/api/programmes', { form: {} })).json();
+  const id = programmes.find((p: any) => p.name === 'Reverse mentoring 2026').id;
+  const ready = async () => { if (withScript) await hydrated(page); };
+  await page.goto(`/programmes/${id}/manage`);
+  await ready();
+
+  const people = page.locator('#people');
+  const rows = people.locator('table.enrolments tbody tr');
+  await expect(people.locator('.count')).toHaveText(/^\d+ people match$/);
+  const total = parseInt((await people.locator('.count').textContent())!, 10);
+  expect(total, 'the demo programme has hundreds of people').toBeGreaterThan(100);
+  await expect(rows).toHaveCount(50);
+  await expect(people.locator('.pager')).toContainText(`Page 1 of ${Math.ceil(total / 50)}`);
+  const firstOnPageOne = (await rows.first().locator('td').first().textContent())!;
+
+  await people.getByRole('link', { name: 'Next →' }).click();
+  await expect(page).toHaveURL(/people_page=1/);
+  await ready();
+  await expect(people.locator('.pager')).toContainText('Page 2 of');
+  await expect(rows).toHaveCount(50);
+  await expect(rows.first().locator('td').first()).not.toHaveText(firstOnPageOne);
+
+  // A name from this page, searched: the list narrows to it, whichever page it was on.
+  const someone = (await rows.nth(3).locator('td').first().textContent())!.trim();
+  await people.getByLabel('Name, email or department').fill(someone);
+  await people.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/people_q=/);
+  await ready();
+  await expect(people.locator('.count')).toHaveText(/^[1-9]\d* (person|people) match$/);
+  await expect(rows.first()).toContainText(someone);
+  expect(await rows.count()).toBeLessThan(50);
+
+  // The pairs, best score first; the people's search stays as it was.
+  const pairs = page.locator('#pairs');
+  await expect(pairs.locator('.count')).toHaveText(/^\d+ pairs match$/);
+  await pairs.getByLabel('Order').selectOption('score');
+  await pairs.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/pairs_sort=score/);
+  await ready();
+  expect(page.url()).toContain('people_q=');
+  await expect(people.locator('table.enrolments tbody tr').first()).toContainText(someone);
+  await expect(pairs.locator('table.pairs tbody tr')).toHaveCount(50);
+  const scores = (await pairs.locator('table.pairs tbody tr td:nth-child(3)').allTextContents()).map(Number);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+}
