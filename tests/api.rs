@@ -188,7 +188,19 @@ async fn invite_then_set_password_then_sign_in(app: &TestApp) {
         assert!(field_error(&bad.body, f).is_some(), "{f}: {:?}", bad.body);
     }
     let pending = admin.form("admin/pending_invites", &[]).await;
-    assert!(pending.body.as_array().unwrap().iter().any(|p| p["email"] == "nia.new@demo.upmentor.test"));
+    assert!(pending.body["items"].as_array().unwrap().iter().any(|p| p["email"] == "nia.new@demo.upmentor.test"), "{:?}", pending.body);
+    // Searched and filtered on the server, a page at a time, with the total.
+    let nia = admin.form("admin/pending_invites", &[("query[q]", "NIA.NEW@")]).await;
+    assert_eq!((nia.body["total"].as_i64(), nia.body["items"][0]["name"].as_str()), (Some(1), Some("Nia New")), "{:?}", nia.body);
+    let live = admin.form("admin/pending_invites", &[("query[q]", "nia"), ("query[state]", "live")]).await;
+    assert_eq!(live.body["total"], 1, "her link is new: {:?}", live.body);
+    let none = admin.form("admin/pending_invites", &[("query[q]", "nia"), ("query[state]", "none")]).await;
+    assert_eq!(none.body["total"], 0, "{:?}", none.body);
+    let all = admin.form("admin/pending_invites", &[]).await.body;
+    assert_eq!(all["page_size"], 50);
+    assert!(all["items"].as_array().unwrap().len() as i64 <= 50 && all["total"].as_i64().unwrap() >= 1);
+    let bad = admin.form("admin/pending_invites", &[("query[state]", "whenever")]).await;
+    assert!(bad.status == 422 && field_error(&bad.body, "state").is_some(), "{:?}", bad.body);
 
     let nia = app.client();
     let info = nia.form("invitation", &[("token", &token)]).await;

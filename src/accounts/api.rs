@@ -1,7 +1,7 @@
 //! Server functions for accounts. Each one finds its caller first, then checks the role,
 //! then validates, and only then touches the database.
 
-use super::{InviteInfo, InviteLink, PendingInvite, PersonInput, SessionUser};
+use super::{InviteInfo, InviteLink, PersonInput, SessionUser};
 use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -269,10 +269,13 @@ pub async fn change_password(current: String, password: String, confirm: String)
     Ok(())
 }
 
+/// One page of the people invited who have not set a password (site admins only), newest first,
+/// searched and filtered by `query`; 422 at the field for a bad filter.
 #[server(prefix = "/api", endpoint = "admin/pending_invites")]
-pub async fn pending_invites() -> Result<Vec<PendingInvite>, AppError> {
+pub async fn pending_invites(#[server(default)] query: super::InviteQuery) -> Result<super::InvitePage, AppError> {
     require_admin().await?;
-    Ok(db::unaccepted_invites(&state()?.db).await?)
+    let (q, link_state, page) = query.validate()?;
+    Ok(db::unaccepted_invites(&state()?.db, &q, &link_state, page).await?)
 }
 
 #[server(prefix = "/api", endpoint = "admin/reissue_invite")]

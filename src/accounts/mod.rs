@@ -167,6 +167,45 @@ pub struct PendingInvite {
     pub expires_at: Option<i64>,
 }
 
+/// Which invitations still waiting for a password the admin page lists (every field may be
+/// left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InviteQuery {
+    /// Words found in the name, email or department (case does not matter).
+    pub q: String,
+    /// `live` (the link still works), `none` (expired or never made), or empty for both.
+    pub state: String,
+    /// From 0.
+    pub page: i32,
+}
+
+impl InviteQuery {
+    /// The query checked: (search text, state, page). Errors (422, at the field): a search over
+    /// [`crate::ui::MAX_SEARCH`] characters, an unknown state.
+    pub fn validate(&self) -> Result<(String, String, i32), AppError> {
+        let mut errors = FieldErrors::new();
+        let q = self.q.trim().to_string();
+        if q.chars().count() > crate::ui::MAX_SEARCH {
+            errors.add("q", format!("Search for at most {} characters.", crate::ui::MAX_SEARCH));
+        }
+        let state = self.state.trim().to_string();
+        if !matches!(state.as_str(), "" | "live" | "none") {
+            errors.add("state", "Choose links still valid, links expired or never made, or both.");
+        }
+        errors.into_result((q, state, self.page.max(0)))
+    }
+}
+
+/// One page of the invitations waiting for a password, newest first, and how many match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvitePage {
+    pub items: Vec<PendingInvite>,
+    pub total: i64,
+    pub page: i32,
+    pub page_size: i32,
+}
+
 /// What the set-password page shows about the invitation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InviteInfo {

@@ -322,7 +322,16 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
 
 #[component]
 fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
-    let pending = Resource::new(move || refresh.get(), |_| pending_invites());
+    // The filters live in the page's address: a search survives a reload and works without JavaScript.
+    let map = use_query_map();
+    let query = Memo::new(move |_| {
+        map.with(|m| super::InviteQuery {
+            q: m.get("invites_q").unwrap_or_default(),
+            state: m.get("invites_state").unwrap_or_default(),
+            page: m.get("invites_page").and_then(|p| p.parse().ok()).unwrap_or(0),
+        })
+    });
+    let pending = Resource::new(move || (refresh.get(), query.get()), |(_, q)| pending_invites(q));
     let reissued = RwSignal::new(Vec::<InviteLink>::new());
     let reissue = Action::new(move |id: &i64| reissue_invite(*id));
     Effect::new(move |_| {
@@ -333,17 +342,42 @@ fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
             });
         }
     });
+    let link = move |page: i32| {
+        let q = query.get_untracked();
+        let page = if page > 0 { page.to_string() } else { String::new() };
+        format!("/admin{}#pending", crate::ui::query_string(&[("invites_q", q.q), ("invites_state", q.state), ("invites_page", page)]))
+    };
     view! {
-        <section class="panel" aria-labelledby="pending-h">
+        <section class="panel" aria-labelledby="pending-h" id="pending">
             <h2 id="pending-h">"Waiting to set a password"</h2>
+            {move || {
+                let q = query.get();
+                view! {
+                    <leptos_router::components::Form method="GET" action="/admin" attr:class="filters" attr:role="search" attr:aria-label="Search the invitations">
+                        <div class="field">
+                            <label for="f-invites-q">"Name, email or department"</label>
+                            <input id="f-invites-q" name="invites_q" type="search" value=q.q.clone() maxlength=crate::ui::MAX_SEARCH.to_string() />
+                        </div>
+                        <div class="field">
+                            <label for="f-invites-state">"Link"</label>
+                            <select id="f-invites-state" name="invites_state">
+                                {[("", "Any"), ("live", "Still valid"), ("none", "Expired or never made")].into_iter().map(|(value, text)| {
+                                    view! { <option value=value selected=q.state == value>{text}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit">"Search"</button>
+                    </leptos_router::components::Form>
+                }
+            }}
             <ul class="links">{move || reissued.get().into_iter().map(|link| view! { <InviteLinkRow link /> }).collect_view()}</ul>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move { match pending.await {
-                    Ok(list) if list.is_empty() => view! { <p>"Everyone invited has set a password."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <p class="hint">{format!("{} people (newest first, up to 200).", list.len())}</p>
+                    Ok(page) if page.total == 0 && query.get_untracked() == super::InviteQuery::default() => view! { <p>"Everyone invited has set a password."</p> }.into_any(),
+                    Ok(page) => view! {
+                        <p class="count" aria-live="polite">{format!("{} {} match (newest first)", page.total, if page.total == 1 { "person" } else { "people" })}</p>
                         <ul class="pending">
-                            {list.into_iter().map(|p| {
+                            {page.items.into_iter().map(|p| {
                                 let id = p.user_id;
                                 view! {
                                     <li>
@@ -353,6 +387,7 @@ fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
+                        {crate::ui::pager(page.total, page.page, page.page_size, link)}
                     }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }})}

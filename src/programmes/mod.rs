@@ -426,11 +426,7 @@ pub struct Enrolment {
     pub created_at: i64,
 }
 
-/// Rows per page in the manage page's lists of people and pairs.
-pub const LIST_PAGE: i32 = 50;
-
-/// The longest search text a list takes, in characters.
-pub const MAX_SEARCH: usize = 100;
+pub use crate::ui::{LIST_PAGE, MAX_SEARCH};
 
 /// Which of a programme's people its manage page lists: a search, a role, a state, a sort and a
 /// page. Empty texts mean "any", and every field may be left out; see [`EnrolmentQuery::validate`].

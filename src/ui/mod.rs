@@ -64,6 +64,12 @@ pub fn loading() -> impl IntoView {
     view! { <p class="muted">"Loading…"</p> }
 }
 
+/// The longest search text a list takes, in characters.
+pub const MAX_SEARCH: usize = 100;
+
+/// Rows per page in the admins' long lists (people and pairs of a programme, invitations).
+pub const LIST_PAGE: i32 = 50;
+
 /// A query string (`?a=1&b=x%20y`) of the `pairs` whose value is not empty, each value
 /// percent-encoded; empty when every value is.
 pub fn query_string(pairs: &[(&str, String)]) -> String {
