@@ -48,4 +48,24 @@ export async function checkManageLists(page: Page, withScript: boolean) {
   await expect(pairs.locator('table.pairs tbody tr')).toHaveCount(50);
   const scores = (await pairs.locator('table.pairs tbody tr td:nth-child(3)').allTextContents()).map(Number);
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+  // The admin page's invitations still waiting for a password: a page at a time, searched.
+  await page.goto('/admin');
+  await ready();
+  const pending = page.locator('#pending');
+  await expect(pending.locator('.count')).toHaveText(/^\d+ people match \(newest first\)$/);
+  const waiting = parseInt((await pending.locator('.count').textContent())!, 10);
+  expect(waiting, 'the demo has many people invited').toBeGreaterThan(50);
+  await expect(pending.locator('ul.pending li')).toHaveCount(50);
+  await pending.getByRole('link', { name: 'Next →' }).click();
+  await expect(page).toHaveURL(/invites_page=1/);
+  await ready();
+  await expect(pending.locator('.pager')).toContainText('Page 2 of');
+  const invited = (await pending.locator('ul.pending li span').nth(2).textContent())!.split(' · ')[1].trim();
+  await pending.getByLabel('Name, email or department').fill(invited);
+  await pending.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/invites_q=/);
+  await ready();
+  await expect(pending.locator('.count')).toHaveText(/^1 person match/);
+  await expect(pending.locator('ul.pending li')).toContainText(invited);
 }
