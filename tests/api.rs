@@ -427,10 +427,15 @@ async fn files_named_by_content_are_kept_a_year_and_pages_name_them() {
         let (status, headers, _) = c.get(path).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable", "{path}");
+        assert!(headers.get_all("vary").iter().any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("accept-encoding")), "{path}: {headers:?}");
     }
     let (status, headers, _) = c.get("/favicon.svg").await;
     assert_eq!(status, 200);
     assert!(headers.get("cache-control").is_none_or(|v| !v.to_str().unwrap().contains("immutable")), "a file named as it always is: {headers:?}");
+    // A build meanwhile (a new hash file) changes nothing this server names or keeps.
+    std::fs::write(site.path().join("hash.txt"), "js: ffffffffffffffff\nwasm: eeeeeeeeeeeeeeee\ncss: dddddddddddddddd\n").unwrap();
+    let (_, _, again) = c.get("/signin").await;
+    assert!(again.contains("/pkg/upmentor.0a1b2c3d4e5f6071.js") && !again.contains("ffffffffffffffff"), "{again}");
     let (status, headers, _) = c.get("/pkg/upmentor.ffffffffffffffff.js").await;
     assert_eq!((status, headers["cache-control"].to_str().unwrap()), (404, "no-store"), "a name this build does not have");
 }

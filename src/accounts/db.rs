@@ -234,13 +234,14 @@ const INVITE_FILTER: &str = "FROM users u WHERE u.password_hash IS NULL
       AND ($1 = '' OR LOWER(u.name) LIKE $2 ESCAPE '\\' OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.department) LIKE $2 ESCAPE '\\')
       AND ($3 = '' OR ($3 = 'live' AND u.invite_expires_at > $4) OR ($3 = 'none' AND (u.invite_expires_at IS NULL OR u.invite_expires_at <= $4)))";
 
-/// One page ([`crate::ui::LIST_PAGE`] rows, from page 0) of the people invited who have not
+/// One page ([`crate::ui::LIST_PAGE`] rows, from page 0; past the last, the last) of the people invited who have not
 /// set a password, newest first, matching search `q` and `state` (see [`super::InviteQuery`]),
 /// with how many match in all.
 pub async fn unaccepted_invites(db: &Db, q: &str, state: &str, page: i32) -> Result<super::InvitePage, sqlx::Error> {
     use crate::ui::LIST_PAGE;
     let (pattern, at) = (crate::server::db::like_pattern(q), now());
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {INVITE_FILTER}")).bind(q).bind(&pattern).bind(state).bind(at).fetch_one(&db.pool).await?;
+    let page = page.min(crate::ui::last_page(total, LIST_PAGE));
     let items: Vec<PendingInvite> = sqlx::query_as(&format!(
         "SELECT u.id AS user_id, u.name, u.email, u.invite_expires_at AS expires_at {INVITE_FILTER}
          ORDER BY u.created_at DESC, u.id DESC LIMIT $5 OFFSET $6"

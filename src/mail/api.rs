@@ -11,7 +11,7 @@ use crate::server::auth::{require_admin, state};
 pub async fn outbox_status() -> Result<MailStatus, AppError> {
     require_admin().await?;
     let state = state()?;
-    Ok(super::outbox::status(&state.db, state.mail.enabled()).await?)
+    Ok(super::outbox::status(&state.db, state.mail.enabled(), state.mail.paused_until()).await?)
 }
 
 /// Sends failed message `id` again (404 when there is no such failed message).

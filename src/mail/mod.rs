@@ -23,6 +23,9 @@ pub struct MailStatus {
     pub queued: u32,
     pub sent_last_day: u32,
     pub failed: u32,
+    /// Unix seconds: the mail server could not be reached, and this instance tries it again
+    /// then. None while nothing says it is away.
+    pub paused_until: Option<i64>,
     /// The twenty messages waiting longest, oldest first, with why the last try did not send them.
     pub waiting: Vec<OutboxEntry>,
     /// The latest twenty failed messages, newest first.

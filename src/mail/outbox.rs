@@ -26,6 +26,9 @@ pub const MAX_ATTEMPTS: i64 = 8;
 const CLAIM_SECS: i64 = 120;
 /// The longest wait between two attempts, in seconds.
 const MAX_BACKOFF: i64 = 3600;
+/// The longest pause of delivery while the mail server is away, in seconds: short enough that
+/// a one-hour reset link still goes out soon after the server is back.
+const MAX_OUTAGE_PAUSE: i64 = 300;
 /// Messages sent at once, each on its own connection. lettre 0.11 leaves Nagle's algorithm on,
 /// so every message waits about 40 ms for the server's delayed ACK before its final `.`
 /// goes out (lettre/lettre#1159, merged upstream, not yet released); sending several at once
@@ -95,11 +98,28 @@ struct Outage {
 /// How one send ended.
 enum Outcome {
     Sent,
-    /// The mail server answered and would not take this message; `permanent` for a 5xx.
+    /// This message was not taken (a refusal, a timeout, bytes our side could not write); an
+    /// attempt that counts. `permanent`: retrying cannot help.
     Refused { permanent: bool, error: String },
-    /// No answer about this message: the server could not be reached, failed TLS, took too long,
-    /// or refused our credentials or relay (a setting to mend, not the message's fault).
+    /// The mail server is away or closed to us: no connection, no TLS, 421 (closing for now), or
+    /// our credentials or relay refused (530/534/535/538, a setting to mend). Not the message's fault.
     Unreached(String),
+}
+
+impl Outcome {
+    fn of(e: &lettre::transport::smtp::Error) -> Outcome {
+        let error = e.to_string();
+        match e.status() {
+            Some(code) if code.to_string() == "421" || setting_to_mend(e) => Outcome::Unreached(error),
+            Some(_) => Outcome::Refused { permanent: e.is_permanent(), error },
+            // A timeout may come after the server took the message: an attempt, tried again.
+            None if e.is_timeout() || e.is_response() => Outcome::Refused { permanent: false, error },
+            // Our side could not write this message (e.g. an address the server cannot take):
+            // the same bytes would fail the same way.
+            None if e.is_client() => Outcome::Refused { permanent: true, error },
+            None => Outcome::Unreached(error),
+        }
+    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -162,14 +182,24 @@ impl Mailer {
     /// Sends every message due now, [`SENDS_AT_ONCE`] at a time, each under its own claim;
     /// returns how many were sent. A temporary refusal ends the round once the messages already
     /// claimed have their outcome, and the rest wait their turn; three messages in a row refused
-    /// for good end it too. A server out of reach (see [`Outcome::Unreached`]) ends the round
-    /// and pauses delivery on this instance for [`Mailer::backoff`] of the rounds in a row that
-    /// found it away; those messages keep their attempts.
+    /// for good end it too. A batch that found the server away (see [`Outcome::Unreached`]) and
+    /// sent nothing pauses delivery on this instance for [`Mailer::backoff`] of the pauses in a
+    /// row (at most [`MAX_OUTAGE_PAUSE`]); after a pause, an SMTP `NOOP` checks whether the
+    /// server is back before any message is claimed. Messages that found it away keep their
+    /// attempts.
     pub async fn deliver_due(&self, db: &Db) -> Result<u32, sqlx::Error> {
         let Some(transport) = &self.transport else { return Ok(0) };
         expire(db).await?;
-        if now() < self.outage().until {
-            return Ok(0);
+        let outage = self.outage();
+        if outage.rounds > 0 {
+            if now() < outage.until {
+                return Ok(0);
+            }
+            if !matches!(transport.test_connection().await, Ok(true)) {
+                self.pause();
+                return Ok(0);
+            }
+            *self.outage.lock().unwrap_or_else(|e| e.into_inner()) = Outage::default();
         }
         let (mut sent, mut refused_in_a_row) = (0, 0);
         loop {
@@ -198,14 +228,13 @@ impl Mailer {
                 // Well inside the claim, so no other instance takes the message while this one waits.
                 let outcome = match tokio::time::timeout(Duration::from_secs(CLAIM_SECS as u64 / 2), transport.send(message)).await {
                     Ok(Ok(_)) => Outcome::Sent,
-                    Ok(Err(e)) if e.status().is_none() || setting_to_mend(&e) => Outcome::Unreached(e.to_string()),
-                    Ok(Err(e)) => Outcome::Refused { permanent: e.is_permanent(), error: e.to_string() },
-                    Err(_) => Outcome::Unreached("the mail server took too long".to_string()),
+                    Ok(Err(e)) => Outcome::of(&e),
+                    Err(_) => Outcome::Refused { permanent: false, error: "the mail server took too long".to_string() },
                 };
                 (m, outcome)
             }))
             .await;
-            let (mut stop, mut unreached) = (false, false);
+            let (mut stop, mut unreached, sent_before) = (false, false, sent);
             for (m, outcome) in outcomes {
                 match outcome {
                     Outcome::Sent => {
@@ -220,21 +249,16 @@ impl Mailer {
                         stop |= !permanent || refused_in_a_row >= 3;
                     }
                     Outcome::Unreached(error) => {
-                        put_back(db, &m, &error).await?;
+                        put_back(db, &m, &error, now() + self.retry_secs).await?;
                         unreached = true;
                     }
                 }
             }
-            let mut outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
-            if unreached {
-                outage.rounds += 1;
-                outage.until = now() + self.backoff(outage.rounds);
-                tracing::warn!(rounds = outage.rounds, next_try_in_secs = outage.until - now(), "the mail server cannot be reached; mail waits");
+            if unreached && sent == sent_before {
+                self.pause();
                 break;
             }
-            *outage = Outage::default();
-            drop(outage);
-            if stop {
+            if stop || unreached {
                 break;
             }
         }
@@ -243,6 +267,21 @@ impl Mailer {
 
     fn outage(&self) -> Outage {
         *self.outage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Pauses delivery on this instance: the mail server is away once more.
+    fn pause(&self) {
+        let mut outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
+        outage.rounds += 1;
+        outage.until = now() + self.backoff(outage.rounds).min(MAX_OUTAGE_PAUSE);
+        tracing::warn!(pauses = outage.rounds, next_try_at = outage.until, "the mail server cannot be reached; mail waits");
+    }
+
+    /// Until when (Unix seconds) this instance holds delivery because the mail server is away,
+    /// if it does.
+    pub fn paused_until(&self) -> Option<i64> {
+        let outage = self.outage();
+        (outage.rounds > 0).then_some(outage.until)
     }
 
     fn build(&self, m: &Claimed) -> Result<Message, String> {
@@ -468,17 +507,18 @@ async fn mark_sent(db: &Db, m: &Claimed) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Puts `m` back in the queue, due at once and without counting this attempt (the mail server
-/// was out of reach, see [`Outcome::Unreached`]), if this process still holds its claim.
-async fn put_back(db: &Db, m: &Claimed, error: &str) -> Result<(), sqlx::Error> {
+/// Puts `m` back in the queue, due at `retry_at` and without counting this attempt (the mail
+/// server was out of reach, see [`Outcome::Unreached`]), if this process still holds its claim.
+async fn put_back(db: &Db, m: &Claimed, error: &str, retry_at: i64) -> Result<(), sqlx::Error> {
     let error: String = error.chars().take(500).collect();
     sqlx::query(
-        "UPDATE outbox SET status = 'queued', attempts = attempts - 1, claimed_until = NULL, last_error = $1
+        "UPDATE outbox SET status = 'queued', attempts = attempts - 1, claimed_until = NULL, last_error = $1, next_attempt_at = $4
          WHERE id = $2 AND claim = $3 AND status = 'sending'",
     )
     .bind(error)
     .bind(m.id)
     .bind(&m.claim)
+    .bind(retry_at)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -536,7 +576,7 @@ impl EntryRecord {
 }
 
 /// The outbox as admins see it (see [`MailStatus`]).
-pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
+pub async fn status(db: &Db, enabled: bool, paused_until: Option<i64>) -> Result<MailStatus, sqlx::Error> {
     let day_ago = now() - 86_400;
     let (queued, sent, failed): (i64, i64, i64) = sqlx::query_as(
         "SELECT COALESCE(SUM(CASE WHEN status IN ('queued', 'sending') THEN 1 ELSE 0 END), 0),
@@ -554,6 +594,7 @@ pub async fn status(db: &Db, enabled: bool) -> Result<MailStatus, sqlx::Error> {
         queued: queued as u32,
         sent_last_day: sent as u32,
         failed: failed as u32,
+        paused_until,
         waiting: waiting.into_iter().map(|e| e.entry(true)).collect(),
         failures: failures.into_iter().map(|e| e.entry(false)).collect(),
     })

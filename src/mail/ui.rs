@@ -23,6 +23,10 @@ pub fn MailPanel() -> impl IntoView {
                         }.into_any(),
                         Ok(s) => view! {
                             <p>{format!("{} waiting · {} sent in the last day · {} failed", s.queued, s.sent_last_day, s.failed)}</p>
+                            {s.paused_until.map(|at| view! {
+                                <p class="notice" role="status">"The mail server cannot be reached: mail waits, and nothing is lost. Next try after "
+                                    <time>{format_date_time(at)} " UTC"</time> "."</p>
+                            })}
                             {(!s.waiting.is_empty()).then(|| view! {
                                 <h3>"Waiting longest"</h3>
                                 <ul class="mail-waiting">

@@ -189,10 +189,11 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
 }
 
 /// Moves check-in `checkin_id` to the date and time of `input` (in the caller's timezone), with
-/// its length, format and agenda. Only a scheduled check-in that has not started moves (409
-/// otherwise: mark it, or schedule a new one); the new time must be in the future. The
-/// partner's calendar keeps the same event (same `UID`, next `SEQUENCE`, `METHOD:REQUEST`),
-/// mailed with their notice when they take check-in mail; a reminder goes out for the new time.
+/// its length, format and agenda. The partner's calendar keeps the same event (same `UID`, next
+/// `SEQUENCE`, `METHOD:REQUEST`), mailed with their notice when they take check-in mail; a
+/// reminder goes out for the new time. Errors: 401 signed out, 404 no such check-in, 403 not a
+/// member of its running pair, 422 at the field for a bad or past date, time or length, 409 for
+/// a check-in already marked or begun (mark it, or schedule a new one).
 #[server(prefix = "/api", endpoint = "pairs/checkin_move", input = Json)]
 pub async fn move_checkin(checkin_id: i64, input: CheckinInput) -> Result<(), AppError> {
     let (user, state, m, place) = checkin_member(checkin_id).await?;
@@ -207,6 +208,8 @@ pub async fn move_checkin(checkin_id: i64, input: CheckinInput) -> Result<(), Ap
     let partner = m.partner_of(user.id);
     let partner_tz = db::timezone_of(&state.db, partner).await?;
     let mut tx = state.db.begin_write().await?;
+    // The time it had, read under the write: of two moves at once, the second tells the first's.
+    let was = db::checkin_start(&mut tx, checkin_id).await?.unwrap_or(place.starts_at);
     if !db::move_checkin(&mut tx, checkin_id, starts_at, &valid, at).await? {
         return Err(AppError::Conflict("Only a check-in still to come can be moved: this one was marked or has begun. Schedule a new one instead.".into()));
     }
@@ -218,7 +221,7 @@ pub async fn move_checkin(checkin_id: i64, input: CheckinInput) -> Result<(), Ap
         &format!("{} moved a check-in", user.name),
         &format!(
             "The check-in of {} is now {} for {} minutes.",
-            crate::calendar::display_time(place.starts_at, &partner_tz),
+            crate::calendar::display_time(was, &partner_tz),
             crate::calendar::display_time(starts_at, &partner_tz),
             valid.minutes
         ),

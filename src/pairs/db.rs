@@ -315,6 +315,11 @@ pub async fn create_checkin(conn: &mut AnyConnection, pair_id: i64, starts_at: i
     Ok(id)
 }
 
+/// When check-in `id` starts (Unix seconds), read on `conn` (e.g. inside the write that changes it).
+pub async fn checkin_start(conn: &mut AnyConnection, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT starts_at FROM checkins WHERE id = $1").bind(id).fetch_optional(&mut *conn).await
+}
+
 /// Moves check-in `id` to `starts_at` (Unix seconds) with `c`'s length, format and agenda, raises
 /// its calendar `sequence` and clears its reminder (one goes out for the new time), only while
 /// it is scheduled and has not started at `now`: a check-in marked or begun meanwhile stays as
@@ -766,7 +771,14 @@ pub async fn send_reminders(db: &Db) -> Result<u32, sqlx::Error> {
         let mut tx = db.begin_write().await?;
         // Claimed before anyone is told: another instance's round that read the same check-in
         // finds it taken and sends nothing.
-        let claimed = sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL").bind(t).bind(c.id).execute(&mut *tx).await?;
+        // Only as it was read: a check-in moved or marked meanwhile is not recalled at its old time.
+        let claimed = sqlx::query("UPDATE checkins SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND starts_at = $3 AND status = $4")
+            .bind(t)
+            .bind(c.id)
+            .bind(c.starts_at)
+            .bind(CheckinStatus::Scheduled)
+            .execute(&mut *tx)
+            .await?;
         if claimed.rows_affected() == 0 {
             continue;
         }
@@ -943,7 +955,8 @@ const PAIR_FILTER: &str = "FROM pairs p JOIN users a ON a.id = p.mentor_id JOIN 
       AND ($3 = '' OR LOWER(a.name) LIKE $4 ESCAPE '\\' OR LOWER(a.email) LIKE $4 ESCAPE '\\' OR LOWER(a.department) LIKE $4 ESCAPE '\\'
                    OR LOWER(b.name) LIKE $4 ESCAPE '\\' OR LOWER(b.email) LIKE $4 ESCAPE '\\' OR LOWER(b.department) LIKE $4 ESCAPE '\\')";
 
-/// One page ([`crate::programmes::LIST_PAGE`] rows, from page 0) of programme `programme_id`'s
+/// One page ([`crate::programmes::LIST_PAGE`] rows, from page 0; a page past the last answers
+/// the last) of programme `programme_id`'s
 /// active pairs whose people match `q`, ordered by `sort`, with how many match in all.
 pub async fn pair_page(db: &Db, programme_id: i64, q: &str, sort: crate::programmes::PairSort, page: i32) -> Result<crate::programmes::PairPage, sqlx::Error> {
     use crate::programmes::{PairSort, LIST_PAGE};
@@ -961,6 +974,7 @@ pub async fn pair_page(db: &Db, programme_id: i64, q: &str, sort: crate::program
         .bind(&pattern)
         .fetch_one(&db.pool)
         .await?;
+    let page = page.min(crate::ui::last_page(total, LIST_PAGE));
     let rows: Vec<PairRecord> = sqlx::query_as(&format!("SELECT {PAIR_COLUMNS} {PAIR_FILTER} ORDER BY {order} LIMIT $5 OFFSET $6"))
         .bind(programme_id)
         .bind(PairStatus::Active)

@@ -248,6 +248,7 @@ pub async fn directory_page(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage
     let filters = [text.clone(), crate::server::db::like_pattern(&text), department.clone(), skill.clone(), crate::server::db::like_pattern(&skill)];
     let count_sql = format!("SELECT COUNT(*) FROM users u {where_clause}");
     let (total,): (i64,) = with_filters(&count_sql, &filters, level).fetch_one(&db.pool).await?;
+    let page = page.min(crate::ui::last_page(total, PAGE_SIZE));
     let page_sql = format!(
         "SELECT u.id, u.name, u.job_title, u.level, u.department, u.location FROM users u {where_clause}
          ORDER BY u.name, u.id LIMIT $7 OFFSET $8"

@@ -377,8 +377,8 @@ const ENROLMENT_FILTER: &str = "FROM enrolments e JOIN users u ON u.id = e.user_
       AND ($2 = '' OR LOWER(u.name) LIKE $3 ESCAPE '\\' OR LOWER(u.email) LIKE $3 ESCAPE '\\' OR LOWER(u.department) LIKE $3 ESCAPE '\\')
       AND ($4 = '' OR e.role = $4) AND ($5 = '' OR e.status = $5)";
 
-/// One page ([`LIST_PAGE`] rows) of programme `programme_id`'s people matching `q`, with how many
-/// match in all. Two statements with one filter, so the count and the page agree.
+/// One page ([`LIST_PAGE`] rows; a page past the last answers the last) of programme
+/// `programme_id`'s people matching `q`, with how many match in all. Two statements with one filter, so the count and the page agree.
 pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery) -> Result<EnrolmentPage, sqlx::Error> {
     let order = match q.sort {
         EnrolmentSort::Waiting => WAITING_FIRST,
@@ -397,6 +397,7 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
         .bind(status)
         .fetch_one(&db.pool)
         .await?;
+    let page = q.page.min(crate::ui::last_page(total, LIST_PAGE));
     let rows: Vec<EnrolmentRecord> = sqlx::query_as(&format!("SELECT {ENROLMENT_COLUMNS} {ENROLMENT_FILTER} ORDER BY {order} LIMIT $6 OFFSET $7"))
         .bind(programme_id)
         .bind(&q.q)
@@ -404,10 +405,10 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
         .bind(role)
         .bind(status)
         .bind(LIST_PAGE as i64)
-        .bind(q.page as i64 * LIST_PAGE as i64)
+        .bind(page as i64 * LIST_PAGE as i64)
         .fetch_all(&db.pool)
         .await?;
-    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, page: q.page, page_size: LIST_PAGE })
+    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, page, page_size: LIST_PAGE })
 }
 
 /// Whose enrolment it is, and in which programme.

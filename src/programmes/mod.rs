@@ -534,7 +534,8 @@ pub enum PairSort {
 }
 
 impl PairQuery {
-    /// Errors (422, at the field): a search over [`MAX_SEARCH`] characters or an unknown sort.
+    /// The query checked: (search text trimmed, sort, page from 0). Errors (422, at the field):
+    /// a search over [`MAX_SEARCH`] characters or an unknown sort.
     pub fn validate(&self) -> Result<(String, PairSort, i32), AppError> {
         let mut errors = FieldErrors::new();
         let q = self.q.trim().to_string();

@@ -22,11 +22,13 @@ pub struct Assets {
     pub stylesheet: String,
     /// Paths of the files named by their content.
     hashed: Vec<String>,
+    /// The hash file as read, for leptos (see [`Assets::pin`]).
+    text: String,
 }
 
 impl Default for Assets {
     fn default() -> Self {
-        Assets { stylesheet: "/main.css".into(), hashed: Vec::new() }
+        Assets { stylesheet: "/main.css".into(), hashed: Vec::new(), text: String::new() }
     }
 }
 
@@ -40,7 +42,7 @@ impl Assets {
     /// The assets a `hash.txt` text names. Lines other than `js`, `wasm` and `css` with a hash
     /// of 1–64 letters, digits, `-` or `_` are ignored.
     pub fn parse(text: &str) -> Assets {
-        let mut assets = Assets::default();
+        let mut assets = Assets { text: text.to_string(), ..Assets::default() };
         for line in text.lines() {
             let Some((kind, hash)) = line.split_once(':') else { continue };
             let hash = hash.trim();
@@ -59,6 +61,14 @@ impl Assets {
             assets.hashed.push(path);
         }
         assets
+    }
+
+    /// Writes the hash file as this process read it to `path` (in the data folder) and returns
+    /// `path`: leptos reads the file it is given on every page, and a build running meanwhile
+    /// would otherwise make pages name files this process does not know as built.
+    pub fn pin(&self, path: &Path) -> std::io::Result<std::path::PathBuf> {
+        std::fs::write(path, &self.text)?;
+        Ok(path.to_path_buf())
     }
 
     /// Whether this site names its files by content (pages then ask for the hashed names).
@@ -83,7 +93,7 @@ mod tests {
         assert!(a.is_hashed("/pkg/upmentor.0123abcd.js") && a.is_hashed("/pkg/upmentor.ffee_99-x.wasm") && a.is_hashed("/pkg/main.c55.css"));
         assert!(!a.is_hashed("/pkg/upmentor.js") && !a.is_hashed("/favicon.svg") && !a.is_hashed("/pkg/upmentor.42.js"));
         let hostile = Assets::parse("js: ../../etc/passwd\ncss: a b\nwasm:\n");
-        assert_eq!(hostile, Assets::default(), "only plain hashes make names");
+        assert_eq!((hostile.stylesheet.as_str(), hostile.hashed.len()), ("/main.css", 0), "only plain hashes make names");
         assert!(!hostile.hashed());
     }
 }

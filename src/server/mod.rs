@@ -48,10 +48,10 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// Leptos's options for `config`: the browser half under `/pkg`, named by content when the
-/// build left a `hash.txt` (see [`assets`]).
-pub fn leptos_options(config: &Config, assets: &assets::Assets) -> LeptosOptions {
+/// build left a `hash.txt` (see [`assets`]), read from `hash_file`.
+pub fn leptos_options(config: &Config, assets: &assets::Assets, hash_file: &std::path::Path) -> LeptosOptions {
     // An absolute path: leptos looks for the hash file next to the executable otherwise.
-    let hash_file = std::path::absolute(config.site_root.join(assets::HASH_FILE)).unwrap_or_else(|_| config.site_root.join(assets::HASH_FILE));
+    let hash_file = std::path::absolute(hash_file).unwrap_or_else(|_| hash_file.to_path_buf());
     LeptosOptions::builder()
         .output_name("upmentor")
         .site_root(config.site_root.to_string_lossy().to_string())
@@ -77,7 +77,16 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     // Programmes made before guides existed get the starter guides once.
     crate::training::db::seed_missing(&db).await?;
     let assets = assets::Assets::read(&config.site_root);
-    let leptos_options = leptos_options(&config, &assets);
+    let site_hash_file = config.site_root.join(assets::HASH_FILE);
+    let hash_file = if assets.hashed() {
+        std::fs::create_dir_all(&config.data_dir).and_then(|_| assets.pin(&config.data_dir.join("site-hash.txt"))).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot keep a copy of the site's hash file in the data folder; pages read the site's own");
+            site_hash_file
+        })
+    } else {
+        site_hash_file
+    };
+    let leptos_options = leptos_options(&config, &assets, &hash_file);
     let mail = Arc::new(crate::mail::outbox::Mailer::from_config(&config)?);
     Ok(AppState {
         db,

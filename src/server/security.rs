@@ -41,6 +41,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request<Body>,
     // Served whole or as a 304, a file named by its content is the same file for good.
     if hashed && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(super::assets::IMMUTABLE));
+        // The brotli or gzip copy went to a browser that asked for it: a shared cache must not
+        // hand that copy, for a year, to one that did not.
+        res.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     let headers = res.headers_mut();
     if state.config.secure_cookies() {

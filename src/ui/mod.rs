@@ -79,12 +79,18 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
 }
 
+/// The last page (from 0) of a list of `total` rows shown `page_size` at a time: 0 for an empty
+/// list. Lists answer a page asked for past it with this one.
+pub fn last_page(total: i64, page_size: i32) -> i32 {
+    ((total - 1).max(0) / i64::from(page_size.max(1))).min(i64::from(i32::MAX)) as i32
+}
+
 /// "← Previous · Page 2 of 7 · Next →" under a list of `total` rows shown `page_size` at a time,
 /// page `page` (from 0) on screen; `link(n)` is the address of page n. Plain links, so paging
 /// works without JavaScript too.
 pub fn pager(total: i64, page: i32, page_size: i32, link: impl Fn(i32) -> String) -> impl IntoView {
     use leptos_router::components::A;
-    let last = ((total - 1).max(0) / i64::from(page_size.max(1))) as i32;
+    let last = last_page(total, page_size);
     let page = page.min(last);
     view! {
         <nav class="pager" aria-label="Pages">

@@ -62,12 +62,14 @@ impl PgCluster {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let mut initdb = Command::new(bin.join("initdb"));
-        initdb.args(["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]);
+        // Byte order and ASCII-only case folding, as SQLite has them: both databases sort and
+        // search names the same way in every test, whatever the machine's locale.
+        initdb.args(["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync", "--no-locale", "-E", "UTF8"]);
         let mut pg_ctl_start = Command::new(bin.join("pg_ctl"));
         // initdb and postgres refuse to run as root; run them as nobody-owned when we are root.
         let as_root = unsafe_is_root();
         let status = if as_root {
-            run_as_postgres_user(dir.path(), &format!("{} -D {} -A trust -U postgres --no-sync", bin.join("initdb").display(), data.display()))
+            run_as_postgres_user(dir.path(), &format!("{} -D {} -A trust -U postgres --no-sync --no-locale -E UTF8", bin.join("initdb").display(), data.display()))
         } else {
             initdb.stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().success()
         };
