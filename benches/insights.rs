@@ -4,7 +4,8 @@
 //! Times the server functions the page calls (median of 9 after a warm-up, loopback, so server
 //! time plus a fraction of a millisecond), the page's HTML, and, when Node and Chromium are
 //! there, the page until it is hydrated in Chromium. Target: the page's data ≤ 200 ms, the page
-//! interactive ≤ 1 s. The figures go into benches/README.md.
+//! interactive ≤ 1 s. Then the long lists of the same programme (`lists`). The figures go into
+//! benches/README.md.
 //!
 //! `cargo bench --bench insights`.
 
@@ -166,6 +167,39 @@ async fn median_ms(c: &Client, endpoint: &str, fields: &[(&str, &str)]) -> f64 {
     times[4]
 }
 
+/// The long lists of the same programme (issue 18, item 3): each page's HTML, size and server
+/// time (median of 5), and the list calls behind them (median of 9). Target: no page over
+/// 200 KB, each rendered in ≤ 50 ms.
+async fn lists(admin: &Client, id: i64) {
+    let sid = id.to_string();
+    let mut pages = Vec::new();
+    for path in [format!("/programmes/{id}/manage"), format!("/programmes/{id}/manage?pairs_sort=score&people_q=a"), "/admin".into(), "/people".into(), "/inbox".into(), "/matches".into()] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..6 {
+            let started = Instant::now();
+            let (status, _, body) = admin.get(&path).await;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(status, 200, "{path}");
+            size = body.len();
+        }
+        // The first load warms the caches; the median of the other five.
+        times.remove(0);
+        times.sort_by(|a, b| a.total_cmp(b));
+        pages.push(format!("{path} {:.0} ms, {} KB", times[2], size / 1024));
+    }
+    let people = median_ms(admin, "programmes/enrolment_page", &[("id", &sid)]).await;
+    let searched = median_ms(admin, "programmes/enrolment_page", &[("id", &sid), ("query[q]", "sales"), ("query[sort]", "level")]).await;
+    let pairs = median_ms(admin, "programmes/pair_page", &[("id", &sid), ("query[sort]", "score")]).await;
+    let stats = median_ms(admin, "pairs/stats", &[("programme_id", &sid)]).await;
+    let pending = median_ms(admin, "admin/pending_invites", &[("query[q]", "a")]).await;
+    println!(
+        "lists: {}; enrolment_page {people:.1} ms (searched and sorted by level {searched:.1} ms), pair_page by score {pairs:.1} ms, \
+         pairs/stats {stats:.1} ms, pending_invites {pending:.1} ms",
+        pages.join("; ")
+    );
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
     let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_upmentor"));
@@ -209,6 +243,7 @@ fn main() {
                 html[2],
                 size / 1024
             );
+            lists(&admin, id).await;
             // The page in Chromium until hydrated (sign-in first), if Node and Chromium are here.
             let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("end2end/bench/insights_page.mjs");
             let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());

@@ -696,21 +696,30 @@ pub async fn stats(db: &Db, programme_id: i64, pairs: Vec<PairRow>) -> Result<Ve
     }
     // The ids are the database's own integers, written into the statement (no text from a request).
     let ids: Vec<String> = pairs.iter().map(|p| p.id.to_string()).collect();
-    // Every figure of every pair in one statement (one query per page, not two per pair).
+    // Every figure of the page's pairs in one statement: each table counted once, grouped by
+    // pair and narrowed to these pairs by its pair index. (Counted per pair in subqueries,
+    // PostgreSQL joined all feedback to all check-ins for each pair: 269 ms for a page of 50 at
+    // 50,000 check-ins, against 5.5 ms on SQLite.)
+    let ids = ids.join(", ");
     let rows: Vec<FiguresRecord> = sqlx::query_as(&format!(
         "SELECT p.id AS pair_id,
-            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id) AS goals,
-            (SELECT COUNT(*) FROM goals WHERE pair_id = p.id AND status = $3) AS goals_done,
-            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id) AS milestones,
-            (SELECT COUNT(*) FROM milestones m JOIN goals g ON g.id = m.goal_id WHERE g.pair_id = p.id AND m.done = 1) AS milestones_done,
-            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = $4) AS held,
-            (SELECT COUNT(*) FROM checkins WHERE pair_id = p.id AND status = $5) AS missed,
-            (SELECT COUNT(*) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id AND f.fit = $6) AS not_fit,
-            (SELECT COUNT(*) FROM roadblocks WHERE pair_id = p.id AND resolved_at IS NULL) AS open_roadblocks,
-            (SELECT COUNT(*) FROM messages WHERE pair_id = p.id) AS messages,
-            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM checkin_feedback f JOIN checkins c ON c.id = f.checkin_id WHERE c.pair_id = p.id) AS mean_rating
-         FROM pairs p WHERE p.programme_id = $1 AND p.status = $2 AND p.id IN ({})",
-        ids.join(", ")
+            COALESCE(g.goals, 0) AS goals, COALESCE(g.done, 0) AS goals_done,
+            COALESCE(ms.total, 0) AS milestones, COALESCE(ms.done, 0) AS milestones_done,
+            COALESCE(c.held, 0) AS held, COALESCE(c.missed, 0) AS missed,
+            COALESCE(f.not_fit, 0) AS not_fit, COALESCE(r.n_open, 0) AS open_roadblocks,
+            COALESCE(m.n, 0) AS messages, f.mean AS mean_rating
+         FROM pairs p
+         LEFT JOIN (SELECT pair_id, COUNT(*) AS goals, SUM(CASE WHEN status = $3 THEN 1 ELSE 0 END) AS done
+                    FROM goals WHERE pair_id IN ({ids}) GROUP BY pair_id) g ON g.pair_id = p.id
+         LEFT JOIN (SELECT gg.pair_id, COUNT(*) AS total, SUM(CASE WHEN mm.done = 1 THEN 1 ELSE 0 END) AS done
+                    FROM milestones mm JOIN goals gg ON gg.id = mm.goal_id WHERE gg.pair_id IN ({ids}) GROUP BY gg.pair_id) ms ON ms.pair_id = p.id
+         LEFT JOIN (SELECT pair_id, SUM(CASE WHEN status = $4 THEN 1 ELSE 0 END) AS held, SUM(CASE WHEN status = $5 THEN 1 ELSE 0 END) AS missed
+                    FROM checkins WHERE pair_id IN ({ids}) GROUP BY pair_id) c ON c.pair_id = p.id
+         LEFT JOIN (SELECT cc.pair_id, SUM(CASE WHEN ff.fit = $6 THEN 1 ELSE 0 END) AS not_fit, CAST(AVG(ff.rating) AS DOUBLE PRECISION) AS mean
+                    FROM checkins cc JOIN checkin_feedback ff ON ff.checkin_id = cc.id WHERE cc.pair_id IN ({ids}) GROUP BY cc.pair_id) f ON f.pair_id = p.id
+         LEFT JOIN (SELECT pair_id, COUNT(*) AS n_open FROM roadblocks WHERE pair_id IN ({ids}) AND resolved_at IS NULL GROUP BY pair_id) r ON r.pair_id = p.id
+         LEFT JOIN (SELECT pair_id, COUNT(*) AS n FROM messages WHERE pair_id IN ({ids}) GROUP BY pair_id) m ON m.pair_id = p.id
+         WHERE p.programme_id = $1 AND p.status = $2 AND p.id IN ({ids})"
     ))
     .bind(programme_id)
     .bind(PairStatus::Active)

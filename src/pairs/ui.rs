@@ -782,10 +782,9 @@ fn Chat(pair_id: i64, me: i64, partner: String, goals: Vec<(i64, String)>, check
 }
 
 /// For a programme's admins: goals, check-ins, ratings and flags (no chat, no notes) of the page
-/// of pairs `query` picks, the page the Pairs list shows.
+/// of pairs the Pairs list shows; `stats` is [`load_pair_stats`] of that page, made by the page.
 #[component]
-pub fn PairStatsPanel(programme_id: i64, refresh: RwSignal<u32>, query: Memo<crate::programmes::PairQuery>) -> impl IntoView {
-    let stats = Resource::new(move || (refresh.get(), query.get()), move |(_, q)| load_pair_stats(programme_id, q));
+pub fn PairStatsPanel(stats: Resource<Result<Vec<PairStats>, crate::error::AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="health-h">
             <h2 id="health-h">"How the pairs are doing"</h2>

@@ -396,20 +396,52 @@ pub fn ManageProgrammePage() -> impl IntoView {
     let id = crate::ui::route_id();
     let version = RwSignal::new(0u32);
     let programme = Resource::new(move || (id(), version.get()), |(id, _)| get_programme(id));
+    // Every panel's data is asked for here, beside the programme's, not inside the boundary
+    // that waits for it: on the server a boundary runs its contents again to find what they
+    // read, and each run would make (and send) every panel's data once more.
+    let lists = ManageData::new(id);
     view! {
         <Title text="Manage programme" />
         <Suspense fallback=loading>
             {move || Suspend::new(async move { match programme.await {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(p) if !p.can_manage => view! { <ErrorNotice error=AppError::Forbidden /> }.into_any(),
-                Ok(p) => view! { <Manage programme=p on_change=move || version.update(|v| *v += 1) /> }.into_any(),
+                Ok(p) => view! { <Manage programme=p lists on_change=move || version.update(|v| *v += 1) /> }.into_any(),
             }})}
         </Suspense>
     }
 }
 
+/// The manage page's panels' data, made once per page, and the bell that reloads it.
+#[derive(Clone, Copy)]
+struct ManageData {
+    refresh: RwSignal<u32>,
+    people_query: Memo<EnrolmentQuery>,
+    pairs_query: Memo<PairQuery>,
+    people: Resource<Result<EnrolmentPage, AppError>>,
+    pairs: Resource<Result<PairPage, AppError>>,
+    stats: Resource<Result<Vec<crate::pairs::PairStats>, AppError>>,
+    training: Resource<Result<crate::training::TrainingProgress, AppError>>,
+}
+
+impl ManageData {
+    fn new(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> ManageData {
+        let refresh = RwSignal::new(0u32);
+        let (people_query, pairs_query) = list_queries();
+        ManageData {
+            refresh,
+            people_query,
+            pairs_query,
+            people: Resource::new(move || (id(), refresh.get(), people_query.get()), |(id, _, q)| list_enrolments(id, q)),
+            pairs: Resource::new(move || (id(), refresh.get(), pairs_query.get()), |(id, _, q)| list_pairs(id, q)),
+            stats: Resource::new(move || (id(), refresh.get(), pairs_query.get()), |(id, _, q)| crate::pairs::api::load_pair_stats(id, q)),
+            training: crate::training::ui::progress_of(id, refresh),
+        }
+    }
+}
+
 #[component]
-fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Manage(programme: Programme, lists: ManageData, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let id = programme.id;
     let form = Outcome::new();
     let (errors, status) = (form.errors, form.status);
@@ -418,7 +450,7 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
         status.set(Some((true, "Saved.".into())));
         on_change();
     });
-    let refresh = RwSignal::new(0u32);
+    let refresh = lists.refresh;
     let c = programme.counts.clone();
     view! {
         <div class="page-head">
@@ -432,12 +464,12 @@ fn Manage(programme: Programme, on_change: impl Fn() + Copy + Send + Sync + 'sta
         </div>
         <p class="muted">{programme.kind.label()} " · " {format!("{} mentors and {} mentees enrolled, {} waiting for approval, {} active pairs", c.mentors, c.mentees, c.applied, c.active_pairs)}</p>
         <div class="admin-grid">
-            <Applications programme_id=id refresh on_change=move || { refresh.update(|v| *v += 1); } />
+            <Applications programme_id=id lists on_change=move || { refresh.update(|v| *v += 1); } />
             <BulkEnrolPanel programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
-            <Pairs programme_id=id refresh />
-            <crate::pairs::ui::PairStatsPanel programme_id=id refresh query=list_queries().1 />
+            <Pairs programme_id=id lists />
+            <crate::pairs::ui::PairStatsPanel stats=lists.stats />
             <crate::pairs::ui::CreatePairForm programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
-            <crate::training::ui::TrainingPanel programme_id=id refresh />
+            <crate::training::ui::TrainingPanel programme_id=id progress=lists.training />
             <section class="panel" aria-labelledby="settings-h">
                 <h2 id="settings-h">"Settings"</h2>
                 <ProgrammeForm initial=programme.to_input() submit_label="Save settings" on_submit=move |i| { update.dispatch(i); } errors status pending=update.pending() />
@@ -497,9 +529,8 @@ fn keep(fields: Vec<(&'static str, String)>) -> impl IntoView {
 }
 
 #[component]
-fn Applications(programme_id: i64, refresh: RwSignal<u32>, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let (people, pairs) = list_queries();
-    let list = Resource::new(move || (refresh.get(), people.get()), move |(_, q)| list_enrolments(programme_id, q));
+fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let (people, pairs, list) = (lists.people_query, lists.pairs_query, lists.people);
     let decide = Action::new(move |(id, approve): &(i64, bool)| decide_application(*id, *approve));
     Effect::new(move |_| {
         if let Some(Ok(())) = decide.value().get() {
@@ -638,9 +669,8 @@ fn BulkEnrolPanel(programme_id: i64, on_done: impl Fn() + Copy + Send + Sync + '
 }
 
 #[component]
-fn Pairs(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let (people, pairs) = list_queries();
-    let list = Resource::new(move || (refresh.get(), pairs.get()), move |(_, q)| list_pairs(programme_id, q));
+fn Pairs(programme_id: i64, lists: ManageData) -> impl IntoView {
+    let (people, pairs, list, refresh) = (lists.people_query, lists.pairs_query, lists.pairs, lists.refresh);
     let rematch = Action::new(move |pair: &i64| rematch_pair(*pair));
     let outcome = Outcome::new();
     let status = outcome.status;

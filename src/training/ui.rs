@@ -299,10 +299,10 @@ fn GuideEditor(programme_id: i64, guide_id: Option<i64>, initial: GuideInput) ->
 }
 
 /// The manage page's training panel: each guide's completion among the participants it is
-/// for, and who still has required guides to read.
+/// for, and who still has required guides to read. `progress` is [`training_completion`] of
+/// the programme, made by the page (see [`progress_of`]).
 #[component]
-pub fn TrainingPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView {
-    let progress = Resource::new(move || refresh.get(), move |_| training_completion(programme_id));
+pub fn TrainingPanel(programme_id: i64, progress: Resource<Result<TrainingProgress, crate::error::AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="training-h">
             <h2 id="training-h">"Training"</h2>
@@ -315,6 +315,11 @@ pub fn TrainingPanel(programme_id: i64, refresh: RwSignal<u32>) -> impl IntoView
             </Suspense>
         </section>
     }
+}
+
+/// [`TrainingPanel`]'s data for programme `id()`, again whenever `refresh` changes.
+pub fn progress_of(id: impl Fn() -> i64 + Send + Sync + 'static, refresh: RwSignal<u32>) -> Resource<Result<TrainingProgress, crate::error::AppError>> {
+    Resource::new(move || (id(), refresh.get()), |(id, _)| training_completion(id))
 }
 
 /// Completion figures, shared by the manage page and the insights page.
