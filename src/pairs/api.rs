@@ -162,12 +162,7 @@ pub async fn set_milestone(milestone_id: i64, done: bool) -> Result<(), AppError
 pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppError> {
     let (user, state, m) = require_member(pair_id, PairAccess::Change).await?;
     let valid = input.validate()?;
-    let my_tz = db::timezone_of(&state.db, user.id).await?;
-    let starts_at = crate::calendar::local_to_unix(&valid.date, valid.minute, &my_tz)
-        .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
-    if starts_at < crate::server::db::now() {
-        return Err(AppError::field("date", "Choose a time in the future."));
-    }
+    let starts_at = start_of(&state, user.id, &valid).await?;
     let partner = m.partner_of(user.id);
     let partner_tz = db::timezone_of(&state.db, partner).await?;
     // The check-in and the partner's notice (and its mail, with the invitation) are one write.
@@ -198,13 +193,8 @@ pub async fn add_checkin(pair_id: i64, input: CheckinInput) -> Result<i64, AppEr
 pub async fn move_checkin(checkin_id: i64, input: CheckinInput) -> Result<(), AppError> {
     let (user, state, m, place) = checkin_member(checkin_id).await?;
     let valid = input.validate()?;
-    let my_tz = db::timezone_of(&state.db, user.id).await?;
-    let starts_at = crate::calendar::local_to_unix(&valid.date, valid.minute, &my_tz)
-        .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
+    let starts_at = start_of(&state, user.id, &valid).await?;
     let at = crate::server::db::now();
-    if starts_at < at {
-        return Err(AppError::field("date", "Choose a time in the future."));
-    }
     let partner = m.partner_of(user.id);
     let partner_tz = db::timezone_of(&state.db, partner).await?;
     let mut tx = state.db.begin_write().await?;
@@ -231,6 +221,19 @@ pub async fn move_checkin(checkin_id: i64, input: CheckinInput) -> Result<(), Ap
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// When check-in `valid` starts (Unix seconds), as person `user_id` typed it in their own
+/// timezone. Errors (422): a time the clocks skip there (at `time`), a moment past (at `date`).
+#[cfg(feature = "ssr")]
+async fn start_of(state: &AppState, user_id: i64, valid: &super::ValidCheckin) -> Result<i64, AppError> {
+    let my_tz = db::timezone_of(&state.db, user_id).await?;
+    let starts_at = crate::calendar::local_to_unix(&valid.date, valid.minute, &my_tz)
+        .ok_or_else(|| AppError::field("time", format!("That time does not exist in {my_tz} (the clocks change then).")))?;
+    if starts_at < crate::server::db::now() {
+        return Err(AppError::field("date", "Choose a time in the future."));
+    }
+    Ok(starts_at)
 }
 
 #[cfg(feature = "ssr")]
