@@ -108,6 +108,8 @@ async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
     assert_eq!((progress.body["mentees_ready"].as_u64(), progress.body["mentees"].as_u64()), (Some(0), Some(1)));
     assert_eq!(progress.body["behind_total"], 1);
     assert_eq!(progress.body["behind"][0]["name"], "Victor Lindqvist");
+    // The pair counts as trained only once both have done their required guides.
+    assert_eq!((progress.body["trained"]["pairs"].as_u64(), progress.body["untrained"]["pairs"].as_u64()), (Some(0), Some(1)), "{:?}", progress.body);
     let row = progress.body["guides"].as_array().unwrap().iter().find(|g| g["title"] == MENTOR_GUIDE).unwrap();
     assert_eq!((row["done"].as_u64(), row["of"].as_u64()), (Some(1), Some(1)));
     assert_eq!(dana.form("training/progress", &[("programme_id", &pid)]).await.status, 403);
@@ -123,6 +125,7 @@ async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
     let after = admin.form("training/progress", &[("programme_id", &pid)]).await;
     assert_eq!(after.body["behind_total"], 0);
     assert_eq!(after.body["mentees_ready"], 1);
+    assert_eq!((after.body["trained"]["pairs"].as_u64(), after.body["untrained"]["pairs"].as_u64()), (Some(1), Some(0)), "{:?}", after.body);
 }
 
 fn guide_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
