@@ -17,6 +17,7 @@ on_both_backends!(
     lists_files_and_bodies_past_their_limits_are_refused_before_any_work,
     guessed_invitation_links_are_throttled,
     changing_a_password_ends_the_other_sessions,
+    the_inbox_pages_newest_first,
 );
 
 async fn sign_in_works_and_refuses_wrong_passwords(app: &TestApp) {
@@ -549,4 +550,38 @@ async fn a_guesser_slows_only_itself() {
     let again = from(&guesser, "203.0.113.7", DEMO_PASSWORD).await.unwrap();
     assert_eq!(again.status(), 429);
     assert!(again.text().await.unwrap().contains("Try again in"), "the wait is said");
+}
+
+/// The inbox comes 50 at a time, newest first, with the total; a page past the end answers the
+/// last one; the page without JavaScript links to the older ones.
+async fn the_inbox_pages_newest_first(app: &TestApp) {
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let mia: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind("mia.designer@demo.upmentor.test").fetch_one(&db.pool).await.unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1").bind(mia).fetch_one(&db.pool).await.unwrap();
+    for k in 0..60 {
+        sqlx::query("INSERT INTO notifications (user_id, title, body, link, created_at) VALUES ($1, $2, 'body', '', $3)")
+            .bind(mia)
+            .bind(format!("Notice {k}"))
+            .bind(1_800_000_000 + k)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let c = app.client();
+    assert_eq!(c.sign_in("mia.designer@demo.upmentor.test", DEMO_PASSWORD).await.status, 200);
+    let total = before + 60;
+    let first = c.form("me/inbox", &[]).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!((first.body["total"].as_i64(), first.body["page"].as_i64()), (Some(total), Some(0)));
+    let items = first.body["items"].as_array().unwrap();
+    assert_eq!((items.len(), items[0]["title"].as_str()), (50, Some("Notice 59")), "newest first");
+    let second = c.form("me/inbox", &[("page", "1")]).await;
+    assert_eq!(second.body["items"][0]["title"], "Notice 9");
+    assert_eq!(second.body["items"].as_array().unwrap().len() as i64, total - 50);
+    let beyond = c.form("me/inbox", &[("page", "7")]).await;
+    assert_eq!((beyond.body["page"].as_i64(), beyond.body["items"][0]["title"].as_str()), (Some(1), Some("Notice 9")));
+    let (status, _, page) = c.get("/inbox").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Notice 59") && !page.contains("Notice 9<") && page.contains("href=\"/inbox?page=1\""), "the first page links the next");
+    assert_eq!(app.client().form("me/inbox", &[]).await.status, 401);
 }

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {super::db, crate::server::auth::*};
 
-/// The signed-in person's inbox.
+/// Page `page` (from 0, default 0) of the signed-in person's inbox, newest first, with the
+/// total and the unread count. 401 signed out.
 #[server(prefix = "/api", endpoint = "me/inbox")]
-pub async fn my_inbox() -> Result<Inbox, AppError> {
+pub async fn my_inbox(#[server(default)] page: i32) -> Result<Inbox, AppError> {
     let user = require_user().await?;
-    Ok(db::inbox(&state()?.db, user.id).await?)
+    Ok(db::inbox(&state()?.db, user.id, page).await?)
 }
 
 /// The navigation's unread counts: inbox notifications and chat messages of the signed-in person.

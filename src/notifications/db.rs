@@ -78,16 +78,25 @@ struct NotificationRecord {
     read_at: Option<i64>,
 }
 
-/// The person's newest 50 notifications and how many are unread.
-pub async fn inbox(db: &Db, uid: i64) -> Result<Inbox, sqlx::Error> {
+/// Page `page` (from 0; past the last, the last) of person `uid`'s notifications, newest first,
+/// [`crate::ui::LIST_PAGE`] at a time, with how many there are and how many are unread.
+pub async fn inbox(db: &Db, uid: i64, page: i32) -> Result<Inbox, sqlx::Error> {
+    use crate::ui::LIST_PAGE;
     let unread = unread_notifications(db, uid).await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1").bind(uid).fetch_one(&db.pool).await?;
+    let page = page.max(0).min(crate::ui::last_page(total, LIST_PAGE));
     let rows: Vec<NotificationRecord> = sqlx::query_as(
-        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
+        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(uid)
+    .bind(LIST_PAGE as i64)
+    .bind(page as i64 * LIST_PAGE as i64)
     .fetch_all(&db.pool)
     .await?;
     Ok(Inbox {
+        total,
+        page,
+        page_size: LIST_PAGE,
         unread,
         items: rows
             .into_iter()

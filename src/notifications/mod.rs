@@ -80,7 +80,13 @@ pub struct Notification {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inbox {
     pub unread: u32,
+    /// One page of notifications, newest first.
     pub items: Vec<Notification>,
+    /// All the person's notifications.
+    pub total: i64,
+    /// From 0.
+    pub page: i32,
+    pub page_size: i32,
 }
 
 /// Unread counts in the navigation: inbox notifications and chat messages.

@@ -8,7 +8,9 @@ use leptos_router::components::A;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    let items = Resource::new(|| (), |_| my_inbox());
+    let query = leptos_router::hooks::use_query_map();
+    let page = Memo::new(move |_| query.with(|q| q.get("page").and_then(|p| p.parse::<i32>().ok()).unwrap_or(0)));
+    let items = Resource::new(move || page.get(), my_inbox);
     let read = Action::new(|_: &()| mark_inbox_read());
     let counts = use_context::<InboxCount>();
     Effect::new(move |_| {
@@ -31,6 +33,7 @@ pub fn InboxPage() -> impl IntoView {
                 Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 Ok(inbox) if inbox.items.is_empty() => view! { <p class="empty">"Nothing here yet."</p> }.into_any(),
                 Ok(inbox) => view! {
+                    <p class="count">{format!("{} {}", inbox.total, if inbox.total == 1 { "notification" } else { "notifications" })}</p>
                     <ul class="inbox">
                         {inbox.items.into_iter().map(|n| view! {
                             <li class:unread=!n.read>
@@ -40,6 +43,7 @@ pub fn InboxPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
+                    {crate::ui::pager(inbox.total, inbox.page, inbox.page_size, |n| if n > 0 { format!("/inbox?page={n}") } else { "/inbox".to_string() })}
                 }.into_any(),
             }})}
         </Suspense>
