@@ -344,8 +344,7 @@ fn PendingList(refresh: RwSignal<u32>) -> impl IntoView {
     });
     let link = move |page: i32| {
         let q = query.get_untracked();
-        let page = if page > 0 { page.to_string() } else { String::new() };
-        format!("/admin{}#pending", crate::ui::query_string(&[("invites_q", q.q), ("invites_state", q.state), ("invites_page", page)]))
+        format!("/admin{}#pending", crate::ui::query_string(&[("invites_q", q.q), ("invites_state", q.state), ("invites_page", crate::ui::page_param(page))]))
     };
     view! {
         <section class="panel" aria-labelledby="pending-h" id="pending">

@@ -43,7 +43,7 @@ pub fn InboxPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
-                    {crate::ui::pager(inbox.total, inbox.page, inbox.page_size, |n| if n > 0 { format!("/inbox?page={n}") } else { "/inbox".to_string() })}
+                    {crate::ui::pager(inbox.total, inbox.page, inbox.page_size, |n| format!("/inbox{}", crate::ui::query_string(&[("page", crate::ui::page_param(n))])))}
                 }.into_any(),
             }})}
         </Suspense>

@@ -30,8 +30,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let page_link = move |page: i32| {
         let q = query.get_untracked();
         let level = if q.level > 0 { q.level.to_string() } else { String::new() };
-        let page = if page > 0 { page.to_string() } else { String::new() };
-        format!("/people{}", crate::ui::query_string(&[("q", q.q), ("department", q.department), ("skill", q.skill), ("level", level), ("page", page)]))
+        format!("/people{}", crate::ui::query_string(&[("q", q.q), ("department", q.department), ("skill", q.skill), ("level", level), ("page", crate::ui::page_param(page))]))
     };
     // Two resources, each awaited in one boundary: the departments for the filter (read once,
     // so a search leaves the form as it is, focus and typing included) and the results.

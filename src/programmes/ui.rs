@@ -497,18 +497,24 @@ fn list_queries() -> (Memo<EnrolmentQuery>, Memo<PairQuery>) {
 
 /// The manage page's address with both lists' filters; `anchor` is the list to land on.
 fn manage_link(programme_id: i64, people: &EnrolmentQuery, pairs: &PairQuery, anchor: &str) -> String {
-    let page = |p: i32| if p > 0 { p.to_string() } else { String::new() };
-    let query = crate::ui::query_string(&[
-        ("people_q", people.q.clone()),
-        ("people_role", people.role.clone()),
-        ("people_status", people.status.clone()),
-        ("people_sort", people.sort.clone()),
-        ("people_page", page(people.page)),
-        ("pairs_q", pairs.q.clone()),
-        ("pairs_sort", pairs.sort.clone()),
-        ("pairs_page", page(pairs.page)),
-    ]);
+    let query = crate::ui::query_string(&[people_fields(people), pairs_fields(pairs)].concat());
     format!("/programmes/{programme_id}/manage{query}#{anchor}")
+}
+
+/// The people list's filters as address fields (`people_*`).
+fn people_fields(q: &EnrolmentQuery) -> Vec<(&'static str, String)> {
+    vec![
+        ("people_q", q.q.clone()),
+        ("people_role", q.role.clone()),
+        ("people_status", q.status.clone()),
+        ("people_sort", q.sort.clone()),
+        ("people_page", crate::ui::page_param(q.page)),
+    ]
+}
+
+/// The pairs list's filters as address fields (`pairs_*`).
+fn pairs_fields(q: &PairQuery) -> Vec<(&'static str, String)> {
+    vec![("pairs_q", q.q.clone()), ("pairs_sort", q.sort.clone()), ("pairs_page", crate::ui::page_param(q.page))]
 }
 
 /// A `<select>` of `options` (value, label) named `name`, `current` selected.
@@ -553,7 +559,7 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
                         {choice("f-people-role", "Role", "people_role", &[("", "Mentors and mentees"), ("mentor", "Mentors"), ("mentee", "Mentees")], q.role.clone())}
                         {choice("f-people-status", "State", "people_status", &[("", "Any"), ("applied", "Waiting for approval"), ("approved", "Enrolled"), ("declined", "Declined")], q.status.clone())}
                         {choice("f-people-sort", "Order", "people_sort", &[("", "Waiting first"), ("name", "Name"), ("newest", "Newest"), ("level", "Most senior")], q.sort.clone())}
-                        {keep(vec![("pairs_q", p.q.clone()), ("pairs_sort", p.sort.clone()), ("pairs_page", if p.page > 0 { p.page.to_string() } else { String::new() })])}
+                        {keep(pairs_fields(&p))}
                         <button type="submit">"Search"</button>
                     </Form>
                 }
@@ -692,8 +698,7 @@ fn Pairs(programme_id: i64, lists: ManageData) -> impl IntoView {
                             <input id="f-pairs-q" name="pairs_q" type="search" value=q.q.clone() maxlength=MAX_SEARCH.to_string() />
                         </div>
                         {choice("f-pairs-sort", "Order", "pairs_sort", &[("", "Mentor's name"), ("score", "Best score"), ("score_low", "Weakest score"), ("newest", "Newest")], q.sort.clone())}
-                        {keep(vec![("people_q", p.q.clone()), ("people_role", p.role.clone()), ("people_status", p.status.clone()), ("people_sort", p.sort.clone()),
-                                   ("people_page", if p.page > 0 { p.page.to_string() } else { String::new() })])}
+                        {keep(people_fields(&p))}
                         <button type="submit">"Search"</button>
                     </Form>
                 }

@@ -70,6 +70,12 @@ pub const MAX_SEARCH: usize = 100;
 /// Rows per page in the admins' long lists (people and pairs of a programme, invitations).
 pub const LIST_PAGE: i32 = 50;
 
+/// List page `page` (from 0) as an address value: empty for the first, which is then left out
+/// of the address (see [`query_string`]).
+pub fn page_param(page: i32) -> String {
+    if page > 0 { page.to_string() } else { String::new() }
+}
+
 /// A query string (`?a=1&b=x%20y`) of the `pairs` whose value is not empty, each value
 /// percent-encoded; empty when every value is.
 pub fn query_string(pairs: &[(&str, String)]) -> String {
