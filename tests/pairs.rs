@@ -95,12 +95,12 @@ async fn only_the_two_members_may_read_or_change_a_pair(app: &TestApp) {
     assert_eq!(ws.body["checkins"].as_array().unwrap().len(), 1);
     assert_eq!(ws.body["checkins"][0]["status"], "scheduled");
     // Admins see figures, never content; employees see no figures.
-    let stats = admin.form("pairs/stats", &[("programme_id", &programme.to_string())]).await;
+    let stats = admin.form("programmes/pair_page", &[("id", &programme.to_string())]).await;
     assert_eq!(stats.status, 200);
-    let row = stats.body.as_array().unwrap().iter().find(|s| s["pair_id"] == a).unwrap().clone();
+    let row = stats.body["health"].as_array().unwrap().iter().find(|s| s["pair_id"] == a).unwrap().clone();
     assert_eq!(row["goals"], 1);
     assert!(!stats.body.to_string().contains("LinkedIn"), "no goal or chat content in the figures");
-    assert_eq!(dana.form("pairs/stats", &[("programme_id", &programme.to_string())]).await.status, 403);
+    assert_eq!(dana.form("programmes/pair_page", &[("id", &programme.to_string())]).await.status, 403);
     assert_eq!(dana.form("pairs/create", &[("programme_id", &programme.to_string()), ("mentor_email", MENTOR), ("mentee_email", MIA)]).await.status, 403);
     assert_eq!(dana.form("pairs/workspace", &[("pair_id", "999999")]).await.status, 404);
 }
@@ -178,8 +178,8 @@ async fn goals_check_ins_notes_and_feedback(app: &TestApp) {
     assert_eq!(dana.form("pairs/roadblock", &[("pair_id", &sa), ("body", "We keep cancelling")]).await.status, 200);
     let inbox = admin.form("me/inbox", &[]).await;
     assert!(inbox.body["items"].to_string().contains("We keep cancelling"));
-    let stats = admin.form("pairs/stats", &[("programme_id", &programme.to_string())]).await;
-    let row = stats.body.as_array().unwrap().iter().find(|s| s["pair_id"] == a).unwrap().clone();
+    let stats = admin.form("programmes/pair_page", &[("id", &programme.to_string())]).await;
+    let row = stats.body["health"].as_array().unwrap().iter().find(|s| s["pair_id"] == a).unwrap().clone();
     assert_eq!((row["checkins_held"].clone(), row["not_fit"].clone(), row["open_roadblocks"].clone()), (json!(1), json!(true), json!(1)));
     assert_eq!(row["mean_rating"], 2.0);
 }

@@ -18,6 +18,8 @@ on_both_backends!(
     matching_rules_reach_only_the_programmes_admins,
     a_group_programme_still_matches_hosts_with_attendees,
     the_manage_page_lists_page_search_filter_and_sort,
+    everyone_matching_the_filter_is_decided_once,
+    saved_runs_page_newest_first,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -219,8 +221,8 @@ async fn apply_approve_run_publish_and_see_the_match(app: &TestApp) {
     let run_id = run.body["summary"]["id"].as_i64().unwrap();
     let again = a.form("studio/data", &[("id", &id.to_string())]).await;
     assert_eq!(again.body["config"]["weights"][2], 7.5, "the tuned configuration is kept");
-    assert_eq!(again.body["runs"][0]["id"], run_id, "the run is in the audit trail");
-    assert_eq!(again.body["runs"][0]["author"], "Alex Morgan", "with its author");
+    assert_eq!(again.body["runs"]["items"][0]["id"], run_id, "the run is in the audit trail");
+    assert_eq!(again.body["runs"]["items"][0]["author"], "Alex Morgan", "with its author");
     let loaded = a.form("studio/load_run", &[("run_id", &run_id.to_string())]).await;
     assert_eq!(loaded.body["config"]["rules"]["pinned"], json!([[dana, victor]]));
 
@@ -379,10 +381,8 @@ async fn the_manage_page_lists_page_search_filter_and_sort(app: &TestApp) {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let weakest = pairs_page(&a, id, "", "score_low", 0).await;
     assert_eq!(weakest.body["items"][0]["score"].as_f64(), scores.last().copied().filter(|_| every_pair.len() <= 50), "weakest first");
-    // How the pairs are doing: the same page of pairs, in the same order.
-    let stats = a.form("pairs/stats", &[("programme_id", &id.to_string()), ("query[sort]", "score")]).await;
-    assert_eq!(stats.status, 200, "{:?}", stats.body);
-    let stat_ids: Vec<&serde_json::Value> = stats.body.as_array().unwrap().iter().map(|s| &s["pair_id"]).collect();
+    // How the pairs are doing: the same page of pairs, in the same order, in the same answer.
+    let stat_ids: Vec<&serde_json::Value> = best.body["health"].as_array().unwrap().iter().map(|s| &s["pair_id"]).collect();
     let page_ids: Vec<&serde_json::Value> = best.body["items"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
     assert_eq!(stat_ids, page_ids);
     let bad = pairs_page(&a, id, "", "oldest", 0).await;
@@ -556,4 +556,164 @@ mod unanswered_requests_expire {
             super::unanswered_requests_expire(&app).await;
         }
     }
+}
+
+/// `programmes/decide_matching` for `query` (field, value pairs), `approve`, `expected`.
+async fn decide_matching(c: &Client, id: i64, query: &[(&str, &str)], approve: bool, expected: i64) -> Reply {
+    let mut fields = vec![("id".to_string(), id.to_string()), ("approve".into(), approve.to_string()), ("expected".into(), expected.to_string())];
+    fields.extend(query.iter().map(|(k, v)| (format!("query[{k}]"), v.to_string())));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.form("programmes/decide_matching", &fields).await
+}
+
+/// Programme `id`'s enrolments in `status`, by role.
+async fn count_status(db: &upmentor::server::db::Db, id: i64, role: &str, status: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM enrolments WHERE programme_id = $1 AND role = $2 AND status = $3")
+        .bind(id)
+        .bind(role)
+        .bind(status)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// "Approve or decline everyone matching": every waiting application the people list's filter
+/// matches, on every page, decided once (two tabs at once, or a single decision racing it);
+/// a count that changed meanwhile decides nothing; others are refused.
+async fn everyone_matching_the_filter_is_decided_once(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Bulk decisions", false).await;
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    // More applications than one page: 40 more people, and everyone but the admin applies
+    // (juniors as mentors, seniors as mentees).
+    for k in 0..40 {
+        sqlx::query("INSERT INTO users (email, name, level, department, created_at, updated_at) VALUES ($1, $2, $3, 'Finance', 1, 1)")
+            .bind(format!("applicant.{k}@demo.upmentor.test"))
+            .bind(format!("Applicant {k}"))
+            .bind(1 + k % 3)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO enrolments (programme_id, user_id, role, status, created_at)
+         SELECT $1, id, CASE WHEN level <= 4 THEN 'mentor' ELSE 'mentee' END, 'applied', 1 FROM users WHERE role = 'employee'",
+    )
+    .bind(id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mentors = count_status(&db, id, "mentor", "applied").await;
+    let mentees = count_status(&db, id, "mentee", "applied").await;
+    assert!(mentors > 50 && mentees > 0, "{mentors} mentors, {mentees} mentees");
+    let listed = people_page(&a, id, &[("role", "mentor")]).await;
+    assert_eq!((listed.body["total"].as_i64(), listed.body["waiting"].as_i64()), (Some(mentors), Some(mentors)), "{:?}", listed.body["total"]);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 50, "the page shows 50; the decision covers them all");
+
+    // Refused: others, a bad filter or count; nothing changes.
+    let employee = person(app, MENTOR).await;
+    let other = app.another_admin("second.admin@demo.upmentor.test").await;
+    for c in [&employee, &other] {
+        assert_eq!(decide_matching(c, id, &[("role", "mentor")], true, mentors).await.status, 403);
+    }
+    let bad = decide_matching(&a, id, &[("role", "boss")], true, mentors).await;
+    assert!(bad.status == 422 && field_error(&bad.body, "role").is_some(), "{:?}", bad.body);
+    let none = decide_matching(&a, id, &[], true, 0).await;
+    assert!(none.status == 422 && field_error(&none.body, "expected").is_some(), "{:?}", none.body);
+    // The count the admin saw is no longer right (one more applied meanwhile): nothing decided.
+    let stale = decide_matching(&a, id, &[("role", "mentor")], true, mentors - 1).await;
+    assert_eq!(stale.status, 409, "{:?}", stale.body);
+    assert!(stale.body.to_string().contains(&format!("{mentors} waiting applications match")), "{:?}", stale.body);
+    assert_eq!(count_status(&db, id, "mentor", "applied").await, mentors, "a refused decision decides no one");
+
+    // A search narrows it: the Finance applicants with "applicant 1" in their name (1, 10–19).
+    let searched = people_page(&a, id, &[("q", "applicant 1")]).await;
+    assert_eq!(searched.body["waiting"], 11, "{:?}", searched.body["total"]);
+    let r = decide_matching(&a, id, &[("q", "applicant 1")], false, 11).await;
+    assert_eq!((r.status, r.body["decided"].as_i64()), (200, Some(11)), "{:?}", r.body);
+    assert_eq!(people_page(&a, id, &[("q", "applicant 1")]).await.body["waiting"], 0);
+    let declined: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.programme_id = $1 AND e.status = 'declined' AND u.name LIKE 'Applicant 1%'",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(declined, 11);
+
+    // Two tabs at once, approving and declining the same mentors with the count both saw: one
+    // decides every one of them, the other is told the list changed; each person hears once.
+    let b = admin(app).await;
+    let waiting = count_status(&db, id, "mentor", "applied").await;
+    let (x, y) = tokio::join!(
+        decide_matching(&a, id, &[("role", "mentor")], true, waiting),
+        decide_matching(&b, id, &[("role", "mentor")], false, waiting)
+    );
+    let mut statuses = [x.status, y.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{:?} {:?}", x.body, y.body);
+    let approved = x.status == 200;
+    let (decided_as, other_state) = if approved { ("approved", "declined") } else { ("declined", "approved") };
+    assert_eq!(count_status(&db, id, "mentor", "applied").await, 0);
+    assert_eq!(count_status(&db, id, "mentor", decided_as).await, waiting + if approved { 0 } else { 11 });
+    assert_eq!(count_status(&db, id, "mentor", other_state).await, if approved { 11 } else { 0 });
+    let notices: Vec<i64> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications n JOIN enrolments e ON e.user_id = n.user_id AND e.programme_id = $1
+         WHERE e.role = 'mentor' AND (n.title = 'You are in: Bulk decisions' OR n.title = 'Application to Bulk decisions') GROUP BY n.user_id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(notices.len() as i64, mentors, "every mentor heard");
+    assert!(notices.iter().all(|n| *n == 1), "each once: {notices:?}");
+
+    // One decision by hand racing a bulk one over the same application: decided once.
+    let victor: (i64,) = sqlx::query_as("SELECT e.id FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.programme_id = $1 AND u.email = $2")
+        .bind(id)
+        .bind(MENTEE)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let sid = victor.0.to_string();
+    let by_hand = [("enrolment_id", sid.as_str()), ("approve", "false")];
+    let (one, all) = tokio::join!(a.form("programmes/decide", &by_hand), decide_matching(&b, id, &[("role", "mentee")], true, mentees));
+    match (one.status, all.status) {
+        (200, 409) => assert_eq!(count_status(&db, id, "mentee", "applied").await, mentees - 1),
+        (409, 200) => assert_eq!(count_status(&db, id, "mentee", "approved").await, mentees),
+        other => panic!("one of the two decides Victor, not {other:?}: {:?} {:?}", one.body, all.body),
+    }
+    // A decided application is not decided again, by hand either.
+    let again = a.form("programmes/decide", &[("enrolment_id", &sid), ("approve", "true")]).await;
+    assert_eq!(again.status, 409, "{:?}", again.body);
+}
+
+/// The studio lists saved runs 50 at a time, newest first, with the total; a page past the
+/// end answers the last; only the programme's admins may read them.
+async fn saved_runs_page_newest_first(app: &TestApp) {
+    let a = admin(app).await;
+    let id = create(&a, "Many runs", false).await;
+    populate(app, &a, id).await;
+    let config = a.form("studio/data", &[("id", &id.to_string())]).await.body["config"].clone();
+    let mut ids = Vec::new();
+    for _ in 0..53 {
+        let run = a.json("studio/run", json!({"id": id, "config": config})).await;
+        assert_eq!(run.status, 200, "{:?}", run.body);
+        ids.push(run.body["summary"]["id"].as_i64().unwrap());
+    }
+    ids.reverse();
+    let sid = id.to_string();
+    let first = a.form("studio/data", &[("id", &sid)]).await.body["runs"].clone();
+    assert_eq!((first["total"].as_i64(), first["page"].as_i64()), (Some(53), Some(0)));
+    let listed = |page: &Value| page["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(listed(&first), ids[..50]);
+    let older = a.form("studio/runs", &[("id", &sid), ("page", "1")]).await;
+    assert_eq!(older.status, 200, "{:?}", older.body);
+    assert_eq!(listed(&older.body), ids[50..]);
+    assert_eq!(listed(&a.form("studio/runs", &[("id", &sid), ("page", "9")]).await.body), ids[50..], "past the end: the last page");
+    assert_eq!(a.form("studio/runs", &[("id", &sid)]).await.body["page"], 0, "the page may be left out");
+    let other = app.another_admin("second.admin@demo.upmentor.test").await;
+    assert_eq!(other.form("studio/runs", &[("id", &sid)]).await.status, 403);
+    assert_eq!(person(app, MENTOR).await.form("studio/runs", &[("id", &sid)]).await.status, 403);
+    assert_eq!(app.client().form("studio/runs", &[("id", &sid)]).await.status, 401);
 }

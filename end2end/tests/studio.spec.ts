@@ -107,3 +107,41 @@ test('an employee applies to an open programme and sees it waiting for approval'
   await card.getByRole('button', { name: 'Apply' }).click();
   await expect(page.locator('article.programme', { hasText: 'Open to all' })).toContainText('Waiting for approval as mentor');
 });
+
+test('the studio lists saved runs fifty at a time, newest first, and pages to older ones', async ({ page }) => {
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  expect((await page.request.post('/api/sign_in', { form: { email: ADMIN, password: 'upmentor-demo-2026' } })).ok()).toBeTruthy();
+  const created = await page.request.post('/api/programmes/create', {
+    data: { input: { name: `Many runs ${Date.now()}`, objectives: '', tags: [], kind: 'reverse', starts_on: day(30), ends_on: day(200),
+      enrol_opens: day(-1), enrol_closes: day(20), mentor_capacity: '2', self_match: false } },
+  });
+  expect(created.ok(), await created.text()).toBeTruthy();
+  const id = await created.json();
+  for (const [role, low, high] of [['mentor', '1', '3'], ['mentee', '6', '10']]) {
+    const enrolled = await page.request.post('/api/programmes/bulk_enrol', {
+      data: { input: { programme_id: id, role, source: { Filter: { department: 'Sales', level_min: low, level_max: high } } } },
+    });
+    expect(enrolled.ok(), await enrolled.text()).toBeTruthy();
+  }
+  const config = (await (await page.request.post('/api/studio/data', { form: { id: String(id) } })).json()).config;
+  const ids: number[] = [];
+  for (let i = 0; i < 51; i++) {
+    const run = await page.request.post('/api/studio/run', { data: { id, config } });
+    expect(run.ok(), await run.text()).toBeTruthy();
+    ids.push((await run.json()).summary.id);
+  }
+  await page.goto(`/programmes/${id}/studio`);
+  await hydrated(page);
+  await expect(page.locator('#runs-count')).toHaveText('Runs 1–50 of 51, newest first');
+  await expect(page.locator('ol.runs > li')).toHaveCount(50);
+  await expect(page.locator('ol.runs > li').first()).toHaveAttribute('data-run', String(ids[50]));
+  await expect(page.getByRole('button', { name: 'Newer runs' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Older runs' }).click();
+  await expect(page.locator('#runs-count')).toHaveText('Runs 51–51 of 51, newest first');
+  await expect(page.locator('ol.runs > li')).toHaveCount(1);
+  await expect(page.locator('ol.runs > li')).toHaveAttribute('data-run', String(ids[0]));
+  // Saving a run shows the newest page again, this run first.
+  await page.getByRole('button', { name: 'Save this run' }).click();
+  await expect(page.locator('#runs-count')).toHaveText('Runs 1–50 of 52, newest first');
+  await expect(page.locator('ol.runs > li').first()).toContainText(`Run #${ids[50] + 1}`);
+});

@@ -1,5 +1,5 @@
 //! Server functions of the pair workspace. Everything about a pair is for its two members
-//! only; a programme's admins get counts and ratings (`pairs/stats`), never chat or notes.
+//! only; a programme's admins get counts and ratings (with the page of pairs, `programmes/pair_page`), never chat or notes.
 
 use super::*;
 use leptos::prelude::*;
@@ -365,15 +365,6 @@ pub async fn mark_read(pair_id: i64, last_id: i64) -> Result<(), AppError> {
 pub async fn unread_messages() -> Result<u32, AppError> {
     let user = require_user().await?;
     Ok(db::unread(&state()?.db, user.id, None).await?)
-}
-
-/// Counts and ratings per pair for the programme's admins.
-#[server(prefix = "/api", endpoint = "pairs/stats")]
-pub async fn load_pair_stats(programme_id: i64, #[server(default)] query: crate::programmes::PairQuery) -> Result<Vec<PairStats>, AppError> {
-    let (_, state) = crate::programmes::api::require_manager(programme_id).await?;
-    let (q, sort, page) = query.validate()?;
-    let pairs = db::pair_page(&state.db, programme_id, &q, sort, page).await?.items;
-    Ok(db::stats(&state.db, programme_id, pairs).await?)
 }
 
 /// A programme admin pairs two people by hand (both are enrolled if they were not).

@@ -690,7 +690,7 @@ struct FiguresRecord {
 
 /// The counts and ratings of `pairs` (active pairs of programme `programme_id`, e.g. a page of
 /// [`pair_page`]), in their order.
-pub async fn stats(db: &Db, programme_id: i64, pairs: Vec<PairRow>) -> Result<Vec<PairStats>, sqlx::Error> {
+pub async fn stats(db: &Db, programme_id: i64, pairs: &[PairRow]) -> Result<Vec<PairStats>, sqlx::Error> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
@@ -731,13 +731,13 @@ pub async fn stats(db: &Db, programme_id: i64, pairs: Vec<PairRow>) -> Result<Ve
     .await?;
     let mut by_pair: std::collections::HashMap<i64, FiguresRecord> = rows.into_iter().map(|r| (r.pair_id, r)).collect();
     Ok(pairs
-        .into_iter()
+        .iter()
         .filter_map(|p| {
             let f = by_pair.remove(&p.id)?;
             Some(PairStats {
                 pair_id: p.id,
-                mentor: p.mentor.name,
-                mentee: p.mentee.name,
+                mentor: p.mentor.name.clone(),
+                mentee: p.mentee.name.clone(),
                 goals: f.goals as u32,
                 goals_done: f.goals_done as u32,
                 milestones: f.milestones as u32,
@@ -993,7 +993,7 @@ pub async fn pair_page(db: &Db, programme_id: i64, q: &str, sort: crate::program
         .bind(page as i64 * LIST_PAGE as i64)
         .fetch_all(&db.pool)
         .await?;
-    Ok(crate::programmes::PairPage { items: rows.into_iter().map(PairRow::from).collect(), total, page, page_size: LIST_PAGE })
+    Ok(crate::programmes::PairPage { items: rows.into_iter().map(PairRow::from).collect(), total, page, page_size: LIST_PAGE, health: Vec::new() })
 }
 
 /// Who an active pair joins, and in which programme.

@@ -782,15 +782,16 @@ fn Chat(pair_id: i64, me: i64, partner: String, goals: Vec<(i64, String)>, check
 }
 
 /// For a programme's admins: goals, check-ins, ratings and flags (no chat, no notes) of the page
-/// of pairs the Pairs list shows; `stats` is [`load_pair_stats`] of that page, made by the page.
+/// of pairs the Pairs list shows; `pairs` is that page ([`crate::programmes::PairPage`], whose
+/// `health` holds the figures), made by the page.
 #[component]
-pub fn PairStatsPanel(stats: Resource<Result<Vec<PairStats>, crate::error::AppError>>) -> impl IntoView {
+pub fn PairStatsPanel(pairs: Resource<Result<crate::programmes::PairPage, crate::error::AppError>>) -> impl IntoView {
     view! {
         <section class="panel wide" aria-labelledby="health-h">
             <h2 id="health-h">"How the pairs are doing"</h2>
             <p class="muted">"The pairs of the page listed under Pairs, in the same order."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move { match stats.await {
+                {move || Suspend::new(async move { match pairs.await.map(|page| page.health) {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No pairs yet."</p> }.into_any(),
                     Ok(list) => view! {

@@ -241,7 +241,7 @@ fn Preview(
             </table>
             <div class="pager">
                 <button type="button" class="small" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-                <button type="button" class="small" disabled=move || page.get() + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                <button type="button" class="small" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages }>"Next"</button>
             </div>
             <button type="button" class="primary" disabled=move || writes == 0 || apply.pending().get()
                 on:click=move |_| { apply.dispatch((import_id, choices.get_untracked(), fingerprint.clone())); }>

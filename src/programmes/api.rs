@@ -122,6 +122,8 @@ pub async fn list_enrolments(id: i64, #[server(default)] query: EnrolmentQuery) 
     Ok(db::enrolment_page(&state.db, id, &query).await?)
 }
 
+/// Approves or declines one waiting application; the applicant gets a notice. The programme's
+/// admins only. 409 if it was decided meanwhile (by another admin or tab).
 #[server(prefix = "/api", endpoint = "programmes/decide")]
 pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), AppError> {
     let user = require_user().await?;
@@ -131,15 +133,59 @@ pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), 
     let p = load_managed(&state, &user, programme_id).await?;
     let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
     let mut tx = state.db.begin_write().await?;
-    db::decide(&mut tx, enrolment_id, status, user.id).await?;
-    let (title, body) = if approve {
-        (format!("You are in: {}", p.name), "Your application was approved. You will hear when you are matched.".to_string())
-    } else {
-        (format!("Application to {}", p.name), "Your application was not accepted this time.".to_string())
-    };
-    crate::notifications::db::notify(&mut tx, person, crate::notifications::NoticeKind::Programmes, &title, &body, "/programmes").await?;
+    if !db::decide(&mut tx, enrolment_id, status, user.id).await? {
+        return Err(AppError::Conflict("This application was already decided; the list shows its state now.".into()));
+    }
+    notify_decision(&mut tx, &p.name, person, approve).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Most applications one bulk decision may decide (a whole 5,000-person programme).
+pub const MAX_BULK_DECISIONS: i64 = 10_000;
+
+/// Approves or declines every waiting application of programme `id` that matches `query` (the
+/// people list's search, role and state) — "everyone matching the filter", not only the page
+/// shown. `expected` is how many waiting applications the admin saw (the list's `waiting`):
+/// if the filter now matches a different number (someone applied or was decided meanwhile),
+/// nothing is decided and the answer is 409, so the admin never decides for people they did
+/// not see. Each person decided gets the same notice as a single decision. The programme's
+/// admins only; a bad filter is 422 at its field, `expected` outside 1..=[`MAX_BULK_DECISIONS`]
+/// is 422.
+#[server(prefix = "/api", endpoint = "programmes/decide_matching")]
+pub async fn decide_matching(id: i64, #[server(default)] query: EnrolmentQuery, approve: bool, expected: i64) -> Result<BulkDecision, AppError> {
+    let (user, state) = require_manager(id).await?;
+    if !(1..=MAX_BULK_DECISIONS).contains(&expected) {
+        return Err(AppError::field("expected", &format!("Decide between 1 and {MAX_BULK_DECISIONS} applications at a time.")));
+    }
+    let query = query.validate()?;
+    let p = load_managed(&state, &user, id).await?;
+    let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
+    let mut tx = state.db.begin_write().await?;
+    let people = db::decide_matching(&mut tx, id, &query, status, user.id).await?;
+    if people.len() as i64 != expected {
+        // Dropping the transaction undoes the update.
+        return Err(AppError::Conflict(format!(
+            "{} waiting applications match this search now, not {expected}: look at the list again, then decide.",
+            people.len()
+        )));
+    }
+    for person in &people {
+        notify_decision(&mut tx, &p.name, *person, approve).await?;
+    }
+    tx.commit().await?;
+    Ok(BulkDecision { decided: people.len() as i64 })
+}
+
+/// The applicant's notice of a decision on their application to programme `programme`.
+#[cfg(feature = "ssr")]
+async fn notify_decision(conn: &mut sqlx::AnyConnection, programme: &str, person: i64, approve: bool) -> Result<(), sqlx::Error> {
+    let (title, body) = if approve {
+        (format!("You are in: {programme}"), "Your application was approved. You will hear when you are matched.")
+    } else {
+        (format!("Application to {programme}"), "Your application was not accepted this time.")
+    };
+    crate::notifications::db::notify(conn, person, crate::notifications::NoticeKind::Programmes, &title, body, "/programmes").await
 }
 
 /// Most addresses enrolled by one paste or file (a 5,000-person programme in two goes).
@@ -233,7 +279,7 @@ pub async fn load_studio(id: i64) -> Result<StudioData, AppError> {
         config,
         problem: pool.problem,
         people: pool.people,
-        runs: db::runs(&state.db, id).await?,
+        runs: db::runs(&state.db, id, 0).await?,
         last: db::latest_run(&state.db, id).await?,
         programme,
     })
@@ -241,6 +287,14 @@ pub async fn load_studio(id: i64) -> Result<StudioData, AppError> {
 
 /// The authoritative run: the server matches the current pool under `config`, keeps the
 /// configuration as the programme's, and saves the run to the audit trail.
+/// Page `page` (0 = newest; [`LIST_PAGE`] runs each; past the last answers the last) of
+/// programme `id`'s saved runs, for the studio's list. The programme's admins only.
+#[server(prefix = "/api", endpoint = "studio/runs")]
+pub async fn list_runs(id: i64, #[server(default)] page: i32) -> Result<RunPage, AppError> {
+    let (_, state) = require_manager(id).await?;
+    Ok(db::runs(&state.db, id, page).await?)
+}
+
 #[server(prefix = "/api", endpoint = "studio/run", input = Json)]
 pub async fn save_run(id: i64, config: Config) -> Result<SavedRun, AppError> {
     let (user, state) = require_manager(id).await?;
@@ -378,13 +432,17 @@ pub async fn programme_pairs(id: i64) -> Result<Vec<crate::pairs::PairRow>, AppE
 }
 
 /// One page of programme `id`'s active pairs for its manage page: searched and sorted by
-/// `query` ([`PairQuery`]), [`LIST_PAGE`] at a time, with the total. The programme's admins
-/// only; a bad filter is 422 at its field.
+/// `query` ([`PairQuery`]), [`LIST_PAGE`] at a time, with the total and each pair's figures
+/// (goals, check-ins, ratings, flags; no content). One call, so the list and the figures are
+/// the same pairs and the page query runs once. The programme's admins only; a bad filter is
+/// 422 at its field.
 #[server(prefix = "/api", endpoint = "programmes/pair_page")]
 pub async fn list_pairs(id: i64, #[server(default)] query: PairQuery) -> Result<PairPage, AppError> {
     let (_, state) = require_manager(id).await?;
     let (q, sort, page) = query.validate()?;
-    Ok(crate::pairs::db::pair_page(&state.db, id, &q, sort, page).await?)
+    let mut page = crate::pairs::db::pair_page(&state.db, id, &q, sort, page).await?;
+    page.health = crate::pairs::db::stats(&state.db, id, &page.items).await?;
+    Ok(page)
 }
 
 /// Ends one pair and re-optimises only its two people against the rest of the pool; every

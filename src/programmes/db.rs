@@ -389,7 +389,8 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
     let role = q.role.map(|r| r.as_str()).unwrap_or("");
     let status = q.status.map(|s| s.as_str()).unwrap_or("");
     let pattern = crate::server::db::like_pattern(&q.q);
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {ENROLMENT_FILTER}"))
+    let (total, waiting): (i64, i64) =
+        sqlx::query_as(&format!("SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.status = 'applied' THEN 1 ELSE 0 END), 0) {ENROLMENT_FILTER}"))
         .bind(programme_id)
         .bind(&q.q)
         .bind(&pattern)
@@ -408,7 +409,7 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
         .bind(page as i64 * LIST_PAGE as i64)
         .fetch_all(&db.pool)
         .await?;
-    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, page, page_size: LIST_PAGE })
+    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, waiting, page, page_size: LIST_PAGE })
 }
 
 /// Whose enrolment it is, and in which programme.
@@ -423,15 +424,48 @@ pub async fn enrolment_owner(db: &Db, enrolment_id: i64) -> Result<Option<Enrolm
     sqlx::query_as("SELECT programme_id, user_id FROM enrolments WHERE id = $1").bind(enrolment_id).fetch_optional(&db.pool).await
 }
 
-pub async fn decide(conn: &mut AnyConnection, enrolment_id: i64, status: EnrolStatus, by: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE enrolments SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
+/// Approves or declines application `enrolment_id` if it is still waiting. Returns whether this
+/// call decided it: the condition is in the update, so two admins (or two tabs) deciding at
+/// once decide it once, and an enrolment already in the programme is never declined by a
+/// stale button.
+pub async fn decide(conn: &mut AnyConnection, enrolment_id: i64, status: EnrolStatus, by: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE enrolments SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'applied'")
         .bind(status)
         .bind(by)
         .bind(now())
         .bind(enrolment_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Approves or declines every application of programme `programme_id` that is waiting and
+/// matches `q` (search, role and state as the people list reads them; sort and page ignored).
+/// Returns the people decided. One conditional update: an application decided meanwhile, one
+/// by one or by another bulk decision, is not decided again.
+pub async fn decide_matching(
+    conn: &mut AnyConnection,
+    programme_id: i64,
+    q: &ValidEnrolmentQuery,
+    status: EnrolStatus,
+    by: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let role = q.role.map(|r| r.as_str()).unwrap_or("");
+    let state = q.status.map(|s| s.as_str()).unwrap_or("");
+    sqlx::query_scalar(&format!(
+        "UPDATE enrolments SET status = $6, decided_by = $7, decided_at = $8
+         WHERE status = 'applied' AND id IN (SELECT e.id {ENROLMENT_FILTER}) RETURNING user_id"
+    ))
+    .bind(programme_id)
+    .bind(&q.q)
+    .bind(crate::server::db::like_pattern(&q.q))
+    .bind(role)
+    .bind(state)
+    .bind(status)
+    .bind(by)
+    .bind(now())
+    .fetch_all(&mut *conn)
+    .await
 }
 
 /// Enrols people directly (approved). Returns (enrolled, already in the programme).
@@ -646,15 +680,21 @@ pub async fn insert_run(
     Ok(id)
 }
 
-pub async fn runs(db: &Db, programme_id: i64) -> Result<Vec<RunSummary>, sqlx::Error> {
+/// One page ([`LIST_PAGE`] runs, newest first; a page past the last answers the last) of
+/// programme `programme_id`'s saved runs, with how many there are.
+pub async fn runs(db: &Db, programme_id: i64, page: i32) -> Result<RunPage, sqlx::Error> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM match_runs WHERE programme_id = $1").bind(programme_id).fetch_one(&db.pool).await?;
+    let page = page.max(0).min(crate::ui::last_page(total, LIST_PAGE));
     let rows: Vec<RunRecord> = sqlx::query_as(&format!(
         "SELECT {RUN_COLUMNS} FROM match_runs r LEFT JOIN users u ON u.id = r.author_id
-         WHERE r.programme_id = $1 ORDER BY r.id DESC LIMIT 50"
+         WHERE r.programme_id = $1 ORDER BY r.id DESC LIMIT $2 OFFSET $3"
     ))
     .bind(programme_id)
+    .bind(LIST_PAGE as i64)
+    .bind(page as i64 * LIST_PAGE as i64)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(RunSummary::from).collect())
+    Ok(RunPage { items: rows.into_iter().map(RunSummary::from).collect(), total, page, page_size: LIST_PAGE })
 }
 
 /// Saved run `run_id` and the programme it belongs to.

@@ -503,13 +503,23 @@ impl EnrolmentQuery {
     }
 }
 
-/// One page of a programme's people, and how many match the query in all.
+/// One page of a programme's people, how many match the query in all, and how many of those
+/// are applications waiting for a decision (`waiting`: what "approve or decline everyone
+/// matching" would decide).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnrolmentPage {
     pub items: Vec<Enrolment>,
     pub total: i64,
+    pub waiting: i64,
     pub page: i32,
     pub page_size: i32,
+}
+
+/// What deciding every waiting application that matches a filter did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkDecision {
+    /// Applications this call approved or declined.
+    pub decided: i64,
 }
 
 /// Which of a programme's active pairs its manage page lists (every field may be left out).
@@ -556,13 +566,16 @@ impl PairQuery {
     }
 }
 
-/// One page of a programme's active pairs, and how many match the query in all.
+/// One page of a programme's active pairs, how many match the query in all, and how the page's
+/// pairs are doing (`health`: one [`crate::pairs::PairStats`] per item, same order; figures
+/// only, never goal, note or chat text).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PairPage {
     pub items: Vec<crate::pairs::PairRow>,
     pub total: i64,
     pub page: i32,
     pub page_size: i32,
+    pub health: Vec<crate::pairs::PairStats>,
 }
 
 /// Whom to enrol at once: everyone matching directory filters, or a list of emails.
@@ -617,8 +630,18 @@ pub struct StudioData {
     /// The pool: approved people not yet in an active pair (mentors with room left).
     pub problem: crate::matching::Problem,
     pub people: Vec<PersonLabel>,
-    pub runs: Vec<RunSummary>,
+    /// The newest page of saved runs.
+    pub runs: RunPage,
     pub last: Option<SavedRun>,
+}
+
+/// One page of a programme's saved runs (newest first) and how many there are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunPage {
+    pub items: Vec<RunSummary>,
+    pub total: i64,
+    pub page: i32,
+    pub page_size: i32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! saves the authoritative run on the server, compares runs, restores one, and publishes.
 
 use super::api::{load_run, load_studio, publish_run, save_run};
-use super::{PersonLabel, RunSummary, SavedRun, StudioData};
+use super::{PersonLabel, RunPage, SavedRun, StudioData};
 use crate::matching::{diff, Config, Criterion, Direction, Engine, MatchResult, Objective, Pair, WhyNot};
 use crate::ui::{format_date, ErrorNotice, FormStatus};
 use leptos::prelude::*;
@@ -101,6 +101,12 @@ fn Studio(
     // and the pool has changed, so there is nothing to compare with until the next run.
     let baseline = RwSignal::new(data.last.clone().filter(|r| r.summary.published_at.is_none()));
     let runs = RwSignal::new(data.runs.clone());
+    let runs_page = Action::new(move |page: &i32| super::api::list_runs(pid, *page));
+    Effect::new(move |_| match runs_page.value().get() {
+        Some(Ok(page)) => runs.set(page),
+        Some(Err(e)) => status.set(Some((false, e.to_string()))),
+        None => {}
+    });
     let preview = RwSignal::new(None::<Preview>);
     let preview_error = RwSignal::new(None::<String>);
     let updates = RwSignal::new(0u32);
@@ -147,7 +153,8 @@ fn Studio(
     Effect::new(move |_| match save.value().get() {
         Some(Ok(run)) => {
             status.set(Some((true, format!("Run #{} saved: {} pairs, total {:.2}.", run.summary.id, run.summary.pairs, run.summary.total))));
-            runs.update(|r| r.insert(0, run.summary.clone()));
+            // The list's first page now starts with this run, whatever page was shown.
+            runs_page.dispatch(0);
             baseline.set(Some(run));
         }
         Some(Err(e)) => status.set(Some((false, e.field_errors().get("config").unwrap_or_else(|| e.to_string())))),
@@ -199,7 +206,7 @@ fn Studio(
                 <div class="actions">
                     <button class="primary" on:click=move |_| { save.dispatch(config.get_untracked()); } disabled=move || save.pending().get()>"Save this run"</button>
                 </div>
-                <RunList runs baseline confirm restore publish />
+                <RunList runs turn=runs_page baseline confirm restore publish />
             </aside>
             <section class="preview" aria-labelledby="preview-h">
                 <h2 id="preview-h">"Preview"</h2>
@@ -306,9 +313,11 @@ fn Tuning(config: RwSignal<Config>) -> impl IntoView {
     }
 }
 
+/// The saved runs, [`super::LIST_PAGE`] at a time, newest first; `turn` loads another page.
 #[component]
 fn RunList(
-    runs: RwSignal<Vec<RunSummary>>,
+    runs: RwSignal<RunPage>,
+    turn: Action<i32, Result<RunPage, crate::error::AppError>>,
     baseline: RwSignal<Option<SavedRun>>,
     confirm: RwSignal<Option<i64>>,
     restore: Action<i64, Result<SavedRun, crate::error::AppError>>,
@@ -317,14 +326,17 @@ fn RunList(
     view! {
         <h3>"Saved runs"</h3>
         {move || {
-            let list = runs.get();
-            if list.is_empty() {
+            let page = runs.get();
+            if page.items.is_empty() {
                 return view! { <p class="empty">"No run saved yet."</p> }.into_any();
             }
             let current = baseline.with(|b| b.as_ref().map(|b| b.summary.id));
+            let first = i64::from(page.page) * i64::from(page.page_size);
+            let (n, last) = (page.page, crate::ui::last_page(page.total, page.page_size));
             view! {
+                <p class="count" id="runs-count">{format!("Runs {}–{} of {}, newest first", first + 1, first + page.items.len() as i64, page.total)}</p>
                 <ol class="runs">
-                    {list.into_iter().map(|r| {
+                    {page.items.into_iter().map(|r| {
                         let id = r.id;
                         let objective = match r.objective { Objective::Total => "total", Objective::Fair => "fair", Objective::Stable => "stable" };
                         view! {
@@ -348,6 +360,18 @@ fn RunList(
                         }
                     }).collect_view()}
                 </ol>
+                {(last > 0).then(|| {
+                    let newer = move |_| { turn.dispatch(n - 1); };
+                    let older = move |_| { turn.dispatch(n + 1); };
+                    view! {
+                    <nav class="pager" aria-label="Saved runs">
+                        <button class="secondary" on:click=newer disabled=move || { n == 0 || turn.pending().get() }>"Newer runs"</button>
+                        " "
+                        <span>{format!("Page {} of {}", n + 1, last + 1)}</span>
+                        " "
+                        <button class="secondary" on:click=older disabled=move || { n >= last || turn.pending().get() }>"Older runs"</button>
+                    </nav>
+                }})}
             }.into_any()
         }}
     }

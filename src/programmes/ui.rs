@@ -420,7 +420,6 @@ struct ManageData {
     pairs_query: Memo<PairQuery>,
     people: Resource<Result<EnrolmentPage, AppError>>,
     pairs: Resource<Result<PairPage, AppError>>,
-    stats: Resource<Result<Vec<crate::pairs::PairStats>, AppError>>,
     training: Resource<Result<crate::training::TrainingProgress, AppError>>,
 }
 
@@ -434,7 +433,6 @@ impl ManageData {
             pairs_query,
             people: Resource::new(move || (id(), refresh.get(), people_query.get()), |(id, _, q)| list_enrolments(id, q)),
             pairs: Resource::new(move || (id(), refresh.get(), pairs_query.get()), |(id, _, q)| list_pairs(id, q)),
-            stats: Resource::new(move || (id(), refresh.get(), pairs_query.get()), |(id, _, q)| crate::pairs::api::load_pair_stats(id, q)),
             training: crate::training::ui::progress_of(id, refresh),
         }
     }
@@ -467,7 +465,7 @@ fn Manage(programme: Programme, lists: ManageData, on_change: impl Fn() + Copy +
             <Applications programme_id=id lists on_change=move || { refresh.update(|v| *v += 1); } />
             <BulkEnrolPanel programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
             <Pairs programme_id=id lists />
-            <crate::pairs::ui::PairStatsPanel stats=lists.stats />
+            <crate::pairs::ui::PairStatsPanel pairs=lists.pairs />
             <crate::pairs::ui::CreatePairForm programme_id=id on_done=move || { refresh.update(|v| *v += 1); } />
             <crate::training::ui::TrainingPanel programme_id=id progress=lists.training />
             <section class="panel" aria-labelledby="settings-h">
@@ -538,10 +536,21 @@ fn keep(fields: Vec<(&'static str, String)>) -> impl IntoView {
 fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let (people, pairs, list) = (lists.people_query, lists.pairs_query, lists.people);
     let decide = Action::new(move |(id, approve): &(i64, bool)| decide_application(*id, *approve));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = decide.value().get() {
+    let bulk = ServerAction::<DecideMatching>::new();
+    // One line under the search for both kinds of decision: a refusal (decided meanwhile, the
+    // list changed) says why, and a bulk decision says how many it decided.
+    let outcome = Outcome::new();
+    outcome.follow(decide, move |_| {
+        outcome.status.set(None);
+        on_change();
+    });
+    Effect::new(move |_| match bulk.value().get() {
+        Some(Ok(r)) => {
+            outcome.done(format!("{} {} decided.", r.decided, if r.decided == 1 { "application" } else { "applications" }));
             on_change();
         }
+        Some(Err(e)) => outcome.refused(&e),
+        None => {}
     });
     let action = format!("/programmes/{programme_id}/manage");
     view! {
@@ -564,6 +573,7 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
                     </Form>
                 }
             }}
+            <FormStatus message=outcome.status />
             <Transition fallback=loading>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -571,7 +581,9 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
                     Ok(page) => {
                         let link = move |n: i32| manage_link(programme_id, &EnrolmentQuery { page: n, ..people.get_untracked() }, &pairs.get_untracked(), "people");
                         view! {
-                        <p class="count" aria-live="polite">{format!("{} {} match", page.total, if page.total == 1 { "person" } else { "people" })}</p>
+                        <p class="count" aria-live="polite">{format!("{} {} match", page.total, if page.total == 1 { "person" } else { "people" })}
+                            {(page.waiting > 0).then(|| format!(", {} waiting for approval", page.waiting))}</p>
+                        {(page.waiting > 0).then(|| view! { <DecideEveryone programme_id query=people.get_untracked() waiting=page.waiting decide=bulk /> })}
                         <div class="table-wrap">
                         <table class="enrolments">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Level"</th><th scope="col">"Department"</th><th scope="col">"Motivation and topics"</th><th scope="col">"Status"</th></tr></thead>
@@ -608,6 +620,30 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
                 }})}
             </Transition>
         </section>
+    }
+}
+
+/// Approve or decline every waiting application the people list's filter matches, on every
+/// page: a form (it posts without JavaScript too) carrying the filter and how many waiting
+/// applications the admin saw, behind a box to tick; the server refuses if that number changed.
+#[component]
+fn DecideEveryone(programme_id: i64, query: EnrolmentQuery, waiting: i64, decide: ServerAction<DecideMatching>) -> impl IntoView {
+    let what = if waiting == 1 { "the 1 waiting application".to_string() } else { format!("all {waiting} waiting applications") };
+    view! {
+        <ActionForm action=decide attr:class="bulk-decide" attr:aria-label="Decide every waiting application that matches">
+            <input type="hidden" name="id" value=programme_id />
+            <input type="hidden" name="expected" value=waiting />
+            <input type="hidden" name="query[q]" value=query.q />
+            <input type="hidden" name="query[role]" value=query.role />
+            <input type="hidden" name="query[status]" value=query.status />
+            <label class="choice" for="f-decide-all">
+                <input type="checkbox" id="f-decide-all" required />
+                {format!("Decide {what} of this search, on every page")}
+            </label>
+            <button type="submit" name="approve" value="true" disabled=move || decide.pending().get()>"Approve them"</button>
+            " "
+            <button type="submit" name="approve" value="false" class="secondary" disabled=move || decide.pending().get()>"Decline them"</button>
+        </ActionForm>
     }
 }
 

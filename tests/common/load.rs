@@ -150,7 +150,7 @@ pub fn targets(demo: &Demo) -> Vec<Target> {
             out.push(form("programmes/get", &[("id", demo.programme.to_string())]));
             out.push(form("programmes/enrolments", &[("id", demo.programme.to_string())]));
             out.push(form("programmes/pairs", &[("id", demo.programme.to_string())]));
-            out.push(form("pairs/stats", &[("programme_id", demo.programme.to_string())]));
+            out.push(form("programmes/pair_page", &[("id", demo.programme.to_string())]));
             out.push(form("training/progress", &[("programme_id", demo.programme.to_string())]));
         } else {
             out.push(form("pairs/workspace", &[("pair_id", demo.pair.to_string())]));
