@@ -191,13 +191,15 @@ async fn lists(admin: &Client, id: i64) {
     let people = median_ms(admin, "programmes/enrolment_page", &[("id", &sid)]).await;
     let searched = median_ms(admin, "programmes/enrolment_page", &[("id", &sid), ("query[q]", "sales"), ("query[sort]", "level")]).await;
     let pairs = median_ms(admin, "programmes/pair_page", &[("id", &sid), ("query[sort]", "score")]).await;
-    let stats = median_ms(admin, "pairs/stats", &[("programme_id", &sid)]).await;
+    let runs = median_ms(admin, "studio/runs", &[("id", &sid)]).await;
     let pending = median_ms(admin, "admin/pending_invites", &[("query[q]", "a")]).await;
     let training = median_ms(admin, "training/progress", &[("programme_id", &sid)]).await;
+    let outcomes = median_ms(admin, "training/progress", &[("programme_id", &sid), ("outcomes", "true")]).await;
     let programme = median_ms(admin, "programmes/get", &[("id", &sid)]).await;
     println!(
-        "lists: {}; enrolment_page {people:.1} ms (searched and sorted by level {searched:.1} ms), pair_page by score {pairs:.1} ms, \
-         pairs/stats {stats:.1} ms, pending_invites {pending:.1} ms, training/progress {training:.1} ms, programmes/get {programme:.1} ms",
+        "lists: {}; enrolment_page {people:.1} ms (searched and sorted by level {searched:.1} ms), pair_page by score with its figures {pairs:.1} ms, \
+         studio/runs {runs:.1} ms, pending_invites {pending:.1} ms, training/progress {training:.1} ms (with the ratings of trained pairs \
+         {outcomes:.1} ms), programmes/get {programme:.1} ms",
         pages.join("; ")
     );
 }

@@ -102,14 +102,17 @@ async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
     assert!(page.contains(&format!("href=\"/guides/{mentor_guide}\"")), "the workspace page links the guide");
 
     // The admin sees who did what; participants do not.
-    let progress = admin.form("training/progress", &[("programme_id", &pid)]).await;
+    let progress = admin.form("training/progress", &[("programme_id", &pid), ("outcomes", "true")]).await;
     assert_eq!(progress.status, 200, "{:?}", progress.body);
     assert_eq!((progress.body["mentors_ready"].as_u64(), progress.body["mentors"].as_u64()), (Some(1), Some(1)));
     assert_eq!((progress.body["mentees_ready"].as_u64(), progress.body["mentees"].as_u64()), (Some(0), Some(1)));
     assert_eq!(progress.body["behind_total"], 1);
     assert_eq!(progress.body["behind"][0]["name"], "Victor Lindqvist");
     // The pair counts as trained only once both have done their required guides.
-    assert_eq!((progress.body["trained"]["pairs"].as_u64(), progress.body["untrained"]["pairs"].as_u64()), (Some(0), Some(1)), "{:?}", progress.body);
+    assert_eq!((progress.body["outcomes"]["trained"]["pairs"].as_u64(), progress.body["outcomes"]["untrained"]["pairs"].as_u64()), (Some(0), Some(1)), "{:?}", progress.body);
+    let without = admin.form("training/progress", &[("programme_id", &pid)]).await;
+    assert_eq!(without.body["outcomes"], Value::Null, "the manage page's call leaves the ratings out");
+    assert_eq!(without.body["behind"], progress.body["behind"]);
     let row = progress.body["guides"].as_array().unwrap().iter().find(|g| g["title"] == MENTOR_GUIDE).unwrap();
     assert_eq!((row["done"].as_u64(), row["of"].as_u64()), (Some(1), Some(1)));
     assert_eq!(dana.form("training/progress", &[("programme_id", &pid)]).await.status, 403);
@@ -122,10 +125,10 @@ async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
 
     // Victor does his; now nobody is behind.
     assert_eq!(victor.form("training/done", &[("guide_id", &mentee_guide), ("a1", "1"), ("a2", "1")]).await.status, 200);
-    let after = admin.form("training/progress", &[("programme_id", &pid)]).await;
+    let after = admin.form("training/progress", &[("programme_id", &pid), ("outcomes", "true")]).await;
     assert_eq!(after.body["behind_total"], 0);
     assert_eq!(after.body["mentees_ready"], 1);
-    assert_eq!((after.body["trained"]["pairs"].as_u64(), after.body["untrained"]["pairs"].as_u64()), (Some(1), Some(0)), "{:?}", after.body);
+    assert_eq!((after.body["outcomes"]["trained"]["pairs"].as_u64(), after.body["outcomes"]["untrained"]["pairs"].as_u64()), (Some(1), Some(0)), "{:?}", after.body);
 }
 
 fn guide_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {

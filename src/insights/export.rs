@@ -241,7 +241,7 @@ pub async fn insights_file(
         return e.into_response();
     }
     if slug == "training" {
-        return match crate::training::db::progress(&state.db, id).await {
+        return match crate::training::db::progress(&state.db, id, false).await {
             Ok(p) => download(&format!("programme-{id}-training.csv"), csv_file(&["Guide", "For", "Required", "Done", "Of"], training_rows(&p))),
             Err(e) => crate::error::AppError::from(e).into_response(),
         };

@@ -155,7 +155,7 @@ pub fn InsightsPage() -> impl IntoView {
     // nothing typed in another is lost.
     let health = Resource::new(id, pair_health);
     let roadblocks = Resource::new(id, programme_roadblocks);
-    let training = Resource::new(id, crate::training::api::training_completion);
+    let training = Resource::new(id, |id| crate::training::api::training_completion(id, true));
     let sessions = Resource::new(id, crate::sessions::api::lunch_and_learn_figures);
     let outcome = Memo::new(move |_| q.with(|q| Outcome::parse(&q.outcome).unwrap_or(Outcome::Rating)));
     let calibration = Resource::new(move || (id(), outcome.get()), |(id, o)| calibrate_weights(id, o.as_str().to_string()));

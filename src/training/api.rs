@@ -232,11 +232,12 @@ pub async fn delete_guide(guide_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Who has finished which guide in programme `programme_id` (its admins only).
+/// Who has finished which guide in programme `programme_id` (its admins only); with
+/// `outcomes` (default no), trained and other pairs' check-in ratings as well.
 #[server(prefix = "/api", endpoint = "training/progress")]
-pub async fn training_completion(programme_id: i64) -> Result<TrainingProgress, AppError> {
+pub async fn training_completion(programme_id: i64, #[server(default)] outcomes: bool) -> Result<TrainingProgress, AppError> {
     let user = require_user().await?;
     let db = &state()?.db;
     manages_programme(db, &user, programme_id).await?;
-    Ok(db::progress(db, programme_id).await?)
+    Ok(db::progress(db, programme_id, outcomes).await?)
 }

@@ -195,8 +195,10 @@ pub async fn links_for(db: &Db, programme_id: i64, user_id: i64, role: EnrolRole
     Ok(links)
 }
 
-/// Completion of the programme's guides among its approved participants.
-pub async fn progress(db: &Db, programme_id: i64) -> Result<TrainingProgress, sqlx::Error> {
+/// Programme `programme_id`'s guide completion (see [`TrainingProgress`]); with `outcomes`, the
+/// check-in ratings of trained and other pairs too (the insights page's comparison, which reads
+/// every rating of the programme; the manage page does without).
+pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<TrainingProgress, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct GuideCount {
         id: i64,
@@ -224,6 +226,12 @@ pub async fn progress(db: &Db, programme_id: i64) -> Result<TrainingProgress, sq
     .bind(programme_id)
     .fetch_one(&db.pool)
     .await?;
+    // The people behind, counted by role in the database and listed only as far as shown: at
+    // 5,000 people each row handed over costs microseconds, and thousands may be behind.
+    let behind_counts: Vec<(EnrolRole, i64)> = sqlx::query_as(&format!("SELECT role, COUNT(*) FROM (SELECT e.user_id, e.role {BEHIND} GROUP BY e.user_id, e.role) b GROUP BY role"))
+        .bind(programme_id)
+        .fetch_all(&db.pool)
+        .await?;
     #[derive(sqlx::FromRow)]
     struct Missing {
         user_id: i64,
@@ -231,81 +239,78 @@ pub async fn progress(db: &Db, programme_id: i64) -> Result<TrainingProgress, sq
         role: EnrolRole,
         missing: i64,
     }
-    let behind: Vec<Missing> = sqlx::query_as(
-        "SELECT e.user_id, u.name, e.role, COUNT(*) AS missing
-         FROM enrolments e
-         JOIN users u ON u.id = e.user_id
-         JOIN guides g ON g.programme_id = e.programme_id AND g.required = 1 AND (g.audience = 'everyone' OR g.audience = e.role)
-         LEFT JOIN guide_completions c ON c.guide_id = g.id AND c.user_id = e.user_id
-         WHERE e.programme_id = $1 AND e.status = 'approved' AND c.user_id IS NULL
-         GROUP BY e.user_id, u.name, e.role
-         ORDER BY u.name, e.user_id",
-    )
+    let behind: Vec<Missing> = sqlx::query_as(&format!(
+        "SELECT e.user_id, u.name, e.role, COUNT(*) AS missing {BEHIND} GROUP BY e.user_id, u.name, e.role ORDER BY u.name, e.user_id LIMIT $2"
+    ))
     .bind(programme_id)
+    .bind(MAX_BEHIND_LISTED as i64)
     .fetch_all(&db.pool)
     .await?;
-    let behind_of = |role: EnrolRole| behind.iter().filter(|b| b.role == role).count() as u32;
+    let behind_of = |role: EnrolRole| behind_counts.iter().filter(|(r, _)| *r == role).map(|(_, n)| *n).sum::<i64>();
     let of = |audience: Audience| match audience {
         Audience::Mentor => mentors,
         Audience::Mentee => mentees,
         Audience::Everyone => mentors + mentees,
         Audience::Lead => 0,
     } as u32;
-    // Each pair's ratings, split by whether both members are free of missing required guides
-    // (nobody of `behind`). Summed per pair in the database and split here: joined to the people
-    // behind in SQL, SQLite compared every feedback row with every such person (328 ms at 5,000
-    // people and 50,000 check-ins).
-    #[derive(sqlx::FromRow)]
-    struct PairRatings {
-        mentor_id: i64,
-        mentee_id: i64,
-        ratings: i64,
-        total: i64,
-    }
-    let rated: Vec<PairRatings> = sqlx::query_as(
-        "SELECT p.mentor_id, p.mentee_id, COUNT(f.rating) AS ratings, CAST(COALESCE(SUM(f.rating), 0) AS BIGINT) AS total
-         FROM pairs p
-         LEFT JOIN checkins ch ON ch.pair_id = p.id
-         LEFT JOIN checkin_feedback f ON f.checkin_id = ch.id
-         WHERE p.programme_id = $1
-         GROUP BY p.id, p.mentor_id, p.mentee_id",
-    )
+    Ok(TrainingProgress {
+        outcomes: if outcomes { Some(training_outcomes(db, programme_id).await?) } else { None },
+        guides: guides
+            .into_iter()
+            .map(|g| GuideProgress { id: g.id, of: of(g.audience), title: g.title, audience: g.audience, required: g.required == 1, done: g.done as u32 })
+            .collect(),
+        mentors_ready: (mentors - behind_of(EnrolRole::Mentor)) as u32,
+        mentors: mentors as u32,
+        mentees_ready: (mentees - behind_of(EnrolRole::Mentee)) as u32,
+        mentees: mentees as u32,
+        behind_total: (behind_of(EnrolRole::Mentor) + behind_of(EnrolRole::Mentee)) as u32,
+        behind: behind.into_iter().map(|b| Behind { user_id: b.user_id, name: b.name, role: b.role, missing: b.missing as u32 }).collect(),
+    })
+}
+
+/// Approved participants of programme `$1` with a required guide of their role not done, one
+/// row per missing guide (`e` the enrolment, `u` the person).
+const BEHIND: &str = "FROM enrolments e
+     JOIN users u ON u.id = e.user_id
+     JOIN guides g ON g.programme_id = e.programme_id AND g.required = 1 AND (g.audience = 'everyone' OR g.audience = e.role)
+     LEFT JOIN guide_completions c ON c.guide_id = g.id AND c.user_id = e.user_id
+     WHERE e.programme_id = $1 AND e.status = 'approved' AND c.user_id IS NULL";
+
+/// Whether person `{who}` (a column of pair `p`) is approved in the pair's programme and has a
+/// required guide of their role not done.
+const MEMBER_BEHIND: &str = "EXISTS (SELECT 1 FROM enrolments e WHERE e.programme_id = p.programme_id AND e.user_id = {who} AND e.status = 'approved'
+     AND EXISTS (SELECT 1 FROM guides g WHERE g.programme_id = e.programme_id AND g.required = 1 AND (g.audience = 'everyone' OR g.audience = e.role)
+                 AND NOT EXISTS (SELECT 1 FROM guide_completions c WHERE c.guide_id = g.id AND c.user_id = e.user_id)))";
+
+/// The check-in ratings of programme `programme_id`'s pairs whose two members both did every
+/// required guide of their role, and of the others: two rows from the database, each pair's
+/// members looked up by index (joined to the whole list of people behind, SQLite compared every
+/// rating with every such person: 328 ms at 5,000 people and 50,000 check-ins).
+async fn training_outcomes(db: &Db, programme_id: i64) -> Result<TrainingOutcomes, sqlx::Error> {
+    let behind = |who: &str| MEMBER_BEHIND.replace("{who}", who);
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT t.trained, COUNT(*), CAST(COALESCE(SUM(r.n), 0) AS BIGINT), CAST(COALESCE(SUM(r.s), 0) AS BIGINT) FROM (
+             SELECT p.id, CAST(CASE WHEN {} OR {} THEN 0 ELSE 1 END AS BIGINT) AS trained FROM pairs p WHERE p.programme_id = $1
+         ) t
+         LEFT JOIN (
+             SELECT ch.pair_id, COUNT(f.rating) AS n, SUM(f.rating) AS s
+             FROM pairs pp JOIN checkins ch ON ch.pair_id = pp.id JOIN checkin_feedback f ON f.checkin_id = ch.id
+             WHERE pp.programme_id = $1 GROUP BY ch.pair_id
+         ) r ON r.pair_id = t.id
+         GROUP BY t.trained",
+        behind("p.mentor_id"),
+        behind("p.mentee_id")
+    ))
     .bind(programme_id)
     .fetch_all(&db.pool)
     .await?;
-    let untrained: std::collections::HashSet<i64> = behind.iter().map(|b| b.user_id).collect();
-    // (pairs, ratings, sum of ratings), untrained pairs first.
-    let mut split = [(0i64, 0i64, 0i64); 2];
-    for r in &rated {
-        let side = &mut split[usize::from(!untrained.contains(&r.mentor_id) && !untrained.contains(&r.mentee_id))];
-        side.0 += 1;
-        side.1 += r.ratings;
-        side.2 += r.total;
-    }
-    let outcome = |trained: bool| {
-        let (pairs, ratings, sum) = split[usize::from(trained)];
+    let side = |trained: i64| {
+        let (pairs, ratings, sum) = rows.iter().find(|r| r.0 == trained).map(|r| (r.1, r.2, r.3)).unwrap_or_default();
         PairOutcome {
             pairs: pairs as u32,
             ratings: ratings as u32,
             mean_rating: (pairs >= crate::insights::MIN_GROUP as i64 && ratings > 0).then(|| sum as f64 / ratings as f64),
         }
     };
-    Ok(TrainingProgress {
-        trained: outcome(true),
-        untrained: outcome(false),
-        guides: guides
-            .into_iter()
-            .map(|g| GuideProgress { id: g.id, of: of(g.audience), title: g.title, audience: g.audience, required: g.required == 1, done: g.done as u32 })
-            .collect(),
-        mentors_ready: mentors as u32 - behind_of(EnrolRole::Mentor),
-        mentors: mentors as u32,
-        mentees_ready: mentees as u32 - behind_of(EnrolRole::Mentee),
-        mentees: mentees as u32,
-        behind_total: behind.len() as u32,
-        behind: behind
-            .into_iter()
-            .take(MAX_BEHIND_LISTED)
-            .map(|b| Behind { user_id: b.user_id, name: b.name, role: b.role, missing: b.missing as u32 })
-            .collect(),
-    })
+    Ok(TrainingOutcomes { trained: side(1), untrained: side(0) })
 }

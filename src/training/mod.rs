@@ -328,8 +328,14 @@ pub struct TrainingProgress {
     pub behind: Vec<Behind>,
     /// How many participants are behind in all (the list may be cut).
     pub behind_total: u32,
-    /// Pairs whose two members both did every required guide of their role, and the others:
-    /// their check-in ratings side by side (a comparison, not a proof that training helps).
+    /// Trained and other pairs' check-in ratings, when asked for (the insights page).
+    pub outcomes: Option<TrainingOutcomes>,
+}
+
+/// Pairs whose two members both did every required guide of their role, and the others: their
+/// check-in ratings side by side (a comparison, not a proof that training helps).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingOutcomes {
     pub trained: PairOutcome,
     pub untrained: PairOutcome,
 }

@@ -319,7 +319,7 @@ pub fn TrainingPanel(programme_id: i64, progress: Resource<Result<TrainingProgre
 
 /// [`TrainingPanel`]'s data for programme `id()`, again whenever `refresh` changes.
 pub fn progress_of(id: impl Fn() -> i64 + Send + Sync + 'static, refresh: RwSignal<u32>) -> Resource<Result<TrainingProgress, crate::error::AppError>> {
-    Resource::new(move || (id(), refresh.get()), |(id, _)| training_completion(id))
+    Resource::new(move || (id(), refresh.get()), |(id, _)| training_completion(id, false))
 }
 
 /// Completion figures, shared by the manage page and the insights page.
@@ -345,14 +345,14 @@ pub fn ProgressTables(progress: TrainingProgress, #[prop(optional)] names: Optio
                 }).collect_view()}
             </tbody>
         </table>
-        {(!show_names).then(|| {
+        {p.outcomes.filter(|_| !show_names).map(|o| {
             let side = |o: &PairOutcome| match o.mean_rating {
                 Some(m) => format!("mean check-in rating {m:.2} ({} ratings, {} pairs)", o.ratings, o.pairs),
                 None if o.pairs < crate::insights::MIN_GROUP => format!("withheld: {} pairs, fewer than {}", o.pairs, crate::insights::MIN_GROUP),
                 None => format!("no rating yet ({} pairs)", o.pairs),
             };
             view! {
-                <p class="training-outcome">"Pairs where both did their required guides: " {side(&p.trained)} ". Other pairs: " {side(&p.untrained)} "."</p>
+                <p class="training-outcome">"Pairs where both did their required guides: " {side(&o.trained)} ". Other pairs: " {side(&o.untrained)} "."</p>
                 <p class="muted">"A comparison, not proof: people who read guides may differ in other ways. The group filter above does not apply to training figures."</p>
             }
         })}
