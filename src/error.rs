@@ -141,6 +141,13 @@ impl From<sqlx::Error> for AppError {
                 tracing::info!(error = %err, "refused a duplicate");
                 return AppError::Conflict("That was just done by someone else (or in another tab); reload to see it.".into());
             }
+            // PostgreSQL gave up one of two transactions that waited on each other (deadlock,
+            // 40P01) or could not be ordered (serialization, 40001): that transaction was undone,
+            // and the same click again will usually go through.
+            if matches!(db.code().as_deref(), Some("40P01" | "40001")) {
+                tracing::info!(error = %err, "a transaction lost a race and was undone");
+                return AppError::Conflict("Someone else changed this at the same moment, so it may not have been saved. Reload and try again.".into());
+            }
         }
         tracing::error!(error = %err, "database error");
         AppError::Internal

@@ -585,3 +585,26 @@ async fn the_inbox_pages_newest_first(app: &TestApp) {
     assert!(page.contains("Notice 59") && !page.contains("Notice 9<") && page.contains("href=\"/inbox?page=1\""), "the first page links the next");
     assert_eq!(app.client().form("me/inbox", &[]).await.status, 401);
 }
+
+/// Two PostgreSQL transactions that wait on each other: the one the database gives up is
+/// answered as a conflict to try again (409), not as a server fault (500).
+#[tokio::test]
+async fn a_deadlock_victim_is_a_conflict_not_a_fault() {
+    let Some(app) = TestApp::start(Backend::Postgres) else { return };
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id LIMIT 2").fetch_all(&db.pool).await.unwrap();
+    let (mut a, mut b) = (db.pool.begin().await.unwrap(), db.pool.begin().await.unwrap());
+    let touch = "UPDATE users SET bio = bio WHERE id = $1";
+    sqlx::query(touch).bind(ids[0]).execute(&mut *a).await.unwrap();
+    sqlx::query(touch).bind(ids[1]).execute(&mut *b).await.unwrap();
+    // Each now waits for the row the other holds.
+    let (x, y) = tokio::join!(sqlx::query(touch).bind(ids[1]).execute(&mut *a), sqlx::query(touch).bind(ids[0]).execute(&mut *b));
+    let lost = match (x, y) {
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+        other => panic!("the database gives up exactly one of the two: {other:?}"),
+    };
+    match upmentor::error::AppError::from(lost) {
+        upmentor::error::AppError::Conflict(message) => assert!(message.contains("try again"), "{message}"),
+        other => panic!("a deadlock victim is a conflict, not {other:?}"),
+    }
+}

@@ -558,9 +558,14 @@ mod unanswered_requests_expire {
     }
 }
 
-/// `programmes/decide_matching` for `query` (field, value pairs), `approve`, `expected`.
-async fn decide_matching(c: &Client, id: i64, query: &[(&str, &str)], approve: bool, expected: i64) -> Reply {
-    let mut fields = vec![("id".to_string(), id.to_string()), ("approve".into(), approve.to_string()), ("expected".into(), expected.to_string())];
+/// `programmes/decide_matching` for `query` (field, value pairs), `approve`, `expected`, `up_to`.
+async fn decide_matching(c: &Client, id: i64, query: &[(&str, &str)], approve: bool, expected: i64, up_to: i64) -> Reply {
+    let mut fields = vec![
+        ("id".to_string(), id.to_string()),
+        ("approve".into(), approve.to_string()),
+        ("expected".into(), expected.to_string()),
+        ("up_to".into(), up_to.to_string()),
+    ];
     fields.extend(query.iter().map(|(k, v)| (format!("query[{k}]"), v.to_string())));
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     c.form("programmes/decide_matching", &fields).await
@@ -609,19 +614,22 @@ async fn everyone_matching_the_filter_is_decided_once(app: &TestApp) {
     let listed = people_page(&a, id, &[("role", "mentor")]).await;
     assert_eq!((listed.body["total"].as_i64(), listed.body["waiting"].as_i64()), (Some(mentors), Some(mentors)), "{:?}", listed.body["total"]);
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 50, "the page shows 50; the decision covers them all");
+    let newest = listed.body["newest"].as_i64().unwrap();
+    let latest: i64 = sqlx::query_scalar("SELECT MAX(id) FROM enrolments WHERE programme_id = $1 AND role = 'mentor'").bind(id).fetch_one(&db.pool).await.unwrap();
+    assert_eq!(newest, latest, "the newest enrolment the list could show");
 
     // Refused: others, a bad filter or count; nothing changes.
     let employee = person(app, MENTOR).await;
     let other = app.another_admin("second.admin@demo.upmentor.test").await;
     for c in [&employee, &other] {
-        assert_eq!(decide_matching(c, id, &[("role", "mentor")], true, mentors).await.status, 403);
+        assert_eq!(decide_matching(c, id, &[("role", "mentor")], true, mentors, newest).await.status, 403);
     }
-    let bad = decide_matching(&a, id, &[("role", "boss")], true, mentors).await;
+    let bad = decide_matching(&a, id, &[("role", "boss")], true, mentors, newest).await;
     assert!(bad.status == 422 && field_error(&bad.body, "role").is_some(), "{:?}", bad.body);
-    let none = decide_matching(&a, id, &[], true, 0).await;
+    let none = decide_matching(&a, id, &[], true, 0, newest).await;
     assert!(none.status == 422 && field_error(&none.body, "expected").is_some(), "{:?}", none.body);
     // The count the admin saw is no longer right (one more applied meanwhile): nothing decided.
-    let stale = decide_matching(&a, id, &[("role", "mentor")], true, mentors - 1).await;
+    let stale = decide_matching(&a, id, &[("role", "mentor")], true, mentors - 1, newest).await;
     assert_eq!(stale.status, 409, "{:?}", stale.body);
     assert!(stale.body.to_string().contains(&format!("{mentors} waiting applications match")), "{:?}", stale.body);
     assert_eq!(count_status(&db, id, "mentor", "applied").await, mentors, "a refused decision decides no one");
@@ -629,7 +637,7 @@ async fn everyone_matching_the_filter_is_decided_once(app: &TestApp) {
     // A search narrows it: the Finance applicants with "applicant 1" in their name (1, 10–19).
     let searched = people_page(&a, id, &[("q", "applicant 1")]).await;
     assert_eq!(searched.body["waiting"], 11, "{:?}", searched.body["total"]);
-    let r = decide_matching(&a, id, &[("q", "applicant 1")], false, 11).await;
+    let r = decide_matching(&a, id, &[("q", "applicant 1")], false, 11, newest).await;
     assert_eq!((r.status, r.body["decided"].as_i64()), (200, Some(11)), "{:?}", r.body);
     assert_eq!(people_page(&a, id, &[("q", "applicant 1")]).await.body["waiting"], 0);
     let declined: i64 = sqlx::query_scalar(
@@ -645,16 +653,26 @@ async fn everyone_matching_the_filter_is_decided_once(app: &TestApp) {
     // decides every one of them, the other is told the list changed; each person hears once.
     let b = admin(app).await;
     let waiting = count_status(&db, id, "mentor", "applied").await;
+    // Someone applies after the admins looked: no bulk decision reaches them unseen.
+    sqlx::query("INSERT INTO users (email, name, level, department, created_at, updated_at) VALUES ('late.applicant@demo.upmentor.test', 'Late Applicant', 2, 'Finance', 1, 1)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO enrolments (programme_id, user_id, role, status, created_at) SELECT $1, id, 'mentor', 'applied', 2 FROM users WHERE email = 'late.applicant@demo.upmentor.test'")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
     let (x, y) = tokio::join!(
-        decide_matching(&a, id, &[("role", "mentor")], true, waiting),
-        decide_matching(&b, id, &[("role", "mentor")], false, waiting)
+        decide_matching(&a, id, &[("role", "mentor")], true, waiting, newest),
+        decide_matching(&b, id, &[("role", "mentor")], false, waiting, newest)
     );
     let mut statuses = [x.status, y.status];
     statuses.sort();
     assert_eq!(statuses, [200, 409], "{:?} {:?}", x.body, y.body);
     let approved = x.status == 200;
     let (decided_as, other_state) = if approved { ("approved", "declined") } else { ("declined", "approved") };
-    assert_eq!(count_status(&db, id, "mentor", "applied").await, 0);
+    assert_eq!(count_status(&db, id, "mentor", "applied").await, 1, "the late applicant still waits");
     assert_eq!(count_status(&db, id, "mentor", decided_as).await, waiting + if approved { 0 } else { 11 });
     assert_eq!(count_status(&db, id, "mentor", other_state).await, if approved { 11 } else { 0 });
     let notices: Vec<i64> = sqlx::query_scalar(
@@ -677,7 +695,7 @@ async fn everyone_matching_the_filter_is_decided_once(app: &TestApp) {
         .unwrap();
     let sid = victor.0.to_string();
     let by_hand = [("enrolment_id", sid.as_str()), ("approve", "false")];
-    let (one, all) = tokio::join!(a.form("programmes/decide", &by_hand), decide_matching(&b, id, &[("role", "mentee")], true, mentees));
+    let (one, all) = tokio::join!(a.form("programmes/decide", &by_hand), decide_matching(&b, id, &[("role", "mentee")], true, mentees, newest));
     match (one.status, all.status) {
         (200, 409) => assert_eq!(count_status(&db, id, "mentee", "applied").await, mentees - 1),
         (409, 200) => assert_eq!(count_status(&db, id, "mentee", "approved").await, mentees),

@@ -134,7 +134,7 @@ pub async fn decide_application(enrolment_id: i64, approve: bool) -> Result<(), 
     let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
     let mut tx = state.db.begin_write().await?;
     if !db::decide(&mut tx, enrolment_id, status, user.id).await? {
-        return Err(AppError::Conflict("This application was already decided; the list shows its state now.".into()));
+        return Err(AppError::Conflict("This application was already decided; the list now shows its state.".into()));
     }
     notify_decision(&mut tx, &p.name, person, approve).await?;
     tx.commit().await?;
@@ -146,14 +146,20 @@ pub const MAX_BULK_DECISIONS: i64 = 10_000;
 
 /// Approves or declines every waiting application of programme `id` that matches `query` (the
 /// people list's search, role and state) — "everyone matching the filter", not only the page
-/// shown. `expected` is how many waiting applications the admin saw (the list's `waiting`):
-/// if the filter now matches a different number (someone applied or was decided meanwhile),
-/// nothing is decided and the answer is 409, so the admin never decides for people they did
-/// not see. Each person decided gets the same notice as a single decision. The programme's
-/// admins only; a bad filter is 422 at its field, `expected` outside 1..=[`MAX_BULK_DECISIONS`]
-/// is 422.
+/// shown — among those the admin's list could show: enrolments up to `up_to` (the list's
+/// `newest`), so someone who applies afterwards is never decided unseen. `expected` is how
+/// many waiting applications the admin saw (the list's `waiting`): if that changed meanwhile
+/// (one was decided elsewhere), nothing is decided and the answer is 409. Each person decided
+/// gets the same notice as a single decision. The programme's admins only; a bad filter is 422
+/// at its field, `expected` outside 1..=[`MAX_BULK_DECISIONS`] is 422 at `expected`.
 #[server(prefix = "/api", endpoint = "programmes/decide_matching")]
-pub async fn decide_matching(id: i64, #[server(default)] query: EnrolmentQuery, approve: bool, expected: i64) -> Result<BulkDecision, AppError> {
+pub async fn decide_matching(
+    id: i64,
+    #[server(default)] query: EnrolmentQuery,
+    approve: bool,
+    expected: i64,
+    up_to: i64,
+) -> Result<BulkDecision, AppError> {
     let (user, state) = require_manager(id).await?;
     if !(1..=MAX_BULK_DECISIONS).contains(&expected) {
         return Err(AppError::field("expected", &format!("Decide between 1 and {MAX_BULK_DECISIONS} applications at a time.")));
@@ -161,14 +167,20 @@ pub async fn decide_matching(id: i64, #[server(default)] query: EnrolmentQuery, 
     let query = query.validate()?;
     let p = load_managed(&state, &user, id).await?;
     let status = if approve { EnrolStatus::Approved } else { EnrolStatus::Declined };
+    let changed = |now: i64| {
+        AppError::Conflict(format!("{now} waiting applications match this search now, not {expected}: look at the list again, then decide."))
+    };
     let mut tx = state.db.begin_write().await?;
-    let people = db::decide_matching(&mut tx, id, &query, status, user.id).await?;
+    // Counted before anything is written, so a list that changed costs no update.
+    let waiting = db::waiting_matching(&mut tx, id, &query, up_to).await?;
+    if waiting != expected {
+        return Err(changed(waiting));
+    }
+    let people = db::decide_matching(&mut tx, id, &query, up_to, status, user.id).await?;
+    // Still checked after: on PostgreSQL another transaction may have decided some since the
+    // count. Dropping the transaction undoes the update.
     if people.len() as i64 != expected {
-        // Dropping the transaction undoes the update.
-        return Err(AppError::Conflict(format!(
-            "{} waiting applications match this search now, not {expected}: look at the list again, then decide.",
-            people.len()
-        )));
+        return Err(changed(people.len() as i64));
     }
     for person in &people {
         notify_decision(&mut tx, &p.name, *person, approve).await?;
@@ -285,8 +297,6 @@ pub async fn load_studio(id: i64) -> Result<StudioData, AppError> {
     })
 }
 
-/// The authoritative run: the server matches the current pool under `config`, keeps the
-/// configuration as the programme's, and saves the run to the audit trail.
 /// Page `page` (0 = newest; [`LIST_PAGE`] runs each; past the last answers the last) of
 /// programme `id`'s saved runs, for the studio's list. The programme's admins only.
 #[server(prefix = "/api", endpoint = "studio/runs")]
@@ -295,6 +305,8 @@ pub async fn list_runs(id: i64, #[server(default)] page: i32) -> Result<RunPage,
     Ok(db::runs(&state.db, id, page).await?)
 }
 
+/// The authoritative run: the server matches the current pool under `config`, keeps the
+/// configuration as the programme's, and saves the run to the audit trail.
 #[server(prefix = "/api", endpoint = "studio/run", input = Json)]
 pub async fn save_run(id: i64, config: Config) -> Result<SavedRun, AppError> {
     let (user, state) = require_manager(id).await?;

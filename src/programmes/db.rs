@@ -389,8 +389,9 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
     let role = q.role.map(|r| r.as_str()).unwrap_or("");
     let status = q.status.map(|s| s.as_str()).unwrap_or("");
     let pattern = crate::server::db::like_pattern(&q.q);
-    let (total, waiting): (i64, i64) =
-        sqlx::query_as(&format!("SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.status = 'applied' THEN 1 ELSE 0 END), 0) {ENROLMENT_FILTER}"))
+    let (total, waiting, newest): (i64, i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.status = 'applied' THEN 1 ELSE 0 END), 0), COALESCE(MAX(e.id), 0) {ENROLMENT_FILTER}"
+    ))
         .bind(programme_id)
         .bind(&q.q)
         .bind(&pattern)
@@ -409,7 +410,7 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
         .bind(page as i64 * LIST_PAGE as i64)
         .fetch_all(&db.pool)
         .await?;
-    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, waiting, page, page_size: LIST_PAGE })
+    Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, waiting, newest, page, page_size: LIST_PAGE })
 }
 
 /// Whose enrolment it is, and in which programme.
@@ -439,14 +440,31 @@ pub async fn decide(conn: &mut AnyConnection, enrolment_id: i64, status: EnrolSt
     Ok(done.rows_affected() == 1)
 }
 
-/// Approves or declines every application of programme `programme_id` that is waiting and
-/// matches `q` (search, role and state as the people list reads them; sort and page ignored).
-/// Returns the people decided. One conditional update: an application decided meanwhile, one
-/// by one or by another bulk decision, is not decided again.
+/// How many applications of programme `programme_id` are waiting, match `q` (search, role and
+/// state as the people list reads them) and are enrolment `up_to` or older.
+pub async fn waiting_matching(conn: &mut AnyConnection, programme_id: i64, q: &ValidEnrolmentQuery, up_to: i64) -> Result<i64, sqlx::Error> {
+    let role = q.role.map(|r| r.as_str()).unwrap_or("");
+    let state = q.status.map(|s| s.as_str()).unwrap_or("");
+    sqlx::query_scalar(&format!("SELECT COUNT(*) {ENROLMENT_FILTER} AND e.status = 'applied' AND e.id <= $6"))
+        .bind(programme_id)
+        .bind(&q.q)
+        .bind(crate::server::db::like_pattern(&q.q))
+        .bind(role)
+        .bind(state)
+        .bind(up_to)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Approves or declines every application of programme `programme_id` that is waiting, matches
+/// `q` (search, role and state as the people list reads them; sort and page ignored) and is
+/// enrolment `up_to` or older. Returns the people decided. One conditional update: an
+/// application decided meanwhile, one by one or by another bulk decision, is not decided again.
 pub async fn decide_matching(
     conn: &mut AnyConnection,
     programme_id: i64,
     q: &ValidEnrolmentQuery,
+    up_to: i64,
     status: EnrolStatus,
     by: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
@@ -454,7 +472,7 @@ pub async fn decide_matching(
     let state = q.status.map(|s| s.as_str()).unwrap_or("");
     sqlx::query_scalar(&format!(
         "UPDATE enrolments SET status = $6, decided_by = $7, decided_at = $8
-         WHERE status = 'applied' AND id IN (SELECT e.id {ENROLMENT_FILTER}) RETURNING user_id"
+         WHERE status = 'applied' AND id <= $9 AND id IN (SELECT e.id {ENROLMENT_FILTER}) RETURNING user_id"
     ))
     .bind(programme_id)
     .bind(&q.q)
@@ -464,6 +482,7 @@ pub async fn decide_matching(
     .bind(status)
     .bind(by)
     .bind(now())
+    .bind(up_to)
     .fetch_all(&mut *conn)
     .await
 }

@@ -503,14 +503,16 @@ impl EnrolmentQuery {
     }
 }
 
-/// One page of a programme's people, how many match the query in all, and how many of those
-/// are applications waiting for a decision (`waiting`: what "approve or decline everyone
-/// matching" would decide).
+/// One page of a programme's people, how many match the query in all, how many of those are
+/// applications waiting for a decision (`waiting`: what "approve or decline everyone matching"
+/// would decide), and the newest enrolment id among the matches (`newest`, 0 if none: a bulk
+/// decision never reaches past what the list could show).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnrolmentPage {
     pub items: Vec<Enrolment>,
     pub total: i64,
     pub waiting: i64,
+    pub newest: i64,
     pub page: i32,
     pub page_size: i32,
 }
@@ -567,8 +569,8 @@ impl PairQuery {
 }
 
 /// One page of a programme's active pairs, how many match the query in all, and how the page's
-/// pairs are doing (`health`: one [`crate::pairs::PairStats`] per item, same order; figures
-/// only, never goal, note or chat text).
+/// pairs are doing (`health`: one [`crate::pairs::PairStats`] per item still active when the
+/// figures were read, same order; figures only, never goal, note or chat text).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PairPage {
     pub items: Vec<crate::pairs::PairRow>,

@@ -204,7 +204,7 @@ fn Studio(
                 <h2 id="tuning-h">"Tuning"</h2>
                 <Tuning config />
                 <div class="actions">
-                    <button class="primary" on:click=move |_| { save.dispatch(config.get_untracked()); } disabled=move || save.pending().get()>"Save this run"</button>
+                    <button class="primary" on:click=move |_| { save.dispatch(config.get_untracked()); } disabled=move || { save.pending().get() || runs_page.pending().get() }>"Save this run"</button>
                 </div>
                 <RunList runs turn=runs_page baseline confirm restore publish />
             </aside>

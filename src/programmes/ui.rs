@@ -539,17 +539,33 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
     let bulk = ServerAction::<DecideMatching>::new();
     // One line under the search for both kinds of decision: a refusal (decided meanwhile, the
     // list changed) says why, and a bulk decision says how many it decided.
+    // A refusal because the list changed meanwhile reloads it, so the next click acts on what
+    // is now shown.
     let outcome = Outcome::new();
-    outcome.follow(decide, move |_| {
-        outcome.status.set(None);
-        on_change();
+    Effect::new(move |_| match decide.value().get() {
+        Some(Ok(())) => {
+            outcome.status.set(None);
+            on_change();
+        }
+        Some(Err(e)) => {
+            outcome.refused(&e);
+            if matches!(e, AppError::Conflict(_)) {
+                on_change();
+            }
+        }
+        None => {}
     });
     Effect::new(move |_| match bulk.value().get() {
         Some(Ok(r)) => {
             outcome.done(format!("{} {} decided.", r.decided, if r.decided == 1 { "application" } else { "applications" }));
             on_change();
         }
-        Some(Err(e)) => outcome.refused(&e),
+        Some(Err(e)) => {
+            outcome.refused(&e);
+            if matches!(e, AppError::Conflict(_)) {
+                on_change();
+            }
+        }
         None => {}
     });
     let action = format!("/programmes/{programme_id}/manage");
@@ -583,7 +599,7 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
                         view! {
                         <p class="count" aria-live="polite">{format!("{} {} match", page.total, if page.total == 1 { "person" } else { "people" })}
                             {(page.waiting > 0).then(|| format!(", {} waiting for approval", page.waiting))}</p>
-                        {(page.waiting > 0).then(|| view! { <DecideEveryone programme_id query=people.get_untracked() waiting=page.waiting decide=bulk /> })}
+                        {(page.waiting > 0).then(|| view! { <DecideEveryone programme_id query=people.get_untracked() waiting=page.waiting newest=page.newest decide=bulk /> })}
                         <div class="table-wrap">
                         <table class="enrolments">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Level"</th><th scope="col">"Department"</th><th scope="col">"Motivation and topics"</th><th scope="col">"Status"</th></tr></thead>
@@ -627,12 +643,13 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
 /// page: a form (it posts without JavaScript too) carrying the filter and how many waiting
 /// applications the admin saw, behind a box to tick; the server refuses if that number changed.
 #[component]
-fn DecideEveryone(programme_id: i64, query: EnrolmentQuery, waiting: i64, decide: ServerAction<DecideMatching>) -> impl IntoView {
+fn DecideEveryone(programme_id: i64, query: EnrolmentQuery, waiting: i64, newest: i64, decide: ServerAction<DecideMatching>) -> impl IntoView {
     let what = if waiting == 1 { "the 1 waiting application".to_string() } else { format!("all {waiting} waiting applications") };
     view! {
         <ActionForm action=decide attr:class="bulk-decide" attr:aria-label="Decide every waiting application that matches">
             <input type="hidden" name="id" value=programme_id />
             <input type="hidden" name="expected" value=waiting />
+            <input type="hidden" name="up_to" value=newest />
             <input type="hidden" name="query[q]" value=query.q />
             <input type="hidden" name="query[role]" value=query.role />
             <input type="hidden" name="query[status]" value=query.status />

@@ -207,31 +207,6 @@ pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<Trai
         required: i64,
         done: i64,
     }
-    // Completions count only from people now approved in the programme: someone who left (or
-    // was declined) no longer counts for or against it.
-    let guides: Vec<GuideCount> = sqlx::query_as(
-        "SELECT g.id, g.title, g.audience, g.required,
-                (SELECT COUNT(*) FROM guide_completions c JOIN enrolments e ON e.user_id = c.user_id
-                 WHERE c.guide_id = g.id AND e.programme_id = g.programme_id AND e.status = 'approved'
-                   AND (g.audience = 'everyone' OR e.role = g.audience)) AS done
-         FROM guides g WHERE g.programme_id = $1 ORDER BY g.position, g.id",
-    )
-    .bind(programme_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let (mentors, mentees): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN role = 'mentor' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN role = 'mentee' THEN 1 ELSE 0 END), 0)
-         FROM enrolments WHERE programme_id = $1 AND status = 'approved'",
-    )
-    .bind(programme_id)
-    .fetch_one(&db.pool)
-    .await?;
-    // The people behind, counted by role in the database and listed only as far as shown: at
-    // 5,000 people each row handed over costs microseconds, and thousands may be behind.
-    let behind_counts: Vec<(EnrolRole, i64)> = sqlx::query_as(&format!("SELECT role, COUNT(*) FROM (SELECT e.user_id, e.role {BEHIND} GROUP BY e.user_id, e.role) b GROUP BY role"))
-        .bind(programme_id)
-        .fetch_all(&db.pool)
-        .await?;
     #[derive(sqlx::FromRow)]
     struct Missing {
         user_id: i64,
@@ -239,13 +214,39 @@ pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<Trai
         role: EnrolRole,
         missing: i64,
     }
-    let behind: Vec<Missing> = sqlx::query_as(&format!(
-        "SELECT e.user_id, u.name, e.role, COUNT(*) AS missing {BEHIND} GROUP BY e.user_id, u.name, e.role ORDER BY u.name, e.user_id LIMIT $2"
-    ))
+    // Completions count only from people now approved in the programme: someone who left (or
+    // was declined) no longer counts for or against it.
+    let guides = sqlx::query_as::<_, GuideCount>(
+        "SELECT g.id, g.title, g.audience, g.required,
+                (SELECT COUNT(*) FROM guide_completions c JOIN enrolments e ON e.user_id = c.user_id
+                 WHERE c.guide_id = g.id AND e.programme_id = g.programme_id AND e.status = 'approved'
+                   AND (g.audience = 'everyone' OR e.role = g.audience)) AS done
+         FROM guides g WHERE g.programme_id = $1 ORDER BY g.position, g.id",
+    )
     .bind(programme_id)
-    .bind(MAX_BEHIND_LISTED as i64)
-    .fetch_all(&db.pool)
-    .await?;
+    .fetch_all(&db.pool);
+    let enrolled = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COALESCE(SUM(CASE WHEN role = 'mentor' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN role = 'mentee' THEN 1 ELSE 0 END), 0)
+         FROM enrolments WHERE programme_id = $1 AND status = 'approved'",
+    )
+    .bind(programme_id)
+    .fetch_one(&db.pool);
+    // The people behind, counted by role in the database and listed only as far as shown: at
+    // 5,000 people each row handed over costs microseconds, and thousands may be behind.
+    let counts_sql = format!("SELECT role, COUNT(*) FROM (SELECT e.user_id, e.role {BEHIND} GROUP BY e.user_id, e.role) b GROUP BY role");
+    let behind_counts = sqlx::query_as::<_, (EnrolRole, i64)>(&counts_sql).bind(programme_id).fetch_all(&db.pool);
+    let behind_sql = format!("SELECT e.user_id, u.name, e.role, COUNT(*) AS missing {BEHIND} GROUP BY e.user_id, u.name, e.role ORDER BY u.name, e.user_id LIMIT $2");
+    let behind = sqlx::query_as::<_, Missing>(&behind_sql).bind(programme_id).bind(MAX_BEHIND_LISTED as i64).fetch_all(&db.pool);
+    let compared = async {
+        if outcomes {
+            training_outcomes(db, programme_id).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    // Independent statements, each on its own connection at the same time: the page waits for
+    // the slowest rather than for their sum.
+    let (guides, (mentors, mentees), behind_counts, behind, outcomes) = tokio::try_join!(guides, enrolled, behind_counts, behind, compared)?;
     let behind_of = |role: EnrolRole| behind_counts.iter().filter(|(r, _)| *r == role).map(|(_, n)| *n).sum::<i64>();
     let of = |audience: Audience| match audience {
         Audience::Mentor => mentors,
@@ -254,14 +255,14 @@ pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<Trai
         Audience::Lead => 0,
     } as u32;
     Ok(TrainingProgress {
-        outcomes: if outcomes { Some(training_outcomes(db, programme_id).await?) } else { None },
+        outcomes,
         guides: guides
             .into_iter()
             .map(|g| GuideProgress { id: g.id, of: of(g.audience), title: g.title, audience: g.audience, required: g.required == 1, done: g.done as u32 })
             .collect(),
-        mentors_ready: (mentors - behind_of(EnrolRole::Mentor)) as u32,
+        mentors_ready: (mentors - behind_of(EnrolRole::Mentor)).max(0) as u32,
         mentors: mentors as u32,
-        mentees_ready: (mentees - behind_of(EnrolRole::Mentee)) as u32,
+        mentees_ready: (mentees - behind_of(EnrolRole::Mentee)).max(0) as u32,
         mentees: mentees as u32,
         behind_total: (behind_of(EnrolRole::Mentor) + behind_of(EnrolRole::Mentee)) as u32,
         behind: behind.into_iter().map(|b| Behind { user_id: b.user_id, name: b.name, role: b.role, missing: b.missing as u32 }).collect(),
@@ -276,30 +277,23 @@ const BEHIND: &str = "FROM enrolments e
      LEFT JOIN guide_completions c ON c.guide_id = g.id AND c.user_id = e.user_id
      WHERE e.programme_id = $1 AND e.status = 'approved' AND c.user_id IS NULL";
 
-/// Whether person `{who}` (a column of pair `p`) is approved in the pair's programme and has a
-/// required guide of their role not done.
-const MEMBER_BEHIND: &str = "EXISTS (SELECT 1 FROM enrolments e WHERE e.programme_id = p.programme_id AND e.user_id = {who} AND e.status = 'approved'
-     AND EXISTS (SELECT 1 FROM guides g WHERE g.programme_id = e.programme_id AND g.required = 1 AND (g.audience = 'everyone' OR g.audience = e.role)
-                 AND NOT EXISTS (SELECT 1 FROM guide_completions c WHERE c.guide_id = g.id AND c.user_id = e.user_id)))";
-
 /// The check-in ratings of programme `programme_id`'s pairs whose two members both did every
 /// required guide of their role, and of the others: two rows from the database, each pair's
-/// members looked up by index (joined to the whole list of people behind, SQLite compared every
-/// rating with every such person: 328 ms at 5,000 people and 50,000 check-ins).
+/// members looked up in the set of people behind (joined to that list row by row, SQLite
+/// compared every rating with every such person: 328 ms at 5,000 people and 50,000 check-ins).
 async fn training_outcomes(db: &Db, programme_id: i64) -> Result<TrainingOutcomes, sqlx::Error> {
-    let behind = |who: &str| MEMBER_BEHIND.replace("{who}", who);
     let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT t.trained, COUNT(*), CAST(COALESCE(SUM(r.n), 0) AS BIGINT), CAST(COALESCE(SUM(r.s), 0) AS BIGINT) FROM (
-             SELECT p.id, CAST(CASE WHEN {} OR {} THEN 0 ELSE 1 END AS BIGINT) AS trained FROM pairs p WHERE p.programme_id = $1
+        "WITH behind AS (SELECT e.user_id {BEHIND})
+         SELECT t.trained, COUNT(*), CAST(COALESCE(SUM(r.n), 0) AS BIGINT), CAST(COALESCE(SUM(r.s), 0) AS BIGINT) FROM (
+             SELECT p.id, CAST(CASE WHEN p.mentor_id IN (SELECT user_id FROM behind) OR p.mentee_id IN (SELECT user_id FROM behind) THEN 0 ELSE 1 END AS BIGINT) AS trained
+             FROM pairs p WHERE p.programme_id = $1
          ) t
          LEFT JOIN (
              SELECT ch.pair_id, COUNT(f.rating) AS n, SUM(f.rating) AS s
              FROM pairs pp JOIN checkins ch ON ch.pair_id = pp.id JOIN checkin_feedback f ON f.checkin_id = ch.id
              WHERE pp.programme_id = $1 GROUP BY ch.pair_id
          ) r ON r.pair_id = t.id
-         GROUP BY t.trained",
-        behind("p.mentor_id"),
-        behind("p.mentee_id")
+         GROUP BY t.trained"
     ))
     .bind(programme_id)
     .fetch_all(&db.pool)
