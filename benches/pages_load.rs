@@ -5,8 +5,9 @@
 //! `UPMENTOR_BENCH_SECS` (default 20) and reports requests/s, p50 and p99; then the directory
 //! at a fixed 500 requests/s from 16 connections, latencies measured from when each request was
 //! due (`--latency-correction`, so a slow answer cannot hide the requests it held back).
-//! Target: the directory's p99 ≤ 20 ms at 500 requests/s. Every answer must be 200 (a sign-in
-//! page or an error would be fast and wrong). The figures go into benches/README.md.
+//! The fixed-rate run lasts at least 30 s. Target: the directory's p99 ≤ 20 ms at 500
+//! requests/s. Every answer must be 200 (a sign-in page or an error would be fast and wrong).
+//! The figures go into benches/README.md.
 //!
 //! `cargo bench --bench pages_load` (both databases; `UPMENTOR_BENCH_BACKEND=sqlite` or
 //! `postgres` for one). Needs `oha` (https://github.com/hatoo/oha): installed with
@@ -18,7 +19,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{Backend, TestApp, MENTOR};
+use common::{Backend, TestApp};
 use serde_json::Value;
 use std::process::Command;
 
@@ -37,7 +38,8 @@ struct Figures {
 /// requests per second (latency counted from when each was due).
 fn oha(url: &str, cookie: &str, secs: u64, rate: Option<u32>) -> Figures {
     let mut cmd = Command::new("oha");
-    cmd.args(["--no-tui", "--output-format", "json", "-c", "16", "-z"]).arg(format!("{secs}s")).args(["-H", &format!("Cookie: {cookie}")]);
+    // `-w`: requests still running at the deadline are waited for, not counted as failures.
+    cmd.args(["--no-tui", "--output-format", "json", "-w", "-c", "16", "-z"]).arg(format!("{secs}s")).args(["-H", &format!("Cookie: {cookie}")]);
     if let Some(rate) = rate {
         cmd.args(["-q", &rate.to_string(), "--latency-correction"]);
     }
@@ -88,7 +90,8 @@ fn main() {
             let (clients, demo) = common::load::sign_in_demo(&app).await;
             let dana = &clients.iter().find(|(role, _)| *role == "mentor").expect("the mentor signed in").1;
             let directory = dana.json("directory", serde_json::json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 0}})).await;
-            assert_eq!(directory.body["total"], 5000, "the directory holds 5,000 people");
+            // 5,000 demo people, and the one the load's setup invites.
+            assert!(directory.body["total"].as_i64().is_some_and(|n| n >= 5000), "the directory holds 5,000 people: {}", directory.body["total"]);
             let pages = vec![
                 ("home", "/".to_string()),
                 ("directory", "/people".to_string()),

@@ -288,7 +288,7 @@ pub async fn directory_page(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage
             }
         }
     }
-    Ok(DirectoryPage { people, total, page, page_size: PAGE_SIZE, departments: department_names(db).await? })
+    Ok(DirectoryPage { people, total, page, page_size: PAGE_SIZE })
 }
 
 /// Every department someone works in, in alphabetical order.

@@ -413,13 +413,15 @@ pub struct DirectoryQuery {
     pub page: i32,
 }
 
+/// One page of the directory (24 people by name) and how many match in all. The
+/// departments for the filter come from their own call (`directory/departments`), read once
+/// per page rather than with every search.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryPage {
     pub people: Vec<PersonCard>,
     pub total: i64,
     pub page: i32,
     pub page_size: i32,
-    pub departments: Vec<String>,
 }
 
 /// What the profile editor needs besides the profile itself.

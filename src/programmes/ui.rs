@@ -537,22 +537,22 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
     let (people, pairs, list) = (lists.people_query, lists.pairs_query, lists.people);
     let decide = Action::new(move |(id, approve): &(i64, bool)| decide_application(*id, *approve));
     let bulk = ServerAction::<DecideMatching>::new();
-    // One line under the search for both kinds of decision: a refusal (decided meanwhile, the
-    // list changed) says why, and a bulk decision says how many it decided.
-    // A refusal because the list changed meanwhile reloads it, so the next click acts on what
-    // is now shown.
+    // One line under the search for both kinds of decision: a refusal says why, and a bulk
+    // decision says how many it decided. A refusal because the list changed meanwhile (decided
+    // elsewhere, someone applied) reloads it, so the next click acts on what is now shown.
     let outcome = Outcome::new();
+    let refused = move |e: AppError| {
+        outcome.refused(&e);
+        if matches!(e, AppError::Conflict(_)) {
+            on_change();
+        }
+    };
     Effect::new(move |_| match decide.value().get() {
         Some(Ok(())) => {
             outcome.status.set(None);
             on_change();
         }
-        Some(Err(e)) => {
-            outcome.refused(&e);
-            if matches!(e, AppError::Conflict(_)) {
-                on_change();
-            }
-        }
+        Some(Err(e)) => refused(e),
         None => {}
     });
     Effect::new(move |_| match bulk.value().get() {
@@ -560,12 +560,7 @@ fn Applications(programme_id: i64, lists: ManageData, on_change: impl Fn() + Cop
             outcome.done(format!("{} {} decided.", r.decided, if r.decided == 1 { "application" } else { "applications" }));
             on_change();
         }
-        Some(Err(e)) => {
-            outcome.refused(&e);
-            if matches!(e, AppError::Conflict(_)) {
-                on_change();
-            }
-        }
+        Some(Err(e)) => refused(e),
         None => {}
     });
     let action = format!("/programmes/{programme_id}/manage");
