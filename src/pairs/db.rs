@@ -976,23 +976,27 @@ pub async fn pair_page(db: &Db, programme_id: i64, q: &str, sort: crate::program
         PairSort::Newest => "p.created_at DESC, p.id DESC",
     };
     let pattern = crate::server::db::like_pattern(q);
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {PAIR_FILTER}"))
-        .bind(programme_id)
-        .bind(PairStatus::Active)
-        .bind(q)
-        .bind(&pattern)
-        .fetch_one(&db.pool)
-        .await?;
-    let page = page.min(crate::ui::last_page(total, LIST_PAGE));
-    let rows: Vec<PairRecord> = sqlx::query_as(&format!("SELECT {PAIR_COLUMNS} {PAIR_FILTER} ORDER BY {order} LIMIT $5 OFFSET $6"))
-        .bind(programme_id)
-        .bind(PairStatus::Active)
-        .bind(q)
-        .bind(&pattern)
-        .bind(LIST_PAGE as i64)
-        .bind(page as i64 * LIST_PAGE as i64)
-        .fetch_all(&db.pool)
-        .await?;
+    let (count_sql, rows_sql) = (format!("SELECT COUNT(*) {PAIR_FILTER}"), format!("SELECT {PAIR_COLUMNS} {PAIR_FILTER} ORDER BY {order} LIMIT $5 OFFSET $6"));
+    let rows_at = |page: i32| {
+        sqlx::query_as::<_, PairRecord>(&rows_sql)
+            .bind(programme_id)
+            .bind(PairStatus::Active)
+            .bind(q)
+            .bind(&pattern)
+            .bind(LIST_PAGE as i64)
+            .bind(i64::from(page) * LIST_PAGE as i64)
+            .fetch_all(&db.pool)
+    };
+    let count = sqlx::query_scalar::<_, i64>(&count_sql).bind(programme_id).bind(PairStatus::Active).bind(q).bind(&pattern).fetch_one(&db.pool);
+    // The count and the page at once; only a page past the end is read again, as the last.
+    let (total, mut rows) = tokio::try_join!(count, rows_at(page))?;
+    let last = crate::ui::last_page(total, LIST_PAGE);
+    let page = if page > last {
+        rows = rows_at(last).await?;
+        last
+    } else {
+        page
+    };
     Ok(crate::programmes::PairPage { items: rows.into_iter().map(PairRow::from).collect(), total, page, page_size: LIST_PAGE, health: Vec::new() })
 }
 

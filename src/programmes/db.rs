@@ -389,27 +389,31 @@ pub async fn enrolment_page(db: &Db, programme_id: i64, q: &ValidEnrolmentQuery)
     let role = q.role.map(|r| r.as_str()).unwrap_or("");
     let status = q.status.map(|s| s.as_str()).unwrap_or("");
     let pattern = crate::server::db::like_pattern(&q.q);
-    let (total, waiting, newest): (i64, i64, i64) = sqlx::query_as(&format!(
+    let count_sql = format!(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.status = 'applied' THEN 1 ELSE 0 END), 0), COALESCE(MAX(e.id), 0) {ENROLMENT_FILTER}"
-    ))
-        .bind(programme_id)
-        .bind(&q.q)
-        .bind(&pattern)
-        .bind(role)
-        .bind(status)
-        .fetch_one(&db.pool)
-        .await?;
-    let page = q.page.min(crate::ui::last_page(total, LIST_PAGE));
-    let rows: Vec<EnrolmentRecord> = sqlx::query_as(&format!("SELECT {ENROLMENT_COLUMNS} {ENROLMENT_FILTER} ORDER BY {order} LIMIT $6 OFFSET $7"))
-        .bind(programme_id)
-        .bind(&q.q)
-        .bind(&pattern)
-        .bind(role)
-        .bind(status)
-        .bind(LIST_PAGE as i64)
-        .bind(page as i64 * LIST_PAGE as i64)
-        .fetch_all(&db.pool)
-        .await?;
+    );
+    let rows_sql = format!("SELECT {ENROLMENT_COLUMNS} {ENROLMENT_FILTER} ORDER BY {order} LIMIT $6 OFFSET $7");
+    let rows_at = |page: i32| {
+        sqlx::query_as::<_, EnrolmentRecord>(&rows_sql)
+            .bind(programme_id)
+            .bind(&q.q)
+            .bind(&pattern)
+            .bind(role)
+            .bind(status)
+            .bind(LIST_PAGE as i64)
+            .bind(i64::from(page) * LIST_PAGE as i64)
+            .fetch_all(&db.pool)
+    };
+    let count = sqlx::query_as::<_, (i64, i64, i64)>(&count_sql).bind(programme_id).bind(&q.q).bind(&pattern).bind(role).bind(status).fetch_one(&db.pool);
+    // The count and the page at once; only a page past the end is read again, as the last.
+    let ((total, waiting, newest), mut rows) = tokio::try_join!(count, rows_at(q.page))?;
+    let last = crate::ui::last_page(total, LIST_PAGE);
+    let page = if q.page > last {
+        rows = rows_at(last).await?;
+        last
+    } else {
+        q.page
+    };
     Ok(EnrolmentPage { items: rows.into_iter().map(Enrolment::from).collect(), total, waiting, newest, page, page_size: LIST_PAGE })
 }
 
