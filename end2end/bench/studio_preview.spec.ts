@@ -12,10 +12,18 @@ test('studio preview update time', async ({ page }) => {
   const loadStart = Date.now();
   await page.goto(`/programmes/${id}/studio`);
   await hydrated(page);
+  const hydratedMs = Date.now() - loadStart;
   await expect(page.locator('#pairs-table')).toHaveAttribute('data-updates', '1');
   const firstPreviewMs = Date.now() - loadStart;
   const pool = (await page.locator('main > p.muted').first().textContent())!.trim();
 
+  // Long tasks on the page's main thread while the sliders move (Chromium's Long Tasks API
+  // reports every task over 50 ms).
+  await page.evaluate(() => {
+    (window as any).__long = [];
+    new PerformanceObserver(list => { for (const e of list.getEntries()) (window as any).__long.push(e.duration); })
+      .observe({ type: 'longtask' });
+  });
   const samples: number[] = [];
   const frames: number[] = [];
   for (let i = 0; i < 25; i++) {
@@ -39,11 +47,14 @@ test('studio preview update time', async ({ page }) => {
     }, value);
     if (i >= 5) { samples.push(dom); frames.push(frame); }
   }
+  const longTasks: number[] = await page.evaluate(() => (window as any).__long);
   const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
   const report = {
     people: Number(process.env.UPMENTOR_BENCH_PEOPLE ?? 1000),
     pool,
     first_preview_ms_incl_page_load: firstPreviewMs,
+    hydrated_ms_incl_page_load: hydratedMs,
+    main_thread_long_tasks_while_sliding: { count: longTasks.length, max_ms: Math.max(0, ...longTasks) },
     update_ms: { median: q(samples, 0.5), p90: q(samples, 0.9), max: Math.max(...samples) },
     update_to_next_frame_ms: { median: q(frames, 0.5), p90: q(frames, 0.9), max: Math.max(...frames) },
     samples: samples.length,

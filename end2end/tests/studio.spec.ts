@@ -1,5 +1,5 @@
 import { test, expect, Page } from './fixtures';
-import { ADMIN, MENTEE, MENTOR, enrolByLevel, hydrated, signIn } from './helpers';
+import { ADMIN, MENTEE, MENTOR, createProgramme, enrolByLevel, hydrated, signIn } from './helpers';
 
 test('an admin creates a programme, enrols people, tunes, pins and publishes; both see their match', async ({ browser }) => {
   const admin = await browser.newPage();
@@ -145,4 +145,44 @@ test('the studio lists saved runs fifty at a time, newest first, and pages to ol
   await expect(page.locator('#runs-count')).toHaveText('Runs 1–50 of 52, newest first');
   const saved = (await page.locator('.form-status').first().textContent())!.match(/Run #(\d+) saved/)![1];
   await expect(page.locator('ol.runs > li').first()).toHaveAttribute('data-run', saved);
+});
+
+test('the preview runs in a worker and a burst of slider moves ends on the newest setting', async ({ page }) => {
+  await signIn(page, ADMIN);
+  const id = await createProgramme(page, 'Worker preview');
+  await enrolByLevel(page, 'Mentors', '1', '3');
+  await enrolByLevel(page, 'Mentees', '6', '10');
+  await page.goto(`/programmes/${id}/studio`);
+  await hydrated(page);
+  const table = page.locator('#pairs-table');
+  await expect(table).toHaveAttribute('data-updates', '1');
+  await expect(table).toHaveAttribute('aria-busy', 'false');
+  expect(page.workers().map(w => w.url()), 'the engine runs off the page').toContainEqual(expect.stringMatching(/\/studio-worker\.js$/));
+
+  // Ten moves, each handled by the page before any answer can come back: the preview in
+  // flight finishes, the newest setting replaces the eight in between, and that one follows.
+  await page.evaluate(async () => {
+    const slider = document.querySelector('#w-2') as HTMLInputElement;
+    for (let v = 1; v <= 10; v++) {
+      slider.value = String(v);
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    }
+  });
+  await expect(page.getByLabel(/^Cross-department/)).toHaveValue('10');
+  await expect(table).toHaveAttribute('data-updates', /^[23]$/);
+  await expect(table).toHaveAttribute('aria-busy', 'false');
+  const updates = Number(await table.getAttribute('data-updates'));
+  expect(updates, 'intermediate settings were skipped').toBeLessThanOrEqual(3);
+  const total = await page.locator('#total').textContent();
+  const matched = await page.locator('#matched').textContent();
+
+  // The same setting reached in one move gives the same preview.
+  await page.reload();
+  await hydrated(page);
+  await expect(table).toHaveAttribute('data-updates', '1');
+  await page.getByLabel(/^Cross-department/).fill('10');
+  await expect(table).toHaveAttribute('data-updates', '2');
+  await expect(page.locator('#total')).toHaveText(total!);
+  await expect(page.locator('#matched')).toHaveText(matched!);
 });

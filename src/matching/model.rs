@@ -218,4 +218,7 @@ pub enum MatchError {
     /// run fails rather than claiming that nobody could be matched.
     #[error("the assignment solver failed ({0}); nothing was matched")]
     Solver(String),
+    /// Asked of the studio's preview before the programme's pool reached it.
+    #[error("the pool has not been loaded yet")]
+    NoPool,
 }

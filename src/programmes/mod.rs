@@ -13,6 +13,7 @@ pub mod export;
 #[cfg(feature = "ssr")]
 pub mod pool;
 pub mod studio;
+pub mod studio_worker;
 pub mod ui;
 
 use crate::error::{AppError, FieldErrors};

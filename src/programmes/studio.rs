@@ -14,21 +14,11 @@ use std::sync::Arc;
 
 type Names = Arc<HashMap<i64, PersonLabel>>;
 
-fn now_ms() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        0.0
-    }
-}
-
 /// The browser's preview of one configuration.
 #[derive(Clone, PartialEq)]
 struct Preview {
     result: MatchResult,
+    /// The worker's time on it.
     millis: f64,
     /// What each pin costs in total score (total without that pin minus total with all pins).
     pin_costs: Vec<((i64, i64), f64)>,
@@ -111,43 +101,91 @@ fn Studio(
     let preview_error = RwSignal::new(None::<String>);
     let updates = RwSignal::new(0u32);
     let selected = RwSignal::new(None::<(i64, i64)>);
+    // Explaining one pair is cheap and needs no run: this engine on the page only explains.
     let engine: StoredValue<Option<Engine>, LocalStorage> = StoredValue::new_local(None);
+    let why_not = RwSignal::new(None::<(u64, Result<WhyNot, crate::matching::MatchError>)>);
+    // Past 300 ms of computing, the preview says it is working (`busy_round` tells a timer
+    // whether the stretch it was set for is still going on).
+    let slow = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let busy_round = StoredValue::new(0u64);
+    #[cfg(target_arch = "wasm32")]
+    let channel = {
+        let channel: StoredValue<Option<super::studio_worker::Channel>, LocalStorage> = StoredValue::new_local(None);
+        // The preview runs in a worker, started once the page is live (never on the server).
+        let problem = problem.clone();
+        Effect::new(move |_| {
+            if channel.with_value(Option::is_some) {
+                return;
+            }
+            let problem = problem.clone();
+            let started = super::studio_worker::Channel::start(
+                move || (*problem).clone(),
+                move |reply, current, still_busy| {
+                    use super::studio_worker::Reply;
+                    match reply {
+                        Reply::Ready => {}
+                        Reply::Preview { outcome, .. } if current => match outcome {
+                            Ok(p) => {
+                                preview_error.set(None);
+                                preview.set(Some(Preview { result: p.result, millis: p.millis, pin_costs: p.pin_costs }));
+                                updates.update(|u| *u += 1);
+                            }
+                            Err(e) => preview_error.set(Some(e.to_string())),
+                        },
+                        Reply::Preview { .. } => {}
+                        Reply::WhyNot { seq, outcome } => why_not.set(Some((seq, outcome))),
+                        Reply::Failed(e) => preview_error.set(Some(e)),
+                    }
+                    if !still_busy {
+                        slow.set(false);
+                        busy.set(false);
+                    }
+                },
+            );
+            match started {
+                Ok(c) => channel.set_value(Some(c)),
+                Err(e) => preview_error.set(Some(format!("The preview could not start: {e}"))),
+            }
+        });
+        on_cleanup(move || channel.set_value(None));
+        channel
+    };
 
-    // The preview: runs in the browser whenever the configuration changes.
+    // The preview: asked of the worker whenever the configuration changes.
     Effect::new(move |_| {
         let config = config.get();
-        let start = now_ms();
-        let outcome = engine.try_update_value(|slot| {
-            if slot.is_none() {
-                *slot = Some(Engine::new(&problem)?);
-            }
-            let engine = slot.as_mut().expect("just created");
-            let result = engine.run(&config)?;
-            let mut pin_costs = Vec::new();
-            if config.rules.pinned.len() <= 8 {
-                for pin in &config.rules.pinned {
-                    let mut without = config.clone();
-                    without.rules.pinned.retain(|p| p != pin);
-                    let other = engine.run(&without)?;
-                    pin_costs.push((*pin, (other.total - result.total).max(0.0)));
+        #[cfg(target_arch = "wasm32")]
+        {
+            let was_busy = channel.with_value(|c| c.as_ref().is_some_and(|c| c.busy()));
+            channel.with_value(|c| {
+                if let Some(c) = c {
+                    c.preview(config)
                 }
-                // Leave the engine warm for the configuration on screen.
-                if !config.rules.pinned.is_empty() {
-                    engine.run(&config)?;
-                }
+            });
+            if channel.with_value(Option::is_some) {
+                busy.set(true);
             }
-            Ok::<_, crate::matching::MatchError>((result, pin_costs))
-        });
-        match outcome {
-            Some(Ok((result, pin_costs))) => {
-                preview_error.set(None);
-                preview.set(Some(Preview { result, millis: now_ms() - start, pin_costs }));
-                updates.update(|u| *u += 1);
+            if !was_busy {
+                busy_round.update_value(|r| *r += 1);
+                let round = busy_round.get_value();
+                set_timeout(
+                    move || {
+                        if busy_round.get_value() == round && channel.with_value(|c| c.as_ref().is_some_and(|c| c.busy())) {
+                            slow.set(true);
+                        }
+                    },
+                    std::time::Duration::from_millis(300),
+                );
             }
-            Some(Err(e)) => preview_error.set(Some(e.to_string())),
-            None => {}
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (config, busy_round);
     });
+    #[cfg(target_arch = "wasm32")]
+    let ask_why_not = move |config: Config, mentor: i64, mentee: i64| channel.with_value(|c| c.as_ref().map(|c| c.why_not(config, mentor, mentee)));
+    #[cfg(not(target_arch = "wasm32"))]
+    let ask_why_not = move |_: Config, _: i64, _: i64| None::<u64>;
 
     let save = Action::new(move |c: &Config| save_run(pid, c.clone()));
     Effect::new(move |_| match save.value().get() {
@@ -183,6 +221,7 @@ fn Studio(
     });
 
     let names_panel = names.clone();
+    let problem_panel = problem.clone();
     let names_table = names.clone();
     let names_pins = names.clone();
     let names_unmatched = names.clone();
@@ -211,13 +250,16 @@ fn Studio(
             <section class="preview" aria-labelledby="preview-h">
                 <h2 id="preview-h">"Preview"</h2>
                 {move || preview_error.get().map(|e| view! { <div class="notice" role="alert"><p>{e}</p></div> })}
+                {move || slow.get().then(|| view! {
+                    <p class="muted" role="status" id="preview-progress"><progress aria-label="Computing the preview"></progress> " Computing the preview…"</p>
+                })}
                 {move || match preview.get() {
                     None => view! { <p class="muted" id="preview-waiting">"The preview starts when the page has loaded."</p> }.into_any(),
                     Some(p) => view! { <Summary preview=p baseline=baseline.get() /> }.into_any(),
                 }}
                 <PinList config preview names=names_pins />
-                <Explain config preview selected engine names=names_panel mentors />
-                <PairTable config preview updates selected names=names_table />
+                <Explain config selected engine problem=problem_panel why_not ask_why_not names=names_panel mentors />
+                <PairTable config preview updates busy selected names=names_table />
                 <UnmatchedList preview names=names_unmatched />
             </section>
         </div>
@@ -462,6 +504,7 @@ fn PairTable(
     config: RwSignal<Config>,
     preview: RwSignal<Option<Preview>>,
     updates: RwSignal<u32>,
+    busy: RwSignal<bool>,
     selected: RwSignal<Option<(i64, i64)>>,
     names: Names,
 ) -> impl IntoView {
@@ -508,7 +551,7 @@ fn PairTable(
             <label for="pair-filter">"Find a person"</label>
             <input id="pair-filter" type="search" prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
         </div>
-        <div class="table-wrap" id="pairs-table" data-updates=move || updates.get().to_string()>
+        <div class="table-wrap" id="pairs-table" data-updates=move || updates.get().to_string() aria-busy=move || busy.get().to_string()>
             <table class="pairs">
                 <thead><tr><th scope="col">"Mentor"</th><th scope="col">"Mentee"</th><th scope="col">"Score"</th><th scope="col">"Strongest reason"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                 <tbody>
@@ -571,24 +614,40 @@ fn UnmatchedList(preview: RwSignal<Option<Preview>>, names: Names) -> impl IntoV
 #[component]
 fn Explain(
     config: RwSignal<Config>,
-    preview: RwSignal<Option<Preview>>,
     selected: RwSignal<Option<(i64, i64)>>,
     engine: StoredValue<Option<Engine>, LocalStorage>,
+    problem: Arc<crate::matching::Problem>,
+    why_not: RwSignal<Option<(u64, Result<WhyNot, crate::matching::MatchError>)>>,
+    ask_why_not: impl Fn(Config, i64, i64) -> Option<u64> + Copy + Send + Sync + 'static,
     names: Names,
     mentors: Arc<Vec<(i64, String)>>,
 ) -> impl IntoView {
     let other = RwSignal::new(None::<i64>);
     let names2 = names.clone();
     let names3 = names.clone();
-    let answer = move || {
-        let (Some((_, mentee)), Some(candidate)) = (selected.get(), other.get()) else { return None };
+    // The question goes to the preview's worker (answering it may take a run); only the answer
+    // to the newest question is shown.
+    let asked = RwSignal::new(None::<u64>);
+    Effect::new(move |_| {
+        let question = selected.get().zip(other.get());
         let config = config.get();
-        let result = preview.with(|p| p.as_ref().map(|p| p.result.clone()))?;
-        let outcome = engine.try_update_value(|e| e.as_mut().map(|e| e.why_not(&config, &result, candidate, mentee)))??;
-        Some(match outcome {
-            Ok(w) => describe_why_not(&w, &names2),
-            Err(e) => e.to_string(),
-        })
+        asked.set(question.and_then(|((_, mentee), candidate)| ask_why_not(config, candidate, mentee)));
+    });
+    let answer = move || {
+        let seq = asked.get()?;
+        Some(why_not.with(|w| match w {
+            Some((s, Ok(w))) if *s == seq => describe_why_not(w, &names2),
+            Some((s, Err(e))) if *s == seq => e.to_string(),
+            _ => "Working it out…".to_string(),
+        }))
+    };
+    let explain = move |config: &Config, m: i64, e: i64| {
+        engine.update_value(|slot| {
+            if slot.is_none() {
+                *slot = Engine::new(&problem).ok();
+            }
+        });
+        engine.with_value(|en| en.as_ref().and_then(|en| en.explain(config, m, e)))
     };
     view! {
         <aside class="panel explain" aria-labelledby="explain-h" aria-live="polite">
@@ -598,7 +657,7 @@ fn Explain(
                     return view! { <p class="muted">"Choose “Explain” on a pair to see why it was formed."</p> }.into_any();
                 };
                 let config_now = config.get();
-                let pair = engine.with_value(|en| en.as_ref().and_then(|en| en.explain(&config_now, m, e)));
+                let pair = explain(&config_now, m, e);
                 let Some(pair) = pair else { return view! { <p>"This pair is no longer in the pool."</p> }.into_any() };
                 let mentors = mentors.clone();
                 view! {

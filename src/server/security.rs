@@ -22,6 +22,10 @@ pub fn page_csp(nonce: &str) -> String {
 /// For everything that is not a page (API replies, files): nothing may run or embed it.
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/// For the studio's preview worker: it may load our own scripts and compile our WebAssembly,
+/// and nothing else. A worker takes the policy its script was served with, not the page's.
+const WORKER_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; base-uri 'none'";
+
 /// One year, as browsers and the HSTS preload list expect (RFC 6797 leaves the figure open).
 const HSTS: &str = "max-age=31536000";
 
@@ -37,7 +41,14 @@ fn may_be_stored(headers: &HeaderMap) -> bool {
 
 pub async fn security_headers(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let hashed = state.assets.is_hashed(req.uri().path());
+    let worker = req.uri().path() == crate::programmes::studio_worker::WORKER_SCRIPT;
     let mut res = next.run(req).await;
+    if worker {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(WORKER_CSP));
+        // Not named by its content: asked again on each start, so a new build's page never
+        // meets an old build's worker script.
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
     // Served whole or as a 304, a file named by its content is the same file for good.
     if hashed && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(super::assets::IMMUTABLE));
