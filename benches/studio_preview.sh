@@ -14,5 +14,5 @@ export UPMENTOR_BIN="$CARGO_TARGET_DIR/release/upmentor" UPMENTOR_SITE_ROOT="$SI
 for people in "$@"; do
     say "studio preview, demo organisation of $people people"
     UPMENTOR_BENCH_PEOPLE=$people BENCH_OUT="$ROOT/target/studio_preview_$people.json" \
-        npx playwright test --config bench.config.ts
+        npx playwright test --config bench.config.ts bench/studio_preview.spec.ts
 done

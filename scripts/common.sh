@@ -52,37 +52,73 @@ ensure_wasm_bindgen() {
     fi
 }
 
-# build_site PROFILE: compiles the browser half and lays out target/site (pkg/, css, public files).
-build_site() {
-    local profile="$1" extra=()
+# wasm-opt from npm's binaryen: Debian's is too old for what rustc emits (shared/TOOLCHAIN.md).
+BINARYEN_VERSION=132
+ensure_wasm_opt() {
+    local prefix="$HOME/.cache/upmentor/binaryen-$BINARYEN_VERSION"
+    WASM_OPT="$prefix/node_modules/.bin/wasm-opt"
+    if [ ! -x "$WASM_OPT" ]; then
+        command -v npm >/dev/null || apt_install nodejs npm
+        say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+        mkdir -p "$prefix"
+        npm install --no-audit --no-fund --prefix "$prefix" "binaryen@$BINARYEN_VERSION"
+    fi
+}
+
+# build_bundle PROFILE FEATURES NAME: compiles one browser build, binds it as pkg/NAME.js and
+# pkg/NAME_bg.wasm, shrinks it with wasm-opt in release, then names both files by content and
+# prints their hashes as "JS WASM".
+build_bundle() {
+    local profile="$1" features="$2" name="$3" extra=() strip=()
     if [ "$WASM_ROUTE" = debian ]; then extra=(-Zbuild-std=std,panic_abort); fi
-    say "building the browser half ($profile)"
+    say "building the browser half: $name ($profile)" >&2
     RUSTC_BOOTSTRAP=$([ "$WASM_ROUTE" = debian ] && echo 1 || echo 0) \
-        cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
-        --profile "$profile" "${extra[@]}"
-    local strip=()
+        cargo build --lib --target wasm32-unknown-unknown --no-default-features --features "$features" \
+        --profile "$profile" "${extra[@]}" >&2
     if [ "$profile" = wasm-release ]; then strip=(--remove-name-section --remove-producers-section); fi
-    rm -rf "$SITE/pkg"
-    mkdir -p "$SITE/pkg"
-    wasm-bindgen --target web --no-typescript "${strip[@]}" --out-dir "$SITE/pkg" --out-name upmentor \
-        "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/upmentor.wasm"
+    wasm-bindgen --target web --no-typescript "${strip[@]}" --out-dir "$SITE/pkg" --out-name "$name" \
+        "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/upmentor.wasm" >&2
     # A bundle that imports from "env" names functions the linker left unresolved: every page
     # would fail to hydrate. Refuse it here rather than in the browser.
-    if grep -q 'from "env"' "$SITE/pkg/upmentor.js"; then
+    if grep -q 'from "env"' "$SITE/pkg/$name.js"; then
         echo "error: the browser bundle imports unresolved symbols from \"env\"; rebuild from clean" >&2
         return 1
     fi
+    if [ "$profile" = wasm-release ]; then
+        local before
+        before=$(stat -c %s "$SITE/pkg/${name}_bg.wasm")
+        "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+            --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+            "$SITE/pkg/${name}_bg.wasm" -o "$SITE/pkg/${name}_bg.opt.wasm" >&2
+        mv "$SITE/pkg/${name}_bg.opt.wasm" "$SITE/pkg/${name}_bg.wasm"
+        say "wasm-opt -Oz: $name $((before / 1024)) -> $(($(stat -c %s "$SITE/pkg/${name}_bg.wasm") / 1024)) KiB" >&2
+    fi
+    local js_hash wasm_hash
+    js_hash=$(sha256sum "$SITE/pkg/$name.js" | cut -c1-16)
+    wasm_hash=$(sha256sum "$SITE/pkg/${name}_bg.wasm" | cut -c1-16)
+    mv "$SITE/pkg/$name.js" "$SITE/pkg/$name.$js_hash.js"
+    mv "$SITE/pkg/${name}_bg.wasm" "$SITE/pkg/$name.$wasm_hash.wasm"
+    echo "$js_hash $wasm_hash"
+}
+
+# build_site PROFILE: compiles the browser half (two builds: the full one for the heavy pages of
+# app::HEAVY_ROUTES, a light one for every other page) and lays out target/site (pkg/, css,
+# public files).
+build_site() {
+    local profile="$1"
+    if [ "$profile" = wasm-release ]; then ensure_wasm_opt; fi
+    rm -rf "$SITE/pkg"
+    mkdir -p "$SITE/pkg"
+    local full lite css_hash
+    full=$(build_bundle "$profile" hydrate upmentor)
+    lite=$(build_bundle "$profile" hydrate,lite upmentor-lite)
     # Named by content (see src/server/assets.rs): browsers keep these for a year, and a new
     # build is new names. hash.txt tells the server which names this build has.
-    local js_hash wasm_hash css_hash
-    js_hash=$(sha256sum "$SITE/pkg/upmentor.js" | cut -c1-16)
-    wasm_hash=$(sha256sum "$SITE/pkg/upmentor_bg.wasm" | cut -c1-16)
     css_hash=$(sha256sum style/main.css | cut -c1-16)
-    mv "$SITE/pkg/upmentor.js" "$SITE/pkg/upmentor.$js_hash.js"
-    mv "$SITE/pkg/upmentor_bg.wasm" "$SITE/pkg/upmentor.$wasm_hash.wasm"
     rm -f "$SITE/main.css" "$SITE/main.css.gz" "$SITE/main.css.br"
     cp style/main.css "$SITE/pkg/main.$css_hash.css"
-    printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" > "$SITE/hash.txt"
+    printf 'js: %s\nwasm: %s\ncss: %s\nlite-js: %s\nlite-wasm: %s\n' \
+        "${full% *}" "${full#* }" "$css_hash" "${lite% *}" "${lite#* }" > "$SITE/hash.txt"
     cp -r public/. "$SITE/"
     # Compressed once here, not on every request: compressing the browser half on the fly took
     # a serving thread 0.1–1.7 s per download, enough for a burst of first visits to stall the
@@ -95,9 +131,9 @@ build_site() {
             gzip -9 -k -f "$f"
             brotli -q "$quality" -k -f "$f"
         done
-    local wasm="$SITE/pkg/upmentor.$wasm_hash.wasm" raw gz br
-    raw=$(stat -c %s "$wasm")
-    gz=$(stat -c %s "$wasm.gz")
-    br=$(stat -c %s "$wasm.br")
-    say "browser bundle: $((raw / 1024)) KiB wasm, $((gz / 1024)) KiB gzipped, $((br / 1024)) KiB brotli (quality $quality)"
+    local build wasm
+    for build in "upmentor.${full#* }" "upmentor-lite.${lite#* }"; do
+        wasm="$SITE/pkg/$build.wasm"
+        say "browser build ${build%%.*}: $(($(stat -c %s "$wasm") / 1024)) KiB wasm, $(($(stat -c %s "$wasm.gz") / 1024)) KiB gzipped, $(($(stat -c %s "$wasm.br") / 1024)) KiB brotli (quality $quality)"
+    done
 }

@@ -1,12 +1,10 @@
 //! The HTML shell and the route table: the one place that lists every page.
 
-use crate::accounts::ui::{AcceptInvitePage, AdminPage, ForgotPasswordPage, ResetPasswordPage, SignInPage};
-use crate::pairs::ui::{MatchesPage, WorkspacePage};
+use crate::accounts::ui::{AcceptInvitePage, ForgotPasswordPage, ResetPasswordPage, SignInPage};
+use crate::pairs::ui::MatchesPage;
 use crate::profiles::ui::{DirectoryPage, EditProfilePage, ProfilePage};
-use crate::programmes::{
-    studio::StudioPage,
-    ui::{ManageProgrammePage, NewProgrammePage, ProgrammesPage},
-};
+use crate::programmes::ui::ProgrammesPage;
+use heavy::*;
 use crate::accounts::{use_auth, Auth, SessionUser};
 use crate::notifications::{ui::{InboxCount, InboxPage}, UnreadCounts};
 use crate::ui::Clock;
@@ -17,6 +15,90 @@ use leptos_router::{
     components::{Route, Router, Routes, A},
     path, SsrMode,
 };
+
+/// The pages whose code is large (the matching engine, charts, the studio, the pair workspace,
+/// the admin's tools) and which most visits never open. The browser half comes in two builds:
+/// the full one, and a light one (`--features hydrate,lite`) in which these routes are
+/// [`FullLoad`]; the server names the full build only on these pages ([`needs_full_bundle`]).
+/// Keep this list and the [`heavy`] module in step.
+pub const HEAVY_ROUTES: [&str; 12] = [
+    "/admin",
+    "/programmes/new",
+    "/programmes/:id/manage",
+    "/programmes/:id/studio",
+    "/programmes/:id/insights",
+    "/programmes/:id/report",
+    "/programmes/:id/guides",
+    "/programmes/:id/guides/new",
+    "/programmes/:id/sessions",
+    "/guides/:id/edit",
+    "/pairs/:id",
+    "/sessions/:id",
+];
+
+/// Whether a page at `path` (without query) needs the full browser build: it matches one of
+/// [`HEAVY_ROUTES`], segment by segment, `:id` standing for any one segment.
+pub fn needs_full_bundle(path: &str) -> bool {
+    let path: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    HEAVY_ROUTES.iter().any(|route| {
+        let route: Vec<&str> = route.split('/').collect();
+        route.len() == path.len() && route.iter().zip(&path).all(|(r, p)| r.starts_with(':') || r == p)
+    })
+}
+
+#[cfg(not(feature = "lite"))]
+mod heavy {
+    pub use crate::accounts::ui::AdminPage;
+    pub use crate::insights::ui::{InsightsPage, ReportPage};
+    pub use crate::pairs::ui::WorkspacePage;
+    pub use crate::programmes::studio::StudioPage;
+    pub use crate::programmes::ui::{ManageProgrammePage, NewProgrammePage};
+    pub use crate::sessions::ui::{SessionPage, SessionsPage};
+    pub use crate::training::ui::{EditGuidePage, GuidesPage, NewGuidePage};
+}
+
+#[cfg(feature = "lite")]
+mod heavy {
+    pub use super::FullLoad as AdminPage;
+    pub use super::FullLoad as InsightsPage;
+    pub use super::FullLoad as ReportPage;
+    pub use super::FullLoad as WorkspacePage;
+    pub use super::FullLoad as StudioPage;
+    pub use super::FullLoad as ManageProgrammePage;
+    pub use super::FullLoad as NewProgrammePage;
+    pub use super::FullLoad as SessionPage;
+    pub use super::FullLoad as SessionsPage;
+    pub use super::FullLoad as EditGuidePage;
+    pub use super::FullLoad as GuidesPage;
+    pub use super::FullLoad as NewGuidePage;
+}
+
+/// A heavy route reached by a link inside the light build: the browser loads the page afresh,
+/// and the server sends it with the full build. Never rendered by the server.
+#[cfg(feature = "lite")]
+#[component]
+pub fn FullLoad() -> impl IntoView {
+    // The router matches the new route before the address bar shows it: go where it was going.
+    let to = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let mut target = to.pathname.get_untracked();
+        let (search, hash) = (to.search.get_untracked(), to.hash.get_untracked());
+        if !search.is_empty() {
+            target.push('?');
+            target.push_str(&search);
+        }
+        if !hash.is_empty() {
+            if !hash.starts_with('#') {
+                target.push('#');
+            }
+            target.push_str(&hash);
+        }
+        if let Some(location) = web_sys::window().map(|w| w.location()) {
+            let _ = location.assign(&target);
+        }
+    });
+    view! { <p class="muted" role="status">"Loading…"</p> }
+}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -44,7 +126,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" id="main" href=stylesheet />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <BrowserBuild options />
                 <MetaTags />
             </head>
             <body>
@@ -52,6 +134,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The scripts that load the browser half and hydrate the page: the light build or the full one,
+/// as [`crate::server::assets::Assets::browser_build`] says for this page; leptos's own
+/// `HydrationScripts` for a site without hashed names. Rendered by the server only.
+#[component]
+fn BrowserBuild(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let path = use_context::<axum::http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+        let build = use_context::<crate::server::AppState>()
+            .and_then(|s| s.assets.browser_build(&path).map(|(js, wasm)| (js.to_string(), wasm.to_string())));
+        if let Some((js, wasm)) = build {
+            let nonce = leptos::nonce::use_nonce();
+            let script = format!("import init, {{ hydrate }} from {js:?};\ninit({{ module_or_path: {wasm:?} }}).then(hydrate);");
+            return view! {
+                <link rel="modulepreload" href=js crossorigin="anonymous" />
+                <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous" />
+                <script type="module" nonce=nonce>{script}</script>
+            }
+            .into_any();
+        }
+    }
+    view! { <HydrationScripts options /> }.into_any()
 }
 
 #[component]
@@ -95,14 +201,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/programmes/new") view=NewProgrammePage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/manage") view=ManageProgrammePage ssr=SsrMode::Async />
                     <Route path=path!("/programmes/:id/studio") view=StudioPage ssr=SsrMode::Async />
-                    <Route path=path!("/programmes/:id/insights") view=crate::insights::ui::InsightsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/programmes/:id/report") view=crate::insights::ui::ReportPage ssr=SsrMode::Async />
-                    <Route path=path!("/programmes/:id/guides") view=crate::training::ui::GuidesPage ssr=SsrMode::Async />
-                    <Route path=path!("/programmes/:id/guides/new") view=crate::training::ui::NewGuidePage ssr=SsrMode::Async />
-                    <Route path=path!("/programmes/:id/sessions") view=crate::sessions::ui::SessionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/sessions/:id") view=crate::sessions::ui::SessionPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/insights") view=InsightsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/programmes/:id/report") view=ReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/guides") view=GuidesPage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/guides/new") view=NewGuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/programmes/:id/sessions") view=SessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/sessions/:id") view=SessionPage ssr=SsrMode::Async />
                     <Route path=path!("/guides/:id") view=crate::training::ui::GuidePage ssr=SsrMode::Async />
-                    <Route path=path!("/guides/:id/edit") view=crate::training::ui::EditGuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/guides/:id/edit") view=EditGuidePage ssr=SsrMode::Async />
                     <Route path=path!("/matches") view=MatchesPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/pairs/:id") view=WorkspacePage ssr=SsrMode::Async />
@@ -325,5 +431,20 @@ fn NotFound() -> impl IntoView {
         <Title text="Not found" />
         <h1>"Page not found"</h1>
         <p><A href="/">"Back to the start"</A></p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_heavy_route_is_a_route_of_the_table() {
+        let table = include_str!("app.rs");
+        for route in HEAVY_ROUTES {
+            assert!(table.contains(&format!("path!(\"{route}\")")), "{route} is not in the route table");
+            assert!(needs_full_bundle(&route.replace(":id", "17")), "{route}");
+        }
+        assert!(!needs_full_bundle("/") && !needs_full_bundle("/people/17") && !needs_full_bundle("/programmes"));
     }
 }

@@ -43,8 +43,8 @@ test('a second visit takes the script, the WebAssembly and the stylesheet from t
   await page.goto('/signin');
   await hydrated(page);
   const first = await pkgEntries();
-  // Named by content: the build's hash is in every name.
-  for (const kind of [/^\/pkg\/upmentor\.[0-9a-f]{16}\.js$/, /^\/pkg\/upmentor\.[0-9a-f]{16}\.wasm$/, /^\/pkg\/main\.[0-9a-f]{16}\.css$/]) {
+  // Named by content: the build's hash is in every name (the sign-in page loads the light build).
+  for (const kind of [/^\/pkg\/upmentor-lite\.[0-9a-f]{16}\.js$/, /^\/pkg\/upmentor-lite\.[0-9a-f]{16}\.wasm$/, /^\/pkg\/main\.[0-9a-f]{16}\.css$/]) {
     expect(first.some(e => kind.test(e.path)), `${kind} in ${JSON.stringify(first)}`).toBeTruthy();
   }
   expect(first.reduce((n, e) => n + e.bytes, 0), 'the first visit downloads them').toBeGreaterThan(10_000);

@@ -619,15 +619,17 @@ impl Engine {
         }
     }
 
-    fn unmatched_reason(&self, config: &Config, s: &Scored, cells: impl Iterator<Item = usize>) -> UnmatchedReason {
+    fn unmatched_reason(&self, config: &Config, s: &Scored, cells: impl Iterator<Item = usize> + Clone) -> UnmatchedReason {
         let nm = self.mentors.len();
-        let mut any_feasible = false;
+        // Someone left out with a pair they could have formed lost to capacity: that answer
+        // needs no rule checked (a studio step at 5,000 people leaves hundreds so).
+        if cells.clone().any(|k| s.feasible(k)) {
+            return UnmatchedReason::Capacity;
+        }
         let mut best_below: Option<f64> = None;
         let mut rule_counts: BTreeMap<String, u32> = BTreeMap::new();
         for k in cells {
-            if s.feasible(k) {
-                any_feasible = true;
-            } else if let Some(b) = (!self.allowed[k])
+            if let Some(b) = (!self.allowed[k])
                 .then(|| score::check_rules(&config.rules, &self.mentors[k % nm], &self.mentees[k / nm]))
                 .flatten()
             {
@@ -638,9 +640,7 @@ impl Engine {
                 *rule_counts.entry(RuleBreak::Forbidden.describe(config.rules.direction)).or_default() += 1;
             }
         }
-        if any_feasible {
-            UnmatchedReason::Capacity
-        } else if let Some(best) = best_below {
+        if let Some(best) = best_below {
             UnmatchedReason::BelowMinScore { best }
         } else {
             let most_common_rule = rule_counts

@@ -118,8 +118,11 @@ pub struct Diff {
 /// Pairs added, removed and changed (same mentee, other mentor) from `before` to `after`.
 pub fn diff(before: &MatchResult, after: &MatchResult) -> Diff {
     let mut d = Diff { total_delta: after.total - before.total, ..Default::default() };
+    // By mentee, once: the studio compares thousands of pairs on every slider step.
+    let before_of: std::collections::HashMap<PersonId, &Pair> = before.pairs.iter().map(|p| (p.mentee, p)).collect();
+    let after_has: std::collections::HashSet<PersonId> = after.pairs.iter().map(|p| p.mentee).collect();
     for p in &after.pairs {
-        match before.mentor_of(p.mentee) {
+        match before_of.get(&p.mentee).copied() {
             None => d.added.push((p.mentor, p.mentee)),
             Some(old) if old.mentor != p.mentor => d.changed.push(ChangedPair {
                 mentee: p.mentee,
@@ -132,7 +135,7 @@ pub fn diff(before: &MatchResult, after: &MatchResult) -> Diff {
         }
     }
     for p in &before.pairs {
-        if after.mentor_of(p.mentee).is_none() {
+        if !after_has.contains(&p.mentee) {
             d.removed.push((p.mentor, p.mentee));
         }
     }

@@ -4,6 +4,10 @@
 //! (`js: …`, `wasm: …`, `css: …`). A file so named never changes, so browsers keep it for a year
 //! without asking again (RFC 8246's `immutable`); a new build brings new names, and each page
 //! names the files of the build that serves it.
+//!
+//! The browser half comes in two builds (see [`crate::app::HEAVY_ROUTES`]): the full one
+//! (`js`, `wasm`) and a light one without the heavy pages (`lite-js`, `lite-wasm`). A page
+//! names the light build unless it is one of the heavy pages.
 
 use std::path::Path;
 
@@ -22,13 +26,30 @@ pub struct Assets {
     pub stylesheet: String,
     /// Paths of the files named by their content.
     hashed: Vec<String>,
+    /// The full browser build's script and WebAssembly paths.
+    full: Bundle,
+    /// The light build's, when the site has one.
+    lite: Bundle,
     /// The hash file as read, for leptos (see [`Assets::pin`]).
     text: String,
 }
 
+/// One browser build: its script's and its WebAssembly's paths (`None` until both are named).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Bundle {
+    js: Option<String>,
+    wasm: Option<String>,
+}
+
+impl Bundle {
+    fn paths(&self) -> Option<(&str, &str)> {
+        Some((self.js.as_deref()?, self.wasm.as_deref()?))
+    }
+}
+
 impl Default for Assets {
     fn default() -> Self {
-        Assets { stylesheet: "/main.css".into(), hashed: Vec::new(), text: String::new() }
+        Assets { stylesheet: "/main.css".into(), hashed: Vec::new(), full: Bundle::default(), lite: Bundle::default(), text: String::new() }
     }
 }
 
@@ -39,8 +60,8 @@ impl Assets {
         std::fs::read_to_string(site_root.join(HASH_FILE)).map(|text| Assets::parse(&text)).unwrap_or_default()
     }
 
-    /// The assets a `hash.txt` text names. Lines other than `js`, `wasm` and `css` with a hash
-    /// of 1–64 letters, digits, `-` or `_` are ignored.
+    /// The assets a `hash.txt` text names. Lines other than `js`, `wasm`, `css`, `lite-js` and
+    /// `lite-wasm` with a hash of 1–64 letters, digits, `-` or `_` are ignored.
     pub fn parse(text: &str) -> Assets {
         let mut assets = Assets { text: text.to_string(), ..Assets::default() };
         for line in text.lines() {
@@ -50,8 +71,10 @@ impl Assets {
                 continue;
             }
             let path = match kind.trim() {
-                "js" => format!("/pkg/upmentor.{hash}.js"),
-                "wasm" => format!("/pkg/upmentor.{hash}.wasm"),
+                "js" => assets.full.js.insert(format!("/pkg/upmentor.{hash}.js")).clone(),
+                "wasm" => assets.full.wasm.insert(format!("/pkg/upmentor.{hash}.wasm")).clone(),
+                "lite-js" => assets.lite.js.insert(format!("/pkg/upmentor-lite.{hash}.js")).clone(),
+                "lite-wasm" => assets.lite.wasm.insert(format!("/pkg/upmentor-lite.{hash}.wasm")).clone(),
                 "css" => {
                     assets.stylesheet = format!("/pkg/main.{hash}.css");
                     assets.stylesheet.clone()
@@ -76,6 +99,17 @@ impl Assets {
         !self.hashed.is_empty()
     }
 
+    /// The browser build a page at `path` loads: its script's and its WebAssembly's paths. The
+    /// light build unless the page needs the full one or the site has no light build; `None`
+    /// for a site without hashed names (leptos's own scripts then name the files).
+    pub fn browser_build(&self, path: &str) -> Option<(&str, &str)> {
+        let full = self.full.paths()?;
+        if crate::app::needs_full_bundle(path) {
+            return Some(full);
+        }
+        Some(self.lite.paths().unwrap_or(full))
+    }
+
     /// Whether `path` (a request's path, without query) is a file named by its content.
     pub fn is_hashed(&self, path: &str) -> bool {
         self.hashed.iter().any(|h| h == path)
@@ -95,5 +129,23 @@ mod tests {
         let hostile = Assets::parse("js: ../../etc/passwd\ncss: a b\nwasm:\n");
         assert_eq!((hostile.stylesheet.as_str(), hostile.hashed.len()), ("/main.css", 0), "only plain hashes make names");
         assert!(!hostile.hashed());
+    }
+
+    #[test]
+    fn heavy_pages_load_the_full_build_and_the_others_the_light_one() {
+        let a = Assets::parse("js: f1\nwasm: f2\ncss: c\nlite-js: l1\nlite-wasm: l2\n");
+        assert!(a.is_hashed("/pkg/upmentor-lite.l1.js") && a.is_hashed("/pkg/upmentor-lite.l2.wasm"));
+        let full = Some(("/pkg/upmentor.f1.js", "/pkg/upmentor.f2.wasm"));
+        let lite = Some(("/pkg/upmentor-lite.l1.js", "/pkg/upmentor-lite.l2.wasm"));
+        for page in ["/programmes/7/studio", "/programmes/7/manage", "/admin", "/pairs/12", "/programmes/3/insights/"] {
+            assert_eq!(a.browser_build(page), full, "{page}");
+        }
+        for page in ["/", "/signin", "/people", "/people/42", "/matches", "/inbox", "/programmes", "/guides/3", "/pairs", "/programmes/7/studio/x"] {
+            assert_eq!(a.browser_build(page), lite, "{page}");
+        }
+        // A site built before the light build existed: every page loads the full one.
+        let old = Assets::parse("js: f1\nwasm: f2\ncss: c\n");
+        assert_eq!(old.browser_build("/people"), full);
+        assert_eq!(Assets::default().browser_build("/people"), None);
     }
 }
