@@ -52,22 +52,10 @@ ensure_wasm_bindgen() {
     fi
 }
 
-# wasm-opt from npm's binaryen: Debian's is too old for what rustc emits (shared/TOOLCHAIN.md).
-BINARYEN_VERSION=132
-ensure_wasm_opt() {
-    local prefix="$HOME/.cache/upmentor/binaryen-$BINARYEN_VERSION"
-    WASM_OPT="$prefix/node_modules/.bin/wasm-opt"
-    if [ ! -x "$WASM_OPT" ]; then
-        command -v npm >/dev/null || apt_install nodejs npm
-        say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
-        mkdir -p "$prefix"
-        npm install --no-audit --no-fund --prefix "$prefix" "binaryen@$BINARYEN_VERSION"
-    fi
-}
-
 # build_bundle PROFILE FEATURES NAME: compiles one browser build, binds it as pkg/NAME.js and
-# pkg/NAME_bg.wasm, shrinks it with wasm-opt in release, then names both files by content and
-# prints their hashes as "JS WASM".
+# pkg/NAME_bg.wasm, then names both files by content and prints their hashes as "JS WASM".
+# No wasm-opt pass: binaryen 132's -Oz made the light build 13% smaller raw but 10% larger
+# over the wire (brotli 484 -> 535 KB, gzip 662 -> 752 KB) and took 57 s (benches/README.md).
 build_bundle() {
     local profile="$1" features="$2" name="$3" extra=() strip=()
     if [ "$WASM_ROUTE" = debian ]; then extra=(-Zbuild-std=std,panic_abort); fi
@@ -84,15 +72,6 @@ build_bundle() {
         echo "error: the browser bundle imports unresolved symbols from \"env\"; rebuild from clean" >&2
         return 1
     fi
-    if [ "$profile" = wasm-release ]; then
-        local before
-        before=$(stat -c %s "$SITE/pkg/${name}_bg.wasm")
-        "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
-            --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-            "$SITE/pkg/${name}_bg.wasm" -o "$SITE/pkg/${name}_bg.opt.wasm" >&2
-        mv "$SITE/pkg/${name}_bg.opt.wasm" "$SITE/pkg/${name}_bg.wasm"
-        say "wasm-opt -Oz: $name $((before / 1024)) -> $(($(stat -c %s "$SITE/pkg/${name}_bg.wasm") / 1024)) KiB" >&2
-    fi
     local js_hash wasm_hash
     js_hash=$(sha256sum "$SITE/pkg/$name.js" | cut -c1-16)
     wasm_hash=$(sha256sum "$SITE/pkg/${name}_bg.wasm" | cut -c1-16)
@@ -106,7 +85,6 @@ build_bundle() {
 # public files).
 build_site() {
     local profile="$1"
-    if [ "$profile" = wasm-release ]; then ensure_wasm_opt; fi
     rm -rf "$SITE/pkg"
     mkdir -p "$SITE/pkg"
     local full lite css_hash

@@ -9,6 +9,11 @@ test('studio preview update time', async ({ page }) => {
   const id = await createProgramme(page, 'Benchmark');
   await enrolByLevel(page, 'Mentors', '1', '3');
   await enrolByLevel(page, 'Mentees', '4', '10');
+  // The pool as the studio gets it, for profiling the engine outside the browser.
+  if (process.env.STUDIO_POOL_OUT) {
+    const data = await (await page.request.post('/api/studio/data', { form: { id: String(id) } })).json();
+    writeFileSync(process.env.STUDIO_POOL_OUT, JSON.stringify(data.problem));
+  }
   const loadStart = Date.now();
   await page.goto(`/programmes/${id}/studio`);
   await hydrated(page);

@@ -557,12 +557,14 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
     let Shape { rows: n, cols } = shape;
     // A matrix with few more columns than rows (at most one in 32) is treated as square: the
     // column reduction and an auction set the prices, and the handful of columns left free
-    // cost a search each at the end. On a wider one, each free column below the top price
-    // would cost a search over every cell, so its prices start at 0, the top, as in the dense
-    // method, and nothing but the searches lowers them (2,314 × 2,686 integers 0–5: 0.49 s
-    // with the auction, 0.014 s without; 499 × 501 engine scores: 5 ms as square, 12 ms
-    // as wide).
-    let near_square = (cols - n) * 32 <= n;
+    // cost a search each at the end. On a wider one whose rows tie heavily, each free column
+    // below the top price would cost a search over every cell, so its prices start at 0, the
+    // top, as in the dense method, and nothing but the searches lowers them (2,314 × 2,686
+    // integers 0–5: 0.49 s with the auction, 0.014 s without; 499 × 501 engine scores: 5 ms
+    // as square, 12 ms as wide). Without heavy ties the auction's prices win on wide matrices
+    // too: the studio's 5,000-person pool (2,314 places × 2,686 mentees) took 1.44 s from
+    // prices at 0, where 2,247 rows failed the first proof, and 0.20 s from the auction's.
+    let near_square = (cols - n) * 32 <= n || (warm_v.is_none() && !heavily_tied(shape, cost));
     let v = match warm_v {
         Some(w) => w.to_vec(),
         None if !near_square => vec![0.0; cols],
@@ -643,6 +645,21 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
         }
     }
     Ok(None)
+}
+
+/// Whether the matrix's rows tie heavily at their cheapest: in most of up to 64 rows spread
+/// over the matrix, at least [`CANDIDATES`] cells share the row's lowest cost (a matrix of a few
+/// distinct integers does; the engine's scores under several non-zero weights do not).
+fn heavily_tied(shape: Shape, cost: &[f64]) -> bool {
+    let samples = shape.rows.min(64);
+    let tied = (0..samples)
+        .filter(|t| {
+            let row = shape.row(cost, t * shape.rows / samples);
+            let lowest = row.iter().fold(f64::INFINITY, |m, &c| m.min(c));
+            row.iter().filter(|&&c| c == lowest).count() >= CANDIDATES
+        })
+        .count();
+    tied * 2 > samples
 }
 
 /// Bertsekas' forward auction on the candidate lists, with ε scaled down by 4 each phase (from
