@@ -4,12 +4,6 @@
 # WebAssembly bytes each page transfers on a cold cache, a second visit's bytes, and the
 # directory's time to interactive with the CPU slowed 4×. Usage: benches/page_weight.sh [PEOPLE]
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
-choose_toolchain
-ensure_wasm_bindgen
-build_site wasm-release
-cargo build --release --bin upmentor
-cd "$ROOT/end2end"
-[ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund
-export UPMENTOR_BIN="$CARGO_TARGET_DIR/release/upmentor" UPMENTOR_SITE_ROOT="$SITE"
+prepare_browser_bench
 UPMENTOR_BENCH_PEOPLE="${1:-1000}" BENCH_OUT="$ROOT/target/page_weight.json" \
     npx playwright test --config bench.config.ts bench/page_weight.spec.ts

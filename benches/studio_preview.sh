@@ -3,13 +3,7 @@
 # starts it with a demo organisation of that many people, enrols everyone, and times slider
 # input → updated pairs table in Chromium. Usage: benches/studio_preview.sh [PEOPLE...]
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
-choose_toolchain
-ensure_wasm_bindgen
-build_site wasm-release
-cargo build --release --bin upmentor
-cd "$ROOT/end2end"
-[ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund
-export UPMENTOR_BIN="$CARGO_TARGET_DIR/release/upmentor" UPMENTOR_SITE_ROOT="$SITE"
+prepare_browser_bench
 [ $# -gt 0 ] || set -- 1000 5000
 for people in "$@"; do
     say "studio preview, demo organisation of $people people"

@@ -115,3 +115,15 @@ build_site() {
         say "browser build ${build%%.*}: $(($(stat -c %s "$wasm") / 1024)) KiB wasm, $(($(stat -c %s "$wasm.gz") / 1024)) KiB gzipped, $(($(stat -c %s "$wasm.br") / 1024)) KiB brotli (quality $quality)"
     done
 }
+
+# For the browser benchmarks: builds the release app as `make run` does, moves to end2end/ with
+# Playwright installed, and exports the binary and site for bench.config.ts.
+prepare_browser_bench() {
+    choose_toolchain
+    ensure_wasm_bindgen
+    build_site wasm-release
+    cargo build --release --bin upmentor
+    cd "$ROOT/end2end"
+    [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund
+    export UPMENTOR_BIN="$CARGO_TARGET_DIR/release/upmentor" UPMENTOR_SITE_ROOT="$SITE"
+}
