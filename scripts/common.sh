@@ -1,6 +1,8 @@
 # Shared by run.sh and test.sh: find or install what the build needs, and build the browser half.
 # Installs only what is missing; on a machine that has everything it does nothing but check.
 set -euo pipefail
+# A failing step inside $(...) (a browser build) stops the script too.
+shopt -s inherit_errexit
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

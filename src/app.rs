@@ -57,6 +57,9 @@ mod heavy {
     pub use crate::training::ui::{EditGuidePage, GuidesPage, NewGuidePage};
 }
 
+#[cfg(all(feature = "lite", feature = "ssr"))]
+compile_error!("`lite` is a browser build: the server renders every page in full");
+
 #[cfg(feature = "lite")]
 mod heavy {
     pub use super::FullLoad as AdminPage;
@@ -81,7 +84,8 @@ pub fn FullLoad() -> impl IntoView {
     // The router matches the new route before the address bar shows it: go where it was going.
     let to = leptos_router::hooks::use_location();
     Effect::new(move |_| {
-        let mut target = to.pathname.get_untracked();
+        let path = to.pathname.get_untracked();
+        let mut target = path.clone();
         let (search, hash) = (to.search.get_untracked(), to.hash.get_untracked());
         if !search.is_empty() {
             target.push('?');
@@ -93,9 +97,17 @@ pub fn FullLoad() -> impl IntoView {
             }
             target.push_str(&hash);
         }
-        if let Some(location) = web_sys::window().map(|w| w.location()) {
-            let _ = location.assign(&target);
-        }
+        // After the router has written the address (a task later): replacing that entry keeps
+        // one history entry for the page, so Back returns to the light page.
+        leptos::prelude::set_timeout(
+            move || {
+                if let Some(location) = web_sys::window().map(|w| w.location()) {
+                    let written = location.pathname().is_ok_and(|p| p == path);
+                    let _ = if written { location.replace(&target) } else { location.assign(&target) };
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
     view! { <p class="muted" role="status">"Loading…"</p> }
 }
@@ -446,5 +458,24 @@ mod tests {
             assert!(needs_full_bundle(&route.replace(":id", "17")), "{route}");
         }
         assert!(!needs_full_bundle("/") && !needs_full_bundle("/people/17") && !needs_full_bundle("/programmes"));
+    }
+
+    #[test]
+    fn every_route_to_a_heavy_page_is_listed_as_heavy() {
+        // The light build turns these views into a full page load: a route using one that the
+        // server serves with the light build would load itself again and again.
+        let heavy_views = ["AdminPage", "InsightsPage", "ReportPage", "WorkspacePage", "StudioPage", "ManageProgrammePage",
+            "NewProgrammePage", "SessionPage", "SessionsPage", "EditGuidePage", "GuidesPage", "NewGuidePage"];
+        let table = include_str!("app.rs");
+        let mut seen = 0;
+        for line in table.lines().filter(|l| l.trim_start().starts_with("<Route path=path!(\"")) {
+            let path = line.split("path!(\"").nth(1).and_then(|r| r.split('"').next()).expect("a route path");
+            let view = line.split("view=").nth(1).and_then(|r| r.split_whitespace().next()).expect("a route view");
+            if heavy_views.contains(&view) {
+                seen += 1;
+                assert!(HEAVY_ROUTES.contains(&path), "{path} shows {view} but is not in HEAVY_ROUTES");
+            }
+        }
+        assert_eq!(seen, HEAVY_ROUTES.len(), "every heavy route uses a heavy view");
     }
 }

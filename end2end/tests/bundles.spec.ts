@@ -37,6 +37,14 @@ test('everyday pages load the light build; a link to a heavy page loads the full
   await hydrated(page);
   await expect(page.getByRole('heading', { name: /^Matching studio: Two builds/ })).toBeVisible();
   expect(builds.filter(b => b === 'upmentor-lite'), 'the light build is not loaded again').toEqual([]);
+  // One history entry for the studio: Back returns to the programmes list, Forward to the studio.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/programmes$/);
+  await expect(page.locator('article.programme', { hasText: 'Two builds' })).toBeVisible();
+  await page.goForward();
+  await expect(page).toHaveURL(new RegExp(`/programmes/${id}/studio$`));
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: /^Matching studio: Two builds/ })).toBeVisible();
 
   // From the full build, links to light pages stay in the page (no new build is loaded).
   builds.length = 0;

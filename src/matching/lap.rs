@@ -564,7 +564,8 @@ fn sparse(shape: Shape, cost: &[f64], warm_v: Option<&[f64]>) -> Result<Option<A
     // as square, 12 ms as wide). Without heavy ties the auction's prices win on wide matrices
     // too: the studio's 5,000-person pool (2,314 places × 2,686 mentees) took 1.44 s from
     // prices at 0, where 2,247 rows failed the first proof, and 0.20 s from the auction's.
-    let near_square = (cols - n) * 32 <= n || (warm_v.is_none() && !heavily_tied(shape, cost));
+    // (Only up to twice as many columns as rows: wider matrices were not measured this way.)
+    let near_square = (cols - n) * 32 <= n || (warm_v.is_none() && cols <= 2 * n && !heavily_tied(shape, cost));
     let v = match warm_v {
         Some(w) => w.to_vec(),
         None if !near_square => vec![0.0; cols],

@@ -119,7 +119,10 @@ pub struct Diff {
 pub fn diff(before: &MatchResult, after: &MatchResult) -> Diff {
     let mut d = Diff { total_delta: after.total - before.total, ..Default::default() };
     // By mentee, once: the studio compares thousands of pairs on every slider step.
-    let before_of: std::collections::HashMap<PersonId, &Pair> = before.pairs.iter().map(|p| (p.mentee, p)).collect();
+    let mut before_of: std::collections::HashMap<PersonId, &Pair> = std::collections::HashMap::with_capacity(before.pairs.len());
+    for p in &before.pairs {
+        before_of.entry(p.mentee).or_insert(p);
+    }
     let after_has: std::collections::HashSet<PersonId> = after.pairs.iter().map(|p| p.mentee).collect();
     for p in &after.pairs {
         match before_of.get(&p.mentee).copied() {

@@ -14,6 +14,16 @@ use std::sync::Arc;
 
 type Names = Arc<HashMap<i64, PersonLabel>>;
 
+/// Sets `signal` only when the value differs: a set notifies even when nothing changed, and the
+/// why-not question, which waits for `busy` to fall, would otherwise be asked again after each
+/// answer, forever.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|v| *v != value) {
+        signal.set(value);
+    }
+}
+
 /// The browser's preview of one configuration.
 #[derive(Clone, PartialEq)]
 struct Preview {
@@ -101,7 +111,8 @@ fn Studio(
     let preview_error = RwSignal::new(None::<String>);
     let updates = RwSignal::new(0u32);
     let selected = RwSignal::new(None::<(i64, i64)>);
-    // Explaining one pair is cheap and needs no run: this engine on the page only explains.
+    // Explaining one pair needs no run: this engine on the page only prepares the pool (a few
+    // milliseconds at 5,000 people) and explains.
     let engine: StoredValue<Option<Engine>, LocalStorage> = StoredValue::new_local(None);
     let why_not = RwSignal::new(None::<(u64, Result<WhyNot, crate::matching::MatchError>)>);
     // Past 300 ms of computing, the preview says it is working (`busy_round` tells a timer
@@ -110,14 +121,19 @@ fn Studio(
     let busy = RwSignal::new(false);
     let busy_round = StoredValue::new(0u64);
     #[cfg(target_arch = "wasm32")]
-    let channel = {
-        let channel: StoredValue<Option<super::studio_worker::Channel>, LocalStorage> = StoredValue::new_local(None);
-        // The preview runs in a worker, started once the page is live (never on the server).
+    let channel: StoredValue<Option<super::studio_worker::Channel>, LocalStorage> = StoredValue::new_local(None);
+    #[cfg(target_arch = "wasm32")]
+    on_cleanup(move || channel.set_value(None));
+    // Starts the worker once (a failed start is said, not retried).
+    #[cfg(target_arch = "wasm32")]
+    let start_channel = {
         let problem = problem.clone();
-        Effect::new(move |_| {
-            if channel.with_value(Option::is_some) {
+        let tried = StoredValue::new(false);
+        move || {
+            if tried.get_value() {
                 return;
             }
+            tried.set_value(true);
             let problem = problem.clone();
             let started = super::studio_worker::Channel::start(
                 move || (*problem).clone(),
@@ -138,8 +154,8 @@ fn Studio(
                         Reply::Failed(e) => preview_error.set(Some(e)),
                     }
                     if !still_busy {
-                        slow.set(false);
-                        busy.set(false);
+                        set_if_changed(slow, false);
+                        set_if_changed(busy, false);
                     }
                 },
             );
@@ -147,9 +163,7 @@ fn Studio(
                 Ok(c) => channel.set_value(Some(c)),
                 Err(e) => preview_error.set(Some(format!("The preview could not start: {e}"))),
             }
-        });
-        on_cleanup(move || channel.set_value(None));
-        channel
+        }
     };
 
     // The preview: asked of the worker whenever the configuration changes.
@@ -157,22 +171,26 @@ fn Studio(
         let config = config.get();
         #[cfg(target_arch = "wasm32")]
         {
+            // Effects run only in the browser, once the page is live: the worker starts with
+            // the first configuration.
+            start_channel();
             let was_busy = channel.with_value(|c| c.as_ref().is_some_and(|c| c.busy()));
-            channel.with_value(|c| {
-                if let Some(c) = c {
-                    c.preview(config)
-                }
+            let now_busy = channel.with_value(|c| {
+                c.as_ref().is_some_and(|c| {
+                    c.preview(config);
+                    c.busy()
+                })
             });
-            if channel.with_value(Option::is_some) {
-                busy.set(true);
-            }
-            if !was_busy {
+            set_if_changed(busy, now_busy);
+            if now_busy && !was_busy {
                 busy_round.update_value(|r| *r += 1);
                 let round = busy_round.get_value();
+                // The page may be gone when the timer fires (the admin left the studio).
                 set_timeout(
                     move || {
-                        if busy_round.get_value() == round && channel.with_value(|c| c.as_ref().is_some_and(|c| c.busy())) {
-                            slow.set(true);
+                        let same_round = busy_round.try_get_value() == Some(round);
+                        if same_round && channel.try_with_value(|c| c.as_ref().is_some_and(|c| c.busy())) == Some(true) {
+                            slow.try_set(true);
                         }
                     },
                     std::time::Duration::from_millis(300),
@@ -258,7 +276,7 @@ fn Studio(
                     Some(p) => view! { <Summary preview=p baseline=baseline.get() /> }.into_any(),
                 }}
                 <PinList config preview names=names_pins />
-                <Explain config selected engine problem=problem_panel why_not ask_why_not names=names_panel mentors />
+                <Explain config selected engine problem=problem_panel why_not ask_why_not busy names=names_panel mentors />
                 <PairTable config preview updates busy selected names=names_table />
                 <UnmatchedList preview names=names_unmatched />
             </section>
@@ -619,6 +637,7 @@ fn Explain(
     problem: Arc<crate::matching::Problem>,
     why_not: RwSignal<Option<(u64, Result<WhyNot, crate::matching::MatchError>)>>,
     ask_why_not: impl Fn(Config, i64, i64) -> Option<u64> + Copy + Send + Sync + 'static,
+    busy: RwSignal<bool>,
     names: Names,
     mentors: Arc<Vec<(i64, String)>>,
 ) -> impl IntoView {
@@ -631,6 +650,11 @@ fn Explain(
     Effect::new(move |_| {
         let question = selected.get().zip(other.get());
         let config = config.get();
+        // Asked once the preview has caught up: while a slider moves, questions would queue
+        // behind one another in the worker and hold the preview back.
+        if busy.get() {
+            return;
+        }
         asked.set(question.and_then(|((_, mentee), candidate)| ask_why_not(config, candidate, mentee)));
     });
     let answer = move || {

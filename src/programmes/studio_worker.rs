@@ -40,7 +40,8 @@ pub enum Reply {
     Ready,
     Preview { seq: u64, outcome: Result<Previewed, MatchError> },
     WhyNot { seq: u64, outcome: Result<WhyNot, MatchError> },
-    /// The worker could not start or read a request; the text says why.
+    /// The worker could not start, could not read a request or stopped; the page also makes
+    /// one for an answer it cannot read. The text says why; nothing more is asked of it.
     Failed(String),
 }
 
@@ -132,11 +133,16 @@ pub struct Queue {
     waiting: Option<Config>,
     /// Questions asked before the worker was ready, in order.
     held: Vec<Request>,
+    /// The worker failed: nothing more is sent or waited for.
+    failed: bool,
 }
 
 impl Queue {
     /// Asks for a preview of `config`; returns the requests to send now.
     pub fn preview(&mut self, config: Config) -> Vec<Request> {
+        if self.failed {
+            return Vec::new();
+        }
         if !self.ready || self.in_flight.is_some() {
             self.waiting = Some(config);
             return Vec::new();
@@ -155,7 +161,9 @@ impl Queue {
     pub fn why_not(&mut self, config: Config, mentor: PersonId, mentee: PersonId) -> (Vec<Request>, u64) {
         self.next_seq += 1;
         let request = Request::WhyNot { seq: self.next_seq, config, mentor, mentee };
-        if self.ready {
+        if self.failed {
+            (Vec::new(), self.next_seq)
+        } else if self.ready {
             (vec![request], self.next_seq)
         } else {
             self.held.push(request);
@@ -192,6 +200,15 @@ impl Queue {
             None => Vec::new(),
         };
         (true, next)
+    }
+
+    /// The worker failed (it could not start, or stopped with an error): forget what was in
+    /// flight or waiting, and send nothing more, so the page stops waiting for it.
+    pub fn fail(&mut self) {
+        self.failed = true;
+        self.in_flight = None;
+        self.waiting = None;
+        self.held.clear();
     }
 
     /// Whether a preview is being computed or waits.
@@ -265,7 +282,7 @@ mod browser {
         worker: web_sys::Worker,
         queue: Rc<RefCell<Queue>>,
         _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-        _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+        _on_error: Closure<dyn FnMut(web_sys::Event)>,
     }
 
     impl Channel {
@@ -292,7 +309,11 @@ mod browser {
                     let (current, next) = match &reply {
                         Reply::Ready => (true, queue.borrow_mut().on_ready(&pool)),
                         Reply::Preview { seq, .. } => queue.borrow_mut().on_preview(*seq),
-                        _ => (true, Vec::new()),
+                        Reply::WhyNot { .. } => (true, Vec::new()),
+                        Reply::Failed(_) => {
+                            queue.borrow_mut().fail();
+                            (true, Vec::new())
+                        }
                     };
                     send_all(&worker, next);
                     let busy = queue.borrow().busy();
@@ -300,12 +321,18 @@ mod browser {
                 })
             };
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            // A worker that fails to load or stops with an error: the page says so where the
-            // preview would be.
-            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-                event.prevent_default();
-                on_reply(Reply::Failed(format!("The preview stopped: {}", event.message())), true, false);
-            });
+            // A worker that fails to load (a plain `Event`) or stops with an error (an
+            // `ErrorEvent`): the page says so where the preview would be, and stops waiting.
+            let on_error = {
+                let queue = queue.clone();
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                    event.prevent_default();
+                    queue.borrow_mut().fail();
+                    let why = event.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
+                    let why = why.unwrap_or_else(|| "its script could not be loaded".into());
+                    on_reply(Reply::Failed(format!("The preview stopped: {why}")), true, false);
+                })
+            };
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             // The worker instantiates the module this page already compiled.
             let start = js_sys::Object::new();
@@ -337,6 +364,9 @@ mod browser {
 
     impl Drop for Channel {
         fn drop(&mut self) {
+            // No late event may reach the handlers dropped with this.
+            self.worker.set_onmessage(None);
+            self.worker.set_onerror(None);
             self.worker.terminate();
         }
     }
@@ -463,6 +493,15 @@ mod tests {
         assert_eq!(config.weights.0[0], 5.0);
         let (current, next) = q.on_preview(*second);
         assert!(current && next.is_empty() && !q.busy());
+        // A failed worker is asked nothing more, and nothing waits for it.
+        let mut broken = Queue::default();
+        broken.on_ready(|| synthetic::reverse_pool(1, 2, 2, 1));
+        assert_eq!(broken.preview(with(1.0)).len(), 1);
+        assert!(broken.preview(with(2.0)).is_empty() && broken.busy());
+        broken.fail();
+        assert!(!broken.busy());
+        assert!(broken.preview(with(3.0)).is_empty() && !broken.busy());
+        assert!(broken.why_not(with(3.0), 1, 2).0.is_empty());
         // Idle: the next one goes at once, and the pool is not sent again.
         assert_eq!(q.preview(with(6.0)).len(), 1);
         assert!(q.on_ready(|| panic!("the pool is sent once")).is_empty());

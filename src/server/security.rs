@@ -22,8 +22,8 @@ pub fn page_csp(nonce: &str) -> String {
 /// For everything that is not a page (API replies, files): nothing may run or embed it.
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// For the studio's preview worker: it may load our own scripts and compile our WebAssembly,
-/// and nothing else. A worker takes the policy its script was served with, not the page's.
+/// For the studio's preview worker: it may load our own scripts and instantiate our
+/// WebAssembly, and nothing else. A worker takes the policy its script was served with, not the page's.
 const WORKER_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; base-uri 'none'";
 
 /// One year, as browsers and the HSTS preload list expect (RFC 6797 leaves the figure open).
