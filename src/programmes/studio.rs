@@ -174,7 +174,7 @@ fn Studio(
             // Effects run only in the browser, once the page is live: the worker starts with
             // the first configuration.
             start_channel();
-            let was_busy = channel.with_value(|c| c.as_ref().is_some_and(|c| c.busy()));
+            let was_busy = busy.get_untracked();
             let now_busy = channel.with_value(|c| {
                 c.as_ref().is_some_and(|c| {
                     c.preview(config);
@@ -189,7 +189,7 @@ fn Studio(
                 set_timeout(
                     move || {
                         let same_round = busy_round.try_get_value() == Some(round);
-                        if same_round && channel.try_with_value(|c| c.as_ref().is_some_and(|c| c.busy())) == Some(true) {
+                        if same_round && busy.try_get_untracked() == Some(true) {
                             slow.try_set(true);
                         }
                     },
