@@ -15,6 +15,7 @@ on_both_backends!(
     admins_write_guides_that_are_sanitised_and_never_overwritten_unseen,
     a_guide_done_in_two_tabs_and_a_guide_added_twice_at_once_count_once,
     programmes_made_before_guides_get_the_starter_guides,
+    more_people_behind_than_listed_are_all_counted_by_role,
 );
 
 const MIA: &str = "mia.designer@demo.upmentor.test";
@@ -129,6 +130,49 @@ async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
     assert_eq!(after.body["behind_total"], 0);
     assert_eq!(after.body["mentees_ready"], 1);
     assert_eq!((after.body["outcomes"]["trained"]["pairs"].as_u64(), after.body["outcomes"]["untrained"]["pairs"].as_u64()), (Some(1), Some(0)), "{:?}", after.body);
+}
+
+/// At 66 people behind, the manage page lists the first 50 by name and counts all 66, each
+/// under their role: the counts come from every person behind, not from the page listed.
+async fn more_people_behind_than_listed_are_all_counted_by_role(app: &TestApp) {
+    let (programme, _) = programme_with_a_pair(app).await;
+    let pid = programme.to_string();
+    let (admin, dana) = (signed_in(app, ADMIN).await, signed_in(app, MENTOR).await);
+    let db = Db::connect(&app.database_url()).await.unwrap();
+    for k in 0..65 {
+        sqlx::query("INSERT INTO users (email, name, level, department, created_at, updated_at) VALUES ($1, $2, $3, 'Finance', 1, 1)")
+            .bind(format!("trainee.{k:02}@demo.upmentor.test"))
+            .bind(format!("Aaron Trainee {k:02}"))
+            .bind(if k < 40 { 2 } else { 8 })
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO enrolments (programme_id, user_id, role, status, created_at)
+         SELECT $1, id, CASE WHEN level <= 4 THEN 'mentor' ELSE 'mentee' END, 'approved', 1 FROM users WHERE email LIKE 'trainee.%'",
+    )
+    .bind(programme)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let all = admin.form("training/list", &[("programme_id", &pid)]).await;
+    let mentor_guide = guide_by_title(&all.body, MENTOR_GUIDE)["id"].as_i64().unwrap().to_string();
+    assert_eq!(dana.form("training/done", &[("guide_id", &mentor_guide), ("a1", "1"), ("a2", "1")]).await.status, 200);
+
+    let p = admin.form("training/progress", &[("programme_id", &pid)]).await;
+    assert_eq!(p.status, 200, "{:?}", p.body);
+    // 41 mentors (Dana and 40 trainees), 26 mentees (Victor and 25); only Dana is ready.
+    let counts = |k: &str| p.body[k].as_u64();
+    assert_eq!((counts("mentors_ready"), counts("mentors"), counts("mentees_ready"), counts("mentees")), (Some(1), Some(41), Some(0), Some(26)), "{:?}", p.body);
+    assert_eq!(p.body["behind_total"], 66);
+    let behind = p.body["behind"].as_array().unwrap();
+    assert_eq!(behind.len(), upmentor::training::MAX_BEHIND_LISTED);
+    assert_eq!(behind[0]["name"], "Aaron Trainee 00", "by name");
+    assert_eq!(behind[49]["name"], "Aaron Trainee 49");
+    let manage = admin.get(&format!("/programmes/{programme}/manage")).await.2;
+    assert!(manage.contains("Still to read a required guide (66)"), "the page counts everyone behind");
+    assert!(manage.contains("The first 50 are listed."));
 }
 
 fn guide_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -1,6 +1,7 @@
-// The browser half comes in two builds (src/app.rs, HEAVY_ROUTES): everyday pages load the
-// light one; the studio, the manage page, insights, the pair workspace and the admin's tools
-// load the full one, also when reached by a link from a light page.
+// The browser half comes in two builds (src/app.rs, HEAVY_ROUTES): the pages people arrive on
+// (sign-in and the account pages, home, the directory, profiles) load the light one; every
+// page with work to do (programmes, matches, inbox, the workspace, the admin's tools) loads the
+// full one, also when reached by a link from a light page.
 import { test, expect, Page } from './fixtures';
 import { ADMIN, createProgramme, hydrated, signIn } from './helpers';
 
@@ -14,40 +15,46 @@ function watchBuilds(page: Page): string[] {
   return loaded;
 }
 
-test('everyday pages load the light build; a link to a heavy page loads the full build, which works', async ({ page }) => {
+test('entry pages load the light build; a link to a heavy page loads the full build, which works', async ({ page }) => {
   const builds = watchBuilds(page);
   await signIn(page, ADMIN);
   const id = await createProgramme(page, 'Two builds');
   builds.length = 0;
 
-  await page.goto('/programmes');
+  await page.goto('/');
   await hydrated(page);
   await page.goto('/people');
   await hydrated(page);
-  expect(builds, 'the directory and the programmes list load the light build').toEqual(['upmentor-lite', 'upmentor-lite']);
-
-  // A link from a light page to the studio: the browser loads the studio afresh, with the full
-  // build, and it works.
-  await page.goto('/programmes');
+  const profile = await page.locator('main a[href^="/people/"]').first().getAttribute('href');
+  await page.goto(profile!);
   await hydrated(page);
+  expect(builds, 'home, the directory and a profile load the light build').toEqual(['upmentor-lite', 'upmentor-lite', 'upmentor-lite']);
+
+  // A link from a light page to a heavy one: the browser loads the programmes list afresh, with
+  // the full build, and it works.
+  await page.goto('/people');
+  await hydrated(page);
+  builds.length = 0;
+  await page.locator('.nav-links').getByRole('link', { name: 'Programmes' }).click();
+  await expect(page).toHaveURL(/\/programmes$/);
+  await expect.poll(() => builds).toContain('upmentor');
+  await hydrated(page);
+  await expect(page.locator('article.programme', { hasText: 'Two builds' })).toBeVisible();
+  expect(builds.filter(b => b === 'upmentor-lite'), 'the light build is not loaded again').toEqual([]);
+  // One history entry for the list: Back returns to the directory, Forward to the list.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/people$/);
+  await expect(page.locator('main')).toContainText(/people/i);
+  await page.goForward();
+  await expect(page).toHaveURL(/\/programmes$/);
+  await hydrated(page);
+
+  // From the full build, links stay in the page (no new build is loaded), to heavy pages and
+  // light ones alike.
   builds.length = 0;
   await page.locator('article.programme', { hasText: 'Two builds' }).getByRole('link', { name: 'Matching studio' }).click();
   await expect(page).toHaveURL(new RegExp(`/programmes/${id}/studio$`));
-  await expect.poll(() => builds).toContain('upmentor');
-  await hydrated(page);
   await expect(page.getByRole('heading', { name: /^Matching studio: Two builds/ })).toBeVisible();
-  expect(builds.filter(b => b === 'upmentor-lite'), 'the light build is not loaded again').toEqual([]);
-  // One history entry for the studio: Back returns to the programmes list, Forward to the studio.
-  await page.goBack();
-  await expect(page).toHaveURL(/\/programmes$/);
-  await expect(page.locator('article.programme', { hasText: 'Two builds' })).toBeVisible();
-  await page.goForward();
-  await expect(page).toHaveURL(new RegExp(`/programmes/${id}/studio$`));
-  await hydrated(page);
-  await expect(page.getByRole('heading', { name: /^Matching studio: Two builds/ })).toBeVisible();
-
-  // From the full build, links to light pages stay in the page (no new build is loaded).
-  builds.length = 0;
   await page.getByRole('link', { name: 'Programme', exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/programmes/${id}/manage$`));
   await expect(page.getByRole('heading', { name: /Two builds/ }).first()).toBeVisible();

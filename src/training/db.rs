@@ -213,6 +213,8 @@ pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<Trai
         name: String,
         role: EnrolRole,
         missing: i64,
+        mentors_behind: i64,
+        mentees_behind: i64,
     }
     // Completions count only from people now approved in the programme: someone who left (or
     // was declined) no longer counts for or against it.
@@ -232,10 +234,16 @@ pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<Trai
     .bind(programme_id)
     .fetch_one(&db.pool);
     // The people behind, counted by role in the database and listed only as far as shown: at
-    // 5,000 people each row handed over costs microseconds, and thousands may be behind.
-    let counts_sql = format!("SELECT role, COUNT(*) FROM (SELECT e.user_id, e.role {BEHIND} GROUP BY e.user_id, e.role) b GROUP BY role");
-    let behind_counts = sqlx::query_as::<_, (EnrolRole, i64)>(&counts_sql).bind(programme_id).fetch_all(&db.pool);
-    let behind_sql = format!("SELECT e.user_id, u.name, e.role, COUNT(*) AS missing {BEHIND} GROUP BY e.user_id, u.name, e.role ORDER BY u.name, e.user_id LIMIT $2");
+    // 5,000 people each row handed over costs microseconds, and thousands may be behind. One
+    // statement does both (the totals are window sums over every person behind, taken before
+    // the limit): two statements would each find the same people.
+    let behind_sql = format!(
+        "SELECT user_id, name, role, missing,
+                CAST(SUM(CASE WHEN role = 'mentor' THEN 1 ELSE 0 END) OVER () AS BIGINT) AS mentors_behind,
+                CAST(SUM(CASE WHEN role = 'mentee' THEN 1 ELSE 0 END) OVER () AS BIGINT) AS mentees_behind
+         FROM (SELECT e.user_id, u.name, e.role, COUNT(*) AS missing {BEHIND} GROUP BY e.user_id, u.name, e.role) b
+         ORDER BY name, user_id LIMIT $2"
+    );
     let behind = sqlx::query_as::<_, Missing>(&behind_sql).bind(programme_id).bind(MAX_BEHIND_LISTED as i64).fetch_all(&db.pool);
     let compared = async {
         if outcomes {
@@ -246,8 +254,12 @@ pub async fn progress(db: &Db, programme_id: i64, outcomes: bool) -> Result<Trai
     };
     // Independent statements, each on its own connection at the same time: the page waits for
     // the slowest rather than for their sum.
-    let (guides, (mentors, mentees), behind_counts, behind, outcomes) = tokio::try_join!(guides, enrolled, behind_counts, behind, compared)?;
-    let behind_of = |role: EnrolRole| behind_counts.iter().filter(|(r, _)| *r == role).map(|(_, n)| *n).sum::<i64>();
+    let (guides, (mentors, mentees), behind, outcomes) = tokio::try_join!(guides, enrolled, behind, compared)?;
+    let (mentors_behind, mentees_behind) = behind.first().map(|b| (b.mentors_behind, b.mentees_behind)).unwrap_or_default();
+    let behind_of = |role: EnrolRole| match role {
+        EnrolRole::Mentor => mentors_behind,
+        EnrolRole::Mentee => mentees_behind,
+    };
     let of = |audience: Audience| match audience {
         Audience::Mentor => mentors,
         Audience::Mentee => mentees,
