@@ -44,6 +44,7 @@ fn titles(list: &Value) -> Vec<String> {
 const MENTOR_GUIDE: &str = "Mentoring someone more senior";
 const MENTEE_GUIDE: &str = "Being mentored by a junior colleague";
 const LEAD_GUIDE: &str = "Running the programme: a lead's checklist";
+const FIRST_MEETING: &str = "Your first meeting";
 
 async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
     let (programme, pair) = programme_with_a_pair(app).await;
@@ -133,7 +134,8 @@ async fn participants_read_guides_and_admins_see_who_did(app: &TestApp) {
 }
 
 /// At 66 people behind, the manage page lists the first 50 by name and counts all 66, each
-/// under their role: the counts come from every person behind, not from the page listed.
+/// under their role: the counts come from every person behind, not from the page listed, and
+/// count people, not the guides they have yet to read.
 async fn more_people_behind_than_listed_are_all_counted_by_role(app: &TestApp) {
     let (programme, _) = programme_with_a_pair(app).await;
     let pid = programme.to_string();
@@ -156,9 +158,13 @@ async fn more_people_behind_than_listed_are_all_counted_by_role(app: &TestApp) {
     .execute(&db.pool)
     .await
     .unwrap();
+    // Two required guides for everyone: a person behind on both still counts once.
+    sqlx::query("UPDATE guides SET required = 1 WHERE programme_id = $1 AND title = $2").bind(programme).bind(FIRST_MEETING).execute(&db.pool).await.unwrap();
     let all = admin.form("training/list", &[("programme_id", &pid)]).await;
     let mentor_guide = guide_by_title(&all.body, MENTOR_GUIDE)["id"].as_i64().unwrap().to_string();
+    let first_meeting = guide_by_title(&all.body, FIRST_MEETING)["id"].as_i64().unwrap().to_string();
     assert_eq!(dana.form("training/done", &[("guide_id", &mentor_guide), ("a1", "1"), ("a2", "1")]).await.status, 200);
+    assert_eq!(dana.form("training/done", &[("guide_id", &first_meeting)]).await.status, 200);
 
     let p = admin.form("training/progress", &[("programme_id", &pid)]).await;
     assert_eq!(p.status, 200, "{:?}", p.body);
@@ -169,6 +175,7 @@ async fn more_people_behind_than_listed_are_all_counted_by_role(app: &TestApp) {
     let behind = p.body["behind"].as_array().unwrap();
     assert_eq!(behind.len(), upmentor::training::MAX_BEHIND_LISTED);
     assert_eq!(behind[0]["name"], "Aaron Trainee 00", "by name");
+    assert_eq!(behind[0]["missing"], 2, "both required guides");
     assert_eq!(behind[49]["name"], "Aaron Trainee 49");
     let manage = admin.get(&format!("/programmes/{programme}/manage")).await.2;
     assert!(manage.contains("Still to read a required guide (66)"), "the page counts everyone behind");
@@ -259,13 +266,13 @@ async fn a_guide_done_in_two_tabs_and_a_guide_added_twice_at_once_count_once(app
     let pid = programme.to_string();
     let admin = signed_in(app, ADMIN).await;
     let all = admin.form("training/list", &[("programme_id", &pid)]).await;
-    let first_meeting = guide_by_title(&all.body, "Your first meeting")["id"].as_i64().unwrap().to_string();
+    let first_meeting = guide_by_title(&all.body, FIRST_MEETING)["id"].as_i64().unwrap().to_string();
     let (tab1, tab2) = (signed_in(app, MENTOR).await, signed_in(app, MENTOR).await);
     let done = [("guide_id", first_meeting.as_str())];
     let (a, b) = tokio::join!(tab1.form("training/done", &done), tab2.form("training/done", &done));
     assert_eq!((a.status, b.status), (200, 200), "{:?} {:?}", a.body, b.body);
     let progress = admin.form("training/progress", &[("programme_id", &pid)]).await;
-    let row = progress.body["guides"].as_array().unwrap().iter().find(|g| g["title"] == "Your first meeting").unwrap();
+    let row = progress.body["guides"].as_array().unwrap().iter().find(|g| g["title"] == FIRST_MEETING).unwrap();
     assert_eq!(row["done"], 1, "one completion from two tabs");
 
     let other = app.another_admin("second.admin@demo.upmentor.test").await;

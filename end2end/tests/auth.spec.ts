@@ -17,6 +17,8 @@ test('sign in, edit the profile, reload and see it kept', async ({ page }) => {
   await signIn(page, DESIGNER);
   await page.getByRole('link', { name: 'My profile' }).click();
   await expect(page.getByLabel('Job title')).toHaveValue(/Associate|Junior|Analyst|Specialist/);
+  // The profile editor comes with the full build: the link loads the page afresh.
+  await hydrated(page);
   await page.getByLabel('Job title').fill('Product designer and photographer');
   const teach = page.locator('fieldset[data-kind="teach"]');
   await teach.getByRole('button', { name: 'Add' }).click();

@@ -1,7 +1,8 @@
 // The browser half comes in two builds (src/app.rs, HEAVY_ROUTES): the pages people arrive on
-// (sign-in and the account pages, home, the directory, profiles) load the light one; every
-// page with work to do (programmes, matches, inbox, the workspace, the admin's tools) loads the
-// full one, also when reached by a link from a light page.
+// (sign-in and the account pages, home, the directory, someone's profile) load the light one;
+// every page with work to do (editing one's own profile, programmes, matches, inbox, guides,
+// the workspace, the admin's tools) loads the full one, also when reached by a link from a
+// light page.
 import { test, expect, Page } from './fixtures';
 import { ADMIN, createProgramme, hydrated, signIn } from './helpers';
 
@@ -44,7 +45,7 @@ test('entry pages load the light build; a link to a heavy page loads the full bu
   // One history entry for the list: Back returns to the directory, Forward to the list.
   await page.goBack();
   await expect(page).toHaveURL(/\/people$/);
-  await expect(page.locator('main')).toContainText(/people/i);
+  await expect(page.getByRole('heading', { name: 'People', level: 1 })).toBeVisible();
   await page.goForward();
   await expect(page).toHaveURL(/\/programmes$/);
   await hydrated(page);
@@ -60,6 +61,6 @@ test('entry pages load the light build; a link to a heavy page loads the full bu
   await expect(page.getByRole('heading', { name: /Two builds/ }).first()).toBeVisible();
   await page.locator('.nav-links').getByRole('link', { name: 'People' }).click();
   await expect(page).toHaveURL(/\/people$/);
-  await expect(page.locator('main')).toContainText(/people/i);
+  await expect(page.getByRole('heading', { name: 'People', level: 1 })).toBeVisible();
   expect(builds, 'client-side navigation loads nothing').toEqual([]);
 });

@@ -137,10 +137,10 @@ mod tests {
         assert!(a.is_hashed("/pkg/upmentor-lite.l1.js") && a.is_hashed("/pkg/upmentor-lite.l2.wasm"));
         let full = Some(("/pkg/upmentor.f1.js", "/pkg/upmentor.f2.wasm"));
         let lite = Some(("/pkg/upmentor-lite.l1.js", "/pkg/upmentor-lite.l2.wasm"));
-        for page in ["/programmes/7/studio", "/programmes/7/manage", "/admin", "/pairs/12", "/programmes/3/insights/"] {
+        for page in ["/programmes/7/studio", "/programmes/7/manage", "/admin", "/pairs/12", "/programmes/3/insights/", "/matches", "/inbox", "/programmes", "/guides/3", "/profile"] {
             assert_eq!(a.browser_build(page), full, "{page}");
         }
-        for page in ["/", "/signin", "/people", "/people/42", "/matches", "/inbox", "/programmes", "/guides/3", "/pairs", "/programmes/7/studio/x"] {
+        for page in ["/", "/signin", "/people", "/people/42", "/pairs", "/programmes/7/studio/x", "/forgot", "/invite/abc"] {
             assert_eq!(a.browser_build(page), lite, "{page}");
         }
         // A site built before the light build existed: every page loads the full one.
