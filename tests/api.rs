@@ -243,6 +243,26 @@ async fn directory_searches_by_name_skill_department_and_level(app: &TestApp) {
     assert_eq!(none.body["total"], 0, "wildcards are searched literally");
     let page2 = c.json("directory", json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 1}})).await;
     assert_eq!(page2.body["people"].as_array().unwrap().len(), 16);
+    // A page past the end (a stale link) shows the last one.
+    let past = c.json("directory", json!({"query": {"q": "", "department": "", "skill": "", "level": 0, "page": 7}})).await;
+    assert_eq!((past.status, past.body["page"].as_i64()), (200, Some(1)), "{:?}", past.body);
+    assert_eq!(past.body["people"], page2.body["people"]);
+    // Each card lists its person's teaching skills, in their order, and only theirs.
+    let db = upmentor::server::db::Db::connect(&app.database_url()).await.unwrap();
+    let mut with_skills = 0;
+    for card in all.body["people"].as_array().unwrap().iter().chain(page2.body["people"].as_array().unwrap()) {
+        let expected: Vec<String> = sqlx::query_scalar(
+            "SELECT s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = $1 AND us.kind = 'teach' ORDER BY us.position",
+        )
+        .bind(card["id"].as_i64().unwrap())
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        let shown: Vec<String> = card["teach"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+        assert_eq!(shown, expected, "{}", card["name"]);
+        with_skills += usize::from(expected.len() > 1);
+    }
+    assert!(with_skills > 5, "the demo has people teaching several skills ({with_skills})");
 }
 
 async fn repeated_failures_are_throttled(app: &TestApp) {
