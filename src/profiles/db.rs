@@ -222,8 +222,6 @@ where
     sqlx::query_as(sql).bind(f[0].clone()).bind(f[1].clone()).bind(f[2].clone()).bind(level).bind(f[3].clone()).bind(f[4].clone())
 }
 
-/// One row of the directory's page: a person and one of their teaching skills (`None` for
-/// someone who lists none).
 #[derive(sqlx::FromRow)]
 struct CardRecord {
     id: i64,
@@ -232,7 +230,12 @@ struct CardRecord {
     level: i64,
     department: String,
     location: String,
-    teach: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TeachRecord {
+    user_id: i64,
+    name: String,
 }
 
 pub async fn directory_page(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage, sqlx::Error> {
@@ -244,49 +247,45 @@ pub async fn directory_page(db: &Db, q: &DirectoryQuery) -> Result<DirectoryPage
     let where_clause = DIRECTORY_WHERE;
     let filters = [text.clone(), crate::server::db::like_pattern(&text), department.clone(), skill.clone(), crate::server::db::like_pattern(&skill)];
     let count_sql = format!("SELECT COUNT(*) FROM users u {where_clause}");
-    // The page and its people's teaching skills in one statement (a row per skill, in the
-    // page's order), the count beside it on another connection. On PostgreSQL each statement
-    // is a round trip to another process on the same cores; asked in turn, the three
-    // statements this page used to need each waited for the one before.
+    let (total,): (i64,) = with_filters(&count_sql, &filters, level).fetch_one(&db.pool).await?;
+    let page = page.min(crate::ui::last_page(total, PAGE_SIZE));
     let page_sql = format!(
-        "WITH page AS (SELECT u.id, u.name, u.job_title, u.level, u.department, u.location FROM users u {where_clause}
-                       ORDER BY u.name, u.id LIMIT $7 OFFSET $8)
-         SELECT p.id, p.name, p.job_title, p.level, p.department, p.location, s.name AS teach
-         FROM page p LEFT JOIN user_skills us ON us.user_id = p.id AND us.kind = $9 LEFT JOIN skills s ON s.id = us.skill_id
-         ORDER BY p.name, p.id, us.position"
+        "SELECT u.id, u.name, u.job_title, u.level, u.department, u.location FROM users u {where_clause}
+         ORDER BY u.name, u.id LIMIT $7 OFFSET $8"
     );
-    let fetch_page = |page: i32| {
-        with_filters::<CardRecord>(&page_sql, &filters, level)
-            .bind(PAGE_SIZE as i64)
-            .bind(page as i64 * PAGE_SIZE as i64)
-            .bind(SkillKind::Teach)
-            .fetch_all(&db.pool)
-    };
-    let count = with_filters::<(i64,)>(&count_sql, &filters, level).fetch_one(&db.pool);
-    let ((total,), mut rows) = tokio::try_join!(count, fetch_page(page))?;
-    // Past the last page (a stale link, or the list shrank): the last page, as before.
-    let last = crate::ui::last_page(total, PAGE_SIZE);
-    let page = if page > last {
-        rows = fetch_page(last).await?;
-        last
-    } else {
-        page
-    };
-    let mut people: Vec<PersonCard> = Vec::new();
-    for r in rows {
-        if people.last().map(|c| c.id) != Some(r.id) {
-            people.push(PersonCard {
-                id: r.id,
-                name: r.name,
-                job_title: r.job_title,
-                level: r.level as i32,
-                department: r.department,
-                location: r.location,
-                teach: Vec::new(),
-            });
+    let rows: Vec<CardRecord> = with_filters(&page_sql, &filters, level)
+        .bind(PAGE_SIZE as i64)
+        .bind(page as i64 * PAGE_SIZE as i64)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut people: Vec<PersonCard> = rows
+        .into_iter()
+        .map(|r| PersonCard {
+            id: r.id,
+            name: r.name,
+            job_title: r.job_title,
+            level: r.level as i32,
+            department: r.department,
+            location: r.location,
+            teach: Vec::new(),
+        })
+        .collect();
+    if !people.is_empty() {
+        let placeholders: Vec<String> = (1..=people.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT us.user_id, s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id
+             WHERE us.kind = ${} AND us.user_id IN ({}) ORDER BY us.user_id, us.position",
+            people.len() + 1,
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, TeachRecord>(&sql);
+        for p in &people {
+            query = query.bind(p.id);
         }
-        if let (Some(card), Some(skill)) = (people.last_mut(), r.teach) {
-            card.teach.push(skill);
+        for row in query.bind(SkillKind::Teach).fetch_all(&db.pool).await? {
+            if let Some(card) = people.iter_mut().find(|c| c.id == row.user_id) {
+                card.teach.push(row.name);
+            }
         }
     }
     Ok(DirectoryPage { people, total, page, page_size: PAGE_SIZE })
