@@ -5,7 +5,7 @@
 // Both halves must be built with Leptos's erased components (.cargo/config.toml) or the
 // browser's hydration meets markup it does not expect. A RUSTFLAGS variable, or a
 // target-specific `rustflags` in a user's own cargo configuration, replaces that setting.
-#[cfg(not(erase_components))]
+#[cfg(not(any(erase_components, doc, doctest)))]
 compile_error!("build with `--cfg erase_components` (see .cargo/config.toml): if RUSTFLAGS or a target's rustflags are set, add it there");
 
 #[macro_use]
