@@ -218,6 +218,11 @@ pub async fn apply_import(import_id: i64, choices: ImportChoices, fingerprint: S
     for session in ended_sessions {
         end_session_everywhere(&state, &session).await;
     }
+    // The file may have changed most of the directory: plans made for the old one would
+    // slow every directory page until autovacuum caught up. The file is applied either way.
+    if let Err(e) = state.db.refresh_statistics().await {
+        tracing::warn!("statistics after an HR file: {e}");
+    }
     Ok(applied)
 }
 

@@ -99,6 +99,19 @@ impl Db {
         }
     }
 
+    /// After a bulk write (the demo organisation, an HR file applied): on PostgreSQL, gathers
+    /// the planner's statistics now (`ANALYZE`, tens of milliseconds at 5,000 people) instead
+    /// of when autovacuum next gets to it. Until then the planner took the freshly filled
+    /// `users` table for a few dozen rows and sorted all 5,000 people for every directory page
+    /// (1.9 ms a statement, against 0.03 ms once analysed along the `users_directory` index).
+    /// SQLite plans without statistics here (its indexes are chosen for that); nothing to do.
+    pub async fn refresh_statistics(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// Asks the database a trivial question (`SELECT 1`): it is there and answering.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
