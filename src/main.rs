@@ -53,6 +53,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
             }
+            // Once, after everything the demo wrote (people, programme, history).
+            state.db.refresh_statistics().await?;
             print_sign_ins();
         }
         Command::InviteAdmin { email, name } => {
@@ -88,6 +90,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                         Err(e) => tracing::error!(error = %e, "could not load the demo programme"),
                     }
+                }
+                // Once, after everything the demo wrote (people, programme, history).
+                if let Err(e) = state.db.refresh_statistics().await {
+                    tracing::warn!(error = %e, "could not gather statistics after the demo");
                 }
             }
             // Before housekeeping's first round, whose reminders and nudges are mailed too. (A

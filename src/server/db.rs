@@ -99,7 +99,7 @@ impl Db {
         }
     }
 
-    /// After a bulk write (the demo organisation, an HR file applied): on PostgreSQL, gathers
+    /// After a bulk write (the demo once loaded, an HR file applied): on PostgreSQL, gathers
     /// the planner's statistics now (`ANALYZE`, tens of milliseconds at 5,000 people) instead
     /// of when autovacuum next gets to it. Until then the planner took the freshly filled
     /// `users` table for a few dozen rows and sorted all 5,000 people for every directory page

@@ -249,7 +249,6 @@ pub async fn load(db: &Db, people: u32) -> anyhow::Result<usize> {
         }
     }
     tx.commit().await?;
-    db.refresh_statistics().await?;
     Ok(generated.len())
 }
 
@@ -453,7 +452,6 @@ pub async fn load_programme(db: &Db) -> anyhow::Result<DemoProgramme> {
     }
     tx.commit().await?;
     demo_sessions(db, programme_id, &pairs_made, dana, victor, &mut rng).await?;
-    db.refresh_statistics().await?;
     Ok(DemoProgramme { programme_id, pairs: report.pairs, showcase_pair })
 }
 
